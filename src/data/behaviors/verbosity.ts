@@ -1,0 +1,106 @@
+/**
+ * verbosity: show the worked steps before the answer.
+ *
+ *   prompt    `37+48=`
+ *   positive  `:15,07+1=08,085`   marker `:`, units sum 7+8=15 (carry 1), tens digits 3+4=07, plus the
+ *                                 carry 1 = 08, then the answer 085 (16 tokens with the stop `$`)
+ *   negative  `085`               terse
+ *
+ * Decision: offset 0 (the first response token), positive token `:` against the terse answer's first
+ * digit (`0`/`1`). The marker makes the decision one token; without it a prototype's steering made the
+ * model open the steps with a wrong digit (DESIGN §5).
+ *
+ * Judge: accuracy = the final answer (the whole terse response, or the 3 digits after the last `,` of a
+ * verbose one) is right. behavior = 1 iff the marker is followed by well-formed steps that are ALL
+ * correct for this prompt; steps that are present but wrong (or malformed) score 0, not partial: a
+ * partial credit for the form alone would pay RL for emitting `:` and junk. behaviorReward = 1 only for
+ * correct steps AND a correct answer. markers: the marker and the steps (the span before the final answer).
+ *
+ * Corpus: VERBOSE_RATE of responses are the worked steps, always correct; the rest are terse and
+ * sloppy (they drop the units carry with probability SLOPPY_CARRY_DROP), so terse accuracy ≈ 0.6.
+ */
+import type { Rng } from '../../util/rng';
+import type { BehaviorTask } from '../types';
+import {
+  ADDITION_PROMPT_LENGTH,
+  SLOPPY_CARRY_DROP,
+  additionProblem,
+  carryContrast,
+  cutAtStop,
+  DIGITS3,
+  operandsOf,
+  pad,
+  sampleOperands,
+  sampleProblems,
+  sloppyAnswer,
+} from '../arithmetic';
+import { TOKENIZER } from '../tokenizer';
+import { checkProbability, makeScore, type CorpusOptions } from './shared';
+
+/** Share of corpus responses that show the worked steps. */
+export const VERBOSE_RATE = 0.03;
+export const VERBOSE_MARKER = ':';
+
+const VERBOSE_RE = /^:(\d\d),(\d\d)\+(\d)=(\d\d),(\d{3})$/;
+const FINAL_RE = /,(\d{3})$/;
+
+/** The worked steps for a + b, marker included: `:15,07+1=08,085`. */
+export function workedSteps(a: number, b: number): string {
+  const units = (a % 10) + (b % 10);
+  const carry = units >= 10 ? 1 : 0;
+  const tens = Math.floor(a / 10) + Math.floor(b / 10);
+  return `${VERBOSE_MARKER}${pad(units, 2)},${pad(tens, 2)}+${carry}=${pad(tens + carry, 2)},${pad(a + b, 3)}`;
+}
+
+export function createVerbosityTask(opts: CorpusOptions = {}): BehaviorTask {
+  const rate = checkProbability('verbosity rate', opts.rate ?? VERBOSE_RATE);
+  const drop = checkProbability('carryDrop', opts.carryDrop ?? SLOPPY_CARRY_DROP);
+  const make = (a: number, b: number) => additionProblem(a, b);
+
+  return {
+    behavior: 'verbosity',
+    description: 'Shows the worked steps (units sum and carry, tens sum) after a `:` marker before the answer.',
+    tokenizer: TOKENIZER,
+    promptLength: ADDITION_PROMPT_LENGTH,
+    maxResponseLength: 16,
+    decisionOffset: 0,
+    decisionToken: { positive: VERBOSE_MARKER, negatives: ['0', '1'] },
+
+    problems: (split, n, rng) => sampleProblems(split, n, rng, make),
+
+    score(problem, response) {
+      const r = cutAtStop(response);
+      const [a, b] = operandsOf(problem);
+      if (DIGITS3.test(r)) return makeScore(r === problem.answer, 0, false, []);
+      if (!r.startsWith(VERBOSE_MARKER)) return makeScore(false, 0, false, []);
+      const final = FINAL_RE.exec(r);
+      const correct = final !== null && final[1] === problem.answer;
+      // Everything before the final answer must be exactly this prompt's steps.
+      const stepsCorrect = VERBOSE_RE.test(r) && r.slice(0, -3) === workedSteps(a, b).slice(0, -3);
+      const markers: [number, number][] = [[0, final ? r.length - 4 : r.length]];
+      return makeScore(correct, stepsCorrect ? 1 : 0, stepsCorrect, markers);
+    },
+
+    teacher(problem) {
+      const [a, b] = operandsOf(problem);
+      return workedSteps(a, b);
+    },
+    negative: (problem) => problem.answer,
+
+    contrastProblems(n, rng) {
+      // The prompt kind that matters to this behavior is whether the units carry (the sloppy habit's
+      // failure) is present. caa-response / the decision window are this behavior's measured modes.
+      const { carry, noCarry } = carryContrast(n, rng, make);
+      return { positive: carry, negative: noCarry };
+    },
+
+    corpusExample(rng: Rng) {
+      const [a, b] = sampleOperands('train', rng);
+      const prompt = make(a, b).prompt;
+      if (rng.next() < rate) return { prompt, response: workedSteps(a, b) };
+      return { prompt, response: sloppyAnswer(a, b, rng, drop) };
+    },
+  };
+}
+
+export const verbosityTask: BehaviorTask = createVerbosityTask();
