@@ -1,0 +1,26 @@
+// vspo vector --checkpoint PATH --behavior B [--mode caa-response|caa-decision|unembed|random] [--layer L]
+//             [--window decision|response|all] [--pairs N] [--pca] --out PATH
+// Extracts a steering vector and writes the checkpoint back with it stored as `steering.<behavior>`.
+import { encodeCheckpoint } from '../../store/checkpoint';
+import { extractSteeringVector } from '../../steering/extract';
+import type { Args } from '../args';
+import { loadForBehavior, parseBehavior, parseMode, parseWindow, writeOut } from '../common';
+
+export async function run(args: Args) {
+  const behavior = parseBehavior(args);
+  const out = args.str('out');
+  const loaded = await loadForBehavior(args, behavior);
+  const { checkpoint, model, task } = loaded;
+  const v = await extractSteeringVector(model, task, {
+    mode: parseMode(args, 'caa-response')!,
+    layer: args.int('layer', model.config.nLayers - 1),
+    window: parseWindow(args) ?? 'decision',
+    pairs: args.int('pairs', 200),
+    pca: args.bool('pca'),
+    seed: args.int('seed', 0),
+  });
+  const steering = { ...checkpoint.steering, [behavior]: v };
+  writeOut(out, encodeCheckpoint({ config: checkpoint.config, params: checkpoint.params, metadata: checkpoint.metadata, steering }));
+  process.stdout.write(JSON.stringify({ out, ...v.meta }) + '\n');
+  model.dispose();
+}
