@@ -1,0 +1,50 @@
+// Token + position embedding (DESIGN §2).
+//
+//   encoderForward:  out[B,T,C] = wte[tokens[b,t], :] + wpe[t, :]
+//                    tokens: Int32Array [B,T], wte [V,C], wpe [Tmax,C] (T <= Tmax)
+//   encoderBackward: dwte[V,C] += scatter-add of dout[B,T,C] by token id; dwpe[Tmax,C] += sum over b of dout
+//
+// Like every op in src/engine/cpu, arrays are typed Float32Array but the code is dtype-generic: the
+// gradient-check tests run the same functions on Float64Array buffers.
+
+export function encoderForward(
+  out: Float32Array,
+  tokens: Int32Array,
+  wte: Float32Array,
+  wpe: Float32Array,
+  B: number,
+  T: number,
+  C: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * C;
+      const w = tokens[b * T + t] * C;
+      const p = t * C;
+      for (let i = 0; i < C; i++) out[o + i] = wte[w + i] + wpe[p + i];
+    }
+  }
+}
+
+export function encoderBackward(
+  dwte: Float32Array,
+  dwpe: Float32Array,
+  dout: Float32Array,
+  tokens: Int32Array,
+  B: number,
+  T: number,
+  C: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * C;
+      const w = tokens[b * T + t] * C;
+      const p = t * C;
+      for (let i = 0; i < C; i++) {
+        const d = dout[o + i];
+        dwte[w + i] += d;
+        dwpe[p + i] += d;
+      }
+    }
+  }
+}

@@ -1,0 +1,602 @@
+// The CPU model: GPT-2 (pre-LN) on the CPU twins of src/engine/cpu, with an explicit backward pass
+// (no autograd), AdamW, the steering hook and a KV-cache sampler. It is the test oracle for the WebGPU
+// model and the training backend under Node (DESIGN §1, §2, §3).
+//
+// Forward:  encoder -> per block l: ln_1, c_attn, attention, c_proj, residual, ln_2, c_fc, gelu,
+//           c_proj, residual, then the steering hook when steering.layer == l -> ln_f -> tied LM head.
+// Backward: the same graph in reverse; the steering hook is the identity for gradients.
+//
+// Buffers: parameters, gradients and the AdamW moments are each one flat buffer with per-tensor views
+// in paramSpecs order. Activations are allocated once per (B, T) and reused: one set for logprobs() (kept
+// for backward()) and one for logits()/hidden()/generate() prefill, so inference between logprobs() and
+// backward() does not clobber what backward() needs.
+//
+// Beyond LanguageModel: getGrads() returns the gradient accumulators (the `grads` CLI command reads
+// them; the GPU model offers the same method).
+import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
+import type {
+  AdamWSettings,
+  GenerateRequest,
+  GenerateResult,
+  LanguageModel,
+  LogprobResult,
+  Params,
+  StepResult,
+  Steering,
+  TokenBatch,
+  TrainStepResult,
+} from './types';
+import { initParams } from './init';
+import { createRng } from '../util/rng';
+import {
+  adamwUpdate,
+  attentionBackward,
+  attentionForward,
+  attentionRow,
+  encoderBackward,
+  encoderForward,
+  geluBackward,
+  geluForward,
+  globalNormSq,
+  layernormBackward,
+  layernormForward,
+  logprobBackward,
+  logprobForward,
+  matmulBackward,
+  matmulBackwardTransposed,
+  matmulForward,
+  matmulForwardTransposed,
+  residualForward,
+  sampleToken,
+  steeringForward,
+} from '../engine/cpu';
+
+type F = Float32Array;
+
+export interface CpuModelOptions {
+  /**
+   * 'f64' runs every buffer in float64 — for finite-difference gradient checks only. Arrays the model
+   * returns are then Float64Array at runtime (typed as Float32Array), and setParams keeps float64 input.
+   */
+  precision?: 'f32' | 'f64';
+}
+
+interface LayerTensors {
+  ln1w: F; ln1b: F; attnW: F; attnB: F; projW: F; projB: F;
+  ln2w: F; ln2b: F; fcW: F; fcB: F; fcprojW: F; fcprojB: F;
+}
+
+interface LayerActs {
+  ln1: F; ln1Mean: F; ln1Rstd: F; qkv: F; att: F; atty: F; res2: F;
+  ln2: F; ln2Mean: F; ln2Rstd: F; fch: F; fchGelu: F; res3: F;
+}
+
+interface Acts {
+  B: number;
+  T: number;
+  tokens: Int32Array;
+  targets: Int32Array;
+  encoded: F;
+  proj: F; // scratch for both c_proj outputs (not needed by backward)
+  layers: LayerActs[];
+  lnf: F; lnfMean: F; lnfRstd: F;
+  logits: F;
+  logp: F;
+  entropy: F;
+  dlogp: F; // trainStep's dLoss/dlogp
+  grads: GradActs | null; // allocated on the first backward through this set
+}
+
+interface GradActs {
+  dres: F; dln: F; dqkv: F; datty: F; dfch: F; dfchGelu: F; dlnf: F; dlogits: F;
+}
+
+interface DecodeState {
+  B: number;
+  cap: number; // positions the KV cache holds
+  k: F[]; // per layer [B, cap, C]
+  v: F[];
+  x: F; x2: F; ln: F; mean: F; rstd: F; qkv: F; atty: F; proj: F; fch: F; fchGelu: F; att: F;
+  logits: F; // [B, V]
+}
+
+function layerTensors(views: Map<string, F>, i: number): LayerTensors {
+  const g = (s: string) => views.get(`h.${i}.${s}`)!;
+  return {
+    ln1w: g('ln_1.weight'), ln1b: g('ln_1.bias'),
+    attnW: g('attn.c_attn.weight'), attnB: g('attn.c_attn.bias'),
+    projW: g('attn.c_proj.weight'), projB: g('attn.c_proj.bias'),
+    ln2w: g('ln_2.weight'), ln2b: g('ln_2.bias'),
+    fcW: g('mlp.c_fc.weight'), fcB: g('mlp.c_fc.bias'),
+    fcprojW: g('mlp.c_proj.weight'), fcprojB: g('mlp.c_proj.bias'),
+  };
+}
+
+export class CpuModel implements LanguageModel {
+  readonly config: GPTConfig;
+  readonly backend = 'cpu' as const;
+
+  private readonly alloc: (n: number) => F;
+  private readonly specs: ParamSpec[];
+  private readonly params: F;
+  private readonly grads: F;
+  private m: F | null = null;
+  private v: F | null = null;
+  private adamStep = 0;
+  private readonly pv = new Map<string, F>();
+  private readonly gv = new Map<string, F>();
+  private readonly offsets: { spec: ParamSpec; off: number; n: number }[] = [];
+  private readonly P: { wte: F; wpe: F; lnfw: F; lnfb: F; layers: LayerTensors[] };
+  private readonly G: { wte: F; wpe: F; lnfw: F; lnfb: F; layers: LayerTensors[] };
+
+  private trainActs: Acts | null = null;
+  private haveTrainCache = false;
+  private inferActs: Acts | null = null;
+  private decode: DecodeState | null = null;
+
+  constructor(config: GPTConfig, params?: Params, options: CpuModelOptions = {}) {
+    const err = configError(config);
+    if (err) throw new Error(err);
+    this.config = { ...config };
+    const f64 = options.precision === 'f64';
+    this.alloc = f64 ? (n) => new Float64Array(n) as unknown as F : (n) => new Float32Array(n);
+    this.specs = paramSpecs(config);
+    let total = 0;
+    for (const spec of this.specs) {
+      const n = numel(spec.shape);
+      this.offsets.push({ spec, off: total, n });
+      total += n;
+    }
+    this.params = this.alloc(total);
+    this.grads = this.alloc(total);
+    for (const { spec, off, n } of this.offsets) {
+      this.pv.set(spec.name, this.params.subarray(off, off + n));
+      this.gv.set(spec.name, this.grads.subarray(off, off + n));
+    }
+    const pick = (views: Map<string, F>) => ({
+      wte: views.get('wte.weight')!,
+      wpe: views.get('wpe.weight')!,
+      lnfw: views.get('ln_f.weight')!,
+      lnfb: views.get('ln_f.bias')!,
+      layers: Array.from({ length: config.nLayers }, (_, i) => layerTensors(views, i)),
+    });
+    this.P = pick(this.pv);
+    this.G = pick(this.gv);
+    this.loadParams(params ?? initParams(config, 0));
+  }
+
+  // ---------------------------------------------------------------- parameters
+
+  async getParams(): Promise<Params> {
+    const out: Params = new Map();
+    for (const [name, view] of this.pv) out.set(name, view.slice());
+    return out;
+  }
+
+  /** Replaces every parameter; also resets the AdamW state and zeroes the gradient accumulators. */
+  async setParams(params: Params): Promise<void> {
+    this.loadParams(params);
+  }
+
+  /** The gradient accumulators (copies), as built up by backward() since the last step(). */
+  async getGrads(): Promise<Params> {
+    const out: Params = new Map();
+    for (const [name, view] of this.gv) out.set(name, view.slice());
+    return out;
+  }
+
+  private loadParams(params: Params): void {
+    for (const { spec, n } of this.offsets) {
+      const a = params.get(spec.name);
+      if (!a) throw new Error(`missing parameter tensor "${spec.name}"`);
+      if (a.length !== n) throw new Error(`parameter "${spec.name}" has ${a.length} values, expected ${n} (shape [${spec.shape.join(', ')}])`);
+    }
+    for (const { spec } of this.offsets) this.pv.get(spec.name)!.set(params.get(spec.name)!);
+    this.grads.fill(0);
+    this.m = null;
+    this.v = null;
+    this.adamStep = 0;
+    this.haveTrainCache = false;
+  }
+
+  // ---------------------------------------------------------------- inference
+
+  async logits(batch: TokenBatch, steering?: Steering): Promise<F> {
+    this.checkBatch(batch);
+    this.checkSteering(steering, batch.B);
+    const acts = this.infer(batch.B, batch.T);
+    acts.tokens.set(batch.tokens);
+    this.forward(acts, steering, this.config.nLayers - 1, true);
+    return acts.logits.slice();
+  }
+
+  async hidden(batch: TokenBatch, layer: number, steering?: Steering): Promise<F> {
+    this.checkBatch(batch);
+    this.checkSteering(steering, batch.B);
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.config.nLayers) {
+      throw new RangeError(`hidden: layer must be an integer in [0, ${this.config.nLayers}) (got ${layer})`);
+    }
+    const acts = this.infer(batch.B, batch.T);
+    acts.tokens.set(batch.tokens);
+    this.forward(acts, steering, layer, false);
+    return acts.layers[layer].res3.slice();
+  }
+
+  async logprobs(batch: TokenBatch, targets: Int32Array, steering?: Steering): Promise<LogprobResult> {
+    this.checkBatch(batch);
+    this.checkSteering(steering, batch.B);
+    this.checkTargets(targets, batch.B * batch.T);
+    const acts = this.train(batch.B, batch.T);
+    this.haveTrainCache = false;
+    acts.tokens.set(batch.tokens);
+    acts.targets.set(targets);
+    this.forward(acts, steering, this.config.nLayers - 1, true);
+    const N = batch.B * batch.T;
+    logprobForward(acts.logp, acts.entropy, acts.logits, acts.targets, N, this.config.vocabSize);
+    this.haveTrainCache = true;
+    return { logprobs: acts.logp.slice(), entropy: acts.entropy.slice() };
+  }
+
+  // ---------------------------------------------------------------- training
+
+  async backward(dLogprobs: F): Promise<void> {
+    const acts = this.trainActs;
+    if (!acts || !this.haveTrainCache) throw new Error('backward: call logprobs() first (no cached activations)');
+    const { B, T } = acts;
+    const N = B * T;
+    if (dLogprobs.length !== N) throw new RangeError(`backward: dLogprobs has ${dLogprobs.length} values, expected B*T = ${N}`);
+    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    const g = (acts.grads ??= this.allocGradActs(B, T));
+    const P = this.P;
+    const G = this.G;
+
+    g.dlogits.fill(0);
+    logprobBackward(g.dlogits, dLogprobs, acts.logits, acts.targets, N, V);
+    g.dlnf.fill(0);
+    matmulBackwardTransposed(g.dlnf, G.wte, g.dlogits, acts.lnf, P.wte, N, C, V);
+    g.dres.fill(0);
+    const last = acts.layers[L - 1].res3;
+    layernormBackward(g.dres, G.lnfw, G.lnfb, g.dlnf, last, P.lnfw, acts.lnfMean, acts.lnfRstd, N, C);
+
+    for (let l = L - 1; l >= 0; l--) {
+      const la = acts.layers[l];
+      const p = P.layers[l];
+      const gp = G.layers[l];
+      const inp = l === 0 ? acts.encoded : acts.layers[l - 1].res3;
+      // g.dres = d res3 (the steering hook is the identity for gradients); res3 = res2 + mlp(ln_2(res2))
+      g.dfchGelu.fill(0);
+      matmulBackward(g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, p.fcprojW, N, 4 * C, C);
+      g.dfch.fill(0);
+      geluBackward(g.dfch, la.fch, g.dfchGelu, N * 4 * C);
+      g.dln.fill(0);
+      matmulBackward(g.dln, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C);
+      layernormBackward(g.dres, gp.ln2w, gp.ln2b, g.dln, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
+      // g.dres = d res2; res2 = inp + attn(ln_1(inp))
+      g.datty.fill(0);
+      matmulBackward(g.datty, gp.projW, gp.projB, g.dres, la.atty, p.projW, N, C, C);
+      g.dqkv.fill(0);
+      attentionBackward(g.dqkv, g.datty, la.qkv, la.att, B, T, C, NH);
+      g.dln.fill(0);
+      matmulBackward(g.dln, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C);
+      layernormBackward(g.dres, gp.ln1w, gp.ln1b, g.dln, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
+      // g.dres = d inp
+    }
+    encoderBackward(G.wte, G.wpe, g.dres, acts.tokens, B, T, C);
+  }
+
+  async step(opt: AdamWSettings): Promise<StepResult> {
+    const gradNorm = Math.sqrt(globalNormSq(this.grads));
+    if (!Number.isFinite(gradNorm)) {
+      this.grads.fill(0); // skip: parameters and optimizer state untouched
+      return { gradNorm };
+    }
+    const scale = opt.clipNorm > 0 && gradNorm > opt.clipNorm ? opt.clipNorm / gradNorm : 1;
+    if (!this.m || !this.v) {
+      this.m = this.alloc(this.params.length);
+      this.v = this.alloc(this.params.length);
+    }
+    this.adamStep++;
+    for (const { spec, off, n } of this.offsets) {
+      adamwUpdate(
+        this.params.subarray(off, off + n),
+        this.grads.subarray(off, off + n),
+        this.m.subarray(off, off + n),
+        this.v.subarray(off, off + n),
+        opt.lr,
+        opt.beta1,
+        opt.beta2,
+        opt.eps,
+        spec.decay ? opt.weightDecay : 0,
+        this.adamStep,
+        scale,
+        n,
+      );
+    }
+    this.grads.fill(0);
+    return { gradNorm };
+  }
+
+  async trainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<TrainStepResult> {
+    const { logprobs } = await this.logprobs(batch, targets);
+    const N = batch.B * batch.T;
+    let count = 0;
+    for (let i = 0; i < N; i++) if (targets[i] >= 0) count++;
+    if (count === 0) throw new RangeError('trainStep: no targets (every target is -1)');
+    const dlogp = this.trainActs!.dlogp;
+    dlogp.fill(0);
+    let sum = 0;
+    for (let i = 0; i < N; i++) {
+      if (targets[i] >= 0) {
+        dlogp[i] = -1 / count;
+        sum += logprobs[i];
+      }
+    }
+    await this.backward(dlogp);
+    const loss = -sum / count;
+    if (!Number.isFinite(loss)) {
+      // like the GPU model: a non-finite loss skips the update (parameters and moments untouched)
+      const gradNorm = Math.sqrt(globalNormSq(this.grads));
+      this.grads.fill(0);
+      return { loss, gradNorm };
+    }
+    const { gradNorm } = await this.step(opt);
+    return { loss, gradNorm };
+  }
+
+  // ---------------------------------------------------------------- generation
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const { B, P, maxNewTokens: M, temperature, topK } = req;
+    const { vocabSize: V, contextLength, nLayers: L, dModel: C } = this.config;
+    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(P) || P < 1) throw new RangeError(`generate: B and P must be positive integers (got B=${B}, P=${P})`);
+    if (!Number.isInteger(M) || M < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer (got ${M})`);
+    if (P + M > contextLength) throw new RangeError(`generate: P + maxNewTokens = ${P + M} exceeds contextLength ${contextLength}`);
+    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`generate: temperature must be a finite number >= 0 (got ${temperature})`);
+    if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`generate: topK must be a non-negative integer (got ${topK})`);
+    this.checkBatch({ tokens: req.prompt, B, T: P });
+    const steering = req.steering;
+    this.checkSteering(steering, B);
+
+    const S = P + M;
+    const tokens = new Int32Array(B * S);
+    for (let b = 0; b < B; b++) tokens.set(req.prompt.subarray(b * P, b * P + P), b * S);
+    const logprobs = new Float32Array(B * M);
+    if (M === 0) return { tokens, logprobs };
+
+    // prefill: the full forward over the prompts, then copy k and v into the cache
+    const acts = this.infer(B, P);
+    acts.tokens.set(req.prompt);
+    this.forward(acts, steering, L - 1, true);
+    const d = this.decodeState(B, S);
+    for (let l = 0; l < L; l++) {
+      const qkv = acts.layers[l].qkv;
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < P; t++) {
+          const src = (b * P + t) * 3 * C;
+          const dst = (b * d.cap + t) * C;
+          d.k[l].set(qkv.subarray(src + C, src + 2 * C), dst);
+          d.v[l].set(qkv.subarray(src + 2 * C, src + 3 * C), dst);
+        }
+      }
+    }
+
+    const rng = createRng(req.seed);
+    const every = req.onTokens ? Math.max(1, Math.floor(req.streamEvery ?? 1)) : 0;
+    const next = new Int32Array(B);
+    const one = new Int32Array(1);
+    const lp = this.alloc(1);
+    const ent = this.alloc(1);
+    for (let s = 0; s < M; s++) {
+      for (let b = 0; b < B; b++) {
+        const row = s === 0 ? acts.logits.subarray(((b * P) + P - 1) * V, (b * P + P) * V) : d.logits.subarray(b * V, b * V + V);
+        const u = rng.next();
+        const tok = sampleToken(row, temperature, topK, u);
+        next[b] = tok;
+        tokens[b * S + P + s] = tok;
+        one[0] = tok;
+        logprobForward(lp, ent, row, one, 1, V);
+        logprobs[b * M + s] = lp[0];
+      }
+      if (every && ((s + 1) % every === 0 || s + 1 === M)) req.onTokens!(tokens.slice(), s + 1);
+      if (s + 1 < M) this.decodeStep(d, next, P + s, steering);
+    }
+    return { tokens, logprobs };
+  }
+
+  dispose(): void {
+    this.trainActs = null;
+    this.inferActs = null;
+    this.decode = null;
+    this.haveTrainCache = false;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private forward(acts: Acts, steering: Steering | undefined, lastLayer: number, head: boolean): void {
+    const { B, T } = acts;
+    const N = B * T;
+    const { vocabSize: V, dModel: C, nHeads: NH } = this.config;
+    const P = this.P;
+    encoderForward(acts.encoded, acts.tokens, P.wte, P.wpe, B, T, C);
+    let x = acts.encoded;
+    for (let l = 0; l <= lastLayer; l++) {
+      const la = acts.layers[l];
+      const p = P.layers[l];
+      layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
+      matmulForward(la.qkv, la.ln1, p.attnW, p.attnB, N, C, 3 * C);
+      attentionForward(la.atty, la.att, la.qkv, B, T, C, NH);
+      matmulForward(acts.proj, la.atty, p.projW, p.projB, N, C, C);
+      residualForward(la.res2, x, acts.proj, N * C);
+      layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
+      matmulForward(la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
+      geluForward(la.fchGelu, la.fch, N * 4 * C);
+      matmulForward(acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, N, 4 * C, C);
+      residualForward(la.res3, la.res2, acts.proj, N * C);
+      if (steering && steering.layer === l) {
+        steeringForward(la.res3, steering.vector, steering.alpha, steering.start, steering.end, B, T, C);
+      }
+      x = la.res3;
+    }
+    if (!head) return;
+    layernormForward(acts.lnf, acts.lnfMean, acts.lnfRstd, x, P.lnfw, P.lnfb, N, C);
+    matmulForwardTransposed(acts.logits, acts.lnf, P.wte, N, C, V);
+  }
+
+  /** One token for each of the B sequences at absolute position pos, through the KV cache. */
+  private decodeStep(d: DecodeState, toks: Int32Array, pos: number, steering: Steering | undefined): void {
+    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    const B = d.B;
+    const hs = C / NH;
+    const scale = 1 / Math.sqrt(hs);
+    const P = this.P;
+    for (let b = 0; b < B; b++) {
+      const w = toks[b] * C;
+      const p = pos * C;
+      const o = b * C;
+      for (let i = 0; i < C; i++) d.x[o + i] = P.wte[w + i] + P.wpe[p + i];
+    }
+    for (let l = 0; l < L; l++) {
+      const p = P.layers[l];
+      layernormForward(d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
+      matmulForward(d.qkv, d.ln, p.attnW, p.attnB, B, C, 3 * C);
+      const kc = d.k[l];
+      const vc = d.v[l];
+      for (let b = 0; b < B; b++) {
+        const src = b * 3 * C;
+        const dst = (b * d.cap + pos) * C;
+        kc.set(d.qkv.subarray(src + C, src + 2 * C), dst);
+        vc.set(d.qkv.subarray(src + 2 * C, src + 3 * C), dst);
+      }
+      for (let b = 0; b < B; b++) {
+        const cacheBase = b * d.cap * C;
+        for (let h = 0; h < NH; h++) {
+          attentionRow(d.atty, b * C + h * hs, d.att, 0, d.qkv, b * 3 * C + h * hs, kc, cacheBase + h * hs, C, vc, cacheBase + h * hs, C, pos + 1, hs, scale);
+        }
+      }
+      matmulForward(d.proj, d.atty, p.projW, p.projB, B, C, C);
+      residualForward(d.x2, d.x, d.proj, B * C);
+      layernormForward(d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);
+      matmulForward(d.fch, d.ln, p.fcW, p.fcB, B, C, 4 * C);
+      geluForward(d.fchGelu, d.fch, B * 4 * C);
+      matmulForward(d.proj, d.fchGelu, p.fcprojW, p.fcprojB, B, 4 * C, C);
+      residualForward(d.x, d.x2, d.proj, B * C);
+      if (steering && steering.layer === l) {
+        // the same arithmetic as steeringForward, at the one position being decoded
+        const vec = steering.vector;
+        for (let b = 0; b < B; b++) {
+          const a = steering.alpha[b];
+          if (a === 0 || pos < steering.start[b] || pos >= steering.end[b]) continue;
+          const o = b * C;
+          for (let i = 0; i < C; i++) d.x[o + i] += a * vec[i];
+        }
+      }
+    }
+    layernormForward(d.ln, d.mean, d.rstd, d.x, P.lnfw, P.lnfb, B, C);
+    matmulForwardTransposed(d.logits, d.ln, P.wte, B, C, V);
+  }
+
+  private train(B: number, T: number): Acts {
+    if (!this.trainActs || this.trainActs.B !== B || this.trainActs.T !== T) {
+      this.trainActs = null;
+      this.trainActs = this.allocActs(B, T);
+    }
+    return this.trainActs;
+  }
+
+  private infer(B: number, T: number): Acts {
+    if (!this.inferActs || this.inferActs.B !== B || this.inferActs.T !== T) {
+      this.inferActs = null;
+      this.inferActs = this.allocActs(B, T);
+    }
+    return this.inferActs;
+  }
+
+  private allocActs(B: number, T: number): Acts {
+    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    const N = B * T;
+    const a = this.alloc;
+    return {
+      B,
+      T,
+      tokens: new Int32Array(N),
+      targets: new Int32Array(N),
+      encoded: a(N * C),
+      proj: a(N * C),
+      layers: Array.from({ length: L }, () => ({
+        ln1: a(N * C), ln1Mean: a(N), ln1Rstd: a(N), qkv: a(N * 3 * C), att: a(B * NH * T * T), atty: a(N * C),
+        res2: a(N * C), ln2: a(N * C), ln2Mean: a(N), ln2Rstd: a(N), fch: a(N * 4 * C), fchGelu: a(N * 4 * C),
+        res3: a(N * C),
+      })),
+      lnf: a(N * C),
+      lnfMean: a(N),
+      lnfRstd: a(N),
+      logits: a(N * V),
+      logp: a(N),
+      entropy: a(N),
+      dlogp: a(N),
+      grads: null,
+    };
+  }
+
+  private allocGradActs(B: number, T: number): GradActs {
+    const { vocabSize: V, dModel: C } = this.config;
+    const N = B * T;
+    const a = this.alloc;
+    return {
+      dres: a(N * C), dln: a(N * C), dqkv: a(N * 3 * C), datty: a(N * C),
+      dfch: a(N * 4 * C), dfchGelu: a(N * 4 * C), dlnf: a(N * C), dlogits: a(N * V),
+    };
+  }
+
+  private decodeState(B: number, S: number): DecodeState {
+    const d = this.decode;
+    if (d && d.B === B && d.cap >= S) return d;
+    const { vocabSize: V, dModel: C, nLayers: L } = this.config;
+    const a = this.alloc;
+    this.decode = null;
+    this.decode = {
+      B,
+      cap: S,
+      k: Array.from({ length: L }, () => a(B * S * C)),
+      v: Array.from({ length: L }, () => a(B * S * C)),
+      x: a(B * C), x2: a(B * C), ln: a(B * C), mean: a(B), rstd: a(B), qkv: a(B * 3 * C), atty: a(B * C),
+      proj: a(B * C), fch: a(B * 4 * C), fchGelu: a(B * 4 * C), att: a(S), logits: a(B * V),
+    };
+    return this.decode;
+  }
+
+  private checkBatch(batch: TokenBatch): void {
+    const { B, T, tokens } = batch;
+    const { contextLength, vocabSize } = this.config;
+    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new RangeError(`batch: B and T must be positive integers (got B=${B}, T=${T})`);
+    if (T > contextLength) throw new RangeError(`batch: T = ${T} exceeds contextLength ${contextLength}`);
+    if (tokens.length !== B * T) throw new RangeError(`batch: tokens has ${tokens.length} values, expected B*T = ${B * T}`);
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      if (t < 0 || t >= vocabSize) throw new RangeError(`batch: token ${t} at index ${i} is outside the vocabulary [0, ${vocabSize})`);
+    }
+  }
+
+  private checkTargets(targets: Int32Array, N: number): void {
+    const V = this.config.vocabSize;
+    if (targets.length !== N) throw new RangeError(`targets has ${targets.length} values, expected B*T = ${N}`);
+    for (let i = 0; i < N; i++) {
+      const t = targets[i];
+      if (t < -1 || t >= V) throw new RangeError(`target ${t} at index ${i} is outside [-1, ${V})`);
+    }
+  }
+
+  private checkSteering(s: Steering | undefined, B: number): void {
+    if (!s) return;
+    const { dModel: C, nLayers: L } = this.config;
+    if (!Number.isInteger(s.layer) || s.layer < 0 || s.layer >= L) throw new RangeError(`steering.layer must be an integer in [0, ${L}) (got ${s.layer})`);
+    if (s.vector.length !== C) throw new RangeError(`steering.vector has ${s.vector.length} values, expected dModel = ${C}`);
+    if (s.alpha.length !== B || s.start.length !== B || s.end.length !== B) {
+      throw new RangeError(`steering.alpha/start/end must each have B = ${B} values (got ${s.alpha.length}/${s.start.length}/${s.end.length})`);
+    }
+  }
+}
+
+export function createCpuModel(config: GPTConfig, params?: Params, options?: CpuModelOptions): CpuModel {
+  return new CpuModel(config, params, options);
+}

@@ -1,0 +1,164 @@
+// Checkpoints: a GPT's parameters, its config, run metadata and steering vectors in one safetensors
+// file (DESIGN §6). The same bytes are exported, imported, stored in IndexedDB and shipped in public/.
+// Pure (no IndexedDB, no fs): works in Node and in the browser.
+//
+// File layout:
+//   tensors        every paramSpecs(config) tensor under its Hugging Face name, in paramSpecs order,
+//                  then `steering.<behavior>` [C] for each steering vector
+//   __metadata__   string -> string; every value is a JSON string:
+//                  config   {"vocabSize","contextLength","dModel","nLayers","nHeads"}
+//                  steering {"<behavior>": {mode, layer, window, relativeScale, norm, ...}}
+//                  tokenizer, task, step, createdAt and any other keys the caller passes
+//
+// decodeCheckpoint validates everything (config fields, every tensor present with the right shape, no
+// unknown tensors, finite values) and throws a one-line CheckpointError otherwise.
+import { configError, numel, paramSpecs, type GPTConfig } from '../model/config';
+import type { Params } from '../model/types';
+import type { SteeringVector, SteeringVectorMeta } from '../steering/types';
+import { CheckpointError, decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors';
+
+export { CheckpointError } from './safetensors';
+export type { SteeringVector, SteeringVectorMeta } from '../steering/types';
+
+/** A steering vector to store: the [C] tensor and its metadata (mode, layer, window, relativeScale, norm, ...). */
+export interface SteeringEntry {
+  vector: Float32Array; // [C]
+  meta: object;
+}
+
+export interface CheckpointMetadata {
+  config: GPTConfig;
+  tokenizer?: unknown;
+  task?: unknown;
+  step?: number;
+  createdAt?: string;
+  steering?: Record<string, SteeringVectorMeta>;
+  [key: string]: unknown;
+}
+
+export interface CheckpointInput {
+  config: GPTConfig;
+  params: Params;
+  /** tokenizer, task, step, createdAt, ...: each stored as a JSON string (config and steering are set here). */
+  metadata?: Record<string, unknown>;
+  steering?: Record<string, SteeringEntry>;
+}
+
+export interface Checkpoint {
+  config: GPTConfig;
+  params: Params;
+  metadata: CheckpointMetadata;
+  /** Keyed by behavior. The metadata is passed through as stored (checked to be an object only). */
+  steering: Record<string, SteeringVector>;
+}
+export type DecodedCheckpoint = Checkpoint;
+
+const STEERING_PREFIX = 'steering.';
+
+function pickConfig(c: GPTConfig): GPTConfig {
+  return { vocabSize: c.vocabSize, contextLength: c.contextLength, dModel: c.dModel, nLayers: c.nLayers, nHeads: c.nHeads };
+}
+
+function checkFinite(name: string, a: ArrayLike<number>): void {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (x - x !== 0) throw new CheckpointError(`tensor "${name}" contains ${Number.isNaN(x) ? 'NaN' : 'Inf'} (at index ${i})`);
+  }
+}
+
+export function encodeCheckpoint(input: CheckpointInput): Uint8Array {
+  const err = configError(input.config);
+  if (err) throw new CheckpointError(`invalid config: ${err}`);
+  const config = pickConfig(input.config);
+  const tensors: [string, SafetensorsTensor][] = [];
+  for (const spec of paramSpecs(config)) {
+    const a = input.params.get(spec.name);
+    if (!a) throw new CheckpointError(`missing tensor "${spec.name}" (shape [${spec.shape.join(', ')}])`);
+    if (a.length !== numel(spec.shape)) {
+      throw new CheckpointError(`tensor "${spec.name}" has ${a.length} values, the config needs shape [${spec.shape.join(', ')}] = ${numel(spec.shape)}`);
+    }
+    checkFinite(spec.name, a);
+    tensors.push([spec.name, { shape: spec.shape, data: a }]);
+  }
+  const meta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input.metadata ?? {})) {
+    if (k === 'config' || k === 'steering' || v === undefined) continue;
+    meta[k] = JSON.stringify(v);
+  }
+  meta.config = JSON.stringify(config);
+  const steering = input.steering ?? {};
+  const steeringMeta: Record<string, object> = {};
+  for (const [behavior, entry] of Object.entries(steering)) {
+    const name = STEERING_PREFIX + behavior;
+    if (entry.vector.length !== config.dModel) {
+      throw new CheckpointError(`steering vector "${behavior}" has ${entry.vector.length} values, expected dModel = ${config.dModel}`);
+    }
+    checkFinite(name, entry.vector);
+    tensors.push([name, { shape: [config.dModel], data: entry.vector }]);
+    steeringMeta[behavior] = entry.meta ?? {};
+  }
+  if (Object.keys(steeringMeta).length > 0) meta.steering = JSON.stringify(steeringMeta);
+  return encodeSafetensors(tensors, meta);
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  const { tensors, metadata: raw } = decodeSafetensors(bytes);
+
+  if (raw.config === undefined) throw new CheckpointError('checkpoint metadata has no "config"');
+  let parsedConfig: unknown;
+  try {
+    parsedConfig = JSON.parse(raw.config);
+  } catch {
+    throw new CheckpointError('checkpoint metadata "config" is not valid JSON');
+  }
+  if (typeof parsedConfig !== 'object' || parsedConfig === null || Array.isArray(parsedConfig)) {
+    throw new CheckpointError('checkpoint metadata "config" must be a JSON object');
+  }
+  const err = configError(parsedConfig as Partial<GPTConfig>);
+  if (err) throw new CheckpointError(`invalid config: ${err}`);
+  const config = pickConfig(parsedConfig as GPTConfig);
+
+  const metadata: CheckpointMetadata = { config };
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === 'config') continue;
+    try {
+      metadata[k] = JSON.parse(v);
+    } catch {
+      metadata[k] = v; // a plain string written by another tool
+    }
+  }
+  const steeringMeta = metadata.steering;
+  if (steeringMeta !== undefined && (typeof steeringMeta !== 'object' || steeringMeta === null || Array.isArray(steeringMeta))) {
+    throw new CheckpointError('checkpoint metadata "steering" must be a JSON object keyed by behavior');
+  }
+
+  const params: Params = new Map();
+  const expected = new Set<string>();
+  for (const spec of paramSpecs(config)) {
+    expected.add(spec.name);
+    const t = tensors.get(spec.name);
+    if (!t) throw new CheckpointError(`missing tensor "${spec.name}" (the config needs shape [${spec.shape.join(', ')}])`);
+    if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
+      throw new CheckpointError(`tensor "${spec.name}" has shape [${t.shape.join(', ')}] but the config needs [${spec.shape.join(', ')}]`);
+    }
+    params.set(spec.name, t.data);
+  }
+
+  const steering: Record<string, SteeringVector> = {};
+  for (const [name, t] of tensors) {
+    if (expected.has(name)) continue;
+    if (!name.startsWith(STEERING_PREFIX) || name.length === STEERING_PREFIX.length) {
+      throw new CheckpointError(`unexpected tensor "${name}" (not a parameter of this config and not steering.<behavior>)`);
+    }
+    const behavior = name.slice(STEERING_PREFIX.length);
+    if (t.shape.length !== 1 || t.shape[0] !== config.dModel) {
+      throw new CheckpointError(`tensor "${name}" has shape [${t.shape.join(', ')}] but a steering vector needs [${config.dModel}]`);
+    }
+    const meta = (steeringMeta as Record<string, unknown> | undefined)?.[behavior];
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+      throw new CheckpointError(`steering vector "${behavior}" has no metadata object under the "steering" metadata key`);
+    }
+    steering[behavior] = { vector: t.data, meta: meta as SteeringVectorMeta };
+  }
+  return { config, params, metadata, steering };
+}
