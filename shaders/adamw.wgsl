@@ -1,0 +1,123 @@
+// AdamW with global-norm gradient clipping, entirely on the GPU (no readback between norm and update).
+//
+// Shapes: param / grad / m / v: the flat parameter buffer [P] (each tensor at a 256-byte boundary,
+//         padding is zero); partials [nPartials]; stats [2]: stats[0] = loss (0 when there is none),
+//         stats[1] = global gradient norm (written here);
+//         hyper [8] = lr, beta1, beta2, eps, weightDecay, bc1, bc2, clipNorm — a storage buffer rewritten
+//         before each submit, so recorded programs never change (bc1 = 1 - beta1^step, bc2 = 1 - beta2^step).
+//
+// Entry points:
+//   norm_partial  grid-stride over grad[start, end): partials[workgroup] = sum of g^2
+//   norm_final    one workgroup: stats[1] = sqrt(sum of partials[0, nPartials))
+//   update        over [start, end): if stats[1] or stats[0] is not finite the update is skipped (params
+//                 and moments untouched); otherwise with s = clipNorm / norm when 0 < clipNorm < norm else 1,
+//                 g = grad * s;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
+//                 param -= lr * ((m / bc1) / (sqrt(v / bc2) + eps) + weightDecay * param)
+//                 with bc1 = 1 - beta1^step, bc2 = 1 - beta2^step. The gradient is zeroed in every case.
+//                 Decayed and non-decayed tensors are laid out as two ranges: one dispatch each.
+// Non-finite values are detected from the bits (WGSL has no isnan, and fast-math may fold x != x).
+//
+// Bindings: 0 params, 1 param, 2 grad, 3 m, 4 v, 5 partials, 6 stats, 7 hyper.
+
+const WG: u32 = 256u;
+
+struct Params {
+  start: u32,
+  end: u32,
+  nPartials: u32,
+  decay: u32,
+}
+
+struct Hyper {
+  lr: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  weightDecay: f32,
+  bc1: f32,
+  bc2: f32,
+  clipNorm: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> param: array<f32>;
+@group(0) @binding(2) var<storage, read_write> grad: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(6) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(7) var<storage, read> hyper: Hyper;
+
+var<workgroup> red: array<f32, WG>;
+
+fn reduce_sum(x: f32, lid: u32) -> f32 {
+  red[lid] = x;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      red[lid] = red[lid] + red[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn is_finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+@compute @workgroup_size(WG)
+fn norm_partial(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  var s = 0.0;
+  for (var i = p.start + wid.x * WG + lid; i < p.end; i += nwg.x * WG) {
+    let g = grad[i];
+    s += g * g;
+  }
+  let total = reduce_sum(s, lid);
+  if (lid == 0u) {
+    partials[wid.x] = total;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn norm_final(@builtin(local_invocation_id) lidv: vec3<u32>) {
+  let lid = lidv.x;
+  var s = 0.0;
+  for (var i = lid; i < p.nPartials; i += WG) {
+    s += partials[i];
+  }
+  let total = reduce_sum(s, lid);
+  if (lid == 0u) {
+    stats[1] = sqrt(total);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let norm = stats[1];
+  let skip = !is_finite(norm) || !is_finite(stats[0]);
+  let h = hyper;
+  var scale = 1.0;
+  if (h.clipNorm > 0.0 && norm > h.clipNorm) {
+    scale = h.clipNorm / norm;
+  }
+  var wd = 0.0;
+  if (p.decay != 0u) {
+    wd = h.weightDecay;
+  }
+  for (var i = p.start + gid.x; i < p.end; i += nwg.x * WG) {
+    if (!skip) {
+      let g = grad[i] * scale;
+      let mi = h.beta1 * m[i] + (1.0 - h.beta1) * g;
+      let vi = h.beta2 * v[i] + (1.0 - h.beta2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      let w = param[i];
+      param[i] = w - h.lr * (mi / h.bc1 / (sqrt(vi / h.bc2) + h.eps) + wd * w);
+    }
+    grad[i] = 0.0;
+  }
+}

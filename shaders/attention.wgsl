@@ -1,0 +1,232 @@
+// Causal multi-head self-attention, fused per query row (scores, softmax, weighted sum), its backward,
+// and the KV-cache decode step.
+//
+// Shapes: qkv [B, T, 3C] (q | k | v, head h at columns h*hs .. h*hs+hs of each, hs = C / NH)
+//         att / dpre [B, NH, T, T] (post-softmax; 0 above the diagonal)   out / dout [B, T, C]
+//         dqkv [B, T, 3C] (+=)
+//   decode: qkv [B, 3C] (this position only), cache [B, Tmax, 2C] (k | v per position),
+//           att [B, NH, Tmax] (scratch), out [B, C], state[0] = current position pos
+//
+// Entry points (WG invocations per workgroup):
+//   forward      workgroup (t, h, b): s[t2] = scale * q_t . k_t2 for t2 <= t, softmax, out_t = sum att v
+//   backward_q   workgroup (t, h, b): datt[t2] = dout_t . v_t2; dpre = att * (datt - sum(att * datt))
+//                (stored in dpre), dq_t += scale * sum_t2 dpre[t2] k_t2
+//   backward_kv  workgroup (t2, h, b): dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t,
+//                dv_t2 += sum_{t >= t2} att[t, t2] dout_t   (gathers by column: no atomics)
+//   kv_store     cache[b, pos] = (k, v) of qkv[b]
+//   decode       workgroup (h, b): attention of q (position pos) over cache[b, 0..pos]
+//
+// Bindings: 0 params, 1 qkv, 2 att, 3 out, 4 dout, 5 dqkv, 6 dpre, 7 cache, 8 state.
+
+const WG: u32 = 64u;
+
+struct Params {
+  B: u32,
+  T: u32,
+  C: u32,
+  NH: u32,
+  Tmax: u32,
+  scale: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> att: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> dout: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dqkv: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dpre: array<f32>;
+@group(0) @binding(7) var<storage, read_write> cache: array<f32>;
+@group(0) @binding(8) var<storage, read> state: array<u32>;
+
+var<workgroup> red: array<f32, WG>;
+
+fn reduce_sum(v: f32, lid: u32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      red[lid] = red[lid] + red[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn reduce_max(v: f32, lid: u32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      red[lid] = max(red[lid], red[lid + s]);
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let t = wid.x;
+  let h = wid.y;
+  let b = wid.z;
+  let C = p.C;
+  let C3 = 3u * C;
+  let hs = C / p.NH;
+  let row = ((b * p.NH + h) * p.T + t) * p.T;
+  let qo = (b * p.T + t) * C3 + h * hs;
+  var lmax = -3.0e38;
+  for (var t2 = lid; t2 <= t; t2 += WG) {
+    let ko = (b * p.T + t2) * C3 + C + h * hs;
+    var s = 0.0;
+    for (var i = 0u; i < hs; i++) {
+      s += qkv[qo + i] * qkv[ko + i];
+    }
+    s = s * p.scale;
+    att[row + t2] = s;
+    lmax = max(lmax, s);
+  }
+  let m = reduce_max(lmax, lid);
+  var lsum = 0.0;
+  for (var t2 = lid; t2 <= t; t2 += WG) {
+    let e = exp(att[row + t2] - m);
+    att[row + t2] = e;
+    lsum += e;
+  }
+  let inv = 1.0 / reduce_sum(lsum, lid);
+  for (var t2 = lid; t2 < p.T; t2 += WG) {
+    if (t2 <= t) {
+      att[row + t2] = att[row + t2] * inv;
+    } else {
+      att[row + t2] = 0.0;
+    }
+  }
+  storageBarrier();
+  for (var i = lid; i < hs; i += WG) {
+    var o = 0.0;
+    for (var t2 = 0u; t2 <= t; t2++) {
+      o += att[row + t2] * qkv[(b * p.T + t2) * C3 + 2u * C + h * hs + i];
+    }
+    out[(b * p.T + t) * C + h * hs + i] = o;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_q(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let t = wid.x;
+  let h = wid.y;
+  let b = wid.z;
+  let C = p.C;
+  let C3 = 3u * C;
+  let hs = C / p.NH;
+  let row = ((b * p.NH + h) * p.T + t) * p.T;
+  let dro = (b * p.T + t) * C + h * hs;
+  var ls = 0.0;
+  for (var t2 = lid; t2 <= t; t2 += WG) {
+    let vo = (b * p.T + t2) * C3 + 2u * C + h * hs;
+    var d = 0.0;
+    for (var i = 0u; i < hs; i++) {
+      d += dout[dro + i] * qkv[vo + i];
+    }
+    dpre[row + t2] = d;
+    ls += att[row + t2] * d;
+  }
+  let s = reduce_sum(ls, lid);
+  for (var t2 = lid; t2 <= t; t2 += WG) {
+    dpre[row + t2] = att[row + t2] * (dpre[row + t2] - s);
+  }
+  storageBarrier();
+  let qo = (b * p.T + t) * C3 + h * hs;
+  for (var i = lid; i < hs; i += WG) {
+    var acc = 0.0;
+    for (var t2 = 0u; t2 <= t; t2++) {
+      acc += dpre[row + t2] * qkv[(b * p.T + t2) * C3 + C + h * hs + i];
+    }
+    dqkv[qo + i] = dqkv[qo + i] + acc * p.scale;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_kv(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let t2 = wid.x;
+  let h = wid.y;
+  let b = wid.z;
+  let C = p.C;
+  let C3 = 3u * C;
+  let hs = C / p.NH;
+  let base = (b * p.NH + h) * p.T * p.T;
+  let o2 = (b * p.T + t2) * C3 + h * hs;
+  for (var i = lid; i < hs; i += WG) {
+    var dk = 0.0;
+    var dv = 0.0;
+    for (var t = t2; t < p.T; t++) {
+      let r = base + t * p.T + t2;
+      dk += dpre[r] * qkv[(b * p.T + t) * C3 + h * hs + i];
+      dv += att[r] * dout[(b * p.T + t) * C + h * hs + i];
+    }
+    dqkv[o2 + C + i] = dqkv[o2 + C + i] + dk * p.scale;
+    dqkv[o2 + 2u * C + i] = dqkv[o2 + 2u * C + i] + dv;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn kv_store(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let C2 = 2u * p.C;
+  if (gid.x >= p.B * C2) {
+    return;
+  }
+  let b = gid.x / C2;
+  let j = gid.x % C2;
+  let pos = state[0];
+  cache[(b * p.Tmax + pos) * C2 + j] = qkv[b * 3u * p.C + p.C + j];
+}
+
+@compute @workgroup_size(WG)
+fn decode(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let h = wid.x;
+  let b = wid.y;
+  let pos = state[0];
+  let C = p.C;
+  let C2 = 2u * C;
+  let hs = C / p.NH;
+  let row = (b * p.NH + h) * p.Tmax;
+  let qo = b * 3u * C + h * hs;
+  var lmax = -3.0e38;
+  for (var t2 = lid; t2 <= pos; t2 += WG) {
+    let ko = (b * p.Tmax + t2) * C2 + h * hs;
+    var s = 0.0;
+    for (var i = 0u; i < hs; i++) {
+      s += qkv[qo + i] * cache[ko + i];
+    }
+    s = s * p.scale;
+    att[row + t2] = s;
+    lmax = max(lmax, s);
+  }
+  let m = reduce_max(lmax, lid);
+  var lsum = 0.0;
+  for (var t2 = lid; t2 <= pos; t2 += WG) {
+    let e = exp(att[row + t2] - m);
+    att[row + t2] = e;
+    lsum += e;
+  }
+  let inv = 1.0 / reduce_sum(lsum, lid);
+  for (var t2 = lid; t2 <= pos; t2 += WG) {
+    att[row + t2] = att[row + t2] * inv;
+  }
+  storageBarrier();
+  for (var i = lid; i < hs; i += WG) {
+    var o = 0.0;
+    for (var t2 = 0u; t2 <= pos; t2++) {
+      o += att[row + t2] * cache[(b * p.Tmax + t2) * C2 + C + h * hs + i];
+    }
+    out[b * C + h * hs + i] = o;
+  }
+}

@@ -1,0 +1,93 @@
+// Token + position embedding (GPT-2 "encoder"), forward and backward.
+//
+// Shapes (row-major f32 unless noted):
+//   tokens [B, T] i32      wte [V, C]      wpe [Tmax, C]      out / dout [B, T, C]
+//   dwte [V, C] (+=)       dwpe [Tmax, C] (+=)
+//   decode: tokens [B, TT] i32 (whole rows incl. generated tokens), state[0] = current position pos,
+//           out [B, C]
+//
+// Entry points:
+//   forward        out[b,t,c] = wte[tokens[b,t], c] + wpe[t, c]
+//   forward_decode out[b,c]   = wte[tokens[b, pos], c] + wpe[pos, c]
+//   backward_wte   dwte[v,c] += sum over (b,t) with tokens[b,t] = v of dout[b,t,c]
+//                  Scatter-add without float atomics: one invocation per (channel c, vocab bucket j)
+//                  walks every position in order and adds the ones whose token v has v % NB == j.
+//                  Each dwte element has exactly one writer, and positions are added in (b,t) order.
+//   backward_wpe   dwpe[t,c] += sum_b dout[b,t,c]
+//
+// Bindings: 0 params, 1 tokens, 2 wte, 3 wpe, 4 out, 5 dout, 6 dwte, 7 dwpe, 8 state.
+
+const WG: u32 = 64u;
+
+struct Params {
+  B: u32,
+  T: u32,
+  C: u32,
+  NB: u32, // vocab buckets for backward_wte
+  TT: u32, // decode: row length of tokens
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> tokens: array<i32>;
+@group(0) @binding(2) var<storage, read> wte: array<f32>;
+@group(0) @binding(3) var<storage, read> wpe: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> dout: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dwte: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dwpe: array<f32>;
+@group(0) @binding(8) var<storage, read> state: array<u32>;
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = p.B * p.T * p.C;
+  for (var i = gid.x; i < n; i += nwg.x * WG) {
+    let c = i % p.C;
+    let bt = i / p.C;
+    let t = bt % p.T;
+    let tok = u32(tokens[bt]);
+    out[i] = wte[tok * p.C + c] + wpe[t * p.C + c];
+  }
+}
+
+@compute @workgroup_size(WG)
+fn forward_decode(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let pos = state[0];
+  let n = p.B * p.C;
+  for (var i = gid.x; i < n; i += nwg.x * WG) {
+    let c = i % p.C;
+    let b = i / p.C;
+    let tok = u32(tokens[b * p.TT + pos]);
+    out[i] = wte[tok * p.C + c] + wpe[pos * p.C + c];
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_wte(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= p.C * p.NB) {
+    return;
+  }
+  let c = gid.x % p.C;
+  let j = gid.x / p.C;
+  let n = p.B * p.T;
+  for (var bt = 0u; bt < n; bt++) {
+    let tok = u32(tokens[bt]);
+    if (tok % p.NB == j) {
+      let k = tok * p.C + c;
+      dwte[k] = dwte[k] + dout[bt * p.C + c];
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_wpe(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = p.T * p.C;
+  for (var i = gid.x; i < n; i += nwg.x * WG) {
+    let c = i % p.C;
+    let t = i / p.C;
+    var acc = dwpe[i];
+    for (var b = 0u; b < p.B; b++) {
+      acc += dout[(b * p.T + t) * p.C + c];
+    }
+    dwpe[i] = acc;
+  }
+}

@@ -1,0 +1,144 @@
+// Token log-probabilities and entropy from logits (numerically stable log-softmax), the backward, and the
+// mean cross-entropy for supervised steps.
+//
+// Shapes: logits / dlogits [N, V], targets [N] i32 (-1 = no target), logp / entropy / dlogp [N],
+//         stats [2] (stats[0] = loss).
+//
+// Entry points (one workgroup per row; rows = workgroup_id.x + workgroup_id.y * num_workgroups.x):
+//   forward   z = l - max, logZ = log sum exp z; entropy = logZ - sum(e^z z) / sum(e^z) (every row);
+//             logp = z[target] - logZ, or 0 where target = -1
+//   backward  dlogits += dlogp * (onehot(target) - softmax(l)); rows with target = -1 or dlogp = 0 skip
+//   loss      one workgroup: stats[0] = -(sum of logp over rows with a target) / (number of such rows)
+//
+// Bindings: 0 params, 1 logits, 2 targets, 3 logp, 4 entropy, 5 dlogp, 6 dlogits, 7 stats.
+
+const WG: u32 = 64u;
+
+struct Params {
+  N: u32,
+  V: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> targets: array<i32>;
+@group(0) @binding(3) var<storage, read_write> logp: array<f32>;
+@group(0) @binding(4) var<storage, read_write> entropy: array<f32>;
+@group(0) @binding(5) var<storage, read> dlogp: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dlogits: array<f32>;
+@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
+
+var<workgroup> red: array<f32, WG>;
+
+fn reduce_sum(v: f32, lid: u32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      red[lid] = red[lid] + red[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn reduce_max(v: f32, lid: u32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      red[lid] = max(red[lid], red[lid + s]);
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = wid.x + wid.y * nwg.x;
+  if (n >= p.N) {
+    return;
+  }
+  let lid = lidv.x;
+  let r = n * p.V;
+  var lmax = -3.4e38;
+  for (var v = lid; v < p.V; v += WG) {
+    lmax = max(lmax, logits[r + v]);
+  }
+  let m = reduce_max(lmax, lid);
+  var s = 0.0;
+  var ws = 0.0;
+  for (var v = lid; v < p.V; v += WG) {
+    let z = logits[r + v] - m;
+    let e = exp(z);
+    s += e;
+    ws += e * z;
+  }
+  let sum = reduce_sum(s, lid);
+  let wsum = reduce_sum(ws, lid);
+  if (lid == 0u) {
+    let logZ = log(sum);
+    entropy[n] = logZ - wsum / sum;
+    let tgt = targets[n];
+    if (tgt < 0) {
+      logp[n] = 0.0;
+    } else {
+      logp[n] = logits[r + u32(tgt)] - m - logZ;
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = wid.x + wid.y * nwg.x;
+  if (n >= p.N) {
+    return;
+  }
+  let lid = lidv.x;
+  let tgt = targets[n];
+  let d = dlogp[n];
+  let r = n * p.V;
+  var lmax = -3.4e38;
+  for (var v = lid; v < p.V; v += WG) {
+    lmax = max(lmax, logits[r + v]);
+  }
+  let m = reduce_max(lmax, lid);
+  var s = 0.0;
+  for (var v = lid; v < p.V; v += WG) {
+    s += exp(logits[r + v] - m);
+  }
+  let inv = 1.0 / reduce_sum(s, lid);
+  if (tgt < 0 || d == 0.0) {
+    return;
+  }
+  for (var v = lid; v < p.V; v += WG) {
+    var g = dlogits[r + v] - d * exp(logits[r + v] - m) * inv;
+    if (i32(v) == tgt) {
+      g = g + d;
+    }
+    dlogits[r + v] = g;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn loss(@builtin(local_invocation_id) lidv: vec3<u32>) {
+  let lid = lidv.x;
+  var s = 0.0;
+  var c = 0.0;
+  for (var n = lid; n < p.N; n += WG) {
+    if (targets[n] >= 0) {
+      s += logp[n];
+      c += 1.0;
+    }
+  }
+  let sum = reduce_sum(s, lid);
+  let count = reduce_sum(c, lid);
+  if (lid == 0u) {
+    stats[0] = -sum / max(count, 1.0);
+  }
+}

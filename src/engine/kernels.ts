@@ -1,0 +1,377 @@
+// Typed launchers for the WGSL kernels, one per CPU twin in src/engine/cpu with the same argument order
+// (a Program first, then the CPU signature with GPU buffers in place of arrays). Backward launchers
+// ACCUMULATE (+=) exactly like their twins. Each call records dispatches into the Program; nothing runs
+// until the Program is encoded and submitted.
+import { cdiv, type Binding, type Program } from './launch';
+
+/** Workgroups for a grid-stride elementwise kernel. */
+const grid = (n: number, wg: number) => Math.max(1, Math.min(cdiv(n, wg), 16384));
+/** One workgroup per row, as [x, y] so that more than 65535 rows fit (row = x + y * countX). */
+const rows = (n: number): [number, number] => (n <= 65535 ? [Math.max(n, 1), 1] : [65535, cdiv(n, 65535)]);
+
+export const LAYERNORM_EPS = 1e-5;
+
+/** Compile-time constants of the one-workgroup-per-row kernels (see Tuning in launch.ts). */
+const rowConst = (prog: Program) => ({ WG: prog.ctx.tuning.rowWG });
+const RWG = 8; // main_reg workgroup side: blocks of 32 x 32
+
+// ------------------------------------------------------------------------------------------- encoder
+
+export function encoderForward(prog: Program, out: Binding, tokens: Binding, wte: Binding, wpe: Binding, B: number, T: number, C: number): void {
+  prog.dispatch(
+    'encoder',
+    'forward',
+    { tokens, wte, wpe, out, dout: null, dwte: null, dwpe: null, state: null },
+    { B, T, C, NB: 1, TT: T },
+    grid(B * T * C, 64),
+  );
+}
+
+/** KV-cache step: out[b] = wte[tokens[b, pos]] + wpe[pos] with pos = state[0]; tokens rows are TT long. */
+export function encoderForwardDecode(prog: Program, out: Binding, tokens: Binding, wte: Binding, wpe: Binding, state: Binding, B: number, TT: number, C: number): void {
+  prog.dispatch(
+    'encoder',
+    'forward_decode',
+    { tokens, wte, wpe, out, dout: null, dwte: null, dwpe: null, state },
+    { B, T: 1, C, NB: 1, TT },
+    grid(B * C, 64),
+  );
+}
+
+/** dwte += scatter-add by token; dwpe += sum over b. V bounds the vocabulary buckets of the scatter. */
+export function encoderBackward(prog: Program, dwte: Binding, dwpe: Binding, dout: Binding, tokens: Binding, B: number, T: number, C: number, V: number): void {
+  const NB = Math.max(1, Math.min(V, Math.ceil(8192 / C)));
+  prog.dispatch(
+    'encoder',
+    'backward_wte',
+    { tokens, wte: null, wpe: null, out: null, dout, dwte, dwpe: null, state: null },
+    { B, T, C, NB, TT: T },
+    cdiv(C * NB, 64),
+  );
+  prog.dispatch(
+    'encoder',
+    'backward_wpe',
+    { tokens: null, wte: null, wpe: null, out: null, dout, dwte: null, dwpe, state: null },
+    { B, T, C, NB, TT: T },
+    grid(T * C, 64),
+  );
+}
+
+// ----------------------------------------------------------------------------------------- layernorm
+
+export function layernormForward(prog: Program, out: Binding, mean: Binding, rstd: Binding, inp: Binding, weight: Binding, bias: Binding, N: number, C: number): void {
+  prog.dispatch(
+    'layernorm',
+    'forward',
+    { inp, weight, bias, out, mean, rstd, dout: null, dinp: null, dweight: null, dbias: null },
+    { N, C, eps: LAYERNORM_EPS },
+    rows(N),
+    rowConst(prog),
+  );
+}
+
+export function layernormBackward(
+  prog: Program,
+  dinp: Binding,
+  dweight: Binding,
+  dbias: Binding,
+  dout: Binding,
+  inp: Binding,
+  weight: Binding,
+  mean: Binding,
+  rstd: Binding,
+  N: number,
+  C: number,
+): void {
+  prog.dispatch(
+    'layernorm',
+    'backward',
+    { inp, weight, bias: null, out: null, mean, rstd, dout, dinp, dweight: null, dbias: null },
+    { N, C, eps: LAYERNORM_EPS },
+    rows(N),
+    rowConst(prog),
+  );
+  prog.dispatch(
+    'layernorm',
+    'backward_params',
+    { inp, weight: null, bias: null, out: null, mean, rstd, dout, dinp: null, dweight, dbias },
+    { N, C, eps: LAYERNORM_EPS },
+    cdiv(C, prog.ctx.tuning.rowWG),
+    rowConst(prog),
+  );
+}
+
+// -------------------------------------------------------------------------------------------- matmul
+
+export interface Gemm {
+  /** out [M, N] row-major */
+  out: Binding;
+  a: Binding;
+  b: Binding;
+  bias?: Binding | null;
+  M: number;
+  N: number;
+  K: number;
+  /** A(m, k) = a[m * sAm + k * sAk] */
+  sAm: number;
+  sAk: number;
+  /** B(k, n) = b[k * sBk + n * sBn] */
+  sBk: number;
+  sBn: number;
+  accumulate: boolean;
+}
+
+/** out (+)= A . B (+ bias); any transposition expressed by strides. Variant per adapter (Tuning.matmul). */
+export function gemm(prog: Program, g: Gemm): void {
+  const reg = prog.ctx.tuning.matmul === 'register';
+  const block = reg ? 4 * RWG : 64;
+  prog.dispatch(
+    'matmul',
+    reg ? 'main_reg' : 'main',
+    { a: g.a, b: g.b, bias: g.bias ?? null, out: g.out, dout: null, dbias: null },
+    {
+      M: g.M,
+      N: g.N,
+      K: g.K,
+      sAm: g.sAm,
+      sAk: g.sAk,
+      sBk: g.sBk,
+      sBn: g.sBn,
+      accumulate: g.accumulate ? 1 : 0,
+      hasBias: g.bias ? 1 : 0,
+    },
+    [cdiv(g.N, block), cdiv(g.M, block)],
+    { RWG },
+  );
+}
+
+/** dbias [OC] += sum over rows of dout [N, OC] */
+export function biasBackward(prog: Program, dbias: Binding, dout: Binding, N: number, OC: number): void {
+  prog.dispatch(
+    'matmul',
+    'bias_backward',
+    { a: null, b: null, bias: null, out: null, dout, dbias },
+    { M: N, N: OC, K: 0, sAm: 0, sAk: 0, sBk: 0, sBn: 0, accumulate: 1, hasBias: 0 },
+    cdiv(OC, 64),
+    { RWG },
+  );
+}
+
+/** out [N,OC] = inp [N,C] . weight [C,OC] + bias */
+export function matmulForward(prog: Program, out: Binding, inp: Binding, weight: Binding, bias: Binding | null, N: number, C: number, OC: number): void {
+  gemm(prog, { out, a: inp, b: weight, bias, M: N, N: OC, K: C, sAm: C, sAk: 1, sBk: OC, sBn: 1, accumulate: false });
+}
+
+/**
+ * dinp [N,C] += dout . weight^T;  dweight [C,OC] += inp^T . dout;  dbias += column sums of dout.
+ * With `dinpOverwrite` dinp is overwritten instead (the same as clearing it first).
+ */
+export function matmulBackward(
+  prog: Program,
+  dinp: Binding,
+  dweight: Binding,
+  dbias: Binding | null,
+  dout: Binding,
+  inp: Binding,
+  weight: Binding,
+  N: number,
+  C: number,
+  OC: number,
+  dinpOverwrite = false,
+): void {
+  gemm(prog, { out: dinp, a: dout, b: weight, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: 1, sBn: OC, accumulate: !dinpOverwrite });
+  gemm(prog, { out: dweight, a: inp, b: dout, M: C, N: OC, K: N, sAm: 1, sAk: C, sBk: OC, sBn: 1, accumulate: true });
+  if (dbias) biasBackward(prog, dbias, dout, N, OC);
+}
+
+/** out [N,OC] = inp [N,C] . weightT^T, weightT [OC,C] (the tied LM head). */
+export function matmulForwardTransposed(prog: Program, out: Binding, inp: Binding, weightT: Binding, N: number, C: number, OC: number): void {
+  gemm(prog, { out, a: inp, b: weightT, M: N, N: OC, K: C, sAm: C, sAk: 1, sBk: 1, sBn: C, accumulate: false });
+}
+
+/** dinp [N,C] += dout [N,OC] . weightT;  dweightT [OC,C] += dout^T . inp */
+export function matmulBackwardTransposed(
+  prog: Program,
+  dinp: Binding,
+  dweightT: Binding,
+  dout: Binding,
+  inp: Binding,
+  weightT: Binding,
+  N: number,
+  C: number,
+  OC: number,
+  dinpOverwrite = false,
+): void {
+  gemm(prog, { out: dinp, a: dout, b: weightT, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: C, sBn: 1, accumulate: !dinpOverwrite });
+  gemm(prog, { out: dweightT, a: dout, b: inp, M: OC, N: C, K: N, sAm: 1, sAk: OC, sBk: C, sBn: 1, accumulate: true });
+}
+
+// ----------------------------------------------------------------------------------------- attention
+
+const attnParams = (B: number, T: number, C: number, NH: number, Tmax: number) => ({ B, T, C, NH, Tmax, scale: 1 / Math.sqrt(C / NH) });
+
+export function attentionForward(prog: Program, out: Binding, att: Binding, qkv: Binding, B: number, T: number, C: number, NH: number): void {
+  prog.dispatch(
+    'attention',
+    'forward',
+    { qkv, att, out, dout: null, dqkv: null, dpre: null, cache: null, state: null },
+    attnParams(B, T, C, NH, T),
+    [T, NH, B],
+    rowConst(prog),
+  );
+}
+
+/** dqkv += ...; dpre [B,NH,T,T] is scratch (the softmax-input gradient). */
+export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, qkv: Binding, att: Binding, dpre: Binding, B: number, T: number, C: number, NH: number): void {
+  const params = attnParams(B, T, C, NH, T);
+  prog.dispatch('attention', 'backward_q', { qkv, att, out: null, dout, dqkv, dpre, cache: null, state: null }, params, [T, NH, B], rowConst(prog));
+  prog.dispatch('attention', 'backward_kv', { qkv, att, out: null, dout, dqkv, dpre, cache: null, state: null }, params, [T, NH, B], rowConst(prog));
+}
+
+/** KV-cache step at pos = state[0]: store k, v of qkv [B,3C] into cache [B,Tmax,2C], attend over 0..pos. */
+export function attentionDecode(prog: Program, out: Binding, scratch: Binding, qkv: Binding, cache: Binding, state: Binding, B: number, C: number, NH: number, Tmax: number): void {
+  const params = attnParams(B, 1, C, NH, Tmax);
+  prog.dispatch('attention', 'kv_store', { qkv, att: null, out: null, dout: null, dqkv: null, dpre: null, cache, state }, params, cdiv(B * 2 * C, prog.ctx.tuning.rowWG), rowConst(prog));
+  prog.dispatch('attention', 'decode', { qkv, att: scratch, out, dout: null, dqkv: null, dpre: null, cache, state }, params, [NH, B], rowConst(prog));
+}
+
+// ------------------------------------------------------------------------------- elementwise families
+
+export function geluForward(prog: Program, out: Binding, inp: Binding, N: number): void {
+  prog.dispatch('gelu', 'forward', { inp, out, dout: null, dinp: null }, { N }, grid(N, 256));
+}
+
+export function geluBackward(prog: Program, dinp: Binding, inp: Binding, dout: Binding, N: number): void {
+  prog.dispatch('gelu', 'backward', { inp, out: null, dout, dinp }, { N }, grid(N, 256));
+}
+
+export function residualForward(prog: Program, out: Binding, inp1: Binding, inp2: Binding, N: number): void {
+  prog.dispatch('residual', 'forward', { inp1, inp2, out, dout: null, dinp1: null, dinp2: null }, { N }, grid(N, 256));
+}
+
+export function residualBackward(prog: Program, dinp1: Binding, dinp2: Binding, dout: Binding, N: number): void {
+  prog.dispatch('residual', 'backward', { inp1: null, inp2: null, out: null, dout, dinp1, dinp2 }, { N }, grid(N, 256));
+}
+
+/** h [B,T,C] += alpha[b] * vector on start[b] <= t < end[b] (in place); backward is the identity. */
+export function steeringForward(prog: Program, h: Binding, vector: Binding, alpha: Binding, start: Binding, end: Binding, B: number, T: number, C: number): void {
+  prog.dispatch('steering', 'forward', { h, vector, alpha, start, end, state: null }, { B, T, C }, grid(B * T * C, 256));
+}
+
+/** The same hook for one decoded position t = state[0]; h [B,C]. */
+export function steeringForwardDecode(prog: Program, h: Binding, vector: Binding, alpha: Binding, start: Binding, end: Binding, state: Binding, B: number, C: number): void {
+  prog.dispatch('steering', 'forward_decode', { h, vector, alpha, start, end, state }, { B, T: 1, C }, grid(B * C, 256));
+}
+
+// ------------------------------------------------------------------------------------------- logprob
+
+export function logprobForward(prog: Program, logp: Binding, entropy: Binding, logits: Binding, targets: Binding, N: number, V: number): void {
+  prog.dispatch(
+    'logprob',
+    'forward',
+    { logits, targets, logp, entropy, dlogp: null, dlogits: null, stats: null },
+    { N, V },
+    rows(N),
+    rowConst(prog),
+  );
+}
+
+export function logprobBackward(prog: Program, dlogits: Binding, dlogp: Binding, logits: Binding, targets: Binding, N: number, V: number): void {
+  prog.dispatch(
+    'logprob',
+    'backward',
+    { logits, targets, logp: null, entropy: null, dlogp, dlogits, stats: null },
+    { N, V },
+    rows(N),
+    rowConst(prog),
+  );
+}
+
+/** stats[0] = mean cross-entropy = -(sum of logp where target >= 0) / count. */
+export function crossEntropyLoss(prog: Program, stats: Binding, logp: Binding, targets: Binding, N: number): void {
+  prog.dispatch(
+    'logprob',
+    'loss',
+    { logits: null, targets, logp, entropy: null, dlogp: null, dlogits: null, stats },
+    { N, V: 0 },
+    1,
+    rowConst(prog),
+  );
+}
+
+// --------------------------------------------------------------------------------------------- AdamW
+
+export const NORM_PARTIALS = 256;
+
+/** stats[1] = sqrt(sum of grad[start, end)^2); partials [NORM_PARTIALS] is scratch. */
+export function globalNorm(prog: Program, stats: Binding, partials: Binding, grad: Binding, start: number, end: number): void {
+  const wg = prog.ctx.tuning.rowWG;
+  const nwg = Math.max(1, Math.min(NORM_PARTIALS, cdiv(end - start, wg)));
+  const b = { param: null, grad, m: null, v: null, partials, stats: null, hyper: null };
+  prog.dispatch('adamw', 'norm_partial', b, { start, end, nPartials: nwg, decay: 0 }, nwg, rowConst(prog));
+  prog.dispatch('adamw', 'norm_final', { ...b, grad: null, stats }, { start, end, nPartials: nwg, decay: 0 }, 1, rowConst(prog));
+}
+
+/**
+ * AdamW over [start, end) reading the norm (stats[1]) and loss (stats[0]) from the GPU: skipped when
+ * either is not finite; gradients zeroed. hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, clipNorm].
+ */
+export function adamwUpdate(prog: Program, param: Binding, grad: Binding, m: Binding, v: Binding, stats: Binding, hyper: Binding, start: number, end: number, decay: boolean): void {
+  if (end <= start) return;
+  prog.dispatch(
+    'adamw',
+    'update',
+    { param, grad, m, v, partials: null, stats, hyper },
+    { start, end, nPartials: 0, decay: decay ? 1 : 0 },
+    grid(end - start, prog.ctx.tuning.rowWG),
+    rowConst(prog),
+  );
+}
+
+/** The hyper-parameter block of adamwUpdate for a 1-based step. */
+export function adamwHyper(opt: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; clipNorm: number }, step: number): Float32Array {
+  return new Float32Array([
+    opt.lr,
+    opt.beta1,
+    opt.beta2,
+    opt.eps,
+    opt.weightDecay,
+    1 - Math.pow(opt.beta1, step),
+    1 - Math.pow(opt.beta2, step),
+    opt.clipNorm,
+  ]);
+}
+
+// ------------------------------------------------------------------------------------------ sampling
+
+export interface SampleArgs {
+  logits: Binding; // [B, V]
+  tokens: Binding; // [B, TT] i32
+  logprobs: Binding; // [B, M]
+  uniforms: Binding; // [M, B]
+  state: Binding; // [1] u32 pos
+  B: number;
+  V: number;
+  TT: number;
+  P: number;
+  M: number;
+  topK: number;
+  temperature: number;
+}
+
+/** Samples tokens[b, pos+1] for every b (no-op while pos + 1 < P). Returns the dispatch handle. */
+export function sampleTokens(prog: Program, a: SampleArgs): number {
+  return prog.dispatch(
+    'sample',
+    'sample',
+    { logits: a.logits, tokens: a.tokens, logprobs: a.logprobs, uniforms: a.uniforms, state: a.state },
+    { B: a.B, V: a.V, TT: a.TT, P: a.P, M: a.M, topK: a.topK, temperature: a.temperature },
+    a.B,
+    rowConst(prog),
+  );
+}
+
+/** state[0] += 1 */
+export function advancePosition(prog: Program, state: Binding): void {
+  prog.dispatch('sample', 'advance', { logits: null, tokens: null, logprobs: null, uniforms: null, state }, { B: 0, V: 0, TT: 0, P: 0, M: 0, topK: 0, temperature: 0 }, 1, rowConst(prog));
+}

@@ -1,0 +1,272 @@
+// Kernel launch. A Program is a recorded sequence of dispatches (plus buffer clears and copies) whose
+// bind groups and uniform parameters are created once; each training step re-encodes the same Program
+// into ONE command encoder and submits once. Nothing is allocated per step.
+import { BufferPool, UNIFORM } from './buffers';
+import { encodeParams, paramsBytes, PipelineCache, type Kernel } from './pipelines';
+import type { ShaderName } from './shaders';
+import { isCpuAdapter } from './device';
+
+export interface Counters {
+  submits: number;
+  readbacks: number;
+  dispatches: number;
+}
+
+/**
+ * Kernel variants and workgroup sizes, chosen per adapter (measured on SwiftShader: barrier-free kernels
+ * and 4-wide row workgroups are 8-40x faster there; GPUs get shared-memory tiling and 64-wide rows).
+ */
+export interface Tuning {
+  /** Workgroup size (power of two) of the one-workgroup-per-row kernels: layernorm, attention, log-prob. */
+  rowWG: number;
+  /** 'tiled': shared-memory 64x64 tiles (GPUs); 'register': barrier-free 4x4 register blocks (CPU adapters). */
+  matmul: 'tiled' | 'register';
+}
+
+export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'tiled' };
+export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register' };
+
+export function defaultTuning(device: GPUDevice): Tuning {
+  return isCpuAdapter(device) ? { ...CPU_ADAPTER_TUNING } : { ...GPU_TUNING };
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  tuning: Tuning;
+  pool: BufferPool;
+  pipelines: PipelineCache;
+  counters: Counters;
+  /** Submits command buffers and counts the submit. */
+  submit(cmd: GPUCommandBuffer | GPUCommandBuffer[]): void;
+  /** A tiny placeholder storage buffer for binding slot `slot` of a kernel that does not use it. */
+  dummy(slot: number): GPUBuffer;
+  /** The placeholder buffers made so far (not in the pool's free list; destroy them when done). */
+  dummies(): GPUBuffer[];
+}
+
+export function createContext(device: GPUDevice, tuning: Partial<Tuning> = {}): GpuContext {
+  const pool = new BufferPool(device);
+  const dummies: GPUBuffer[] = [];
+  const counters: Counters = { submits: 0, readbacks: 0, dispatches: 0 };
+  const t = { ...defaultTuning(device), ...tuning };
+  if (!(t.rowWG >= 1 && (t.rowWG & (t.rowWG - 1)) === 0 && t.rowWG <= 256)) throw new Error(`tuning.rowWG must be a power of two in [1, 256] (got ${t.rowWG})`);
+  return {
+    device,
+    tuning: t,
+    pool,
+    pipelines: new PipelineCache(device),
+    counters,
+    submit(cmd) {
+      device.queue.submit(Array.isArray(cmd) ? cmd : [cmd]);
+      counters.submits++;
+    },
+    dummy(slot) {
+      while (dummies.length <= slot) dummies.push(pool.acquire(256, undefined, 'dummy'));
+      return dummies[slot];
+    },
+    dummies: () => dummies,
+  };
+}
+
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+export type Workgroups = number | [number, number?, number?];
+
+interface DispatchItem {
+  kind: 'dispatch';
+  kernel: Kernel;
+  bindings: Record<string, Binding | null>;
+  params: Record<string, number>;
+  wg: [number, number, number];
+  paramOffset: number;
+  bindGroup?: GPUBindGroup;
+  label: string;
+}
+type Item =
+  | DispatchItem
+  | { kind: 'clear'; buffer: GPUBuffer; offset: number; size?: number }
+  | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; size: number };
+
+export type DispatchHandle = number;
+
+export class Program {
+  private items: Item[] = [];
+  private uniformBytes = 0;
+  private uniform: GPUBuffer | null = null;
+  private arena: ArrayBuffer | null = null;
+  private finalized = false;
+  private align: number;
+
+  constructor(
+    readonly ctx: GpuContext,
+    readonly label = 'program',
+  ) {
+    this.align = ctx.device.limits.minUniformBufferOffsetAlignment ?? 256;
+  }
+
+  /**
+   * Records a dispatch of `shader`.`entry` with its storage bindings by WGSL variable name (null = unused
+   * by this entry point) and its `Params` uniform by field name.
+   */
+  dispatch(
+    shader: ShaderName,
+    entry: string,
+    bindings: Record<string, Binding | null>,
+    params: Record<string, number>,
+    workgroups: Workgroups,
+    constants: Record<string, number> = {},
+  ): DispatchHandle {
+    if (this.finalized) throw new Error(`${this.label}: cannot add to a finalized program`);
+    const kernel = this.ctx.pipelines.get(shader, entry, constants);
+    const wg: [number, number, number] = Array.isArray(workgroups)
+      ? [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1]
+      : [workgroups, 1, 1];
+    const maxWg = this.ctx.device.limits.maxComputeWorkgroupsPerDimension;
+    for (const n of wg) {
+      if (!Number.isInteger(n) || n < 0 || n > maxWg) throw new Error(`${shader}.${entry}: workgroup count ${n} out of range (max ${maxWg})`);
+    }
+    const label = `${shader}.${entry}`;
+    for (const b of kernel.bindings) {
+      if (b.type !== 'uniform' && !(b.name in bindings)) throw new Error(`${label}: binding "${b.name}" not given (use null if unused)`);
+    }
+    for (const name of Object.keys(bindings)) {
+      if (!kernel.bindings.some((b) => b.name === name)) throw new Error(`${label}: shader has no binding "${name}"`);
+    }
+    let paramOffset = -1;
+    if (kernel.params.length > 0) {
+      paramOffset = Math.ceil(this.uniformBytes / this.align) * this.align;
+      this.uniformBytes = paramOffset + paramsBytes(kernel.params);
+      // validate now so a mistake points at the call site
+      encodeParams(kernel.params, params, new DataView(new ArrayBuffer(paramsBytes(kernel.params))), 0, label);
+    }
+    this.items.push({ kind: 'dispatch', kernel, bindings, params: { ...params }, wg, paramOffset, label });
+    return this.items.length - 1;
+  }
+
+  clear(buffer: GPUBuffer, offset = 0, size?: number): void {
+    if (this.finalized) throw new Error(`${this.label}: cannot add to a finalized program`);
+    this.items.push({ kind: 'clear', buffer, offset, size });
+  }
+
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
+    if (this.finalized) throw new Error(`${this.label}: cannot add to a finalized program`);
+    this.items.push({ kind: 'copy', src, srcOffset, dst, dstOffset, size });
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** Rewrites the uniform params of one recorded dispatch (takes effect for the next submit). */
+  update(handle: DispatchHandle, params: Record<string, number>): void {
+    const item = this.items[handle];
+    if (!item || item.kind !== 'dispatch') throw new Error(`${this.label}: bad dispatch handle ${handle}`);
+    Object.assign(item.params, params);
+    if (this.finalized) {
+      const bytes = paramsBytes(item.kernel.params);
+      const view = new DataView(this.arena!, item.paramOffset, bytes);
+      encodeParams(item.kernel.params, item.params, view, 0, item.label);
+      this.ctx.device.queue.writeBuffer(this.uniform!, item.paramOffset, this.arena!, item.paramOffset, bytes);
+    }
+  }
+
+  private finalize(): void {
+    if (this.finalized) return;
+    this.finalized = true;
+    const { device, pool } = this.ctx;
+    if (this.uniformBytes > 0) {
+      this.arena = new ArrayBuffer(Math.ceil(this.uniformBytes / 16) * 16);
+      const view = new DataView(this.arena);
+      this.uniform = pool.acquire(this.arena.byteLength, UNIFORM, `${this.label}:params`);
+      for (const it of this.items) {
+        if (it.kind === 'dispatch' && it.paramOffset >= 0) encodeParams(it.kernel.params, it.params, view, it.paramOffset, it.label);
+      }
+      device.queue.writeBuffer(this.uniform, 0, this.arena);
+    }
+    for (const it of this.items) {
+      if (it.kind !== 'dispatch') continue;
+      const entries: GPUBindGroupEntry[] = it.kernel.bindings.map((b) => {
+        if (b.type === 'uniform') {
+          return { binding: b.binding, resource: { buffer: this.uniform!, offset: it.paramOffset, size: paramsBytes(it.kernel.params) } };
+        }
+        const given = it.bindings[b.name];
+        if (given === null || given === undefined) return { binding: b.binding, resource: { buffer: this.ctx.dummy(b.binding) } };
+        if ('buffer' in given) return { binding: b.binding, resource: { buffer: given.buffer, offset: given.offset ?? 0, size: given.size } };
+        return { binding: b.binding, resource: { buffer: given as GPUBuffer } };
+      });
+      it.bindGroup = device.createBindGroup({ layout: it.kernel.layout, entries, label: it.label });
+    }
+  }
+
+  /** Encodes every recorded command into `encoder` (compute passes are split around clears and copies). */
+  encode(encoder: GPUCommandEncoder): void {
+    this.finalize();
+    let pass: GPUComputePassEncoder | null = null;
+    for (const it of this.items) {
+      if (it.kind === 'dispatch') {
+        if (it.wg[0] * it.wg[1] * it.wg[2] === 0) continue;
+        pass ??= encoder.beginComputePass({ label: this.label });
+        pass.setPipeline(it.kernel.pipeline);
+        pass.setBindGroup(0, it.bindGroup!);
+        pass.dispatchWorkgroups(it.wg[0], it.wg[1], it.wg[2]);
+        this.ctx.counters.dispatches++;
+        continue;
+      }
+      if (pass) {
+        pass.end();
+        pass = null;
+      }
+      if (it.kind === 'clear') encoder.clearBuffer(it.buffer, it.offset, it.size);
+      else encoder.copyBufferToBuffer(it.src, it.srcOffset, it.dst, it.dstOffset, it.size);
+    }
+    pass?.end();
+  }
+
+  /** Encodes and submits on its own (tests and one-off work). */
+  run(): void {
+    const enc = this.ctx.device.createCommandEncoder({ label: this.label });
+    this.encode(enc);
+    this.ctx.submit(enc.finish());
+  }
+
+  /**
+   * Measurement aid: runs each recorded command on its own submit and waits for it, returning the wall
+   * time per command (includes submit overhead; use for relative costs, never in a hot path).
+   */
+  async profile(): Promise<{ label: string; ms: number }[]> {
+    this.finalize();
+    const out: { label: string; ms: number }[] = [];
+    const { device } = this.ctx;
+    for (const it of this.items) {
+      const enc = device.createCommandEncoder();
+      let label: string;
+      if (it.kind === 'dispatch') {
+        const pass = enc.beginComputePass();
+        pass.setPipeline(it.kernel.pipeline);
+        pass.setBindGroup(0, it.bindGroup!);
+        pass.dispatchWorkgroups(it.wg[0], it.wg[1], it.wg[2]);
+        pass.end();
+        label = `${it.label} [${it.wg.join(',')}]`;
+      } else if (it.kind === 'clear') {
+        enc.clearBuffer(it.buffer, it.offset, it.size);
+        label = 'clear';
+      } else {
+        enc.copyBufferToBuffer(it.src, it.srcOffset, it.dst, it.dstOffset, it.size);
+        label = 'copy';
+      }
+      const t0 = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      out.push({ label, ms: performance.now() - t0 });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.uniform) this.ctx.pool.release(this.uniform);
+    this.uniform = null;
+    this.items = [];
+  }
+}
+
+/** Ceil division for workgroup counts. */
+export const cdiv = (a: number, b: number) => Math.ceil(a / b);

@@ -1,0 +1,39 @@
+// The WGSL kernels by name (one op family per file in shaders/). Importing this module registers the
+// Vite `?raw` bundle as the shader loader; under plain Node (tsx) `import.meta.glob` does not exist and
+// node-device.ts installs a filesystem loader instead (see ./shader-source.ts).
+import { hasShaderLoader, loadShader, setShaderLoader, withConstants } from './shader-source';
+
+export const SHADER_NAMES = [
+  'encoder',
+  'layernorm',
+  'matmul',
+  'attention',
+  'gelu',
+  'residual',
+  'steering',
+  'logprob',
+  'adamw',
+  'sample',
+] as const;
+export type ShaderName = (typeof SHADER_NAMES)[number];
+
+function viteSources(): Record<string, string> | null {
+  try {
+    // Vite rewrites this call into static imports at build/transform time. Under tsx it is undefined
+    // and throws, which we treat as "not in Vite".
+    const mods = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    const out: Record<string, string> = {};
+    for (const [path, text] of Object.entries(mods)) out[path.replace(/^.*\//, '').replace(/\.wgsl$/, '')] = text;
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+const bundled = viteSources();
+if (bundled && !hasShaderLoader()) setShaderLoader((name) => bundled[name]);
+
+/** WGSL text of one kernel family, with compile-time constants injected. */
+export function shaderCode(name: ShaderName, constants: Record<string, number> = {}): string {
+  return withConstants(loadShader(name), constants);
+}

@@ -1,0 +1,903 @@
+// The WebGPU model: GPT-2 (pre-LN) on the WGSL kernels, the same forward/backward graph as the CPU model
+// (src/model/cpu-model.ts), AdamW with global-norm clipping on the GPU, the steering hook and a batched
+// KV-cache sampler that samples on the GPU (DESIGN §2, §3, §8).
+//
+// Memory: parameters, gradients and the AdamW moments are each ONE flat buffer. Tensors sit at 256-byte
+// boundaries, decayed tensors first, so AdamW is two dispatches (decay / no decay) over two ranges and the
+// global norm one reduction. Activations live in GPU buffers allocated once per (B, T) from a pool, with
+// separate sets for logprobs()/trainStep() (kept for backward()) and for logits()/hidden(), like the CPU
+// model; the last few shapes of each role are kept (RL alternates rollout and update shapes).
+// Public calls are serialized (one at a time, in call order).
+// Every pass is a recorded Program (bind groups and uniforms made once), so a training step allocates
+// nothing: it writes the batch with queue.writeBuffer, encodes forward + loss + backward + AdamW into ONE
+// command encoder, submits once and reads back once (loss and gradient norm).
+//
+// Generation: the prompt and the new tokens go through the same single-position decode Program with a KV
+// cache; the position lives in a GPU buffer that the last dispatch of each step increments, so many
+// token steps are encoded back to back without a readback. Sampling happens on the GPU from uniforms
+// drawn on the CPU in the CPU model's order (step-major, b = 0..B-1), so a greedy run matches exactly.
+import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
+import type {
+  AdamWSettings,
+  GenerateRequest,
+  GenerateResult,
+  LanguageModel,
+  LogprobResult,
+  Params,
+  StepResult,
+  Steering,
+  TokenBatch,
+  TrainStepResult,
+} from './types';
+import { initParams } from './init';
+import { createRng } from '../util/rng';
+import { checkModelFits, PARAM_ALIGN } from '../engine/device';
+import { createContext, Program, type Binding, type Counters, type GpuContext, type Tuning } from '../engine/launch';
+import { Readback } from '../engine/readback';
+import * as K from '../engine/kernels';
+
+export interface GpuModelOptions {
+  /** Submit generation work in chunks of this many token steps (keeps command buffers short). */
+  generateChunk?: number;
+  /** Override the per-adapter kernel choice (tests use it to run the GPU variants on SwiftShader). */
+  tuning?: Partial<Tuning>;
+}
+
+export interface GpuModel extends LanguageModel {
+  readonly backend: 'webgpu';
+  readonly device: GPUDevice;
+  /** The gradient accumulators (copies), as built up by backward() since the last step(). */
+  getGrads(): Promise<Params>;
+  /** GPU buffers alive now (in use or pooled for reuse); flat across training steps. */
+  liveBufferCount(): number;
+  /** Bytes of GPU memory allocated now and at the peak. */
+  memory(): { liveBytes: number; peakBytes: number };
+  /** Queue submits, readbacks (mapAsync) and dispatches since creation. */
+  counters(): Counters;
+  /** The kernel variants in use (chosen per adapter). */
+  readonly tuning: Tuning;
+  /**
+   * Measurement aid: one training step (forward, loss, backward, AdamW) run command by command, with the
+   * wall time of each (summed by kernel name). Slow; for finding hot spots, not for training.
+   */
+  profileTrainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<{ label: string; ms: number; count: number }[]>;
+}
+
+interface TensorSlot {
+  spec: ParamSpec;
+  off: number; // elements
+  n: number;
+}
+
+interface LayerActs {
+  ln1: GPUBuffer; ln1Mean: GPUBuffer; ln1Rstd: GPUBuffer; qkv: GPUBuffer; att: GPUBuffer; atty: GPUBuffer;
+  res2: GPUBuffer; ln2: GPUBuffer; ln2Mean: GPUBuffer; ln2Rstd: GPUBuffer; fch: GPUBuffer; fchGelu: GPUBuffer;
+  res3: GPUBuffer;
+}
+
+interface GradActs {
+  dres: GPUBuffer; dln: GPUBuffer; dqkv: GPUBuffer; datty: GPUBuffer; dfch: GPUBuffer; dfchGelu: GPUBuffer;
+  dlnf: GPUBuffer; dlogits: GPUBuffer; dpre: GPUBuffer;
+}
+
+interface SteerBufs {
+  vector: GPUBuffer; alpha: GPUBuffer; start: GPUBuffer; end: GPUBuffer;
+}
+
+interface Acts {
+  B: number;
+  T: number;
+  buffers: GPUBuffer[]; // everything below, for release
+  tokens: GPUBuffer; targets: GPUBuffer;
+  encoded: GPUBuffer; proj: GPUBuffer;
+  layers: LayerActs[];
+  lnf: GPUBuffer; lnfMean: GPUBuffer; lnfRstd: GPUBuffer;
+  logits: GPUBuffer; logp: GPUBuffer; entropy: GPUBuffer; dlogp: GPUBuffer;
+  steer: SteerBufs;
+  grads: GradActs | null;
+  programs: Map<string, Program>;
+}
+
+interface DecodeState {
+  B: number;
+  S: number; // positions (prompt + new tokens) = row length of tokens = KV-cache capacity
+  buffers: GPUBuffer[];
+  tokens: GPUBuffer; logprobs: GPUBuffer; uniforms: GPUBuffer; state: GPUBuffer;
+  x: GPUBuffer; x2: GPUBuffer; ln: GPUBuffer; mean: GPUBuffer; rstd: GPUBuffer; qkv: GPUBuffer; atty: GPUBuffer;
+  proj: GPUBuffer; fch: GPUBuffer; fchGelu: GPUBuffer; scores: GPUBuffer; logits: GPUBuffer;
+  cache: GPUBuffer[];
+  steer: SteerBufs;
+  programs: Map<string, { prog: Program; sample: number }>;
+}
+
+/** Activation sets kept per role (train / infer); older shapes go back to the buffer pool. */
+const MAX_ACT_SETS = 3;
+
+type LayerViews = Record<
+  'ln1w' | 'ln1b' | 'attnW' | 'attnB' | 'projW' | 'projB' | 'ln2w' | 'ln2b' | 'fcW' | 'fcB' | 'fcprojW' | 'fcprojB',
+  Binding
+>;
+
+class GpuModelImpl implements GpuModel {
+  readonly backend = 'webgpu' as const;
+  readonly config: GPTConfig;
+  readonly device: GPUDevice;
+
+  private readonly ctx: GpuContext;
+  private readonly slots: TensorSlot[] = [];
+  private readonly slotByName = new Map<string, TensorSlot>();
+  private readonly total: number; // flat length
+  private readonly decayEnd: number; // [0, decayEnd) decayed tensors, [decayEnd, total) the rest
+  private readonly paramsBuf: GPUBuffer;
+  private readonly gradsBuf: GPUBuffer;
+  private readonly mBuf: GPUBuffer;
+  private readonly vBuf: GPUBuffer;
+  private readonly stats: GPUBuffer; // [loss, gradNorm]
+  private readonly partials: GPUBuffer;
+  private readonly hyper: GPUBuffer;
+  private readonly adamProg: Program;
+  private readonly stepProg: Program; // clears stats[0] (no loss) then AdamW
+  private adamStep = 0;
+  /** Activation sets by shape, least recently used first (RL alternates a few shapes). */
+  private readonly trainSets = new Map<string, Acts>();
+  private readonly inferSets = new Map<string, Acts>();
+  private trainActs: Acts | null = null; // the set of the last logprobs()/trainStep(), used by backward()
+  private haveTrainCache = false;
+  private decode: DecodeState | null = null;
+  private disposed = false;
+  private readonly P: { wte: Binding; wpe: Binding; lnfw: Binding; lnfb: Binding; layers: LayerViews[] };
+  private readonly G: { wte: Binding; wpe: Binding; lnfw: Binding; lnfb: Binding; layers: LayerViews[] };
+
+  constructor(
+    device: GPUDevice,
+    config: GPTConfig,
+    private readonly options: GpuModelOptions,
+  ) {
+    const err = configError(config);
+    if (err) throw new Error(err);
+    checkModelFits(config, device.limits);
+    this.config = { ...config };
+    this.device = device;
+    this.ctx = createContext(device, options.tuning);
+
+    // layout: decayed tensors first, each at a PARAM_ALIGN-element boundary
+    const specs = paramSpecs(config);
+    let off = 0;
+    const place = (spec: ParamSpec) => {
+      const n = numel(spec.shape);
+      const slot = { spec, off, n };
+      this.slots.push(slot);
+      this.slotByName.set(spec.name, slot);
+      off += Math.ceil(n / PARAM_ALIGN) * PARAM_ALIGN;
+    };
+    specs.filter((s) => s.decay).forEach(place);
+    this.decayEnd = off;
+    specs.filter((s) => !s.decay).forEach(place);
+    this.total = off;
+
+    const pool = this.ctx.pool;
+    const bytes = this.total * 4;
+    this.paramsBuf = pool.acquire(bytes, undefined, 'params');
+    this.gradsBuf = pool.acquire(bytes, undefined, 'grads');
+    this.mBuf = pool.acquire(bytes, undefined, 'adam.m');
+    this.vBuf = pool.acquire(bytes, undefined, 'adam.v');
+    this.stats = pool.acquire(16, undefined, 'stats');
+    this.partials = pool.acquire(K.NORM_PARTIALS * 4, undefined, 'norm.partials');
+    this.hyper = pool.acquire(32, undefined, 'adam.hyper');
+
+    const view = (buf: GPUBuffer) => (name: string): Binding => {
+      const s = this.slotByName.get(name)!;
+      return { buffer: buf, offset: s.off * 4, size: s.n * 4 };
+    };
+    const pick = (v: (name: string) => Binding) => ({
+      wte: v('wte.weight'),
+      wpe: v('wpe.weight'),
+      lnfw: v('ln_f.weight'),
+      lnfb: v('ln_f.bias'),
+      layers: Array.from({ length: config.nLayers }, (_, i) => {
+        const g = (s: string) => v(`h.${i}.${s}`);
+        return {
+          ln1w: g('ln_1.weight'), ln1b: g('ln_1.bias'),
+          attnW: g('attn.c_attn.weight'), attnB: g('attn.c_attn.bias'),
+          projW: g('attn.c_proj.weight'), projB: g('attn.c_proj.bias'),
+          ln2w: g('ln_2.weight'), ln2b: g('ln_2.bias'),
+          fcW: g('mlp.c_fc.weight'), fcB: g('mlp.c_fc.bias'),
+          fcprojW: g('mlp.c_proj.weight'), fcprojB: g('mlp.c_proj.bias'),
+        };
+      }),
+    });
+    this.P = pick(view(this.paramsBuf));
+    this.G = pick(view(this.gradsBuf));
+
+    this.adamProg = new Program(this.ctx, 'adamw');
+    this.recordAdam(this.adamProg);
+    this.stepProg = new Program(this.ctx, 'step');
+    this.stepProg.clear(this.stats, 0, 4);
+    this.recordAdam(this.stepProg);
+  }
+
+  // ---------------------------------------------------------------- public API (serialized)
+  // Calls run one at a time in call order: generate() awaits between chunks and backward() relies on the
+  // activations of the last logprobs(), so interleaved callers must not share buffers mid-operation.
+
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private closing = false;
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new Error('this GPU model was disposed'));
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  getParams(): Promise<Params> {
+    return this.serial(() => this.getParamsImpl());
+  }
+
+  setParams(params: Params): Promise<void> {
+    return this.serial(() => this.setParamsImpl(params));
+  }
+
+  getGrads(): Promise<Params> {
+    return this.serial(() => this.getGradsImpl());
+  }
+
+  logits(batch: TokenBatch, steering?: Steering): Promise<Float32Array> {
+    return this.serial(() => this.logitsImpl(batch, steering));
+  }
+
+  hidden(batch: TokenBatch, layer: number, steering?: Steering): Promise<Float32Array> {
+    return this.serial(() => this.hiddenImpl(batch, layer, steering));
+  }
+
+  logprobs(batch: TokenBatch, targets: Int32Array, steering?: Steering): Promise<LogprobResult> {
+    return this.serial(() => this.logprobsImpl(batch, targets, steering));
+  }
+
+  backward(dLogprobs: Float32Array): Promise<void> {
+    return this.serial(() => this.backwardImpl(dLogprobs));
+  }
+
+  step(opt: AdamWSettings): Promise<StepResult> {
+    return this.serial(() => this.stepImpl(opt));
+  }
+
+  trainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<TrainStepResult> {
+    return this.serial(() => this.trainStepImpl(batch, targets, opt));
+  }
+
+  generate(req: GenerateRequest): Promise<GenerateResult> {
+    return this.serial(() => this.generateImpl(req));
+  }
+
+  profileTrainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<{ label: string; ms: number; count: number }[]> {
+    return this.serial(() => this.profileTrainStepImpl(batch, targets, opt));
+  }
+
+  // ---------------------------------------------------------------- parameters
+
+  async init(params: Params): Promise<void> {
+    this.loadParams(params);
+  }
+
+  private async getParamsImpl(): Promise<Params> {
+    return this.readFlat(this.paramsBuf);
+  }
+
+  private async setParamsImpl(params: Params): Promise<void> {
+    this.loadParams(params);
+  }
+
+  private async getGradsImpl(): Promise<Params> {
+    return this.readFlat(this.gradsBuf);
+  }
+
+  private async readFlat(buf: GPUBuffer): Promise<Params> {
+    this.checkAlive();
+    const rb = new Readback(this.ctx);
+    rb.add(buf, 0, this.total * 4);
+    const enc = this.device.createCommandEncoder({ label: 'read params' });
+    rb.encode(enc);
+    this.ctx.submit(enc.finish());
+    const [ab] = await rb.read();
+    const flat = new Float32Array(ab);
+    const out: Params = new Map();
+    for (const spec of paramSpecs(this.config)) {
+      const s = this.slotByName.get(spec.name)!;
+      out.set(spec.name, flat.slice(s.off, s.off + s.n));
+    }
+    return out;
+  }
+
+  private loadParams(params: Params): void {
+    this.checkAlive();
+    for (const { spec, n } of this.slots) {
+      const a = params.get(spec.name);
+      if (!a) throw new Error(`missing parameter tensor "${spec.name}"`);
+      if (a.length !== n) throw new Error(`parameter "${spec.name}" has ${a.length} values, expected ${n} (shape [${spec.shape.join(', ')}])`);
+    }
+    const flat = new Float32Array(this.total);
+    for (const { spec, off } of this.slots) flat.set(params.get(spec.name)!, off);
+    this.device.queue.writeBuffer(this.paramsBuf, 0, flat);
+    const enc = this.device.createCommandEncoder({ label: 'reset optimizer' });
+    for (const b of [this.gradsBuf, this.mBuf, this.vBuf]) enc.clearBuffer(b);
+    this.ctx.submit(enc.finish());
+    this.adamStep = 0;
+    this.haveTrainCache = false;
+  }
+
+  // ---------------------------------------------------------------- inference
+
+  private async logitsImpl(batch: TokenBatch, steering?: Steering): Promise<Float32Array> {
+    this.checkBatch(batch);
+    this.checkSteering(steering, batch.B);
+    const acts = this.infer(batch.B, batch.T);
+    this.writeBatch(acts, batch.tokens, null, steering);
+    const prog = this.forwardProgram(acts, steering ? steering.layer : -1, this.config.nLayers - 1, 'logits');
+    const { B, T } = batch;
+    const [ab] = await this.submit([prog], [[acts.logits, B * T * this.config.vocabSize]]);
+    return new Float32Array(ab);
+  }
+
+  private async hiddenImpl(batch: TokenBatch, layer: number, steering?: Steering): Promise<Float32Array> {
+    this.checkBatch(batch);
+    this.checkSteering(steering, batch.B);
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.config.nLayers) {
+      throw new RangeError(`hidden: layer must be an integer in [0, ${this.config.nLayers}) (got ${layer})`);
+    }
+    const acts = this.infer(batch.B, batch.T);
+    this.writeBatch(acts, batch.tokens, null, steering);
+    const prog = this.forwardProgram(acts, steering ? steering.layer : -1, layer, 'none');
+    const [ab] = await this.submit([prog], [[acts.layers[layer].res3, batch.B * batch.T * this.config.dModel]]);
+    return new Float32Array(ab);
+  }
+
+  private async logprobsImpl(batch: TokenBatch, targets: Int32Array, steering?: Steering): Promise<LogprobResult> {
+    this.checkBatch(batch);
+    this.checkSteering(steering, batch.B);
+    const N = batch.B * batch.T;
+    this.checkTargets(targets, N);
+    const acts = this.train(batch.B, batch.T);
+    this.haveTrainCache = false;
+    this.writeBatch(acts, batch.tokens, targets, steering);
+    const prog = this.forwardProgram(acts, steering ? steering.layer : -1, this.config.nLayers - 1, 'logprob');
+    const [lp, ent] = await this.submit([prog], [
+      [acts.logp, N],
+      [acts.entropy, N],
+    ]);
+    this.haveTrainCache = true;
+    return { logprobs: new Float32Array(lp), entropy: new Float32Array(ent) };
+  }
+
+  // ---------------------------------------------------------------- training
+
+  private async backwardImpl(dLogprobs: Float32Array): Promise<void> {
+    const acts = this.trainActs;
+    if (!acts || !this.haveTrainCache) throw new Error('backward: call logprobs() first (no cached activations)');
+    const N = acts.B * acts.T;
+    if (dLogprobs.length !== N) throw new RangeError(`backward: dLogprobs has ${dLogprobs.length} values, expected B*T = ${N}`);
+    this.write(acts.dlogp, Float32Array.from(dLogprobs));
+    await this.submit([this.backwardProgram(acts)], []);
+  }
+
+  private async stepImpl(opt: AdamWSettings): Promise<StepResult> {
+    this.checkAlive();
+    this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
+    const [ab] = await this.submit([this.stepProg], [[this.stats, 2]]);
+    const gradNorm = new Float32Array(ab)[1];
+    if (Number.isFinite(gradNorm)) this.adamStep++;
+    return { gradNorm };
+  }
+
+  private async trainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<TrainStepResult> {
+    this.checkBatch(batch);
+    const N = batch.B * batch.T;
+    this.checkTargets(targets, N);
+    let count = 0;
+    for (let i = 0; i < N; i++) if (targets[i] >= 0) count++;
+    if (count === 0) throw new RangeError('trainStep: no targets (every target is -1)');
+    const acts = this.train(batch.B, batch.T);
+    this.haveTrainCache = false;
+    this.writeBatch(acts, batch.tokens, targets, undefined);
+    const dlogp = new Float32Array(N);
+    for (let i = 0; i < N; i++) if (targets[i] >= 0) dlogp[i] = -1 / count;
+    this.write(acts.dlogp, dlogp);
+    this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
+    const fwd = this.forwardProgram(acts, -1, this.config.nLayers - 1, 'logprob');
+    const loss = this.lossProgram(acts);
+    const bwd = this.backwardProgram(acts);
+    const [ab] = await this.submit([fwd, loss, bwd, this.adamProg], [[this.stats, 2]]);
+    this.haveTrainCache = true;
+    const [lossValue, gradNorm] = new Float32Array(ab);
+    // the GPU skipped the update when either is non-finite (parameters and moments untouched)
+    if (Number.isFinite(lossValue) && Number.isFinite(gradNorm)) this.adamStep++;
+    return { loss: lossValue, gradNorm };
+  }
+
+  private async profileTrainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<{ label: string; ms: number; count: number }[]> {
+    this.checkBatch(batch);
+    const N = batch.B * batch.T;
+    this.checkTargets(targets, N);
+    const acts = this.train(batch.B, batch.T);
+    this.haveTrainCache = false;
+    this.writeBatch(acts, batch.tokens, targets, undefined);
+    let count = 0;
+    for (let i = 0; i < N; i++) if (targets[i] >= 0) count++;
+    const dlogp = new Float32Array(N);
+    for (let i = 0; i < N; i++) if (targets[i] >= 0) dlogp[i] = -1 / Math.max(count, 1);
+    this.write(acts.dlogp, dlogp);
+    this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
+    const programs = [this.forwardProgram(acts, -1, this.config.nLayers - 1, 'logprob'), this.lossProgram(acts), this.backwardProgram(acts), this.adamProg];
+    const totals = new Map<string, { ms: number; count: number }>();
+    for (const p of programs) {
+      for (const { label, ms } of await p.profile()) {
+        const key = `${p.label}: ${label}`;
+        const t = totals.get(key) ?? { ms: 0, count: 0 };
+        t.ms += ms;
+        t.count++;
+        totals.set(key, t);
+      }
+    }
+    this.adamStep++;
+    return [...totals].map(([label, t]) => ({ label, ...t })).sort((a, b) => b.ms - a.ms);
+  }
+
+  // ---------------------------------------------------------------- generation
+
+  private async generateImpl(req: GenerateRequest): Promise<GenerateResult> {
+    const { B, P, maxNewTokens: M, temperature, topK } = req;
+    const { contextLength } = this.config;
+    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(P) || P < 1) throw new RangeError(`generate: B and P must be positive integers (got B=${B}, P=${P})`);
+    if (!Number.isInteger(M) || M < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer (got ${M})`);
+    if (P + M > contextLength) throw new RangeError(`generate: P + maxNewTokens = ${P + M} exceeds contextLength ${contextLength}`);
+    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`generate: temperature must be a finite number >= 0 (got ${temperature})`);
+    if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`generate: topK must be a non-negative integer (got ${topK})`);
+    this.checkBatch({ tokens: req.prompt, B, T: P });
+    const steering = req.steering;
+    this.checkSteering(steering, B);
+
+    const S = P + M;
+    const tokens = new Int32Array(B * S);
+    for (let b = 0; b < B; b++) tokens.set(req.prompt.subarray(b * P, b * P + P), b * S);
+    if (M === 0) return { tokens, logprobs: new Float32Array(0) };
+
+    const d = this.decodeState(B, S);
+    const rng = createRng(req.seed);
+    const u = new Float32Array(M * B);
+    for (let i = 0; i < M * B; i++) u[i] = rng.next(); // step-major, b = 0..B-1: the CPU model's order
+    this.write(d.tokens, tokens);
+    this.write(d.uniforms, u);
+    this.write(d.state, new Uint32Array([0]));
+    if (steering) this.writeSteering(d.steer, steering);
+    const { prog, sample } = this.decodeProgram(d, steering ? steering.layer : -1);
+    prog.update(sample, { P, M, TT: S, topK, temperature });
+
+    // token step at position pos produces token pos + 1; new token s comes from pos = P - 1 + s
+    const every = req.onTokens ? Math.max(1, Math.floor(req.streamEvery ?? 1)) : 0;
+    const chunk = Math.max(1, this.options.generateChunk ?? 16);
+    const lastPos = S - 2;
+    let enc = this.device.createCommandEncoder({ label: 'generate' });
+    let inEncoder = 0;
+    for (let pos = 0; pos <= lastPos; pos++) {
+      prog.encode(enc);
+      inEncoder++;
+      const s = pos - (P - 1); // new token just sampled (if >= 0)
+      const streamNow = every > 0 && s >= 0 && ((s + 1) % every === 0 || s + 1 === M);
+      if (pos === lastPos) break;
+      if (streamNow) {
+        const rb = new Readback(this.ctx);
+        rb.add(d.tokens, 0, B * S * 4);
+        rb.encode(enc);
+        this.ctx.submit(enc.finish());
+        const [ab] = await rb.read();
+        req.onTokens!(this.trimRows(new Int32Array(ab), B, S, S), s + 1);
+        enc = this.device.createCommandEncoder({ label: 'generate' });
+        inEncoder = 0;
+      } else if (inEncoder >= chunk) {
+        this.ctx.submit(enc.finish());
+        enc = this.device.createCommandEncoder({ label: 'generate' });
+        inEncoder = 0;
+      }
+    }
+    const rb = new Readback(this.ctx);
+    rb.add(d.tokens, 0, B * S * 4);
+    rb.add(d.logprobs, 0, B * M * 4);
+    rb.encode(enc);
+    this.ctx.submit(enc.finish());
+    const [tk, lp] = await rb.read();
+    const outTokens = new Int32Array(tk);
+    if (every) req.onTokens!(outTokens.slice(), M);
+    return { tokens: outTokens, logprobs: new Float32Array(lp) };
+  }
+
+  private trimRows(a: Int32Array, B: number, stride: number, S: number): Int32Array {
+    if (stride === S) return a;
+    const out = new Int32Array(B * S);
+    for (let b = 0; b < B; b++) out.set(a.subarray(b * stride, b * stride + S), b * S);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  liveBufferCount(): number {
+    return this.ctx.pool.live;
+  }
+
+  memory(): { liveBytes: number; peakBytes: number } {
+    return { liveBytes: this.ctx.pool.liveBytes, peakBytes: this.ctx.pool.peakBytes };
+  }
+
+  counters(): Counters {
+    return { ...this.ctx.counters };
+  }
+
+  get tuning(): Tuning {
+    return { ...this.ctx.tuning };
+  }
+
+  /** Frees the model's GPU memory once the operation in flight (if any) has finished; later calls reject. */
+  dispose(): void {
+    if (this.closing) return;
+    this.closing = true;
+    void this.chain.then(() => this.release());
+  }
+
+  private release(): void {
+    if (this.disposed) return;
+    for (const a of [...this.trainSets.values(), ...this.inferSets.values()]) this.releaseActs(a);
+    this.trainSets.clear();
+    this.inferSets.clear();
+    this.trainActs = null;
+    this.releaseDecode(this.decode);
+    this.decode = null;
+    this.adamProg.dispose();
+    this.stepProg.dispose();
+    for (const b of [this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper]) this.ctx.pool.release(b);
+    for (const b of this.ctx.dummies().splice(0)) this.ctx.pool.release(b);
+    this.ctx.pool.trim();
+    this.disposed = true;
+    this.haveTrainCache = false;
+  }
+
+  // ---------------------------------------------------------------- programs
+
+  private recordAdam(prog: Program): void {
+    K.globalNorm(prog, this.stats, this.partials, this.gradsBuf, 0, this.total);
+    K.adamwUpdate(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.hyper, 0, this.decayEnd, true);
+    K.adamwUpdate(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.hyper, this.decayEnd, this.total, false);
+  }
+
+  /** encoder -> blocks 0..lastLayer (steering hook after block steerLayer) -> [ln_f, LM head [, log-probs]] */
+  private forwardProgram(acts: Acts, steerLayer: number, lastLayer: number, head: 'none' | 'logits' | 'logprob'): Program {
+    const key = `fwd:${steerLayer}:${lastLayer}:${head}`;
+    const hit = acts.programs.get(key);
+    if (hit) return hit;
+    const { B, T } = acts;
+    const N = B * T;
+    const { vocabSize: V, dModel: C, nHeads: NH } = this.config;
+    const P = this.P;
+    const prog = new Program(this.ctx, key);
+    K.encoderForward(prog, acts.encoded, acts.tokens, P.wte, P.wpe, B, T, C);
+    let x: GPUBuffer = acts.encoded;
+    for (let l = 0; l <= lastLayer; l++) {
+      const la = acts.layers[l];
+      const p = P.layers[l];
+      K.layernormForward(prog, la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
+      K.matmulForward(prog, la.qkv, la.ln1, p.attnW, p.attnB, N, C, 3 * C);
+      K.attentionForward(prog, la.atty, la.att, la.qkv, B, T, C, NH);
+      K.matmulForward(prog, acts.proj, la.atty, p.projW, p.projB, N, C, C);
+      K.residualForward(prog, la.res2, x, acts.proj, N * C);
+      K.layernormForward(prog, la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
+      K.matmulForward(prog, la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
+      K.geluForward(prog, la.fchGelu, la.fch, N * 4 * C);
+      K.matmulForward(prog, acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, N, 4 * C, C);
+      K.residualForward(prog, la.res3, la.res2, acts.proj, N * C);
+      if (l === steerLayer) {
+        const s = acts.steer;
+        K.steeringForward(prog, la.res3, s.vector, s.alpha, s.start, s.end, B, T, C);
+      }
+      x = la.res3;
+    }
+    if (head !== 'none') {
+      K.layernormForward(prog, acts.lnf, acts.lnfMean, acts.lnfRstd, x, P.lnfw, P.lnfb, N, C);
+      K.matmulForwardTransposed(prog, acts.logits, acts.lnf, P.wte, N, C, V);
+      if (head === 'logprob') K.logprobForward(prog, acts.logp, acts.entropy, acts.logits, acts.targets, N, V);
+    }
+    acts.programs.set(key, prog);
+    return prog;
+  }
+
+  private lossProgram(acts: Acts): Program {
+    const hit = acts.programs.get('loss');
+    if (hit) return hit;
+    const prog = new Program(this.ctx, 'loss');
+    K.crossEntropyLoss(prog, this.stats, acts.logp, acts.targets, acts.B * acts.T);
+    acts.programs.set('loss', prog);
+    return prog;
+  }
+
+  /** The CPU model's backward, kernel for kernel; gradients ACCUMULATE into the flat gradient buffer. */
+  private backwardProgram(acts: Acts): Program {
+    const hit = acts.programs.get('bwd');
+    if (hit) return hit;
+    const { B, T } = acts;
+    const N = B * T;
+    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    const g = (acts.grads ??= this.allocGradActs(B, T, acts));
+    const P = this.P;
+    const G = this.G;
+    const prog = new Program(this.ctx, 'bwd');
+    prog.clear(g.dlogits);
+    K.logprobBackward(prog, g.dlogits, acts.dlogp, acts.logits, acts.targets, N, V);
+    K.matmulBackwardTransposed(prog, g.dlnf, G.wte, g.dlogits, acts.lnf, P.wte, N, C, V, true);
+    prog.clear(g.dres);
+    K.layernormBackward(prog, g.dres, G.lnfw, G.lnfb, g.dlnf, acts.layers[L - 1].res3, P.lnfw, acts.lnfMean, acts.lnfRstd, N, C);
+    for (let l = L - 1; l >= 0; l--) {
+      const la = acts.layers[l];
+      const p = P.layers[l];
+      const gp = G.layers[l];
+      const inp = l === 0 ? acts.encoded : acts.layers[l - 1].res3;
+      // g.dres = d res3 (the steering hook is the identity for gradients)
+      K.matmulBackward(prog, g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, p.fcprojW, N, 4 * C, C, true);
+      prog.clear(g.dfch);
+      K.geluBackward(prog, g.dfch, la.fch, g.dfchGelu, N * 4 * C);
+      K.matmulBackward(prog, g.dln, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C, true);
+      K.layernormBackward(prog, g.dres, gp.ln2w, gp.ln2b, g.dln, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
+      // g.dres = d res2
+      K.matmulBackward(prog, g.datty, gp.projW, gp.projB, g.dres, la.atty, p.projW, N, C, C, true);
+      prog.clear(g.dqkv);
+      K.attentionBackward(prog, g.dqkv, g.datty, la.qkv, la.att, g.dpre, B, T, C, NH);
+      K.matmulBackward(prog, g.dln, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C, true);
+      K.layernormBackward(prog, g.dres, gp.ln1w, gp.ln1b, g.dln, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
+      // g.dres = d inp
+    }
+    K.encoderBackward(prog, G.wte, G.wpe, g.dres, acts.tokens, B, T, C, V);
+    acts.programs.set('bwd', prog);
+    return prog;
+  }
+
+  /** One position for all B sequences through the KV cache, then sampling and pos += 1. */
+  private decodeProgram(d: DecodeState, steerLayer: number): { prog: Program; sample: number } {
+    const key = `decode:${steerLayer}`;
+    const hit = d.programs.get(key);
+    if (hit) return hit;
+    const { B, S } = d;
+    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    const P = this.P;
+    const prog = new Program(this.ctx, key);
+    K.encoderForwardDecode(prog, d.x, d.tokens, P.wte, P.wpe, d.state, B, S, C);
+    for (let l = 0; l < L; l++) {
+      const p = P.layers[l];
+      K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
+      K.matmulForward(prog, d.qkv, d.ln, p.attnW, p.attnB, B, C, 3 * C);
+      K.attentionDecode(prog, d.atty, d.scores, d.qkv, d.cache[l], d.state, B, C, NH, S);
+      K.matmulForward(prog, d.proj, d.atty, p.projW, p.projB, B, C, C);
+      K.residualForward(prog, d.x2, d.x, d.proj, B * C);
+      K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);
+      K.matmulForward(prog, d.fch, d.ln, p.fcW, p.fcB, B, C, 4 * C);
+      K.geluForward(prog, d.fchGelu, d.fch, B * 4 * C);
+      K.matmulForward(prog, d.proj, d.fchGelu, p.fcprojW, p.fcprojB, B, 4 * C, C);
+      K.residualForward(prog, d.x, d.x2, d.proj, B * C);
+      if (l === steerLayer) {
+        const s = d.steer;
+        K.steeringForwardDecode(prog, d.x, s.vector, s.alpha, s.start, s.end, d.state, B, C);
+      }
+    }
+    K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x, P.lnfw, P.lnfb, B, C);
+    K.matmulForwardTransposed(prog, d.logits, d.ln, P.wte, B, C, V);
+    const sample = K.sampleTokens(prog, {
+      logits: d.logits, tokens: d.tokens, logprobs: d.logprobs, uniforms: d.uniforms, state: d.state,
+      B, V, TT: S, P: 1, M: 1, topK: 0, temperature: 0,
+    });
+    K.advancePosition(prog, d.state);
+    const entry = { prog, sample };
+    d.programs.set(key, entry);
+    return entry;
+  }
+
+  // ---------------------------------------------------------------- buffers
+
+  private train(B: number, T: number): Acts {
+    this.trainActs = this.actsFor(this.trainSets, B, T, 'train');
+    return this.trainActs;
+  }
+
+  private infer(B: number, T: number): Acts {
+    return this.actsFor(this.inferSets, B, T, 'infer');
+  }
+
+  private actsFor(sets: Map<string, Acts>, B: number, T: number, label: string): Acts {
+    const key = `${B}x${T}`;
+    let acts = sets.get(key);
+    if (acts) {
+      sets.delete(key); // re-insert as most recently used
+    } else {
+      acts = this.allocActs(B, T, label);
+      while (sets.size >= MAX_ACT_SETS) {
+        const [oldKey, old] = sets.entries().next().value as [string, Acts];
+        sets.delete(oldKey);
+        this.releaseActs(old);
+      }
+    }
+    sets.set(key, acts);
+    return acts;
+  }
+
+  private allocActs(B: number, T: number, label: string): Acts {
+    this.checkAlive();
+    checkModelFits(this.config, this.device.limits, B, T);
+    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    const N = B * T;
+    const buffers: GPUBuffer[] = [];
+    const a = (n: number, name: string) => {
+      const b = this.ctx.pool.acquire(n * 4, undefined, `${label}.${name}`);
+      buffers.push(b);
+      return b;
+    };
+    return {
+      B,
+      T,
+      buffers,
+      tokens: a(N, 'tokens'),
+      targets: a(N, 'targets'),
+      encoded: a(N * C, 'encoded'),
+      proj: a(N * C, 'proj'),
+      layers: Array.from({ length: L }, (_, l) => ({
+        ln1: a(N * C, `${l}.ln1`), ln1Mean: a(N, `${l}.ln1Mean`), ln1Rstd: a(N, `${l}.ln1Rstd`),
+        qkv: a(N * 3 * C, `${l}.qkv`), att: a(B * NH * T * T, `${l}.att`), atty: a(N * C, `${l}.atty`),
+        res2: a(N * C, `${l}.res2`), ln2: a(N * C, `${l}.ln2`), ln2Mean: a(N, `${l}.ln2Mean`), ln2Rstd: a(N, `${l}.ln2Rstd`),
+        fch: a(N * 4 * C, `${l}.fch`), fchGelu: a(N * 4 * C, `${l}.fchGelu`), res3: a(N * C, `${l}.res3`),
+      })),
+      lnf: a(N * C, 'lnf'),
+      lnfMean: a(N, 'lnfMean'),
+      lnfRstd: a(N, 'lnfRstd'),
+      logits: a(N * V, 'logits'),
+      logp: a(N, 'logp'),
+      entropy: a(N, 'entropy'),
+      dlogp: a(N, 'dlogp'),
+      steer: { vector: a(C, 'steer.vector'), alpha: a(B, 'steer.alpha'), start: a(B, 'steer.start'), end: a(B, 'steer.end') },
+      grads: null,
+      programs: new Map(),
+    };
+  }
+
+  private allocGradActs(B: number, T: number, acts: Acts): GradActs {
+    const { vocabSize: V, dModel: C, nHeads: NH } = this.config;
+    const N = B * T;
+    const a = (n: number, name: string) => {
+      const b = this.ctx.pool.acquire(n * 4, undefined, `grad.${name}`);
+      acts.buffers.push(b);
+      return b;
+    };
+    return {
+      dres: a(N * C, 'dres'), dln: a(N * C, 'dln'), dqkv: a(N * 3 * C, 'dqkv'), datty: a(N * C, 'datty'),
+      dfch: a(N * 4 * C, 'dfch'), dfchGelu: a(N * 4 * C, 'dfchGelu'), dlnf: a(N * C, 'dlnf'),
+      dlogits: a(N * V, 'dlogits'), dpre: a(B * NH * T * T, 'dpre'),
+    };
+  }
+
+  private releaseActs(acts: Acts | null): void {
+    if (!acts) return;
+    for (const p of acts.programs.values()) p.dispose();
+    for (const b of acts.buffers) this.ctx.pool.release(b);
+    acts.programs.clear();
+    acts.buffers = [];
+  }
+
+  private decodeState(B: number, S: number): DecodeState {
+    if (this.decode && this.decode.B === B && this.decode.S === S) return this.decode;
+    this.releaseDecode(this.decode);
+    this.decode = null;
+    this.checkAlive();
+    checkModelFits(this.config, this.device.limits, B, S);
+    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    const buffers: GPUBuffer[] = [];
+    const a = (n: number, name: string) => {
+      const b = this.ctx.pool.acquire(n * 4, undefined, `decode.${name}`);
+      buffers.push(b);
+      return b;
+    };
+    this.decode = {
+      B,
+      S,
+      buffers,
+      tokens: a(B * S, 'tokens'), logprobs: a(B * S, 'logprobs'), uniforms: a(B * S, 'uniforms'), state: a(4, 'state'),
+      x: a(B * C, 'x'), x2: a(B * C, 'x2'), ln: a(B * C, 'ln'), mean: a(B, 'mean'), rstd: a(B, 'rstd'),
+      qkv: a(B * 3 * C, 'qkv'), atty: a(B * C, 'atty'), proj: a(B * C, 'proj'), fch: a(B * 4 * C, 'fch'),
+      fchGelu: a(B * 4 * C, 'fchGelu'), scores: a(B * NH * S, 'scores'), logits: a(B * V, 'logits'),
+      cache: Array.from({ length: L }, (_, l) => a(B * S * 2 * C, `kv.${l}`)),
+      steer: { vector: a(C, 'steer.vector'), alpha: a(B, 'steer.alpha'), start: a(B, 'steer.start'), end: a(B, 'steer.end') },
+      programs: new Map(),
+    };
+    return this.decode;
+  }
+
+  private releaseDecode(d: DecodeState | null): void {
+    if (!d) return;
+    for (const { prog } of d.programs.values()) prog.dispose();
+    for (const b of d.buffers) this.ctx.pool.release(b);
+    d.programs.clear();
+    d.buffers = [];
+  }
+
+  private write(buf: GPUBuffer, data: Float32Array | Int32Array | Uint32Array): void {
+    this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  private writeSteering(s: SteerBufs, steering: Steering): void {
+    this.write(s.vector, Float32Array.from(steering.vector));
+    this.write(s.alpha, Float32Array.from(steering.alpha));
+    this.write(s.start, Int32Array.from(steering.start));
+    this.write(s.end, Int32Array.from(steering.end));
+  }
+
+  private writeBatch(acts: Acts, tokens: Int32Array, targets: Int32Array | null, steering: Steering | undefined): void {
+    this.write(acts.tokens, tokens);
+    if (targets) this.write(acts.targets, targets);
+    if (steering) this.writeSteering(acts.steer, steering);
+  }
+
+  /** Encodes the programs into ONE command encoder, copies `reads` out, submits once, reads back once. */
+  private async submit(programs: Program[], reads: [GPUBuffer, number][]): Promise<ArrayBuffer[]> {
+    this.checkAlive();
+    const enc = this.device.createCommandEncoder({ label: programs.map((p) => p.label).join('+') });
+    for (const p of programs) p.encode(enc);
+    if (reads.length === 0) {
+      this.ctx.submit(enc.finish());
+      return [];
+    }
+    const rb = new Readback(this.ctx);
+    for (const [buf, n] of reads) rb.add(buf, 0, n * 4);
+    rb.encode(enc);
+    this.ctx.submit(enc.finish());
+    return rb.read();
+  }
+
+  // ---------------------------------------------------------------- validation (same messages as the CPU model)
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('this GPU model was disposed');
+  }
+
+  private checkBatch(batch: TokenBatch): void {
+    const { B, T, tokens } = batch;
+    const { contextLength, vocabSize } = this.config;
+    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new RangeError(`batch: B and T must be positive integers (got B=${B}, T=${T})`);
+    if (T > contextLength) throw new RangeError(`batch: T = ${T} exceeds contextLength ${contextLength}`);
+    if (tokens.length !== B * T) throw new RangeError(`batch: tokens has ${tokens.length} values, expected B*T = ${B * T}`);
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      if (t < 0 || t >= vocabSize) throw new RangeError(`batch: token ${t} at index ${i} is outside the vocabulary [0, ${vocabSize})`);
+    }
+  }
+
+  private checkTargets(targets: Int32Array, N: number): void {
+    const V = this.config.vocabSize;
+    if (targets.length !== N) throw new RangeError(`targets has ${targets.length} values, expected B*T = ${N}`);
+    for (let i = 0; i < N; i++) {
+      const t = targets[i];
+      if (t < -1 || t >= V) throw new RangeError(`target ${t} at index ${i} is outside [-1, ${V})`);
+    }
+  }
+
+  private checkSteering(s: Steering | undefined, B: number): void {
+    if (!s) return;
+    const { dModel: C, nLayers: L } = this.config;
+    if (!Number.isInteger(s.layer) || s.layer < 0 || s.layer >= L) throw new RangeError(`steering.layer must be an integer in [0, ${L}) (got ${s.layer})`);
+    if (s.vector.length !== C) throw new RangeError(`steering.vector has ${s.vector.length} values, expected dModel = ${C}`);
+    if (s.alpha.length !== B || s.start.length !== B || s.end.length !== B) {
+      throw new RangeError(`steering.alpha/start/end must each have B = ${B} values (got ${s.alpha.length}/${s.start.length}/${s.end.length})`);
+    }
+  }
+}
+
+/**
+ * A WebGPU model on `device` (from requestGpuDevice() in the browser or requestNodeDevice() in Node).
+ * Refuses a config whose buffers exceed the device's limits before allocating anything.
+ */
+export async function createGpuModel(device: GPUDevice, config: GPTConfig, params?: Params, options: GpuModelOptions = {}): Promise<GpuModel> {
+  const model = new GpuModelImpl(device, config, options);
+  await model.init(params ?? initParams(config, 0));
+  return model;
+}

@@ -1,0 +1,324 @@
+// Every WGSL kernel against its CPU twin (src/engine/cpu) on random inputs, with sizes that are not
+// multiples of the workgroup or matmul tile (DESIGN §7).
+import { describe, expect, test } from 'vitest';
+import * as cpu from '../../src/engine/cpu';
+import * as K from '../../src/engine/kernels';
+import { createContext, CPU_ADAPTER_TUNING, GPU_TUNING, type GpuContext, type Tuning } from '../../src/engine/launch';
+import { createRng, expectClose, getDevice, Program, randn, randTokens, readF32, readI32, runChecked, upload } from './helpers';
+
+const rng = createRng(20240601);
+let ctx: GpuContext;
+const buf = (a: Float32Array | Int32Array) => upload(ctx, a);
+const zeros = (n: number) => upload(ctx, new Float32Array(n));
+
+async function run(build: (p: Program) => void): Promise<void> {
+  const p = new Program(ctx, 'test');
+  build(p);
+  await runChecked(p);
+  p.dispose();
+}
+
+// Both kernel variants run here whatever the adapter: shared-memory tiles and 64-wide rows (the choice
+// on GPUs) and barrier-free register blocks with 4-wide rows (the choice on SwiftShader).
+describe.each([
+  ['GPU variants', GPU_TUNING],
+  ['CPU-adapter variants', CPU_ADAPTER_TUNING],
+] as [string, Tuning][])('kernels vs CPU twins (%s)', (_name, tuning) => {
+  test('setup', async () => {
+    ctx = createContext(await getDevice(), tuning);
+    expect(ctx.tuning).toEqual(tuning);
+  });
+
+  test('encoder forward and backward (scatter-add)', async () => {
+    for (const [B, T, C, V] of [
+      [3, 7, 29, 13],
+      [2, 5, 8, 300],
+    ]) {
+      const Tmax = T + 2;
+      const tokens = randTokens(rng, B * T, V);
+      tokens[0] = tokens[1] = tokens[B * T - 1]; // repeated tokens
+      const wte = randn(rng, V * C), wpe = randn(rng, Tmax * C);
+      const ref = new Float32Array(B * T * C);
+      cpu.encoderForward(ref, tokens, wte, wpe, B, T, C);
+      const out = zeros(B * T * C);
+      const dout = randn(rng, B * T * C);
+      const dwte0 = randn(rng, V * C), dwpe0 = randn(rng, Tmax * C);
+      const dwte = buf(dwte0), dwpe = buf(dwpe0);
+      const tok = buf(tokens);
+      await run((p) => {
+        K.encoderForward(p, out, tok, buf(wte), buf(wpe), B, T, C);
+        K.encoderBackward(p, dwte, dwpe, buf(dout), tok, B, T, C, V);
+      });
+      expectClose(await readF32(ctx, out, B * T * C), ref, 0, 'encoder forward');
+      const rdwte = dwte0.slice(), rdwpe = dwpe0.slice();
+      cpu.encoderBackward(rdwte, rdwpe, dout, tokens, B, T, C);
+      expectClose(await readF32(ctx, dwte, V * C), rdwte, 1e-6, 'dwte');
+      expectClose(await readF32(ctx, dwpe, Tmax * C), rdwpe, 1e-6, 'dwpe');
+    }
+  });
+
+  test('layernorm forward and backward', async () => {
+    for (const [N, C] of [
+      [37, 29],
+      [5, 131],
+    ]) {
+      const inp = randn(rng, N * C, 2).map((x, i) => x + (i % 3));
+      const w = randn(rng, C), b = randn(rng, C), dout = randn(rng, N * C);
+      const out = new Float32Array(N * C), mean = new Float32Array(N), rstd = new Float32Array(N);
+      cpu.layernormForward(out, mean, rstd, inp, w, b, N, C);
+      const dinp0 = randn(rng, N * C), dw0 = randn(rng, C), db0 = randn(rng, C);
+      const rdinp = dinp0.slice(), rdw = dw0.slice(), rdb = db0.slice();
+      cpu.layernormBackward(rdinp, rdw, rdb, dout, inp, w, mean, rstd, N, C);
+      const g = { out: zeros(N * C), mean: zeros(N), rstd: zeros(N), dinp: buf(dinp0), dw: buf(dw0), db: buf(db0) };
+      const gi = buf(inp), gw = buf(w);
+      await run((p) => {
+        K.layernormForward(p, g.out, g.mean, g.rstd, gi, gw, buf(b), N, C);
+        K.layernormBackward(p, g.dinp, g.dw, g.db, buf(dout), gi, gw, g.mean, g.rstd, N, C);
+      });
+      expectClose(await readF32(ctx, g.out, N * C), out, 1e-5, 'ln out');
+      expectClose(await readF32(ctx, g.mean, N), mean, 1e-5, 'ln mean');
+      expectClose(await readF32(ctx, g.rstd, N), rstd, 1e-5, 'ln rstd');
+      expectClose(await readF32(ctx, g.dinp, N * C), rdinp, 1e-5, 'ln dinp');
+      expectClose(await readF32(ctx, g.dw, C), rdw, 1e-5, 'ln dweight');
+      expectClose(await readF32(ctx, g.db, C), rdb, 1e-5, 'ln dbias');
+    }
+  });
+
+  test('matmul forward/backward, plain and transposed, sizes off the tile', async () => {
+    for (const [N, C, OC] of [
+      [37, 29, 53],
+      [1, 7, 3],
+      [130, 70, 129],
+    ]) {
+      const inp = randn(rng, N * C), w = randn(rng, C * OC), bias = randn(rng, OC), dout = randn(rng, N * OC);
+      // forward with and without bias
+      const ref = new Float32Array(N * OC), refNb = new Float32Array(N * OC);
+      cpu.matmulForward(ref, inp, w, bias, N, C, OC);
+      cpu.matmulForward(refNb, inp, w, null, N, C, OC);
+      // backward (accumulating)
+      const dinp0 = randn(rng, N * C), dw0 = randn(rng, C * OC), db0 = randn(rng, OC);
+      const rdinp = dinp0.slice(), rdw = dw0.slice(), rdb = db0.slice();
+      cpu.matmulBackward(rdinp, rdw, rdb, dout, inp, w, N, C, OC);
+      // transposed: weightT [OC, C]
+      const wT = randn(rng, OC * C);
+      const refT = new Float32Array(N * OC);
+      cpu.matmulForwardTransposed(refT, inp, wT, N, C, OC);
+      const tdinp0 = randn(rng, N * C), tdw0 = randn(rng, OC * C);
+      const rtdinp = tdinp0.slice(), rtdw = tdw0.slice();
+      cpu.matmulBackwardTransposed(rtdinp, rtdw, dout, inp, wT, N, C, OC);
+
+      const gi = buf(inp), gw = buf(w), gd = buf(dout), gwT = buf(wT);
+      const g = {
+        out: zeros(N * OC), outNb: zeros(N * OC), dinp: buf(dinp0), dw: buf(dw0), db: buf(db0),
+        outT: zeros(N * OC), tdinp: buf(tdinp0), tdw: buf(tdw0),
+      };
+      await run((p) => {
+        K.matmulForward(p, g.out, gi, gw, buf(bias), N, C, OC);
+        K.matmulForward(p, g.outNb, gi, gw, null, N, C, OC);
+        K.matmulBackward(p, g.dinp, g.dw, g.db, gd, gi, gw, N, C, OC);
+        K.matmulForwardTransposed(p, g.outT, gi, gwT, N, C, OC);
+        K.matmulBackwardTransposed(p, g.tdinp, g.tdw, gd, gi, gwT, N, C, OC);
+      });
+      const tag = `[${N},${C},${OC}]`;
+      expectClose(await readF32(ctx, g.out, N * OC), ref, 1e-5, `forward ${tag}`);
+      expectClose(await readF32(ctx, g.outNb, N * OC), refNb, 1e-5, `forward no bias ${tag}`);
+      expectClose(await readF32(ctx, g.dinp, N * C), rdinp, 1e-5, `dinp ${tag}`);
+      expectClose(await readF32(ctx, g.dw, C * OC), rdw, 1e-5, `dweight ${tag}`);
+      expectClose(await readF32(ctx, g.db, OC), rdb, 1e-5, `dbias ${tag}`);
+      expectClose(await readF32(ctx, g.outT, N * OC), refT, 1e-5, `forward transposed ${tag}`);
+      expectClose(await readF32(ctx, g.tdinp, N * C), rtdinp, 1e-5, `dinp transposed ${tag}`);
+      expectClose(await readF32(ctx, g.tdw, OC * C), rtdw, 1e-5, `dweightT ${tag}`);
+    }
+  });
+
+  test('attention forward and backward (causal)', async () => {
+    for (const [B, T, C, NH] of [
+      [2, 11, 24, 3],
+      [1, 70, 16, 2],
+    ]) {
+      const qkv = randn(rng, B * T * 3 * C);
+      const out = new Float32Array(B * T * C), att = new Float32Array(B * NH * T * T);
+      cpu.attentionForward(out, att, qkv, B, T, C, NH);
+      const dout = randn(rng, B * T * C);
+      const dqkv0 = randn(rng, B * T * 3 * C);
+      const rdqkv = dqkv0.slice();
+      cpu.attentionBackward(rdqkv, dout, qkv, att, B, T, C, NH);
+      const g = { out: zeros(B * T * C), att: upload(ctx, new Float32Array(B * NH * T * T).fill(7)), dqkv: buf(dqkv0), dpre: zeros(B * NH * T * T) };
+      const gq = buf(qkv);
+      await run((p) => {
+        K.attentionForward(p, g.out, g.att, gq, B, T, C, NH);
+        K.attentionBackward(p, g.dqkv, buf(dout), gq, g.att, g.dpre, B, T, C, NH);
+      });
+      const tag = `[${B},${T},${C},${NH}]`;
+      expectClose(await readF32(ctx, g.out, B * T * C), out, 1e-5, `out ${tag}`);
+      expectClose(await readF32(ctx, g.att, B * NH * T * T), att, 1e-5, `att ${tag}`);
+      expectClose(await readF32(ctx, g.dqkv, B * T * 3 * C), rdqkv, 1e-5, `dqkv ${tag}`);
+    }
+  });
+
+  test('gelu and residual forward and backward', async () => {
+    const N = 1003;
+    const inp = randn(rng, N, 3);
+    inp[0] = 40; // large arguments must not overflow tanh
+    inp[1] = -40;
+    const dout = randn(rng, N);
+    const out = new Float32Array(N);
+    cpu.geluForward(out, inp, N);
+    const dinp0 = randn(rng, N);
+    const rdinp = dinp0.slice();
+    cpu.geluBackward(rdinp, inp, dout, N);
+    const inp2 = randn(rng, N);
+    const rsum = new Float32Array(N);
+    cpu.residualForward(rsum, inp, inp2, N);
+    const d1 = randn(rng, N), d2 = randn(rng, N);
+    const rd1 = d1.slice(), rd2 = d2.slice();
+    cpu.residualBackward(rd1, rd2, dout, N);
+    const g = { out: zeros(N), dinp: buf(dinp0), sum: zeros(N), d1: buf(d1), d2: buf(d2) };
+    const gi = buf(inp), gd = buf(dout);
+    await run((p) => {
+      K.geluForward(p, g.out, gi, N);
+      K.geluBackward(p, g.dinp, gi, gd, N);
+      K.residualForward(p, g.sum, gi, buf(inp2), N);
+      K.residualBackward(p, g.d1, g.d2, gd, N);
+    });
+    expectClose(await readF32(ctx, g.out, N), out, 1e-6, 'gelu');
+    expectClose(await readF32(ctx, g.dinp, N), rdinp, 1e-6, 'gelu backward');
+    expectClose(await readF32(ctx, g.sum, N), rsum, 0, 'residual');
+    expectClose(await readF32(ctx, g.d1, N), rd1, 0, 'residual dinp1');
+    expectClose(await readF32(ctx, g.d2, N), rd2, 0, 'residual dinp2');
+  });
+
+  test('steering: matches the CPU hook, alpha = 0 and positions outside the window untouched bit for bit', async () => {
+    const B = 4, T = 9, C = 19;
+    const h = randn(rng, B * T * C);
+    h[5] = -0; // -0 + 0 * v would become +0: must not be touched
+    const vec = randn(rng, C);
+    const alpha = new Float32Array([0, 1.5, -2, 0]);
+    const start = new Int32Array([0, 3, -2, 2]);
+    const end = new Int32Array([9, 4, 20, 5]);
+    const ref = h.slice();
+    cpu.steeringForward(ref, vec, alpha, start, end, B, T, C);
+    const gh = buf(h);
+    await run((p) => K.steeringForward(p, gh, buf(vec), buf(alpha), buf(start), buf(end), B, T, C));
+    const got = await readF32(ctx, gh, B * T * C);
+    expectClose(got, ref, 1e-6, 'steering');
+    const gu = new Uint32Array(got.buffer), hu = new Uint32Array(h.buffer);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const inside = alpha[b] !== 0 && t >= start[b] && t < end[b];
+        for (let c = 0; c < C; c++) {
+          const i = (b * T + t) * C + c;
+          if (!inside) expect(gu[i], `b=${b} t=${t} c=${c}`).toBe(hu[i]);
+        }
+      }
+    }
+  });
+
+  test('log-prob, entropy, cross-entropy and their backward', async () => {
+    for (const [N, V] of [
+      [23, 13],
+      [5, 300],
+    ]) {
+      const logits = randn(rng, N * V, 4);
+      logits[3] = 80; // a large logit: stable log-softmax
+      const targets = randTokens(rng, N, V);
+      targets[1] = -1;
+      targets[N - 1] = -1;
+      const logp = new Float32Array(N), ent = new Float32Array(N);
+      cpu.logprobForward(logp, ent, logits, targets, N, V);
+      const dlogp = randn(rng, N);
+      dlogp[2] = 0;
+      const dl0 = randn(rng, N * V);
+      const rdl = dl0.slice();
+      cpu.logprobBackward(rdl, dlogp, logits, targets, N, V);
+      let s = 0, c = 0;
+      for (let i = 0; i < N; i++) if (targets[i] >= 0) (s += logp[i]), c++;
+      const g = { logp: zeros(N), ent: zeros(N), dl: buf(dl0), stats: zeros(2) };
+      const gl = buf(logits), gt = buf(targets);
+      await run((p) => {
+        K.logprobForward(p, g.logp, g.ent, gl, gt, N, V);
+        K.logprobBackward(p, g.dl, buf(dlogp), gl, gt, N, V);
+        K.crossEntropyLoss(p, g.stats, g.logp, gt, N);
+      });
+      expectClose(await readF32(ctx, g.logp, N), logp, 1e-5, 'logp');
+      expectClose(await readF32(ctx, g.ent, N), ent, 1e-5, 'entropy');
+      expectClose(await readF32(ctx, g.dl, N * V), rdl, 1e-5, 'dlogits');
+      expect((await readF32(ctx, g.stats, 1))[0]).toBeCloseTo(-s / c, 4);
+    }
+  });
+
+  test('AdamW with global-norm clipping on the GPU; non-finite gradients skip the update', async () => {
+    const N = 1000;
+    const opt = { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0 };
+    const param = randn(rng, N), grad = randn(rng, N), m0 = randn(rng, N, 0.1), v0 = randn(rng, N, 0.1).map(Math.abs);
+    const step = 3;
+    const norm = Math.sqrt(cpu.globalNormSq(grad));
+    const scale = norm > opt.clipNorm ? opt.clipNorm / norm : 1;
+    const split = 512; // first range decayed, the rest not
+    const rp = param.slice(), rm = m0.slice(), rv = v0.slice();
+    const sub = (a: Float32Array, lo: number, hi: number) => a.subarray(lo, hi);
+    cpu.adamwUpdate(sub(rp, 0, split), sub(grad, 0, split), sub(rm, 0, split), sub(rv, 0, split), opt.lr, opt.beta1, opt.beta2, opt.eps, opt.weightDecay, step, scale, split);
+    cpu.adamwUpdate(sub(rp, split, N), sub(grad, split, N), sub(rm, split, N), sub(rv, split, N), opt.lr, opt.beta1, opt.beta2, opt.eps, 0, step, scale, N - split);
+    const g = { p: buf(param), g: buf(grad), m: buf(m0), v: buf(v0), stats: zeros(2), partials: zeros(K.NORM_PARTIALS), hyper: buf(K.adamwHyper(opt, step)) };
+    await run((p) => {
+      K.globalNorm(p, g.stats, g.partials, g.g, 0, N);
+      K.adamwUpdate(p, g.p, g.g, g.m, g.v, g.stats, g.hyper, 0, split, true);
+      K.adamwUpdate(p, g.p, g.g, g.m, g.v, g.stats, g.hyper, split, N, false);
+    });
+    expect((await readF32(ctx, g.stats, 2))[1]).toBeCloseTo(norm, 3);
+    expectClose(await readF32(ctx, g.p, N), rp, 1e-6, 'param');
+    expectClose(await readF32(ctx, g.m, N), rm, 1e-6, 'm');
+    expectClose(await readF32(ctx, g.v, N), rv, 1e-6, 'v');
+    expect(Array.from(await readF32(ctx, g.g, N)).every((x) => x === 0)).toBe(true);
+
+    // a NaN gradient: params and moments untouched, gradient zeroed
+    const bad = randn(rng, N);
+    bad[17] = NaN;
+    const before = await readF32(ctx, g.p, N);
+    ctx.device.queue.writeBuffer(g.g, 0, bad.buffer as ArrayBuffer);
+    await run((p) => {
+      K.globalNorm(p, g.stats, g.partials, g.g, 0, N);
+      K.adamwUpdate(p, g.p, g.g, g.m, g.v, g.stats, g.hyper, 0, N, true);
+    });
+    expect(Number.isNaN((await readF32(ctx, g.stats, 2))[1])).toBe(true);
+    expect(Array.from(await readF32(ctx, g.p, N))).toEqual(Array.from(before));
+    expect(Array.from(await readF32(ctx, g.g, N)).every((x) => x === 0)).toBe(true);
+  });
+
+  test('sampling: greedy, temperature, top-k with ties, same tokens as sampleToken', async () => {
+    for (const V of [37, 700]) {
+      const B = 24;
+      // integer-valued logits give exact ties at the top-k threshold
+      const logits = Float32Array.from({ length: B * V }, () => Math.round(rng.normal() * 2));
+      for (let b = 0; b < B; b++) logits[b * V + (b % V)] = 5; // a clear maximum per row, plus ties below
+      const u = Float32Array.from({ length: B }, () => rng.next());
+      for (const [temperature, topK] of [
+        [0, 0],
+        [1, 0],
+        [0.7, 5],
+        [1.3, 1],
+        [2, V - 1],
+      ]) {
+        const want = new Int32Array(B), wantLp = new Float32Array(B);
+        const one = new Int32Array(1), lp = new Float32Array(1), ent = new Float32Array(1);
+        for (let b = 0; b < B; b++) {
+          const row = logits.subarray(b * V, b * V + V);
+          want[b] = cpu.sampleToken(row, temperature, topK, u[b]);
+          one[0] = want[b];
+          cpu.logprobForward(lp, ent, row, one, 1, V);
+          wantLp[b] = lp[0];
+        }
+        const g = { tokens: upload(ctx, new Int32Array(B * 2)), lp: zeros(B), state: upload(ctx, new Uint32Array([0])) };
+        await run((p) => {
+          K.sampleTokens(p, { logits: buf(logits), tokens: g.tokens, logprobs: g.lp, uniforms: buf(u), state: g.state, B, V, TT: 2, P: 1, M: 1, topK, temperature });
+          K.advancePosition(p, g.state);
+        });
+        const toks = await readI32(ctx, g.tokens, B * 2);
+        const got = Int32Array.from({ length: B }, (_, b) => toks[b * 2 + 1]);
+        expect(Array.from(got), `V=${V} T=${temperature} k=${topK}`).toEqual(Array.from(want));
+        expectClose(await readF32(ctx, g.lp, B), wantLp, 1e-5, 'sampled logprob');
+        expect((await readI32(ctx, g.state, 1))[0]).toBe(1);
+      }
+    }
+  });
+});

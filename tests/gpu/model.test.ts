@@ -1,0 +1,270 @@
+// The WebGPU model against the CPU model (src/model/cpu-model.ts): logits, every parameter gradient,
+// the steering hook, KV-cache generation, greedy sampling, AdamW steps, non-finite loss, size limits.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { createCpuModel, type CpuModel } from '../../src/model/cpu-model';
+import { createGpuModel, type GpuModel } from '../../src/model/gpu-model';
+import { initParams } from '../../src/model/init';
+import { paramSpecs, type GPTConfig } from '../../src/model/config';
+import type { AdamWSettings, Params, Steering } from '../../src/model/types';
+import { checkModelFits, ModelTooLargeError } from '../../src/engine/device';
+import { CPU_ADAPTER_TUNING, GPU_TUNING } from '../../src/engine/launch';
+import { bitEqual, createRng, expectClose, getDevice, randn, randTokens, relErr } from './helpers';
+
+const config: GPTConfig = { vocabSize: 13, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 4 };
+const rng = createRng(7);
+
+/** initParams, with the embedding scaled up so logits are well separated (no near-ties in argmax). */
+function testParams(seed: number, wteScale = 1): Params {
+  const p = initParams(config, seed);
+  const wte = p.get('wte.weight')!;
+  for (let i = 0; i < wte.length; i++) wte[i] *= wteScale;
+  // non-trivial LayerNorm and bias values, so their gradients are exercised
+  for (const [name, a] of p) if (name.includes('ln_') || name.endsWith('.bias')) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.1;
+  return p;
+}
+
+let device: GPUDevice;
+let gpu: GpuModel;
+let cpu: CpuModel;
+let params: Params;
+
+beforeAll(async () => {
+  device = await getDevice();
+  params = testParams(1, 10);
+  gpu = await createGpuModel(device, config, params);
+  cpu = createCpuModel(config, params);
+});
+
+function steeringFor(B: number, layer: number, alpha: number[], start: number[], end: number[]): Steering {
+  return {
+    vector: randn(createRng(99), config.dModel, 0.5),
+    layer,
+    alpha: Float32Array.from(alpha),
+    start: Int32Array.from(start),
+    end: Int32Array.from(end),
+  };
+}
+
+describe('GPU model vs CPU model', () => {
+  test('parameters round-trip', async () => {
+    const got = await gpu.getParams();
+    for (const s of paramSpecs(config)) expect(Array.from(got.get(s.name)!)).toEqual(Array.from(params.get(s.name)!));
+  });
+
+  test('logits match (full context and a shorter batch)', async () => {
+    for (const [B, T] of [
+      [3, 16],
+      [2, 11],
+    ]) {
+      const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
+      expectClose(await gpu.logits(batch), await cpu.logits(batch), 1e-4, `logits B=${B} T=${T}`);
+    }
+  });
+
+  test('log-probs, entropy and ALL parameter gradients match (relative error <= 1e-4)', async () => {
+    const B = 3, T = 16;
+    const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
+    const targets = randTokens(rng, B * T, config.vocabSize);
+    targets[0] = targets[5] = targets[B * T - 1] = -1;
+    const dlogp = randn(rng, B * T);
+    const steering = steeringFor(B, 0, [1.5, 0, -2], [3, 0, 10], [7, 16, 16]);
+    const g = await gpu.logprobs(batch, targets, steering);
+    const c = await cpu.logprobs(batch, targets, steering);
+    expectClose(g.logprobs, c.logprobs, 1e-4, 'logprobs');
+    expectClose(g.entropy, c.entropy, 1e-4, 'entropy');
+    await gpu.backward(dlogp);
+    await cpu.backward(dlogp);
+    // accumulate a second backward on top (gradients are sums until step())
+    await gpu.backward(dlogp);
+    await cpu.backward(dlogp);
+    const gg = await gpu.getGrads();
+    const cg = await cpu.getGrads();
+    const errors: string[] = [];
+    for (const s of paramSpecs(config)) {
+      const e = relErr(gg.get(s.name)!, cg.get(s.name)!);
+      if (!(e <= 1e-4)) errors.push(`${s.name}: ${e}`);
+    }
+    expect(errors).toEqual([]);
+    // clean up the accumulators for the next tests (AdamW with lr 0 zeroes them)
+    const zero: AdamWSettings = { lr: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, clipNorm: 0 };
+    const gs = await gpu.step(zero);
+    const cs = await cpu.step(zero);
+    expect(gs.gradNorm).toBeCloseTo(cs.gradNorm, 3);
+    await gpu.setParams(params);
+    await cpu.setParams(params);
+  });
+
+  test('the other kernel variant set (tiled matmul, 64-wide rows) gives the same logits and gradients', async () => {
+    const other = gpu.tuning.matmul === 'tiled' ? CPU_ADAPTER_TUNING : GPU_TUNING;
+    const m = await createGpuModel(device, config, params, { tuning: other });
+    expect(m.tuning).toEqual(other);
+    const B = 2, T = 13;
+    const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
+    const targets = randTokens(rng, B * T, config.vocabSize);
+    const dlogp = randn(rng, B * T);
+    const c = createCpuModel(config, params);
+    expectClose(await m.logits(batch), await c.logits(batch), 1e-4, 'logits');
+    await m.logprobs(batch, targets);
+    await c.logprobs(batch, targets);
+    await m.backward(dlogp);
+    await c.backward(dlogp);
+    const gg = await m.getGrads();
+    const cg = await c.getGrads();
+    const errors: string[] = [];
+    for (const s of paramSpecs(config)) {
+      const e = relErr(gg.get(s.name)!, cg.get(s.name)!);
+      if (!(e <= 1e-4)) errors.push(`${s.name}: ${e}`);
+    }
+    expect(errors).toEqual([]);
+    m.dispose();
+  });
+
+  test('steering: alpha = 0 is bit-for-bit the unsteered pass; only positions in the window change', async () => {
+    const B = 3, T = 12;
+    const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
+    const zero = steeringFor(B, 1, [0, 0, 0], [0, 0, 0], [T, T, T]);
+    const plain = await gpu.logits(batch);
+    const steered0 = await gpu.logits(batch, zero);
+    expect(bitEqual(steered0, plain)).toBe(true);
+
+    const layer = 0;
+    const s = steeringFor(B, layer, [2, 0, -1.5], [4, 0, 9], [6, T, 10]);
+    const h0 = await gpu.hidden(batch, layer);
+    const h1 = await gpu.hidden(batch, layer, s);
+    const C = config.dModel;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const inside = s.alpha[b] !== 0 && t >= s.start[b] && t < s.end[b];
+        const a = h0.subarray((b * T + t) * C, (b * T + t + 1) * C);
+        const c = h1.subarray((b * T + t) * C, (b * T + t + 1) * C);
+        const same = bitEqual(a, c);
+        expect(same, `b=${b} t=${t} inside=${inside}`).toBe(!inside);
+      }
+    }
+    expectClose(h1, await cpu.hidden(batch, layer, s), 1e-4, 'steered hidden vs CPU');
+    expectClose(await gpu.logits(batch, s), await cpu.logits(batch, s), 1e-4, 'steered logits vs CPU');
+  });
+
+  test('KV-cache generation: log-probs equal a full recompute (with steering)', async () => {
+    const B = 4, P = 5, M = 9, S = P + M;
+    const prompt = randTokens(rng, B * P, config.vocabSize);
+    const steering = steeringFor(B, 1, [1, 0, -2, 3], [P - 1, 0, 2, 6], [P, S, 8, S]);
+    let streamed = 0;
+    const res = await gpu.generate({ prompt, B, P, maxNewTokens: M, temperature: 1, topK: 0, seed: 3, steering, onTokens: () => streamed++, streamEvery: 4 });
+    expect(streamed).toBe(3); // after 4, 8 and 9 tokens
+    expect(Array.from(res.tokens.filter((_, i) => i % S < P))).toEqual(Array.from(prompt));
+    const targets = new Int32Array(B * S).fill(-1);
+    for (let b = 0; b < B; b++) for (let t = P - 1; t < S - 1; t++) targets[b * S + t] = res.tokens[b * S + t + 1];
+    const full = await gpu.logprobs({ tokens: res.tokens, B, T: S }, targets, steering);
+    const want = new Float32Array(B * M);
+    for (let b = 0; b < B; b++) for (let s = 0; s < M; s++) want[b * M + s] = full.logprobs[b * S + P - 1 + s];
+    expectClose(res.logprobs, want, 1e-4, 'generated logprobs vs recompute');
+    const onCpu = await cpu.logprobs({ tokens: res.tokens, B, T: S }, targets, steering);
+    expectClose(full.logprobs, onCpu.logprobs, 1e-4, 'recompute vs CPU');
+  });
+
+  test('greedy generation equals the CPU model; seeded sampling too', async () => {
+    const B = 5, P = 3, M = 12;
+    const prompt = randTokens(rng, B * P, config.vocabSize);
+    for (const [temperature, topK] of [
+      [0, 0],
+      [1, 0],
+      [0.8, 4],
+    ]) {
+      const req = { prompt, B, P, maxNewTokens: M, temperature, topK, seed: 11 };
+      const g = await gpu.generate(req);
+      const c = await cpu.generate(req);
+      expect(Array.from(g.tokens), `T=${temperature} k=${topK}`).toEqual(Array.from(c.tokens));
+      expectClose(g.logprobs, c.logprobs, 1e-4, 'sampled logprobs');
+    }
+  });
+
+  test('AdamW steps (trainStep and backward+step) equal on both; one submit and one readback per step', async () => {
+    const opt: AdamWSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0 };
+    await gpu.setParams(params);
+    await cpu.setParams(params);
+    const B = 4, T = 16;
+    for (let step = 0; step < 2; step++) {
+      const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
+      const targets = randTokens(rng, B * T, config.vocabSize);
+      targets[3] = -1;
+      const before = gpu.counters();
+      const g = await gpu.trainStep(batch, targets, opt);
+      const after = gpu.counters();
+      expect(after.submits - before.submits).toBe(1);
+      expect(after.readbacks - before.readbacks).toBe(1);
+      const c = await cpu.trainStep(batch, targets, opt);
+      expect(g.loss).toBeCloseTo(c.loss, 4);
+      expect(Math.abs(g.gradNorm - c.gradNorm) / c.gradNorm).toBeLessThan(1e-4);
+    }
+    // the RL path: logprobs + backward + step
+    const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
+    const targets = randTokens(rng, B * T, config.vocabSize);
+    const d = randn(rng, B * T, 0.1);
+    await gpu.logprobs(batch, targets);
+    await cpu.logprobs(batch, targets);
+    await gpu.backward(d);
+    await cpu.backward(d);
+    const gs = await gpu.step(opt);
+    const cs = await cpu.step(opt);
+    expect(Math.abs(gs.gradNorm - cs.gradNorm) / cs.gradNorm).toBeLessThan(1e-4);
+    const gp = await gpu.getParams();
+    const cp = await cpu.getParams();
+    const errors: string[] = [];
+    for (const s of paramSpecs(config)) {
+      const e = relErr(gp.get(s.name)!, cp.get(s.name)!);
+      if (!(e <= 1e-4)) errors.push(`${s.name}: ${e}`);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  test('no GPU buffer is created per training step', async () => {
+    const opt: AdamWSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, clipNorm: 1 };
+    const B = 2, T = 8;
+    const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
+    const targets = randTokens(rng, B * T, config.vocabSize);
+    await gpu.trainStep(batch, targets, opt);
+    await gpu.generate({ prompt: batch.tokens.subarray(0, 2 * 4), B: 2, P: 4, maxNewTokens: 4, temperature: 1, topK: 0, seed: 1 });
+    const live = gpu.liveBufferCount();
+    for (let i = 0; i < 5; i++) {
+      await gpu.trainStep(batch, targets, opt);
+      await gpu.generate({ prompt: batch.tokens.subarray(0, 2 * 4), B: 2, P: 4, maxNewTokens: 4, temperature: 1, topK: 0, seed: 1 });
+    }
+    expect(gpu.liveBufferCount()).toBe(live);
+  });
+
+  test('a non-finite loss is reported and the parameters are not updated', async () => {
+    const bad = testParams(2);
+    bad.get('ln_f.bias')![0] = NaN;
+    const m = await createGpuModel(device, config, bad);
+    const B = 2, T = 8;
+    const before = await m.getParams();
+    const r = await m.trainStep({ tokens: randTokens(rng, B * T, config.vocabSize), B, T }, randTokens(rng, B * T, config.vocabSize), {
+      lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1,
+    });
+    expect(Number.isFinite(r.loss)).toBe(false);
+    const after = await m.getParams();
+    for (const s of paramSpecs(config)) {
+      expect(bitEqual(before.get(s.name)!, after.get(s.name)!), s.name).toBe(true);
+    }
+    m.dispose();
+  });
+
+  test('dispose frees every GPU buffer after the call in flight; later calls reject', async () => {
+    const m = await createGpuModel(device, config, params);
+    const B = 2, T = 6;
+    const pending = m.logits({ tokens: randTokens(rng, B * T, config.vocabSize), B, T });
+    m.dispose();
+    expect((await pending).length).toBe(B * T * config.vocabSize); // the call in flight completes
+    await expect(m.logits({ tokens: randTokens(rng, B * T, config.vocabSize), B, T })).rejects.toThrow(/disposed/);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(m.liveBufferCount()).toBe(0);
+  });
+
+  test('a config over the adapter limits is refused before allocation, naming the limit', async () => {
+    const huge: GPTConfig = { vocabSize: 65536, contextLength: 1024, dModel: 8192, nLayers: 1, nHeads: 8 };
+    expect(() => checkModelFits(huge, device.limits)).toThrow(ModelTooLargeError);
+    await expect(createGpuModel(device, huge)).rejects.toThrow(/maxStorageBufferBindingSize|maxBufferSize/);
+    expect(() => checkModelFits(config, { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1000 })).toThrow(/maxStorageBufferBindingSize is 1000 bytes/);
+  });
+});
