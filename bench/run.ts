@@ -1,0 +1,214 @@
+// `npm run bench` — the WebGPU engine measured side by side with TensorFlow.js in headless Chromium
+// (DESIGN §8, issue 2 item 7).
+//
+// What it does
+//   1. Starts a Vite dev server (programmatic, root = the repo, a free port on 127.0.0.1) that serves
+//      bench/index.html -> bench/page.ts, so the engine's WGSL is bundled exactly as in the app.
+//   2. Launches the system Chromium (tests/chromium.ts: chromiumPath() + chromiumArgs, i.e. WebGPU,
+//      SwiftShader where there is no GPU) headless with playwright-core and opens the bench page.
+//   3. The page runs every benchmark in ONE page on ONE adapter: our engine and TF.js
+//      (@tensorflow/tfjs-backend-webgpu) each get their own GPUDevice from the same navigator.gpu adapter.
+//      Each result is streamed here and printed as ONE JSON object per line on stdout; progress goes to
+//      stderr. Every line carries `"adapter"` (vendor / architecture / description of the adapter).
+//
+// Lines (field "bench"):
+//   adapter      the adapter, its limits and the mode (swiftshader => reduced sizes and repetitions).
+//   matmul       GFLOP/s of out = A[M,K] . B[K,N] for ours (shaders/matmul.wgsl through src/engine's
+//                Program + pipeline cache, kernels.gemm) and tf.matMul; square 256/512/1024 and the
+//                model's own shapes (c_attn, c_fc, mlp c_proj, tied LM head). Each timed run encodes
+//                `reps` products and waits for the queue to drain (ours: queue.onSubmittedWorkDone();
+//                TF.js: backend.submitQueue() + its queue's onSubmittedWorkDone()). Median of N runs
+//                after warm-up. ratio = ours / tfjs (GFLOP/s, higher is better for ours). maxRelErr
+//                compares the two results.
+//   train_step   one supervised step (forward + cross-entropy + backward + AdamW with global-norm clip)
+//                of the same GPT-2 (same initial weights from initParams, same batches): ours =
+//                model.trainStep (one submit, one readback) vs bench/tfjs-gpt.ts (tf.variableGrads +
+//                a hand-written AdamW in tf ops; one readback: the loss). Median ms per step, each step
+//                awaited to completion. ratio = tfjs ms / ours ms (speed-up of ours). The losses of both
+//                are printed as a cross-check that the two models compute the same thing.
+//   generate     tokens/s of model.generate (KV cache, greedy) vs full recompute with model.logits on
+//                the growing sequence + argmax on the CPU ("recompute"), and vs recompute at a fixed
+//                width S (one shape, no re-allocation; "recomputeFixed"). ratio = kv / recompute.
+//                greedyMatch says the KV-cache tokens equal the recompute tokens.
+//   counters     queue submits, readbacks and dispatches per trainStep (from model.counters()), and
+//                live GPU buffers / bytes (model.liveBufferCount(), model.memory()) after 10 and after
+//                500 training steps; flat = no growth. Under SwiftShader a tiny model is used here.
+//   summary      the ratios against the targets of issue 2 (training step >= 3x TF.js, matmul >= 1.5x,
+//                KV cache >= 5x recompute, 1 submit and <= 1 readback per step, no buffer growth).
+//   error        a benchmark that failed (the others still run; the exit code is then 1).
+//
+// Flags: --full        full sizes and repetitions (default on a real GPU; forces them on SwiftShader)
+//        --quick       fewer repetitions (a smoke run)
+//        --only a,b    run only these of: matmul, train, generate, counters
+//        --timeout S   give up after S seconds (default 1800)
+//        --headed      show the browser window
+// Exit codes: 0 all benchmarks ran; 1 a benchmark failed; 2 no WebGPU adapter / browser could not start.
+//
+// Absolute times vary from machine to machine; quote the ratios, which are measured side by side in the
+// same browser on the same adapter. SwiftShader (CPU Vulkan, ~0.3 GFLOP/s) runs reduced sizes, so its
+// ratios say little about a real GPU: rerun with a GPU for the figures that matter.
+import { createServer as createNetServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { createServer, type ViteDevServer } from 'vite';
+import { chromium, type Browser } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../tests/chromium';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Options {
+  full: boolean;
+  quick: boolean;
+  only: string[];
+  timeoutS: number;
+  headed: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { full: false, quick: false, only: [], timeoutS: 1800, headed: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--full') o.full = true;
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--headed') o.headed = true;
+    else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (a === '--timeout') o.timeoutS = Number(argv[++i]);
+    else if (a === '--help' || a === '-h') {
+      process.stderr.write('usage: npm run bench -- [--full] [--quick] [--only matmul,train,generate,counters] [--timeout S] [--headed]\n');
+      process.exit(0);
+    } else {
+      process.stderr.write(`bench: unknown argument "${a}" (try --help)\n`);
+      process.exit(2);
+    }
+  }
+  const known = ['matmul', 'train', 'generate', 'counters'];
+  for (const b of o.only) {
+    if (!known.includes(b)) {
+      process.stderr.write(`bench: --only: unknown benchmark "${b}" (known: ${known.join(', ')})\n`);
+      process.exit(2);
+    }
+  }
+  if (!(o.timeoutS > 0)) o.timeoutS = 1800;
+  return o;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createNetServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const port = await freePort();
+  let server: ViteDevServer | null = null;
+  let browser: Browser | null = null;
+  const cleanup = async () => {
+    await browser?.close().catch(() => {});
+    await server?.close().catch(() => {});
+  };
+  process.on('SIGINT', () => {
+    void cleanup().then(() => process.exit(130));
+  });
+
+  try {
+    server = await createServer({
+      root,
+      configFile: false, // the app's config pulls in the test runners; the bench needs none of it
+      logLevel: 'warn', // keep stdout for the JSON lines (Vite's warnings go to stderr)
+      clearScreen: false,
+      cacheDir: 'node_modules/.vite-bench', // its own pre-bundle cache, so the app's dev server keeps its own
+      server: { host: '127.0.0.1', port, strictPort: true, hmr: false },
+      optimizeDeps: {
+        entries: ['bench/index.html'],
+        include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu'],
+      },
+    });
+    await server.listen();
+    log(`vite on http://127.0.0.1:${port}/bench/index.html`);
+
+    try {
+      browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: !opts.headed });
+    } catch (e) {
+      log(`could not launch Chromium: ${(e as Error).message.split('\n')[0]}`);
+      return 2;
+    }
+    const page = await browser.newPage();
+
+    let errors = 0;
+    let noWebGPU: string | null = null;
+    let finished!: () => void;
+    const done = new Promise<void>((r) => (finished = r));
+    let fatal: string | null = null;
+
+    await page.exposeFunction('__benchEmit', (json: string) => {
+      const obj = JSON.parse(json) as { bench: string; error?: string };
+      if (obj.bench === 'error') errors++;
+      process.stdout.write(JSON.stringify(obj) + '\n');
+    });
+    await page.exposeFunction('__benchProgress', (msg: string) => log(msg));
+    await page.exposeFunction('__benchNoWebGPU', (msg: string) => {
+      noWebGPU = msg;
+      finished();
+    });
+    await page.exposeFunction('__benchDone', () => finished());
+    page.on('pageerror', (err) => {
+      fatal = `uncaught error in the bench page: ${err.message}`;
+      finished();
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text()}`);
+    });
+    page.on('crash', () => {
+      fatal = 'the bench page crashed (out of memory?)';
+      finished();
+    });
+
+    const q = new URLSearchParams();
+    if (opts.full) q.set('full', '1');
+    if (opts.quick) q.set('quick', '1');
+    if (opts.only.length) q.set('only', opts.only.join(','));
+    const t0 = Date.now();
+    await page.goto(`http://127.0.0.1:${port}/bench/index.html?${q}`, { timeout: 300_000 });
+
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), opts.timeoutS * 1000)));
+    const how = await Promise.race([done.then(() => 'done' as const), timeout]);
+    clearTimeout(timer);
+
+    if (noWebGPU) {
+      log(`WebGPU is not available: ${noWebGPU}`);
+      log(`Chromium: ${chromiumPath()} with ${chromiumArgs.join(' ')}`);
+      return 2;
+    }
+    if (fatal) {
+      log(fatal);
+      return 1;
+    }
+    if (how === 'timeout') {
+      log(`gave up after ${opts.timeoutS} s (use --timeout, or --quick)`);
+      return 1;
+    }
+    log(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s${errors ? `, ${errors} benchmark(s) failed` : ''}`);
+    return errors ? 1 : 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    log(`failed: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);
