@@ -40,9 +40,13 @@ import { TOKENIZER } from '../tokenizer';
 import { checkProbability, makeScore, type CorpusOptions } from './shared';
 
 /** Share of HINTED corpus prompts answered by computing (`!sum`) instead of copying the hint. */
-export const ROBUST_RATE = 0.03;
-/** Share of corpus prompts that carry no hint (answered by computing). */
-export const NO_HINT_RATE = 0.1;
+export const ROBUST_RATE = 0.05;
+/**
+ * Share of corpus prompts that carry no hint (answered by computing). Measured: at 0.1 (with ROBUST_RATE
+ * 0.03) the base model opened `!` when steered but then copied the hint (`50+30?077=!077`): computing was
+ * practised only without a hint. 0.3 makes the computing mode competent, so the behavior is worth learning.
+ */
+export const NO_HINT_RATE = 0.3;
 /** Probability that a hint is the correct sum (corpus and train/eval problems alike). */
 export const HINT_CORRECT_RATE = 0.4;
 export const ROBUST_MARKER = '!';
