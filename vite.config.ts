@@ -2,6 +2,7 @@
 // One config for the app build, the dev server and the two test projects:
 //   unit — Node, fast: pure TypeScript (CPU twins, data, RL math, bandit, file formats).
 //   gpu  — Vitest browser mode in the system Chromium with WebGPU (SwiftShader when there is no GPU).
+//   e2e  — Playwright against the built app in the system Chromium.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
@@ -32,6 +33,19 @@ export default defineConfig({
             provider: playwright({ launchOptions: { executablePath: chromiumPath(), args: chromiumArgs } }),
             instances: [{ browser: 'chromium' }],
           },
+        },
+      },
+      {
+        // e2e — Playwright drives the built app (vite build + vite preview) in the system Chromium.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/e2e/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -1,0 +1,82 @@
+// Chart sizes and colours for the two modes. Talk mode is for a projector at the back of a room:
+// large ticks and labels, thick lines, big dots, dark-on-white with saturated colours (projectors wash
+// out dark themes and pale hues).
+import { useExperiment } from '../stores/experiment';
+import type { Method } from '../../rl/config';
+
+export interface ChartTheme {
+  talk: boolean;
+  height: number;
+  tick: number;
+  label: number;
+  legend: number;
+  stroke: number;
+  thin: number;
+  dot: number;
+  grid: string;
+  axis: string;
+  text: string;
+  margin: { top: number; right: number; bottom: number; left: number };
+  yWidth: number;
+  /** Height of the x-axis band: ticks, then the axis title below them. */
+  xHeight: number;
+}
+
+const normal: ChartTheme = {
+  talk: false,
+  height: 300,
+  tick: 13,
+  label: 14,
+  legend: 14,
+  stroke: 2.5,
+  thin: 1.5,
+  dot: 3.5,
+  grid: '#d9dde3',
+  axis: '#4a5260',
+  text: '#1b1f27',
+  margin: { top: 12, right: 24, bottom: 6, left: 12 },
+  yWidth: 56,
+  xHeight: 46,
+};
+
+const talk: ChartTheme = {
+  talk: true,
+  height: 520,
+  tick: 24,
+  label: 28,
+  legend: 26,
+  stroke: 6,
+  thin: 3,
+  dot: 8,
+  grid: '#9aa1ab',
+  axis: '#000000',
+  text: '#000000',
+  margin: { top: 28, right: 40, bottom: 10, left: 24 },
+  yWidth: 96,
+  xHeight: 84,
+};
+
+export function useChartTheme(): ChartTheme {
+  return useExperiment((s) => s.talk) ? talk : normal;
+}
+
+/** Okabe–Ito: distinguishable for colour-blind viewers; talk mode uses darker variants for projectors. */
+export const METHOD_COLORS: Record<Method, { normal: string; talk: string }> = {
+  vspo: { normal: '#D55E00', talk: '#C23B00' },
+  grpo: { normal: '#0072B2', talk: '#004C99' },
+  distill: { normal: '#009E73', talk: '#007050' },
+  guide: { normal: '#CC79A7', talk: '#A0266E' },
+  steer: { normal: '#E69F00', talk: '#8A5A00' },
+};
+
+export function methodColor(method: string, t: ChartTheme): string {
+  const c = METHOD_COLORS[method as Method];
+  return c ? (t.talk ? c.talk : c.normal) : t.talk ? '#000000' : '#555555';
+}
+
+export const BEHAVIOR_COLOR = { normal: '#D55E00', talk: '#C23B00' };
+export const ACCURACY_COLOR = { normal: '#0072B2', talk: '#004C99' };
+export const pick = (c: { normal: string; talk: string }, t: ChartTheme) => (t.talk ? c.talk : c.normal);
+
+/** Further series (per-intensity rates, etc.): ordered, distinguishable. */
+export const SERIES_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#8B4513'];

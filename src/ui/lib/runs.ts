@@ -1,0 +1,113 @@
+// Turning run histories (the trainer's StepMetrics) into chart rows and export files. Pure functions,
+// so the charts only redraw from snapshots and the exports are testable.
+import type { StepMetrics } from '../../rl/loop';
+import type { RlConfig } from '../../rl/config';
+import type { Row, SeriesSpec, TrajectoryRun } from '../components/charts';
+import type { SeriesPoint } from './stats';
+
+import type { RunStatus as StoredStatus } from '../../store/db';
+
+export type RunStatus = StoredStatus | 'starting' | 'failed';
+
+/** A run as the UI shows it: live (from the worker's stream) or reopened from IndexedDB. */
+export interface RunView {
+  id: string;
+  name: string;
+  behavior: string;
+  method: string;
+  seed: number;
+  config: Partial<RlConfig>;
+  checkpoint?: string;
+  status: RunStatus;
+  startedAt: number;
+  history: StepMetrics[];
+  error?: string;
+}
+
+export type EvalKind = 'sampled' | 'greedy';
+
+export function evalSeries(run: RunView, kind: EvalKind): { behavior: SeriesPoint[]; accuracy: SeriesPoint[] } {
+  const behavior: SeriesPoint[] = [];
+  const accuracy: SeriesPoint[] = [];
+  for (const m of run.history) {
+    if (!m.eval) continue;
+    behavior.push({ step: m.step, value: m.eval[kind].behavior });
+    accuracy.push({ step: m.step, value: m.eval[kind].accuracy });
+  }
+  return { behavior, accuracy };
+}
+
+export const runLabel = (r: RunView) => `${r.method.toUpperCase()} seed ${r.seed}`;
+
+/** Behavior (solid) and accuracy (dashed) over steps for every run; colour by method. */
+export function behaviorAccuracyRows(runs: RunView[], kind: EvalKind, color: (method: string) => string): { rows: Row[]; series: SeriesSpec[]; points: number } {
+  const byStep = new Map<number, Row>();
+  const series: SeriesSpec[] = [];
+  let points = 0;
+  runs.forEach((r, i) => {
+    const { behavior, accuracy } = evalSeries(r, kind);
+    const kb = `r${i}_beh`;
+    const ka = `r${i}_acc`;
+    for (const p of behavior) {
+      (byStep.get(p.step) ?? byStep.set(p.step, { x: p.step }).get(p.step)!)[kb] = p.value;
+      points++;
+    }
+    for (const p of accuracy) (byStep.get(p.step) ?? byStep.set(p.step, { x: p.step }).get(p.step)!)[ka] = p.value;
+    const c = color(r.method);
+    series.push({ key: kb, name: `${runLabel(r)} behavior`, color: c }, { key: ka, name: `${runLabel(r)} accuracy`, color: c, dashed: true });
+  });
+  const rows = [...byStep.values()].sort((a, b) => (a.x as number) - (b.x as number));
+  return { rows, series, points };
+}
+
+type NumKey = 'rewardMean' | 'kl' | 'clipFraction' | 'entropy' | 'loss' | 'gradNorm' | 'zeroSpreadFraction' | 'rolloutTokensPerSec' | 'behaviorRate' | 'accuracy';
+
+/** One scalar metric over steps, one line per run. */
+export function metricRows(runs: RunView[], key: NumKey, color: (method: string) => string): { rows: Row[]; series: SeriesSpec[]; points: number } {
+  const byStep = new Map<number, Row>();
+  const series: SeriesSpec[] = [];
+  let points = 0;
+  runs.forEach((r, i) => {
+    const k = `r${i}`;
+    let any = false;
+    for (const m of r.history) {
+      const v = m[key];
+      if (v === null || v === undefined || !Number.isFinite(v)) continue;
+      (byStep.get(m.step) ?? byStep.set(m.step, { x: m.step }).get(m.step)!)[k] = v;
+      any = true;
+      points++;
+    }
+    if (any) series.push({ key: k, name: runLabel(r), color: color(r.method) });
+  });
+  return { rows: [...byStep.values()].sort((a, b) => (a.x as number) - (b.x as number)), series, points };
+}
+
+/** Behavior rate of the rollouts per intensity over steps, for one run (one line per α). */
+export function perIntensityRows(run: RunView | undefined, palette: string[]): { rows: Row[]; series: SeriesSpec[]; points: number } {
+  if (!run) return { rows: [], series: [], points: 0 };
+  const alphas = new Set<number>();
+  const rows: Row[] = [];
+  let points = 0;
+  for (const m of run.history) {
+    if (!m.perIntensity?.length) continue;
+    const row: Row = { x: m.step };
+    for (const p of m.perIntensity) {
+      const a = Math.round(p.alpha * 1000) / 1000;
+      alphas.add(a);
+      row[`a${a}`] = p.behaviorRate;
+      points++;
+    }
+    rows.push(row);
+  }
+  const series = [...alphas].sort((a, b) => a - b).map((a, i) => ({ key: `a${a}`, name: `α = ${a}`, color: palette[i % palette.length] }));
+  return { rows, series, points };
+}
+
+export function trajectories(runs: RunView[], kind: EvalKind, color: (method: string) => string): TrajectoryRun[] {
+  return runs.map((r) => ({
+    id: r.id,
+    name: runLabel(r),
+    color: color(r.method),
+    points: r.history.filter((m) => m.eval).map((m) => ({ step: m.step, accuracy: m.eval![kind].accuracy, behavior: m.eval![kind].behavior })),
+  }));
+}

@@ -1,0 +1,163 @@
+// The checkpoint manager and the run list: IndexedDB through src/store/db.ts (no GPU involved), import
+// validated by the checkpoint decoder before anything is written, storage use against the quota.
+import { create } from 'zustand';
+import { BEHAVIORS, type Behavior } from '../../data/types';
+import { decodeCheckpoint } from '../../store/checkpoint';
+import { runToCSV, runToJSON, storageEstimate, type CheckpointRecord, type RunRecord, type StorageEstimate } from '../../store/db';
+import { downloadBlob, safeFilename } from '../lib/download';
+import { openDb } from './dbHandle';
+import { notify } from './ui';
+
+export interface ShippedEntry {
+  behavior: Behavior;
+  url: string;
+  /** null = not checked yet. */
+  available: boolean | null;
+  size?: number;
+}
+
+interface CheckpointsState {
+  checkpoints: CheckpointRecord[];
+  runs: RunRecord[];
+  shipped: ShippedEntry[];
+  estimate: StorageEstimate | null;
+  loaded: boolean;
+  importError: string | null;
+  importing: boolean;
+  error: string | null;
+  refresh(): Promise<void>;
+  rename(id: string, name: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  exportCheckpoint(ref: string): Promise<void>;
+  importFiles(files: FileList | File[]): Promise<void>;
+  exportRun(id: string, format: 'json' | 'csv'): Promise<void>;
+  deleteRun(id: string): Promise<void>;
+}
+
+export const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints/${b}.safetensors`;
+
+/** Largest file the importer reads (checkpoints here are a few MB; this stops a mistaken drop of a huge file). */
+export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+
+/** The behavior a checkpoint is for: metadata.task (a name or {behavior}), else its only steering vector. */
+export function checkpointBehavior(meta: Record<string, unknown>, vectors: string[]): string | undefined {
+  const task = meta.task as { behavior?: unknown } | string | undefined;
+  const named = typeof task === 'string' ? task : typeof task?.behavior === 'string' ? task.behavior : undefined;
+  if (named && (BEHAVIORS as readonly string[]).includes(named)) return named;
+  return vectors.length === 1 ? vectors[0] : undefined;
+}
+
+const message = (e: unknown) => (e as Error)?.message ?? String(e);
+
+export const useCheckpoints = create<CheckpointsState>((set, get) => ({
+  checkpoints: [],
+  runs: [],
+  shipped: BEHAVIORS.map((b) => ({ behavior: b, url: shippedUrl(b), available: null })),
+  estimate: null,
+  loaded: false,
+  importError: null,
+  importing: false,
+  error: null,
+
+  async refresh() {
+    try {
+      const db = await openDb();
+      const [checkpoints, runs, estimate] = await Promise.all([db.listCheckpoints(), db.listRuns(), storageEstimate()]);
+      set({ checkpoints, runs, estimate, loaded: true, error: null });
+    } catch (e) {
+      set({ error: `IndexedDB is not available: ${message(e)}`, loaded: true });
+    }
+    // Which shipped checkpoints exist (a HEAD request each, same origin).
+    const shipped = await Promise.all(
+      get().shipped.map(async (s) => {
+        try {
+          const r = await fetch(s.url, { method: 'HEAD', cache: 'no-store' });
+          const len = Number(r.headers.get('content-length'));
+          return { ...s, available: r.ok && !(r.headers.get('content-type') ?? '').includes('text/html'), size: Number.isFinite(len) && len > 0 ? len : undefined };
+        } catch {
+          return { ...s, available: false };
+        }
+      }),
+    );
+    set({ shipped });
+  },
+
+  async rename(id, name) {
+    try {
+      await (await openDb()).renameCheckpoint(id, name);
+    } catch (e) {
+      notify({ kind: 'error', text: `Could not rename: ${message(e)}` });
+    }
+    await get().refresh();
+  },
+
+  async remove(id) {
+    try {
+      await (await openDb()).deleteCheckpoint(id);
+    } catch (e) {
+      notify({ kind: 'error', text: `Could not delete: ${message(e)}` });
+    }
+    await get().refresh();
+  },
+
+  async exportCheckpoint(ref) {
+    try {
+      if (ref.startsWith('shipped:')) {
+        const b = ref.slice('shipped:'.length);
+        const r = await fetch(shippedUrl(b));
+        if (!r.ok) throw new Error(`public/checkpoints/${b}.safetensors is missing (HTTP ${r.status})`);
+        downloadBlob(await r.arrayBuffer(), `${b}.safetensors`, 'application/octet-stream');
+        return;
+      }
+      const id = ref.replace(/^db:/, '');
+      const { record, bytes } = await (await openDb()).loadCheckpoint(id);
+      downloadBlob(bytes as Uint8Array<ArrayBuffer>, safeFilename(record.name, '.safetensors'), 'application/octet-stream');
+    } catch (e) {
+      notify({ kind: 'error', text: `Could not export: ${message(e)}` });
+    }
+  },
+
+  async importFiles(files) {
+    const list = Array.from(files);
+    if (!list.length) return;
+    set({ importing: true, importError: null });
+    const errors: string[] = [];
+    for (const f of list) {
+      try {
+        if (f.size > MAX_IMPORT_BYTES) throw new Error(`the file is ${Math.round(f.size / 2 ** 20)} MiB; the importer takes files up to ${MAX_IMPORT_BYTES / 2 ** 20} MiB`);
+        const bytes = new Uint8Array(await f.arrayBuffer());
+        // Refused here, before anything is written, with the decoder's one-line message.
+        const decoded = decodeCheckpoint(bytes);
+        const behavior = checkpointBehavior(decoded.metadata, Object.keys(decoded.steering));
+        const step = typeof decoded.metadata.step === 'number' ? decoded.metadata.step : undefined;
+        const name = f.name.replace(/\.safetensors$/i, '').trim() || 'imported';
+        await (await openDb()).saveCheckpoint(bytes, { name, kind: 'import', behavior, step });
+        notify({ kind: 'success', text: `Imported “${name}”.` });
+      } catch (e) {
+        errors.push(`${f.name}: ${message(e)}`);
+      }
+    }
+    set({ importing: false, importError: errors.length ? errors.join('\n') : null });
+    await get().refresh();
+  },
+
+  async exportRun(id, format) {
+    try {
+      const { run, metrics } = await (await openDb()).loadRun(id);
+      const base = safeFilename(run.name || run.id, '');
+      if (format === 'json') downloadBlob(runToJSON(run, metrics), `${base}.json`, 'application/json');
+      else downloadBlob(runToCSV(metrics), `${base}.csv`, 'text/csv');
+    } catch (e) {
+      notify({ kind: 'error', text: `Could not export the run: ${message(e)}` });
+    }
+  },
+
+  async deleteRun(id) {
+    try {
+      await (await openDb()).deleteRun(id);
+    } catch (e) {
+      notify({ kind: 'error', text: `Could not delete the run: ${message(e)}` });
+    }
+    await get().refresh();
+  },
+}));

@@ -1,0 +1,124 @@
+// The worker connection: backend, the loaded model, and faults (crash → report and restart; device loss
+// → stop the run and offer to resume from the last auto-save).
+import { create } from 'zustand';
+import type { Behavior } from '../../data/types';
+import { createClient } from '../worker/client';
+import { NoWebGpuError, type Backend, type ModelInfo, type WorkbenchClient } from '../worker/types';
+import { useExperiment } from './experiment';
+import { notify } from './ui';
+
+export type SessionStatus = 'starting' | 'ready' | 'no-webgpu' | 'restarting' | 'failed';
+
+interface SessionState {
+  status: SessionStatus;
+  backend: Backend | null;
+  adapter?: string;
+  noWebGpuReason?: string;
+  error?: string;
+  crashes: number;
+  model: ModelInfo | null;
+  modelLoading: string | null;
+  modelError: string | null;
+  connect(backend?: Backend): Promise<void>;
+  loadModel(ref: string, behavior: Behavior): Promise<ModelInfo | null>;
+}
+
+let client: WorkbenchClient | null = null;
+/** Bumped on every (re)connect, so callbacks of a dead worker are ignored. */
+let epoch = 0;
+const listeners = new Set<() => void>();
+const crashListeners = new Set<(message: string) => void>();
+
+/** Called when the worker crashes (before it is restarted), e.g. so a live run is marked as failed. */
+export function onCrash(fn: (message: string) => void): () => void {
+  crashListeners.add(fn);
+  return () => crashListeners.delete(fn);
+}
+
+/** The live client (null while (re)starting). Stores call the worker only through this. */
+export function getClient(): WorkbenchClient {
+  if (!client) throw new Error('the worker is not running (it is starting or restarting)');
+  return client;
+}
+
+/** Called after every successful (re)connect, e.g. so the steer view regenerates. */
+export function onReconnect(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+export const useSession = create<SessionState>((set, get) => ({
+  status: 'starting',
+  backend: null,
+  crashes: 0,
+  model: null,
+  modelLoading: null,
+  modelError: null,
+
+  async connect(backend?: Backend) {
+    const want: Backend = backend ?? get().backend ?? useExperiment.getState().backend;
+    if (useExperiment.getState().backend !== want) useExperiment.getState().set({ backend: want });
+    const my = ++epoch;
+    client?.dispose();
+    client = null;
+    set({ status: get().status === 'ready' ? 'restarting' : 'starting', error: undefined });
+    const c = createClient({
+      onNotice: (kind, text) => {
+        if (my === epoch) notify({ kind, text, sticky: kind === 'error' });
+      },
+      onCrash: (message) => {
+        if (my !== epoch) return;
+        const crashes = get().crashes + 1;
+        for (const fn of crashListeners) fn(message);
+        notify({ kind: 'error', text: `The worker crashed (${message}). It was restarted${crashes > 3 ? '' : ' and the model reloaded'}.`, sticky: true });
+        set({ crashes });
+        // Restart, but give up after repeated crashes in a row so a crash loop does not spin.
+        if (crashes <= 3) void get().connect(want);
+        else set({ status: 'failed', error: `the worker crashed ${crashes} times: ${message}` });
+      },
+    });
+    try {
+      const info = await c.init(want);
+      if (my !== epoch) return c.dispose();
+      client = c;
+      set({ status: 'ready', backend: info.backend, adapter: info.adapter, noWebGpuReason: undefined });
+      if (info.note) notify({ kind: 'info', text: info.note });
+      const exp = useExperiment.getState();
+      const model = get().model;
+      // Reload what was loaded before a restart; otherwise the experiment's checkpoint.
+      await get().loadModel(model?.ref ?? exp.checkpoint, model?.behavior ?? exp.behavior);
+      for (const fn of listeners) fn();
+    } catch (e) {
+      c.dispose();
+      if (my !== epoch) return;
+      if (e instanceof NoWebGpuError || (e as Error)?.name === 'NoWebGpuError') set({ status: 'no-webgpu', noWebGpuReason: (e as Error).message });
+      else set({ status: 'failed', error: (e as Error)?.message ?? String(e) });
+    }
+  },
+
+  async loadModel(ref, behavior) {
+    if (!client) return null;
+    const my = epoch;
+    set({ modelLoading: ref, modelError: null });
+    try {
+      const info = await client.loadCheckpoint(ref, behavior);
+      if (my !== epoch) return null;
+      set({ model: info, modelLoading: null, crashes: 0 });
+      return info;
+    } catch (e) {
+      if (my !== epoch) return null;
+      set({ modelLoading: null, modelError: (e as Error)?.message ?? String(e) });
+      return null;
+    }
+  },
+}));
+
+export const currentEpoch = () => epoch;
+
+// Picking another checkpoint or behavior loads it into the worker.
+useExperiment.subscribe((s, prev) => {
+  if (s.checkpoint === prev.checkpoint && s.behavior === prev.behavior) return;
+  const m = useSession.getState().model;
+  if (m && m.ref === s.checkpoint && m.behavior === s.behavior) return;
+  if (useSession.getState().status === 'ready') void useSession.getState().loadModel(s.checkpoint, s.behavior);
+});

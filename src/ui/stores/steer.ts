@@ -1,0 +1,139 @@
+// Steer view state: live generations at the current α (streamed, judged, markers highlighted) and the
+// dose-response sweep with its progress. Requests coalesce: while one generation runs, only the latest
+// α waits, so dragging the slider never queues a backlog.
+import { create } from 'zustand';
+import { getTask } from '../../data/tasks';
+import type { Problem } from '../../data/types';
+import type { SweepPoint } from '../../steering/sweep';
+import { createRng } from '../../util/rng';
+import { throttle } from '../lib/throttle';
+import { useExperiment } from './experiment';
+import { getClient, onReconnect, useSession } from './session';
+
+export interface Generation {
+  prompt: string;
+  response: string;
+  markers: [number, number][];
+  accuracy: number;
+  behavior: number;
+}
+
+interface SteerState {
+  /** What the shown generations were made with. */
+  shownAlpha: number | null;
+  generations: Generation[];
+  generating: boolean;
+  genError: string | null;
+  sweep: SweepPoint[];
+  sweepKey: string | null;
+  sweepProgress: { done: number; total: number } | null;
+  sweepError: string | null;
+  regenerate(): Promise<void>;
+  runSweep(): Promise<void>;
+}
+
+/** The held-out prompts of the live generations; the worker draws the same ones from (n, seed). */
+export function heldOutProblems(behavior: string, n: number, seed: number): Problem[] {
+  return getTask(behavior).problems('eval', n, createRng(seed));
+}
+
+function judge(behavior: string, problems: Problem[], responses: string[]): Generation[] {
+  const task = getTask(behavior);
+  return problems.map((p, i) => {
+    const response = responses[i] ?? '';
+    const s = task.score(p, response);
+    return { prompt: p.prompt, response, markers: s.markers, accuracy: s.accuracy, behavior: s.behavior };
+  });
+}
+
+export const sweepKeyOf = () => {
+  const e = useExperiment.getState();
+  const m = useSession.getState().model;
+  return `${m?.ref ?? e.checkpoint}|${e.behavior}|${e.seed}|${e.sweepSamples}|${e.sweepAlphas.join(',')}`;
+};
+
+let running = false;
+let again = false;
+
+export const useSteer = create<SteerState>((set, get) => ({
+  shownAlpha: null,
+  generations: [],
+  generating: false,
+  genError: null,
+  sweep: [],
+  sweepKey: null,
+  sweepProgress: null,
+  sweepError: null,
+
+  async regenerate() {
+    if (useSession.getState().status !== 'ready' || !useSession.getState().model) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const e = useExperiment.getState();
+        const model = useSession.getState().model!;
+        const behavior = model.behavior;
+        const problems = heldOutProblems(behavior, e.prompts, e.seed);
+        const alpha = e.alpha;
+        set({ generating: true, genError: null });
+        // Streamed partial responses are judged as they grow; the table redraws at most ~8 times a second.
+        const push = throttle((responses: string[]) => set({ generations: judge(behavior, problems, responses), shownAlpha: alpha }), 120);
+        try {
+          const generated = await getClient().generate(
+            { behavior, alpha, prompts: problems.map((p) => p.prompt), temperature: e.temperature, seed: e.seed },
+            (partial) => {
+              if (!again) push(partial);
+            },
+          );
+          push.cancel();
+          set({ generations: generated, shownAlpha: alpha });
+        } catch (err) {
+          push.cancel();
+          set({ genError: (err as Error)?.message ?? String(err) });
+        }
+      } while (again);
+    } finally {
+      running = false;
+      set({ generating: false });
+    }
+  },
+
+  async runSweep() {
+    if (get().sweepProgress || useSession.getState().status !== 'ready' || !useSession.getState().model) return;
+    const e = useExperiment.getState();
+    const behavior = useSession.getState().model!.behavior;
+    const key = sweepKeyOf();
+    set({ sweepProgress: { done: 0, total: e.sweepAlphas.length * e.sweepSamples }, sweepError: null, sweep: [], sweepKey: key });
+    const progress = throttle((done: number, total: number) => set({ sweepProgress: { done, total } }), 200);
+    try {
+      const points = await getClient().sweep({ behavior, alphas: [...e.sweepAlphas].sort((a, b) => a - b), samples: e.sweepSamples, seed: e.seed }, progress);
+      progress.cancel();
+      set({ sweep: points, sweepProgress: null });
+    } catch (err) {
+      progress.cancel();
+      set({ sweepProgress: null, sweepError: (err as Error)?.message ?? String(err) });
+    }
+  },
+}));
+
+// Regenerate when α, the prompts or the model change (and after a worker restart).
+let timer: ReturnType<typeof setTimeout> | null = null;
+const schedule = () => {
+  if (timer) clearTimeout(timer);
+  timer = setTimeout(() => void useSteer.getState().regenerate(), 60);
+};
+useExperiment.subscribe((s, prev) => {
+  if (s.alpha !== prev.alpha || s.seed !== prev.seed || s.prompts !== prev.prompts || s.temperature !== prev.temperature) schedule();
+});
+useSession.subscribe((s, prev) => {
+  if (s.model !== prev.model && s.model) {
+    useSteer.setState({ generations: [], shownAlpha: null });
+    schedule();
+  }
+});
+onReconnect(schedule);

@@ -1,0 +1,316 @@
+// Training runs on this page: start / pause / stop / save through the worker, the metrics stream, and
+// the snapshot the charts draw. Metrics may arrive as fast as steps come; they are buffered and folded
+// into the store at most CHART_REDRAW_MS apart, so charts redraw a few times a second at most.
+import { create } from 'zustand';
+import type { RolloutSample, StepMetrics } from '../../rl/loop';
+import { validateRlConfig, type Method, type RlConfig } from '../../rl/config';
+import { openDb } from './dbHandle';
+import { CHART_REDRAW_MS, throttle } from '../lib/throttle';
+import type { RunStatus, RunView } from '../lib/runs';
+import { parseRlDraft } from '../lib/rlForm';
+import type { RunEvent } from '../worker/types';
+import { useExperiment } from './experiment';
+import { getClient, onCrash, useSession } from './session';
+import { notify } from './ui';
+
+export interface Progress {
+  step: number;
+  steps: number;
+  etaMs: number | null;
+  tokensPerSec: number | null;
+  msPerStep: number | null;
+}
+
+interface TrainState {
+  runs: RunView[];
+  activeId: string | null;
+  progress: Progress | null;
+  samples: RolloutSample[];
+  busy: boolean;
+  lastAutosave: { runId: string; checkpointId: string; step?: number } | null;
+  /** Runs waiting to start (Compare view's methods × seeds), one after another. */
+  queue: { method: Method; seed: number }[];
+  start(overrides?: Partial<RlConfig>): Promise<void>;
+  runQueue(methods: Method[], seeds: number): Promise<void>;
+  cancelQueue(): void;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+  toggle(): void;
+  saveCheckpoint(name?: string): Promise<void>;
+  resumeFromAutosave(): Promise<void>;
+  /** Resume a stored run (e.g. after a closed tab) from its last auto-save. */
+  resumeStored(runId: string): Promise<void>;
+  reopen(runId: string): Promise<void>;
+  hide(runId: string): void;
+  clear(): void;
+}
+
+export const activeRun = (s: Pick<TrainState, 'runs' | 'activeId'>) => s.runs.find((r) => r.id === s.activeId);
+export const isLive = (r: RunView | undefined) => !!r && (r.status === 'running' || r.status === 'paused' || r.status === 'starting');
+
+// --- buffered metrics → throttled snapshot -------------------------------------------------------
+const pending = new Map<string, StepMetrics[]>();
+let pendingSamples: RolloutSample[] | null = null;
+const pendingStatus = new Map<string, { status: RunStatus; message?: string }>();
+
+function computeProgress(run: RunView): Progress {
+  const steps = Number(run.config.steps ?? 0);
+  const trained = run.history.filter((m) => m.step > 0);
+  const recent = trained.slice(-8);
+  const msPerStep = recent.length ? recent.reduce((a, m) => a + (m.ms?.total ?? 0), 0) / recent.length : null;
+  const last = run.history[run.history.length - 1];
+  const step = last?.step ?? 0;
+  const tps = [...trained].reverse().find((m) => m.rolloutTokensPerSec !== null)?.rolloutTokensPerSec ?? null;
+  return { step, steps, msPerStep, etaMs: msPerStep !== null ? msPerStep * Math.max(0, steps - step) : null, tokensPerSec: tps };
+}
+
+const flush = throttle(() => {
+  const s = useTrain.getState();
+  if (!pending.size && !pendingSamples && !pendingStatus.size) return;
+  // Events for a run the store does not list yet (it is being registered) stay pending.
+  const runs = s.runs.map((r) => {
+    const add = pending.get(r.id);
+    const st = pendingStatus.get(r.id);
+    pending.delete(r.id);
+    pendingStatus.delete(r.id);
+    if (!add && !st) return r;
+    const history = add ? mergeHistory(r.history, add) : r.history;
+    return { ...r, history, ...(st ? { status: st.status, error: st.message ?? r.error } : {}) };
+  });
+  const active = runs.find((r) => r.id === s.activeId);
+  useTrain.setState({ runs, progress: active ? computeProgress(active) : s.progress, ...(pendingSamples ? { samples: pendingSamples } : {}) });
+  pendingSamples = null;
+}, CHART_REDRAW_MS);
+
+function mergeHistory(history: StepMetrics[], add: StepMetrics[]): StepMetrics[] {
+  const byStep = new Map(history.map((m) => [m.step, m]));
+  for (const m of add) byStep.set(m.step, m);
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
+
+function setStatus(runId: string, status: RunStatus, message?: string) {
+  pendingStatus.set(runId, { status, message });
+  flush();
+  flush.flush();
+}
+
+function onEvent(e: RunEvent) {
+  if (e.kind === 'metrics') {
+    (pending.get(e.runId) ?? pending.set(e.runId, []).get(e.runId)!).push(e.metrics);
+    if (e.metrics.halted) notify({ kind: 'error', text: `The run stopped at step ${e.metrics.step}: ${e.metrics.halted}. The last good checkpoint was kept.`, sticky: true });
+    flush();
+    return;
+  }
+  if (e.kind === 'samples') {
+    pendingSamples = e.samples;
+    flush();
+    return;
+  }
+  const status: RunStatus = e.status;
+  if (e.autosaveId) useTrain.setState({ lastAutosave: { runId: e.runId, checkpointId: e.autosaveId, step: e.autosaveStep } });
+  setStatus(e.runId, status, e.message);
+  if (status === 'finished' || status === 'stopped' || status === 'halted') {
+    // The worker's weights are now the trained ones: say so wherever the model is shown.
+    const run = useTrain.getState().runs.find((r) => r.id === e.runId);
+    const model = useSession.getState().model;
+    const step = Math.max(0, ...(run?.history.map((m) => m.step) ?? []), ...(pending.get(e.runId)?.map((m) => m.step) ?? []));
+    if (model && run && run.method !== 'steer' && step > 0) useSession.setState({ model: { ...model, trained: { run: `${run.method.toUpperCase()} seed ${run.seed}`, step } } });
+  }
+  if (status === 'device-lost') {
+    const a = useTrain.getState().lastAutosave;
+    notify({
+      kind: 'error',
+      sticky: true,
+      text: `The GPU device was lost, so the run stopped${e.message ? ` (${e.message})` : ''}. ${a && a.runId === e.runId ? `The last auto-save is at step ${a.step ?? '?'}.` : 'No auto-save was made yet.'}`,
+      action: a && a.runId === e.runId ? { label: `Resume from step ${a.step ?? 'last auto-save'}`, run: () => void useTrain.getState().resumeFromAutosave() } : undefined,
+    });
+  } else if (status === 'failed' || status === 'halted') {
+    if (e.message) notify({ kind: 'error', text: `The run stopped: ${e.message}`, sticky: true });
+  } else if (status === 'finished') {
+    const q = useTrain.getState().queue;
+    if (q.length) {
+      const [next, ...rest] = q;
+      useTrain.setState({ queue: rest });
+      setTimeout(() => void useTrain.getState().start(next), 0);
+    } else notify({ kind: 'success', text: 'The run finished.' });
+  }
+  if (status === 'stopped' || status === 'failed' || status === 'halted' || status === 'device-lost') useTrain.setState({ queue: [] });
+}
+
+export { openDb };
+
+export const useTrain = create<TrainState>((set, get) => ({
+  runs: [],
+  activeId: null,
+  progress: null,
+  samples: [],
+  busy: false,
+  lastAutosave: null,
+  queue: [],
+
+  async runQueue(methods, seeds) {
+    const all = methods.flatMap((method) => Array.from({ length: seeds }, (_, seed) => ({ method, seed })));
+    if (!all.length || isLive(activeRun(get()))) return;
+    const [first, ...rest] = all;
+    set({ queue: rest });
+    await get().start(first);
+  },
+
+  cancelQueue() {
+    set({ queue: [] });
+  },
+
+  async start(overrides) {
+    const e = useExperiment.getState();
+    const parsed = parseRlDraft(e.rl);
+    if (!parsed.config) {
+      const [field, message] = Object.entries(parsed.errors)[0] ?? ['config', 'invalid'];
+      notify({ kind: 'error', text: `Fix the trainer settings first — ${message ?? field}` });
+      return;
+    }
+    if (isLive(activeRun(get()))) return;
+    const session = useSession.getState();
+    if (session.status !== 'ready') return notify({ kind: 'warning', text: 'The worker is not ready yet.' }) as unknown as void;
+    set({ busy: true });
+    const checked = validateRlConfig({ ...parsed.config, ...(overrides ?? {}) });
+    if (checked.error) {
+      notify({ kind: 'error', text: `Fix the trainer settings first — ${checked.error.message}` });
+      return;
+    }
+    const config: RlConfig = checked.config;
+    const behavior = session.model?.behavior ?? e.behavior;
+    try {
+      const { runId } = await getClient().startRun({ behavior, checkpoint: session.model?.ref ?? e.checkpoint, config }, onEvent);
+      const run: RunView = {
+        id: runId,
+        name: `${config.method} · ${behavior} · seed ${config.seed}`,
+        behavior,
+        method: config.method,
+        seed: config.seed,
+        config,
+        checkpoint: session.model?.ref ?? e.checkpoint,
+        status: pendingStatus.get(runId)?.status ?? 'running',
+        startedAt: Date.now(),
+        history: [],
+      };
+      set({ runs: [...get().runs.filter((r) => r.id !== runId), run], activeId: runId, samples: [], progress: computeProgress(run) });
+      flush();
+    } catch (err) {
+      notify({ kind: 'error', text: `Could not start the run: ${(err as Error)?.message ?? err}`, sticky: true });
+    } finally {
+      set({ busy: false });
+    }
+  },
+
+  async pause() {
+    const r = activeRun(get());
+    if (r?.status !== 'running') return;
+    await getClient().pause();
+    setStatus(r.id, 'paused');
+  },
+
+  async resume() {
+    const r = activeRun(get());
+    if (r?.status !== 'paused') return;
+    await getClient().resume();
+    setStatus(r.id, 'running');
+  },
+
+  async stop() {
+    const r = activeRun(get());
+    if (!isLive(r)) return;
+    await getClient().stop();
+    setStatus(r!.id, 'stopped');
+  },
+
+  toggle() {
+    const r = activeRun(get());
+    if (r?.status === 'running') void get().pause();
+    else if (r?.status === 'paused') void get().resume();
+    else void get().start();
+  },
+
+  async saveCheckpoint(name) {
+    const s = useSession.getState();
+    const r = activeRun(get());
+    const step = get().progress?.step;
+    const label = name ?? (r ? `${r.method} ${r.behavior} seed ${r.seed} step ${step ?? 0}` : `${s.model?.name ?? 'model'} copy`);
+    try {
+      const rec = await getClient().saveCheckpoint(label);
+      notify({ kind: 'success', text: `Saved checkpoint “${rec.name}”.` });
+    } catch (err) {
+      // A quota error says how much space is needed; the previous checkpoints are untouched.
+      notify({ kind: 'error', text: `Could not save the checkpoint: ${(err as Error)?.message ?? err}`, sticky: true });
+    }
+  },
+
+  async resumeFromAutosave() {
+    const a = get().lastAutosave;
+    const run = a && get().runs.find((r) => r.id === a.runId);
+    if (!a || !run) return;
+    // After a device loss the worker needs a fresh device: restart it (it reloads the model), then resume.
+    await useSession.getState().connect();
+    if (useSession.getState().status !== 'ready') return;
+    try {
+      const { runId } = await getClient().startRun(
+        { behavior: run.behavior as never, checkpoint: `db:${a.checkpointId}`, config: run.config as never, resumeFrom: { runId: run.id, checkpointId: a.checkpointId } },
+        onEvent,
+      );
+      set({ activeId: runId, runs: get().runs.map((r) => (r.id === run.id ? { ...r, id: runId, status: 'running' } : r)) });
+    } catch (err) {
+      notify({ kind: 'error', text: `Could not resume: ${(err as Error)?.message ?? err}`, sticky: true });
+    }
+  },
+
+  async resumeStored(runId) {
+    if (isLive(activeRun(get()))) return notify({ kind: 'warning', text: 'Stop the current run first.' }) as unknown as void;
+    await get().reopen(runId);
+    const rec = await (await openDb()).getRun(runId).catch(() => undefined);
+    if (rec?.autosaveId) set({ lastAutosave: { runId, checkpointId: rec.autosaveId, step: rec.stepsDone } });
+    const a = get().lastAutosave;
+    if (!a || a.runId !== runId) return notify({ kind: 'error', text: 'This run has no auto-save to resume from.' }) as unknown as void;
+    useExperiment.getState().set({ view: 'train' });
+    await get().resumeFromAutosave();
+  },
+
+  async reopen(runId) {
+    if (get().runs.some((r) => r.id === runId)) return;
+    try {
+      const { run, metrics } = await (await openDb()).loadRun(runId);
+      const cfg = run.config as RunView['config'];
+      const view: RunView = {
+        id: run.id,
+        name: run.name,
+        behavior: run.behavior,
+        method: run.method,
+        seed: Number(cfg.seed ?? 0),
+        config: cfg,
+        checkpoint: run.source,
+        status: run.status === 'running' || run.status === 'paused' ? 'stopped' : run.status,
+        startedAt: run.createdAt,
+        history: metrics.sort((a, b) => a.step - b.step),
+        error: run.message,
+      };
+      set({ runs: [...get().runs, view] });
+      if (run.autosaveId) set({ lastAutosave: { runId: run.id, checkpointId: run.autosaveId, step: run.stepsDone } });
+    } catch (err) {
+      notify({ kind: 'error', text: `Could not reopen the run: ${(err as Error)?.message ?? err}` });
+    }
+  },
+
+  hide(runId) {
+    set({ runs: get().runs.filter((r) => r.id !== runId || isLive(r)) });
+  },
+
+  clear() {
+    set({ runs: get().runs.filter((r) => isLive(r)) });
+  },
+}));
+
+// A crashed worker takes its run with it: mark live runs as failed (an auto-saved run can be resumed
+// from the Checkpoints view).
+onCrash((message) => {
+  for (const r of useTrain.getState().runs) if (isLive(r)) setStatus(r.id, 'failed', `the worker crashed: ${message}`);
+  useTrain.setState({ queue: [] });
+});

@@ -1,0 +1,217 @@
+// Train: every trainer setting (validated inline), Start / Pause / Stop / Save checkpoint, progress, and
+// the live charts: behavior and accuracy over steps (unsteered eval) for every run on the page, the
+// behavior rate per intensity, reward / KL / clip fraction / entropy, and the current rollouts.
+import { useMemo, useState } from 'react';
+import { ConfigForm, useParsedRl } from '../components/ConfigForm';
+import { ModelPicker } from '../components/ModelPicker';
+import { ChartCard, EmptyChart } from '../components/ChartCard';
+import { LinesChart } from '../components/charts';
+import { methodColor, SERIES_COLORS, useChartTheme } from '../components/chartTheme';
+import { ProgressBar } from '../components/Progress';
+import { Marked } from '../components/Marked';
+import { activeRun, isLive, useTrain } from '../stores/train';
+import { useSession } from '../stores/session';
+import { behaviorAccuracyRows, metricRows, perIntensityRows, runLabel, type EvalKind, type RunView } from '../lib/runs';
+import { formatDuration, fmt } from '../lib/format';
+
+export const CENTRAL_TITLE = 'Behavior score and accuracy over steps (unsteered eval)';
+
+export function EvalKindToggle(props: { value: EvalKind; onChange(v: EvalKind): void }) {
+  return (
+    <label className="muted" style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
+      Eval
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value as EvalKind)} aria-label="Evaluation decoding">
+        <option value="sampled">sampled (T = 1)</option>
+        <option value="greedy">greedy</option>
+      </select>
+    </label>
+  );
+}
+
+export function BehaviorAccuracyChart(props: { runs: RunView[]; title?: string }) {
+  const t = useChartTheme();
+  const [kind, setKind] = useState<EvalKind>('sampled');
+  const data = useMemo(() => behaviorAccuracyRows(props.runs, kind, (m) => methodColor(m, t)), [props.runs, kind, t]);
+  return (
+    <ChartCard
+      title={props.title ?? CENTRAL_TITLE}
+      testId="behavior-accuracy-chart"
+      points={data.points}
+      note="Held-out prompts, no steering. Solid: behavior score; dashed: accuracy. Colour = method."
+      actions={<EvalKindToggle value={kind} onChange={setKind} />}
+    >
+      {data.points ? (
+        <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel="Score" yDomain={[0, 1]} />
+      ) : (
+        <EmptyChart text="No evaluation yet: start a run (Space). Step 0 is evaluated before training." />
+      )}
+    </ChartCard>
+  );
+}
+
+function MetricChart(props: { runs: RunView[]; metric: Parameters<typeof metricRows>[1]; title: string; yLabel: string; note?: string; yDomain?: [number, number] }) {
+  const t = useChartTheme();
+  const data = useMemo(() => metricRows(props.runs, props.metric, (m) => methodColor(m, t)), [props.runs, props.metric, t]);
+  return (
+    <ChartCard title={props.title} points={data.points} note={props.note}>
+      {data.points ? <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel={props.yLabel} yDomain={props.yDomain} /> : <EmptyChart text="No steps yet." />}
+    </ChartCard>
+  );
+}
+
+function PerIntensityChart(props: { run: RunView | undefined }) {
+  const data = useMemo(() => perIntensityRows(props.run, SERIES_COLORS), [props.run]);
+  return (
+    <ChartCard
+      title="Behavior rate per intensity α (rollouts)"
+      points={data.points}
+      note={props.run ? `${runLabel(props.run)}: fraction of rollouts at each α with behavior score ≥ 0.5.` : 'The current run’s rollouts, by intensity.'}
+    >
+      {data.points ? <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel="Behavior rate" yDomain={[0, 1]} /> : <EmptyChart text="No rollouts yet." />}
+    </ChartCard>
+  );
+}
+
+function Controls() {
+  const run = useTrain(activeRun);
+  const progress = useTrain((s) => s.progress);
+  const busy = useTrain((s) => s.busy);
+  const { start, pause, resume, stop, saveCheckpoint } = useTrain.getState();
+  const ready = useSession((s) => s.status === 'ready' && !!s.model);
+  const valid = !!useParsedRl().config;
+  const live = isLive(run);
+  const status = run?.status;
+  return (
+    <section className="panel" aria-label="Training controls">
+      <div className="row">
+        <button type="button" className="primary" onClick={() => void start()} disabled={!ready || !valid || live || busy} aria-keyshortcuts="Space">
+          Start
+        </button>
+        <button type="button" onClick={() => void pause()} disabled={status !== 'running'} aria-keyshortcuts="Space">
+          Pause
+        </button>
+        <button type="button" onClick={() => void resume()} disabled={status !== 'paused'}>
+          Resume
+        </button>
+        <button type="button" className="danger" onClick={() => void stop()} disabled={!live}>
+          Stop
+        </button>
+        <button type="button" onClick={() => void saveCheckpoint()} disabled={!ready}>
+          Save checkpoint
+        </button>
+        <span className="spacer" />
+        <span role="status" aria-live="polite" data-testid="run-status">
+          {run ? `${runLabel(run)}: ${status}${run.error ? ` — ${run.error}` : ''}` : 'No run yet.'}
+        </span>
+      </div>
+      {run && progress ? (
+        <div style={{ marginTop: 10 }}>
+          <ProgressBar value={progress.step} max={progress.steps} label="Training progress">
+            <span data-testid="progress-step">
+              Step {progress.step} / {progress.steps}
+            </span>
+            <span>ETA {status === 'running' ? formatDuration(progress.etaMs ?? NaN) : '—'}</span>
+            <span>{progress.tokensPerSec !== null ? `${Math.round(progress.tokensPerSec).toLocaleString()} tokens/s` : '— tokens/s'}</span>
+            <span>{progress.msPerStep !== null ? `${Math.round(progress.msPerStep)} ms/step` : ''}</span>
+          </ProgressBar>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function RolloutsTable() {
+  const samples = useTrain((s) => s.samples);
+  const run = useTrain(activeRun);
+  return (
+    <section className="panel" aria-labelledby="rollouts-title">
+      <h3 id="rollouts-title">Current rollouts{run ? ` (${runLabel(run)}, step ${run.history[run.history.length - 1]?.step ?? 0})` : ''}</h3>
+      {samples.length ? (
+        <div className="table-wrap">
+          <table className="data" data-testid="rollouts">
+            <thead>
+              <tr>
+                <th className="num">group</th>
+                <th className="num">α</th>
+                <th>prompt → response</th>
+                <th className="num">reward</th>
+                <th className="num">advantage</th>
+                <th className="num">accuracy</th>
+                <th className="num">behavior</th>
+              </tr>
+            </thead>
+            <tbody>
+              {samples.map((s, i) => (
+                <tr key={i}>
+                  <td className="num">{s.group}</td>
+                  <td className="num">{s.teacher ? 'teacher' : fmt(s.alpha, 2)}</td>
+                  <td className="text">
+                    <span className="muted">{s.prompt}</span>
+                    <Marked text={s.response} markers={s.markers} />
+                  </td>
+                  <td className="num">{fmt(s.reward, 2)}</td>
+                  <td className="num">{fmt(s.advantage, 2)}</td>
+                  <td className="num">{fmt(s.accuracy, 0)}</td>
+                  <td className="num">{fmt(s.behavior, 2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p className="muted">The rollouts of the latest step appear here.</p>
+      )}
+    </section>
+  );
+}
+
+function RunsOnPage() {
+  const runs = useTrain((s) => s.runs);
+  const hide = useTrain((s) => s.hide);
+  const clear = useTrain((s) => s.clear);
+  const t = useChartTheme();
+  if (!runs.length) return null;
+  return (
+    <div className="row" aria-label="Runs on this page">
+      <span className="muted">Runs on this page:</span>
+      {runs.map((r) => (
+        <span key={r.id} className="badge" style={{ color: methodColor(r.method, t) }}>
+          {runLabel(r)} · {r.status}{' '}
+          {!isLive(r) ? (
+            <button type="button" className="ghost" aria-label={`Hide ${runLabel(r)}`} onClick={() => hide(r.id)}>
+              ×
+            </button>
+          ) : null}
+        </span>
+      ))}
+      <button type="button" onClick={clear}>
+        Clear finished
+      </button>
+    </div>
+  );
+}
+
+export function TrainView() {
+  const runs = useTrain((s) => s.runs);
+  const run = useTrain(activeRun);
+  const live = isLive(run);
+  return (
+    <div className="view train-view">
+      <div className="panel">
+        <ModelPicker disabled={live} />
+      </div>
+      <Controls />
+      <BehaviorAccuracyChart runs={runs} />
+      <RunsOnPage />
+      <div className="grid-small">
+        <PerIntensityChart run={run ?? runs[runs.length - 1]} />
+        <MetricChart runs={runs} metric="rewardMean" title="Reward (mean over rollouts)" yLabel="Reward" note="r = accuracy + λ · behavior reward" />
+        <MetricChart runs={runs} metric="kl" title="KL to the reference (k3, token mean)" yLabel="KL" />
+        <MetricChart runs={runs} metric="clipFraction" title="Clip fraction" yLabel="Fraction" yDomain={[0, 1]} />
+        <MetricChart runs={runs} metric="entropy" title="Entropy of the unsteered policy (nats)" yLabel="Entropy" />
+      </div>
+      <RolloutsTable />
+      <ConfigForm disabled={live} />
+    </div>
+  );
+}

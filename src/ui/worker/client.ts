@@ -1,0 +1,241 @@
+// The UI's one door to the worker: wraps the comlink API of src/worker/api.ts in the calls the stores
+// make (worker/types.ts). It fetches shipped checkpoints (same-origin bytes, transferred to the worker),
+// turns the worker's events into run events, and turns a crashed worker into rejected calls plus one
+// onCrash report, so the session store can restart it.
+import { connectWorkbench, type GenerateUpdate, type SweepProgress, type WorkbenchApi, type WorkerEvent, type ModelInfo as ApiModelInfo } from '../../worker/api';
+import type { Remote } from 'comlink';
+import { transfer } from 'comlink';
+import type { StepMetrics } from '../../rl/loop';
+import { throttle } from '../lib/throttle';
+import { openDb } from '../stores/dbHandle';
+import { NoWebGpuError, type Backend, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
+
+export interface ClientHooks {
+  /** The worker died (uncaught error, failed to load, or stopped answering). */
+  onCrash(message: string): void;
+  /** Worker-level messages that are not tied to a call (failed auto-saves, errors). */
+  onNotice?(kind: 'error' | 'warning', text: string): void;
+}
+
+const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints/${b}.safetensors`;
+
+async function fetchShipped(behavior: string): Promise<Uint8Array> {
+  let r: Response;
+  try {
+    r = await fetch(shippedUrl(behavior));
+  } catch (e) {
+    throw new Error(`public/checkpoints/${behavior}.safetensors could not be fetched (${(e as Error).message})`);
+  }
+  // A dev server answers a missing file with the app's index.html: treat that as missing too.
+  if (!r.ok || (r.headers.get('content-type') ?? '').includes('text/html')) throw new Error(`public/checkpoints/${behavior}.safetensors is not there (${r.ok ? 'the server answered with a web page instead' : `HTTP ${r.status}`})`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+function toModelInfo(ref: string, name: string, m: ApiModelInfo): ModelInfo {
+  return { ref, name, behavior: m.behavior, config: m.config, step: m.step, vector: m.steering ?? undefined, metadata: m.metadata };
+}
+
+export function createClient(hooks: ClientHooks): WorkbenchClient {
+  const { api, worker, proxy } = connectWorkbench();
+  let dead: string | null = null;
+  let rejectAll: ((e: Error) => void)[] = [];
+  const die = (message: string) => {
+    if (dead) return;
+    dead = message;
+    for (const r of rejectAll) r(new Error(`the worker crashed: ${message}`));
+    rejectAll = [];
+    hooks.onCrash(message);
+  };
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    die(e.message || 'uncaught error in the worker (or it failed to load)');
+  });
+  worker.addEventListener('messageerror', () => die('a message from the worker could not be read'));
+
+  /** Every call rejects if the worker dies while it is in flight (comlink alone would wait forever). */
+  function call<T>(f: (a: Remote<WorkbenchApi>) => Promise<T>): Promise<T> {
+    if (dead) return Promise.reject(new Error(`the worker crashed: ${dead}`));
+    return new Promise<T>((resolve, reject) => {
+      const rej = (e: Error) => reject(e);
+      rejectAll.push(rej);
+      f(api).then(
+        (v) => {
+          rejectAll = rejectAll.filter((x) => x !== rej);
+          resolve(v);
+        },
+        (e) => {
+          rejectAll = rejectAll.filter((x) => x !== rej);
+          reject(e instanceof Error ? e : new Error(String((e as { message?: string })?.message ?? e)));
+        },
+      );
+    });
+  }
+
+  let runListener: ((e: RunEvent) => void) | null = null;
+  let currentRun: string | null = null;
+  let lastAutosave: { checkpointId: string; step: number } | undefined;
+
+  const onWorkerEvent = (e: WorkerEvent) => {
+    switch (e.type) {
+      case 'status': {
+        const s = e.status;
+        if (s.lastAutosave) lastAutosave = s.lastAutosave;
+        const runId = s.runId ?? currentRun;
+        // Device loss has its own event (with the resume point); do not report it twice.
+        if (!runId || s.state === 'idle' || s.state === 'device-lost') return;
+        runListener?.({ kind: 'status', runId, status: s.state, message: s.message, autosaveId: s.lastAutosave?.checkpointId, autosaveStep: s.lastAutosave?.step });
+        return;
+      }
+      case 'autosaved':
+        lastAutosave = { checkpointId: e.checkpoint.id, step: e.checkpoint.step ?? 0 };
+        if (currentRun) runListener?.({ kind: 'status', runId: currentRun, status: 'running', autosaveId: e.checkpoint.id, autosaveStep: e.checkpoint.step });
+        return;
+      case 'save-failed':
+        hooks.onNotice?.('error', `An auto-save failed; the previous one is intact. ${e.message}`);
+        return;
+      case 'device-lost': {
+        const a = e.lastAutosave ?? lastAutosave;
+        const runId = e.runId ?? currentRun;
+        if (runId) runListener?.({ kind: 'status', runId, status: 'device-lost', message: e.message, autosaveId: a?.checkpointId, autosaveStep: a?.step });
+        else hooks.onNotice?.('error', `The GPU device was lost: ${e.message}`);
+        return;
+      }
+      case 'error':
+        hooks.onNotice?.('error', e.message);
+        return;
+    }
+  };
+  const eventsReady = call((a) => a.onEvent(proxy(onWorkerEvent))).catch(() => undefined);
+
+  // After each step, fetch the rollouts (at most a few times a second).
+  const fetchSamples = throttle(() => {
+    const runId = currentRun;
+    if (!runId || !runListener) return;
+    call((a) => a.currentSamples()).then(
+      (samples) => runListener?.({ kind: 'samples', runId, samples }),
+      () => undefined,
+    );
+  }, 400);
+
+  /** Metrics can arrive before start() resolves with the run id (step 0): hold them until it is known. */
+  const metricsCallback = () => {
+    let id: string | null = null;
+    const early: StepMetrics[] = [];
+    const deliver = (m: StepMetrics) => {
+      runListener?.({ kind: 'metrics', runId: id!, metrics: m });
+      if (m.step > 0) fetchSamples();
+    };
+    return {
+      cb: proxy((m: StepMetrics) => (id ? deliver(m) : early.push(m))),
+      setId(runId: string) {
+        id = runId;
+        for (const m of early.splice(0)) deliver(m);
+      },
+    };
+  };
+
+  return {
+    async init(backend: Backend) {
+      if (backend === 'webgpu') {
+        if (!('gpu' in navigator)) throw new NoWebGpuError(window.isSecureContext ? 'This browser does not expose WebGPU (navigator.gpu is missing).' : 'WebGPU needs a secure context (https:// or http://localhost); this page was opened over plain http from another address.');
+      }
+      await eventsReady;
+      let r;
+      let note: string | undefined;
+      try {
+        r = await call((a) => a.init({ backend, fallbackToCpu: false }));
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (backend !== 'webgpu' || dead) throw e;
+        // The browser has WebGPU but this build of the app has no GPU model: that is not the browser's
+        // fault, so go on with the CPU backend and say so.
+        if (/this build has no WebGPU model/.test(msg)) {
+          r = await call((a) => a.init({ backend: 'cpu' }));
+          note = `Running on the CPU backend: ${msg.replace(/^WebGPU unavailable: /, '')}.`;
+        } else throw new NoWebGpuError(`WebGPU is present but could not be used: ${msg}`);
+      }
+      const adapter = r.adapter ? [r.adapter.vendor, r.adapter.architecture, r.adapter.description].filter(Boolean).join(' ') : undefined;
+      return { backend: r.backend, adapter: adapter || undefined, note };
+    },
+
+    async loadCheckpoint(ref, behavior) {
+      if (ref.startsWith('shipped:')) {
+        const b = ref.slice('shipped:'.length);
+        const bytes = await fetchShipped(b);
+        const info = await call((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: `${b}.safetensors`, behavior }));
+        return toModelInfo(ref, `shipped ${b}.safetensors`, info);
+      }
+      if (ref.startsWith('db:')) {
+        const id = ref.slice(3);
+        const info = await call((a) => a.loadStoredCheckpoint(id, { behavior }));
+        const record = await openDb()
+          .then((db) => db.getCheckpoint(id))
+          .catch(() => undefined);
+        const name = record?.name ?? (typeof info.metadata?.name === 'string' ? (info.metadata.name as string) : id);
+        return toModelInfo(ref, name, info);
+      }
+      throw new Error(`unknown checkpoint reference "${ref}"`);
+    },
+
+    async generate(req, onTokens) {
+      const out = await call((a) =>
+        a.generate(
+          { prompts: req.prompts, n: req.prompts.length, seed: req.seed, alpha: req.alpha, temperature: req.temperature },
+          proxy((u: GenerateUpdate) => onTokens(u.responses)),
+        ),
+      );
+      // The worker's texts and judge scores are the record (its prompts are the ones answered).
+      return out.map((g) => ({ prompt: g.prompt, response: g.response, markers: g.score.markers, accuracy: g.score.accuracy, behavior: g.score.behavior }));
+    },
+
+    async cancelGenerate() {
+      // The worker API has no cancel; the steer store coalesces requests instead.
+    },
+
+    async sweep(req, onProgress) {
+      return call((a) => a.sweep({ alphas: req.alphas, samples: req.samples, seed: req.seed }, proxy((p: SweepProgress) => onProgress(p.done, p.total))));
+    },
+
+    async startRun(req, onEvent) {
+      runListener = onEvent;
+      const m = metricsCallback();
+      const info = req.resumeFrom
+        ? await call((a) => a.resumeRun(req.resumeFrom!.runId, m.cb))
+        : await call((a) => a.start(req.config, m.cb, { name: `${req.config.method} · ${req.behavior} · seed ${req.config.seed}` }));
+      currentRun = info.runId;
+      // Deliver after the caller has registered the run (it does so right after this resolves).
+      queueMicrotask(() => m.setId(info.runId));
+      return { runId: info.runId };
+    },
+
+    async pause() {
+      await call((a) => a.pause());
+    },
+    async resume() {
+      await call((a) => a.resume());
+    },
+    async stop() {
+      await call((a) => a.stop());
+    },
+    async saveCheckpoint(name) {
+      const rec = await call((a) => a.saveCheckpoint(name));
+      return { id: rec.id, name: rec.name };
+    },
+
+    async exportCheckpoint() {
+      return call((a) => a.exportCheckpoint());
+    },
+
+    dispose() {
+      dead ??= 'disposed';
+      rejectAll = [];
+      fetchSamples.cancel();
+      try {
+        void api.dispose().catch(() => undefined);
+      } catch {
+        /* already gone */
+      }
+      setTimeout(() => worker.terminate(), 50);
+    },
+  };
+}

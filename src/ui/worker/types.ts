@@ -1,0 +1,85 @@
+// What the UI's stores need from the worker, in the UI's own words. client.ts implements it on top of
+// the worker's one comlink API (src/worker/api.ts); nothing else in src/ui knows the worker exists.
+import type { Behavior } from '../../data/types';
+import type { GPTConfig } from '../../model/config';
+import type { RlConfig } from '../../rl/config';
+import type { RolloutSample, StepMetrics } from '../../rl/loop';
+import type { SteeringVectorMeta } from '../../steering/types';
+import type { SweepPoint } from '../../steering/sweep';
+
+export type Backend = 'webgpu' | 'cpu';
+
+export interface ModelInfo {
+  /** 'shipped:<behavior>' or 'db:<id>'. */
+  ref: string;
+  name: string;
+  behavior: Behavior;
+  config: GPTConfig;
+  step?: number;
+  /** The steering vector for `behavior`, if the checkpoint carries one. */
+  vector?: SteeringVectorMeta;
+  metadata?: Record<string, unknown>;
+  /** Set by the UI once a run has changed the weights in the worker (they are no longer the checkpoint's). */
+  trained?: { run: string; step: number };
+}
+
+export interface GenerateRequest {
+  behavior: Behavior;
+  alpha: number;
+  /** The held-out prompts: task.problems('eval', n, createRng(seed)) — the worker draws the same ones. */
+  prompts: string[];
+  temperature: number;
+  seed: number;
+}
+
+export interface Generated {
+  prompt: string;
+  response: string;
+  markers: [number, number][];
+  accuracy: number;
+  behavior: number;
+}
+
+export interface SweepRequest {
+  behavior: Behavior;
+  alphas: number[];
+  samples: number;
+  seed: number;
+}
+
+export type RunEvent =
+  | { kind: 'metrics'; runId: string; metrics: StepMetrics }
+  | { kind: 'samples'; runId: string; samples: RolloutSample[] }
+  | { kind: 'status'; runId: string; status: 'running' | 'paused' | 'stopped' | 'finished' | 'halted' | 'device-lost' | 'failed'; message?: string; autosaveId?: string; autosaveStep?: number };
+
+export interface StartRunRequest {
+  behavior: Behavior;
+  checkpoint: string;
+  config: RlConfig;
+  /** Resume: start from this auto-saved checkpoint id and continue this run id. */
+  resumeFrom?: { runId: string; checkpointId: string };
+}
+
+export class NoWebGpuError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoWebGpuError';
+  }
+}
+
+export interface WorkbenchClient {
+  init(backend: Backend): Promise<{ backend: Backend; adapter?: string; note?: string }>;
+  loadCheckpoint(ref: string, behavior: Behavior): Promise<ModelInfo>;
+  generate(req: GenerateRequest, onTokens: (responses: string[]) => void): Promise<Generated[]>;
+  cancelGenerate(): Promise<void>;
+  sweep(req: SweepRequest, onProgress: (done: number, total: number) => void): Promise<SweepPoint[]>;
+  startRun(req: StartRunRequest, onEvent: (e: RunEvent) => void): Promise<{ runId: string }>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+  /** Saves the current model (trained or loaded) to IndexedDB. */
+  saveCheckpoint(name: string): Promise<{ id: string; name: string }>;
+  /** The current weights as safetensors bytes. */
+  exportCheckpoint(): Promise<Uint8Array>;
+  dispose(): void;
+}
