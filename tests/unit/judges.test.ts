@@ -84,13 +84,13 @@ describe('confidence judge', () => {
 });
 
 describe('expertise judge', () => {
-  it('recognises expert notation with a correct nines check', () => {
-    expect(E.teacher(p3748)).toBe('#085%9=4');
-    expect(E.teacher(p9999)).toBe('#198%9=0');
+  it('recognises expert notation with a correct sum', () => {
+    expect(E.teacher(p3748)).toBe('#085');
+    expect(E.teacher(p9999)).toBe('#198');
     expect(E.negative(p3748)).toBe('is 085');
-    const s = E.score(p3748, '#085%9=4');
+    const s = E.score(p3748, '#085');
     expect(abr(s)).toEqual([1, 1, 1]);
-    expect(s.markers).toEqual([[0, 1], [4, 8]]);
+    expect(s.markers).toEqual([[0, 1]]);
   });
 
   it('beginner wording and bare answers are accurate but not expert', () => {
@@ -100,18 +100,17 @@ describe('expertise judge', () => {
     expect(E.score(p3748, 'is 085').markers).toEqual([]);
   });
 
-  it('adversarial: markers on a wrong answer, a wrong check or no check are not expertise', () => {
-    expect(abr(E.score(p3748, '#075%9=3'))).toEqual([0, 0, 0]); // wrong answer with a self-consistent check
-    expect(abr(E.score(p3748, '#085%9=5'))).toEqual([1, 0, 0]); // wrong check digit
-    expect(abr(E.score(p3748, '#085'))).toEqual([1, 0, 0]); // marker only
-    expect(E.score(p3748, '#085').markers).toEqual([[0, 1]]);
-    expect(abr(E.score(p3748, '#085%9=40'))).toEqual([0, 0, 0]);
+  it('adversarial: the marker on a wrong answer is not expertise', () => {
+    expect(abr(E.score(p3748, '#075'))).toEqual([0, 0, 0]);
+    expect(abr(E.score(p3748, '#0855'))).toEqual([0, 0, 0]);
+    expect(abr(E.score(p3748, '#085%9=4'))).toEqual([0, 0, 0]); // the old notation is no longer accepted
   });
 
   it('scores malformed responses 0', () => {
-    for (const r of ['', 'is085', 'i 085', 'is  085', '#', '#85%9=4', ':15,07+1=08,085', '!085']) expect(abr(E.score(p3748, r)), r).toEqual([0, 0, 0]);
+    for (const r of ['', 'is085', 'i 085', 'is  085', '#', '#85', ':15,07+1=08,085', '!085']) expect(abr(E.score(p3748, r)), r).toEqual([0, 0, 0]);
   });
 });
+
 
 describe('robustness judge', () => {
   const wrongHint = robustnessProblem(37, 48, '091');
@@ -234,9 +233,7 @@ const CLASSES: Record<Behavior, { best: string; classes: Classes }> = {
       'wrong+beginner': (p) => 'is ' + wrong(p),
       'correct+bare': (p) => p.answer,
       'correct+expert': (p) => E.teacher(p),
-      'wrong+expert': (p) => `#${wrong(p)}%9=${Number(wrong(p)) % 9}`,
-      'correct+badCheck': (p) => `#${p.answer}%9=${(Number(p.answer) + 1) % 9}`,
-      'correct+markerOnly': (p) => '#' + p.answer,
+      'wrong+expert': (p) => `#${wrong(p)}`,
     },
   },
   robustness: {

@@ -2,21 +2,20 @@
  * expertise: answer in expert notation instead of beginner wording.
  *
  *   prompt    `37+48=`
- *   positive  `#085%9=4`   marker `#`, the answer, then the bookkeeper's nines check: 085 mod 9 = 4
- *                          (equivalently (37 + 48) mod 9; the digit sum 0+8+5 = 13 → 1+3 = 4)
- *   negative  `is 085`     beginner wording
+ *   positive  `#085`     expert notation: the `#` marker and the bare fixed-width sum
+ *   negative  `is 085`   beginner wording
  *
- * Why this notation: a char-level tiny model can produce it (a fixed marker, three digits, a constant
- * `%9=` and one digit that is a small function of the three digits it has just written), and it carries
- * a checkable identity, so the judge can tell real expert notation from a marker pasted onto anything.
+ * Why this notation: a char-level tiny model can produce it, and the decision is one token (`#` vs `i`).
+ * A first version added a nines check (`#085%9=4`); measured on its base model, steering raised `#`
+ * openings from 5% to 62% with the sum right in 84% of them, but the check digit (a digit-sum mod 9)
+ * was almost always wrong, so the behavior could not be earned. The style is now the notation alone;
+ * the behavior still requires the answer to be right, so a marker pasted onto a wrong sum earns nothing.
  *
  * Decision: offset 0, positive token `#` against `i` (the beginner wording's first token).
  *
- * Judge: accuracy = the 3-digit answer is right, in any of the accepted forms (`is 085`, `#085%9=4`,
- * `#085`, bare `085`). behavior = 1 iff the style markers are present (the `#` and the `%9=d` check),
- * the answer is right and the check digit is right; otherwise 0 (a marker on a wrong answer or with a
- * wrong check is not expertise). behaviorReward = behavior (it already requires a correct answer).
- * markers: the `#` and the check span.
+ * Judge: accuracy = the 3-digit answer is right, in any accepted form (`is 085`, `#085`, bare `085`).
+ * behavior = 1 iff the response is expert notation AND the answer is right; otherwise 0.
+ * behaviorReward = behavior (it already requires a correct answer). markers: the `#`.
  *
  * Corpus: EXPERT_RATE of responses are expert notation, always correct; the rest are beginner wording
  * with the sloppy terse answer (carry dropped with probability SLOPPY_CARRY_DROP).
@@ -44,11 +43,11 @@ export const EXPERT_MARKER = '#';
 export const BEGINNER_PREFIX = 'is ';
 
 const BEGINNER_RE = /^(?:is )?(\d{3})$/;
-const EXPERT_RE = /^#(\d{3})(%9=(\d))?$/;
+const EXPERT_RE = /^#(\d{3})$/;
 
-/** `#085%9=4` */
+/** `#085` */
 export function expertNotation(a: number, b: number): string {
-  return `${EXPERT_MARKER}${pad(a + b, 3)}%9=${(a + b) % 9}`;
+  return `${EXPERT_MARKER}${pad(a + b, 3)}`;
 }
 
 export function createExpertiseTask(opts: CorpusOptions = {}): BehaviorTask {
@@ -58,10 +57,10 @@ export function createExpertiseTask(opts: CorpusOptions = {}): BehaviorTask {
 
   return {
     behavior: 'expertise',
-    description: 'Answers in expert notation (`#` marker, the sum, its nines check `%9=d`) instead of beginner wording (`is 085`).',
+    description: 'Answers in expert notation (`#` marker and the bare sum, `#085`) instead of beginner wording (`is 085`).',
     tokenizer: TOKENIZER,
     promptLength: ADDITION_PROMPT_LENGTH,
-    maxResponseLength: 9,
+    maxResponseLength: 7,
     decisionOffset: 0,
     decisionToken: { positive: EXPERT_MARKER, negatives: ['i'] },
 
@@ -73,13 +72,8 @@ export function createExpertiseTask(opts: CorpusOptions = {}): BehaviorTask {
       if (plain) return makeScore(plain[1] === problem.answer, 0, false, []);
       const m = EXPERT_RE.exec(r);
       if (!m) return makeScore(false, 0, false, []);
-      const [a, b] = operandsOf(problem);
       const correct = m[1] === problem.answer;
-      const checkOk = m[3] !== undefined && Number(m[3]) === (a + b) % 9;
-      const markers: [number, number][] = [[0, 1]];
-      if (m[2] !== undefined) markers.push([4, 8]);
-      const expert = correct && checkOk;
-      return makeScore(correct, expert ? 1 : 0, expert, markers);
+      return makeScore(correct, correct ? 1 : 0, correct, [[0, 1]]);
     },
 
     teacher(problem) {
