@@ -1,0 +1,79 @@
+// vspo compare --checkpoint PATH --behavior B --methods vspo,grpo,distill,guide --seeds 3 --steps N
+//              [--seed-base 0] [--backend cpu|webgpu] [--config FILE.json] [--threshold 0.5] [--steps-json] --json
+// The grid of runs (every method × seed, same budget, same seeds, each from the checkpoint's weights) and
+// a summary with mean ± std over seeds of: steps until the unsteered behavior score (sampled) reaches the
+// threshold, the area under the behavior-over-steps curve, and the final accuracy and behavior.
+// With --json: one line per finished run and a final summary line; the table also goes to stderr.
+import { METHODS, withVectorDefaults, type Method, type RlConfig } from '../../rl/config';
+import { formatComparison, summarizeMethod, summarizeRun, type MethodSummary, type RunSummary } from '../../rl/summary';
+import { CliError, type Args } from '../args';
+import { parseBackend } from '../backend';
+import { loadForBehavior, parseBehavior, progress } from '../common';
+import { rawConfigFromArgs, runOnce, steeringFor, stepLine, validOrThrow } from './train';
+
+export async function run(args: Args) {
+  const behavior = parseBehavior(args);
+  const methods = args.str('methods', 'vspo,grpo,distill,guide').split(',').map((s) => s.trim());
+  if (methods.length === 0 || methods.some((m) => !(METHODS as readonly string[]).includes(m)))
+    throw new CliError(`--methods must be a comma-separated list of: ${METHODS.join(', ')} (got "${args.str('methods')}")`);
+  if (new Set(methods).size !== methods.length) throw new CliError('--methods lists a method twice');
+  const seeds = args.int('seeds', 3);
+  if (seeds < 1 || seeds > 100) throw new CliError(`--seeds must be in 1…100 (got ${seeds})`);
+  const seedBase = args.int('seed-base', 0);
+  if (seedBase < 0) throw new CliError('--seed-base must be ≥ 0');
+  const threshold = args.num('threshold', 0.5);
+  const backend = parseBackend(args);
+  const json = args.bool('json');
+  const stepLines = args.bool('steps-json');
+  // Validate every method's config up front, before anything runs.
+  const raws = Object.fromEntries(methods.map((m) => [m, rawConfigFromArgs(args, { method: m as Method, seed: seedBase })]));
+  for (const m of methods) validOrThrow(raws[m]);
+  const loaded = await loadForBehavior(args, behavior);
+  const steering = await steeringFor(args, loaded, behavior, methods as Method[]);
+  loaded.model.dispose();
+  // The vector's recommended grid / dose fill in what the user left unset (the summary shows the config used).
+  const configs = Object.fromEntries(methods.map((m) => [m, validOrThrow(withVectorDefaults(raws[m], steering?.meta))])) as Record<string, RlConfig>;
+  const budget = configs[methods[0]].steps;
+
+  const perMethod: Record<string, RunSummary[]> = Object.fromEntries(methods.map((m) => [m, []]));
+  const t0 = performance.now();
+  for (let s = 0; s < seeds; s++) {
+    for (const method of methods) {
+      const seed = seedBase + s;
+      const config = { ...configs[method], seed };
+      progress(`compare ${behavior}: ${method} seed ${seed} (${config.steps} steps)`);
+      const { history, model } = await runOnce({
+        loaded,
+        behavior,
+        config,
+        steering,
+        backend,
+        onMetrics: (m) => {
+          if (stepLines) process.stdout.write(JSON.stringify({ type: 'step', seed, ...m }) + '\n');
+          if (m.eval) progress(`  ${method} seed ${seed}: ${stepLine(m)}`);
+        },
+      });
+      model.dispose();
+      const summary = summarizeRun(history, threshold);
+      perMethod[method].push(summary);
+      if (json) process.stdout.write(JSON.stringify({ type: 'run', behavior, method, seed, ...summary }) + '\n');
+    }
+  }
+  const table: Record<string, MethodSummary> = Object.fromEntries(methods.map((m) => [m, summarizeMethod(perMethod[m], budget)]));
+  const text = formatComparison(table, { threshold, budget });
+  progress(text);
+  const out = {
+    type: 'summary',
+    behavior,
+    methods,
+    seeds: Array.from({ length: seeds }, (_, i) => seedBase + i),
+    steps: budget,
+    threshold,
+    backend,
+    evalMode: 'unsteered; steps to threshold and AUC use the sampled (T = 1) behavior score',
+    results: table,
+    wallTimeSeconds: (performance.now() - t0) / 1000,
+    configs,
+  };
+  process.stdout.write((json ? JSON.stringify(out) : text) + '\n');
+}

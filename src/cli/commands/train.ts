@@ -1,0 +1,157 @@
+// vspo train --checkpoint PATH --behavior B --method M --steps N --seed S [--backend cpu|webgpu]
+//            [--config FILE.json] [--out PATH] [--mode M --layer L --window W] [--threshold 0.5] --json
+// One training run on the shared harness (src/rl/loop.ts). With --json: one JSON line per step (step 0 is
+// the evaluation before training) and a final summary line; progress goes to stderr. --out receives the
+// trained checkpoint (also auto-saved there every `saveEvery` steps). A non-finite loss stops the run,
+// keeps the last good weights in --out and exits with one line.
+import { readFileSync } from 'node:fs';
+import type { Behavior, BehaviorTask } from '../../data/types';
+import type { LanguageModel } from '../../model/types';
+import { methodUsesSteering, validateRlConfig, withVectorDefaults, type RlConfig } from '../../rl/config';
+import { createTrainer, runTrainer, type StepMetrics } from '../../rl/loop';
+import { summarizeRun } from '../../rl/summary';
+import type { SteeringVector } from '../../steering/types';
+import { encodeCheckpoint, type Checkpoint } from '../../store/checkpoint';
+import { CliError, type Args } from '../args';
+import { createModel, parseBackend } from '../backend';
+import { loadForBehavior, parseBehavior, progress, steeringVectorFor, writeOut, type Loaded } from '../common';
+
+/** --config FILE.json, then the flags on top (unvalidated). */
+export function rawConfigFromArgs(args: Args, extra: Partial<RlConfig> = {}): Partial<RlConfig> {
+  let file: Record<string, unknown> = {};
+  if (args.has('config')) {
+    const path = args.str('config');
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read --config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    try {
+      file = JSON.parse(text);
+    } catch (e) {
+      throw new CliError(`--config ${path} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new CliError(`--config ${path} must hold a JSON object of trainer settings`);
+  }
+  const flags: Partial<RlConfig> = { ...extra };
+  if (args.has('method')) flags.method = args.str('method') as RlConfig['method'];
+  if (args.has('steps')) flags.steps = args.int('steps');
+  if (args.has('seed')) flags.seed = args.int('seed');
+  return { ...(file as Partial<RlConfig>), ...flags };
+}
+
+export function validOrThrow(partial: Partial<RlConfig>): RlConfig {
+  const v = validateRlConfig(partial);
+  if (v.error) throw new CliError(`invalid config: ${v.error.message}`);
+  return v.config;
+}
+
+
+export interface RunOnceOptions {
+  loaded: Loaded;
+  behavior: Behavior;
+  config: RlConfig;
+  steering?: SteeringVector;
+  backend: 'cpu' | 'webgpu';
+  onMetrics: (m: StepMetrics) => void;
+  /** Auto-save target (every saveEvery steps and at the end). */
+  out?: string;
+}
+
+/** One run from the loaded checkpoint's weights, on a fresh model (so runs of a grid never share state). */
+export async function runOnce(o: RunOnceOptions): Promise<{ history: StepMetrics[]; model: LanguageModel }> {
+  const { checkpoint, task } = o.loaded;
+  const model = await createModel(checkpoint.config, checkpoint.params, o.backend);
+  const needsRef = o.config.beta > 0 && o.config.method !== 'distill' && o.config.method !== 'steer';
+  const refModel = needsRef ? await createModel(checkpoint.config, checkpoint.params, o.backend) : undefined;
+  let trainer;
+  try {
+    trainer = createTrainer({ model, refModel, task, steering: o.steering, config: o.config });
+  } catch (e) {
+    model.dispose();
+    refModel?.dispose();
+    throw new CliError(`invalid setup: ${(e as Error).message}`);
+  }
+  const save = async (step: number) => {
+    if (!o.out) return;
+    writeOut(o.out, await checkpointBytes(model, checkpoint, task, o.behavior, o.config, step));
+  };
+  const history = await runTrainer(trainer, async (m) => {
+    o.onMetrics(m);
+    if (o.out && o.config.saveEvery > 0 && m.step > 0 && !m.halted && m.step % o.config.saveEvery === 0) await save(m.step);
+  });
+  if (o.out) await save(trainer.stepsDone);
+  trainer.dispose();
+  refModel?.dispose();
+  return { history, model };
+}
+
+async function checkpointBytes(model: LanguageModel, c: Checkpoint, task: BehaviorTask, behavior: Behavior, config: RlConfig, stepsDone: number): Promise<Uint8Array> {
+  const base = Number(c.metadata.step ?? 0) || 0;
+  return encodeCheckpoint({
+    config: c.config,
+    params: await model.getParams(),
+    metadata: {
+      ...c.metadata,
+      tokenizer: c.metadata.tokenizer ?? task.tokenizer.toJSON(),
+      step: base + stepsDone,
+      createdAt: new Date().toISOString(),
+      training: { behavior, method: config.method, seed: config.seed, stepsDone, config },
+    },
+    steering: c.steering,
+  });
+}
+
+/** The steering vector a method needs (stored, or extracted afresh with --mode); optional otherwise. */
+export async function steeringFor(args: Args, loaded: Loaded, behavior: Behavior, methods: RlConfig['method'][]): Promise<SteeringVector | undefined> {
+  if (methods.some(methodUsesSteering) || args.has('mode')) return steeringVectorFor(args, loaded, behavior);
+  return loaded.checkpoint.steering[behavior];
+}
+
+const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : x.toFixed(d));
+
+export function stepLine(m: StepMetrics): string {
+  const parts = [`step ${m.step}`];
+  if (m.rewardMean !== null) parts.push(`reward ${fmt(m.rewardMean)}`, `acc ${fmt(m.accuracy, 2)}`, `beh ${fmt(m.behavior, 2)}`);
+  if (m.loss !== null) parts.push(`loss ${fmt(m.loss, 4)}`);
+  if (m.kl !== null) parts.push(`kl ${fmt(m.kl, 4)}`);
+  if (m.eval) parts.push(`| eval greedy acc ${fmt(m.eval.greedy.accuracy, 2)} beh ${fmt(m.eval.greedy.behavior, 2)}, sampled acc ${fmt(m.eval.sampled.accuracy, 2)} beh ${fmt(m.eval.sampled.behavior, 2)}`);
+  parts.push(`(${m.ms.total.toFixed(0)} ms)`);
+  if (m.halted) parts.push(`HALTED: ${m.halted}`);
+  return parts.join('  ');
+}
+
+export async function run(args: Args) {
+  const behavior = parseBehavior(args);
+  for (const f of ['method', 'steps', 'seed']) if (!args.has(f)) throw new CliError(`--${f} is required`);
+  const backend = parseBackend(args);
+  const raw = rawConfigFromArgs(args);
+  validOrThrow(raw); // refuse a bad config before loading anything
+  const threshold = args.num('threshold', 0.5);
+  const json = args.bool('json');
+  const out = args.has('out') ? args.str('out') : undefined;
+  const loaded = await loadForBehavior(args, behavior);
+  const steering = await steeringFor(args, loaded, behavior, [validOrThrow(raw).method]);
+  const config = validOrThrow(withVectorDefaults(raw, steering?.meta));
+  loaded.model.dispose(); // each run builds its own model from the checkpoint
+  progress(`train ${behavior}: ${config.method}, ${config.steps} steps, seed ${config.seed}, B=${config.batchPrompts} G=${config.groupSize} on ${backend}`);
+  const t0 = performance.now();
+  const { history, model } = await runOnce({
+    loaded,
+    behavior,
+    config,
+    steering,
+    backend,
+    out,
+    onMetrics: (m) => {
+      if (json) process.stdout.write(JSON.stringify({ type: 'step', ...m }) + '\n');
+      else process.stdout.write(stepLine(m) + '\n');
+      if (json && (m.step % 10 === 0 || m.eval)) progress(stepLine(m));
+    },
+  });
+  model.dispose();
+  const summary = { type: 'summary', behavior, method: config.method, seed: config.seed, backend, threshold, ...summarizeRun(history, threshold), wallTimeSeconds: (performance.now() - t0) / 1000, out: out ?? null, config };
+  process.stdout.write(JSON.stringify(summary) + '\n');
+  if (summary.halted) throw new CliError(`the run stopped: ${summary.halted}${out ? `; the last good weights are in ${out}` : ''}`);
+}

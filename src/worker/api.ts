@@ -1,0 +1,172 @@
+// The ONE bridge between the UI and the worker that owns the device (DESIGN §1). The UI creates the
+// worker with `connectWorkbench()` and calls these methods through comlink; callbacks (metrics,
+// streamed tokens, progress, events) must be passed wrapped in `Comlink.proxy(fn)` — `connectWorkbench`
+// re-exports `proxy` for that. Everything that crosses is structured-clonable plain data.
+import * as Comlink from 'comlink';
+import type { Behavior, Score } from '../data/types';
+import type { GPTConfig } from '../model/config';
+import type { ConfigError, RlConfig } from '../rl/config';
+import type { EvalMetrics, RolloutSample, StepMetrics } from '../rl/loop';
+import type { SweepPoint } from '../steering/sweep';
+import type { SteeringVectorMeta, WindowMode } from '../steering/types';
+import type { CheckpointRecord } from '../store/db';
+
+export type Backend = 'webgpu' | 'cpu';
+
+export interface InitOptions {
+  backend: Backend;
+  /** When WebGPU is asked for but unavailable (or the device cannot be had), use the CPU backend instead of failing. */
+  fallbackToCpu?: boolean;
+}
+
+export interface InitResult {
+  backend: Backend;
+  /** Why WebGPU was not used when falling back to the CPU. */
+  fallbackReason?: string;
+  adapter?: { vendor: string; architecture: string; description: string };
+  limits?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+}
+
+export interface ModelInfo {
+  /** Where the weights came from: a stored checkpoint id (`db:<id>`) or the name given with the bytes. */
+  source: string;
+  config: GPTConfig;
+  paramCount: number;
+  behavior: Behavior;
+  /** Metadata of the checkpoint (command, seed, steps, createdAt, …) as stored. */
+  metadata: Record<string, unknown>;
+  /** The behavior's steering vector stored in the checkpoint, if any. */
+  steering: SteeringVectorMeta | null;
+  /** Behaviors that have a vector in this checkpoint. */
+  vectors: Behavior[];
+  /** Training steps recorded in the checkpoint (0 for a base model). */
+  step: number;
+}
+
+export interface GenerateOptions {
+  /** How many held-out prompts to answer: task.problems('eval', n, createRng(seed)) (default: prompts.length, else 4; at most 256). */
+  n?: number;
+  /** Optional cross-check: the prompts the caller expects (the same draw); a mismatch is refused, since the judges need the drawn problems. */
+  prompts?: string[];
+  seed: number;
+  alpha: number;
+  temperature: number; // 0 = greedy
+  topK?: number;
+  window?: WindowMode; // default: the vector's own window
+  /** Streamed updates every this many tokens (default 1). */
+  streamEvery?: number;
+}
+
+export interface GenerateUpdate {
+  step: number; // tokens generated so far
+  responses: string[]; // text so far per prompt (cut at the stop token)
+}
+
+export interface GeneratedText {
+  prompt: string;
+  response: string;
+  score: Score; // accuracy, behavior, behaviorReward, markers (spans in `response` to highlight)
+}
+
+export interface SweepOptions {
+  alphas: number[];
+  samples: number; // held-out prompts per intensity
+  seed: number;
+  temperature?: number; // default 1
+  window?: WindowMode;
+}
+
+export interface SweepProgress {
+  done: number;
+  total: number;
+}
+
+export type RunState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'halted' | 'device-lost';
+
+export interface RunStatus {
+  state: RunState;
+  runId: string | null;
+  method: RlConfig['method'] | null;
+  stepsDone: number;
+  steps: number;
+  /** Why the run stopped, when it did not simply finish. */
+  message?: string;
+  /** The run's latest auto-save (the resume point after a device loss or a closed tab). */
+  lastAutosave?: { checkpointId: string; step: number };
+}
+
+export interface StartOptions {
+  name?: string;
+  /** Create the run but do not step until resume() or stepOnce(). */
+  paused?: boolean;
+}
+
+export interface RunInfo {
+  runId: string;
+  config: RlConfig;
+  /** First step this run will take (> 1 when resumed from an auto-save). */
+  firstStep: number;
+}
+
+export type WorkerEvent =
+  | { type: 'status'; status: RunStatus }
+  | { type: 'autosaved'; checkpoint: CheckpointRecord }
+  /** A save that failed (e.g. storage quota): the run goes on; the previous auto-save is intact. */
+  | { type: 'save-failed'; message: string; bytesNeeded?: number }
+  /** The WebGPU device is gone: the run has stopped; resumeRun(runId) continues from lastAutosave after init() again. */
+  | { type: 'device-lost'; message: string; runId: string | null; lastAutosave?: { checkpointId: string; step: number } }
+  | { type: 'error'; message: string };
+
+export type ValidateResult = { config: RlConfig; error?: undefined } | { error: ConfigError; config?: undefined };
+
+export interface WorkbenchApi {
+  /** Opens the device (WebGPU via navigator.gpu, or the CPU model). Call again after a device loss. */
+  init(o: InitOptions): Promise<InitResult>;
+  /** Registers the listener for run status, auto-saves, save failures and device loss (one listener; a new call replaces it). */
+  onEvent(listener: (e: WorkerEvent) => void): Promise<void>;
+
+  /** Loads safetensors bytes (validated before anything changes). `behavior` defaults to the checkpoint's own task. */
+  loadCheckpoint(bytes: Uint8Array, o?: { name?: string; behavior?: Behavior }): Promise<ModelInfo>;
+  /** Loads a checkpoint stored in IndexedDB by id. */
+  loadStoredCheckpoint(id: string, o?: { behavior?: Behavior }): Promise<ModelInfo>;
+  modelInfo(): Promise<ModelInfo | null>;
+
+  /** Samples responses at intensity α, streaming partial texts through onTokens. */
+  generate(o: GenerateOptions, onTokens?: (u: GenerateUpdate) => void): Promise<GeneratedText[]>;
+  /** Dose-response over the intensities (held-out prompts), with progress. */
+  sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPoint[]>;
+  /** Unsteered evaluation of the current weights (greedy and sampled). */
+  evaluate(o: { samples: number; seed: number }): Promise<EvalMetrics>;
+
+  validateConfig(config: Partial<RlConfig>): Promise<ValidateResult>;
+  /**
+   * Starts a run on the loaded model (its weights are the reference π_ref). onMetrics gets step 0 (the
+   * evaluation before training) and then every step. Rejects with the field named when the config is invalid.
+   */
+  start(config: Partial<RlConfig>, onMetrics: (m: StepMetrics) => void, o?: StartOptions): Promise<RunInfo>;
+  /** Finishes the step in flight, then waits. */
+  pause(): Promise<RunStatus>;
+  resume(): Promise<RunStatus>;
+  /** Finishes the step in flight, then ends the run (the weights stay loaded; saveCheckpoint still works). */
+  stop(): Promise<RunStatus>;
+  /** One step while paused (or before the first resume); null when there is no run to step. */
+  stepOnce(): Promise<StepMetrics | null>;
+  status(): Promise<RunStatus>;
+  /** The last step's rollouts with their α, reward and advantage. */
+  currentSamples(): Promise<RolloutSample[]>;
+  /** Continues a stored run from its last auto-save (after a device loss or a closed tab). */
+  resumeRun(runId: string, onMetrics: (m: StepMetrics) => void): Promise<RunInfo>;
+
+  /** Saves the current weights (with the steering vectors) to IndexedDB. Rejects with the bytes needed on a quota error. */
+  saveCheckpoint(name?: string): Promise<CheckpointRecord>;
+  /** The current weights as safetensors bytes (for download). */
+  exportCheckpoint(): Promise<Uint8Array>;
+  /** Frees the device. */
+  dispose(): Promise<void>;
+}
+
+/** Starts the worker and wraps it. `proxy` must wrap every callback passed to the API. */
+export function connectWorkbench(): { api: Comlink.Remote<WorkbenchApi>; worker: Worker; proxy: typeof Comlink.proxy } {
+  const worker = new Worker(new URL('./workbench.worker.ts', import.meta.url), { type: 'module', name: 'vspo-workbench' });
+  return { api: Comlink.wrap<WorkbenchApi>(worker), worker, proxy: Comlink.proxy };
+}

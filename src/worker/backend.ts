@@ -1,0 +1,58 @@
+// The worker's device: WebGPU through navigator.gpu (the GPU model, when this build has it), or the CPU
+// model (the test oracle, fine for the tiny models). Both models of a run (policy and reference) share
+// one device.
+import { checkModelFits, requestGpuDevice } from '../engine/device';
+import type { GPTConfig } from '../model/config';
+import { createCpuModel } from '../model/cpu-model';
+import type { LanguageModel, Params } from '../model/types';
+import type { InitResult } from './api';
+import type { BackendOpener, ModelBackend } from './workbench';
+
+interface GpuModelModule {
+  createGpuModel(device: GPUDevice, config: GPTConfig, params: Params): LanguageModel | Promise<LanguageModel>;
+}
+
+// A glob, not an import: a build without the GPU model still builds, and says so at init().
+const gpuModelLoaders = import.meta.glob<GpuModelModule>('../model/gpu-model.ts');
+
+export const cpuBackend: ModelBackend = {
+  kind: 'cpu',
+  create: async (config, params) => createCpuModel(config, params),
+};
+
+async function openWebGpu(onLost: (message: string) => void): Promise<{ backend: ModelBackend; result: InitResult }> {
+  const load = Object.values(gpuModelLoaders)[0];
+  if (!load) throw new Error('this build has no WebGPU model (src/model/gpu-model.ts)');
+  const mod = await load();
+  const device = await requestGpuDevice({
+    onLost: (info) => {
+      if (info.reason !== 'destroyed') onLost(info.message || 'device lost');
+    },
+  });
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const backend: ModelBackend = {
+    kind: 'webgpu',
+    create: async (config, params) => mod.createGpuModel(device, config, params),
+    checkFits: (config, sequences, positions) => checkModelFits(config, device.limits, sequences, positions),
+    dispose: () => device.destroy(),
+  };
+  return {
+    backend,
+    result: {
+      backend: 'webgpu',
+      ...(info ? { adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description } } : {}),
+      limits: { maxBufferSize: Number(device.limits.maxBufferSize), maxStorageBufferBindingSize: Number(device.limits.maxStorageBufferBindingSize) },
+    },
+  };
+}
+
+export const openBrowserBackend: BackendOpener = async (o, onLost) => {
+  if (o.backend === 'cpu') return { backend: cpuBackend, result: { backend: 'cpu' } };
+  try {
+    return await openWebGpu(onLost);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    if (!o.fallbackToCpu) throw new Error(`WebGPU unavailable: ${reason}`);
+    return { backend: cpuBackend, result: { backend: 'cpu', fallbackReason: reason } };
+  }
+};

@@ -1,0 +1,596 @@
+// The implementation behind the worker's comlink API (src/worker/api.ts). It holds the device-backed
+// model, the trainer and the run loop; it does not know whether it runs in a Web Worker (the worker
+// file exposes it) or under Node (the tests drive it directly with the CPU backend and fake-indexeddb).
+import { isBehavior, type Behavior, type BehaviorTask } from '../data/types';
+import { getTask } from '../data/tasks';
+import { paramCount, type GPTConfig } from '../model/config';
+import type { LanguageModel, Params } from '../model/types';
+import { validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
+import { createTrainer, type EvalMetrics, type RolloutSample, type StepMetrics, type Trainer } from '../rl/loop';
+import { sampleResponses } from '../steering/generate';
+import { evaluateUnsteered, runSweep, type SweepPoint } from '../steering/sweep';
+import type { SteeringVector } from '../steering/types';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../store/checkpoint';
+import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord, type RunStatus as DbRunStatus } from '../store/db';
+import { createRng } from '../util/rng';
+import type {
+  Backend,
+  GenerateOptions,
+  GenerateUpdate,
+  GeneratedText,
+  InitOptions,
+  InitResult,
+  ModelInfo,
+  RunInfo,
+  RunStatus,
+  StartOptions,
+  SweepOptions,
+  SweepProgress,
+  ValidateResult,
+  WorkbenchApi,
+  WorkerEvent,
+} from './api';
+
+/** What a backend offers the workbench: model instances on one device. */
+export interface ModelBackend {
+  readonly kind: Backend;
+  create(config: GPTConfig, params: Params): Promise<LanguageModel>;
+  /** Refuses (throws, naming the limit) a model or batch the device cannot hold. */
+  checkFits?(config: GPTConfig, sequences: number, positions: number): void;
+  dispose?(): void;
+}
+
+/** Opens a backend; `onLost` is called once if its device goes away. */
+export type BackendOpener = (o: InitOptions, onLost: (message: string) => void) => Promise<{ backend: ModelBackend; result: InitResult }>;
+
+interface Loaded {
+  checkpoint: Checkpoint; // the weights as loaded (config, metadata, steering vectors)
+  behavior: Behavior;
+  task: BehaviorTask;
+  source: string;
+}
+
+interface Run {
+  id: string;
+  name: string;
+  config: RlConfig;
+  trainer: Trainer;
+  refModel?: LanguageModel;
+  onMetrics: (m: StepMetrics) => void;
+  state: RunStatus['state'];
+  message?: string;
+  lastAutosave?: { checkpointId: string; step: number };
+  loop: Promise<void> | null;
+  pauseRequested: boolean;
+  stopRequested: boolean;
+  baselineDone: boolean;
+}
+
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function namedError(name: string, message: string): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+export class Workbench implements WorkbenchApi {
+  private backend: ModelBackend | null = null;
+  private model: LanguageModel | null = null;
+  private loaded: Loaded | null = null;
+  private run: Run | null = null;
+  private listener: ((e: WorkerEvent) => void) | null = null;
+  private deviceLost: string | null = null;
+  private dbPromise: Promise<WorkbenchDB> | null = null;
+  private readonly lock = new Mutex();
+
+  constructor(
+    private readonly openBackend: BackendOpener,
+    private readonly openDb: () => Promise<WorkbenchDB> = () => WorkbenchDB.open(),
+  ) {}
+
+  // --- plumbing ----------------------------------------------------------------------------------
+
+  private db(): Promise<WorkbenchDB> {
+    return (this.dbPromise ??= this.openDb());
+  }
+
+  private emit(e: WorkerEvent) {
+    try {
+      const r = this.listener?.(e) as unknown;
+      if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch(() => undefined);
+    } catch {
+      /* a listener that went away must not break the run */
+    }
+  }
+
+  private requireModel(): { model: LanguageModel; loaded: Loaded } {
+    if (this.deviceLost) throw namedError('DeviceLostError', `the device was lost (${this.deviceLost}); call init() again`);
+    if (!this.backend) throw namedError('StateError', 'call init() first');
+    if (!this.model || !this.loaded) throw namedError('StateError', 'no model loaded: load a checkpoint first');
+    return { model: this.model, loaded: this.loaded };
+  }
+
+  private activeRun(): Run | null {
+    return this.run && (this.run.state === 'running' || this.run.state === 'paused') ? this.run : null;
+  }
+
+  private statusOf(): RunStatus {
+    const r = this.run;
+    if (!r) return { state: 'idle', runId: null, method: null, stepsDone: 0, steps: 0 };
+    return {
+      state: r.state,
+      runId: r.id,
+      method: r.config.method,
+      stepsDone: r.trainer.stepsDone,
+      steps: r.config.steps,
+      ...(r.message ? { message: r.message } : {}),
+      ...(r.lastAutosave ? { lastAutosave: r.lastAutosave } : {}),
+    };
+  }
+
+  private setState(r: Run, state: RunStatus['state'], message?: string) {
+    r.state = state;
+    if (message !== undefined) r.message = message;
+    this.emit({ type: 'status', status: this.statusOf() });
+  }
+
+  private steeringOf(l: Loaded): SteeringVector | undefined {
+    return l.checkpoint.steering[l.behavior];
+  }
+
+  private info(l: Loaded): ModelInfo {
+    const step = Number(l.checkpoint.metadata.step ?? 0);
+    return {
+      source: l.source,
+      config: l.checkpoint.config,
+      paramCount: paramCount(l.checkpoint.config),
+      behavior: l.behavior,
+      metadata: JSON.parse(JSON.stringify({ ...l.checkpoint.metadata })),
+      steering: this.steeringOf(l)?.meta ?? null,
+      vectors: Object.keys(l.checkpoint.steering).filter(isBehavior),
+      step: Number.isFinite(step) ? step : 0,
+    };
+  }
+
+  /** The current weights as checkpoint bytes, with the loaded checkpoint's vectors and metadata. */
+  private async encodeCurrent(extra: Record<string, unknown> = {}): Promise<Uint8Array> {
+    const { model, loaded } = this.requireModel();
+    const params = await model.getParams();
+    const r = this.run;
+    const step = Number(loaded.checkpoint.metadata.step ?? 0) || 0;
+    return encodeCheckpoint({
+      config: loaded.checkpoint.config,
+      params,
+      metadata: {
+        ...loaded.checkpoint.metadata,
+        createdAt: new Date().toISOString(),
+        step: r ? step + r.trainer.stepsDone : step,
+        ...(r ? { training: { runId: r.id, method: r.config.method, stepsDone: r.trainer.stepsDone, config: r.config } } : {}),
+        ...extra,
+      },
+      steering: loaded.checkpoint.steering,
+    });
+  }
+
+  // --- device and weights ------------------------------------------------------------------------
+
+  async init(o: InitOptions): Promise<InitResult> {
+    if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it before switching the backend');
+    this.model?.dispose();
+    this.model = null;
+    this.backend?.dispose?.();
+    this.backend = null;
+    this.deviceLost = null;
+    const { backend, result } = await this.openBackend(o, (message) => this.onDeviceLost(message));
+    this.backend = backend;
+    // Weights loaded before (e.g. before a device loss) come back as they were loaded.
+    if (this.loaded) this.model = await backend.create(this.loaded.checkpoint.config, this.loaded.checkpoint.params);
+    return result;
+  }
+
+  private onDeviceLost(message: string) {
+    this.deviceLost = message || 'unknown reason';
+    const r = this.run;
+    if (r && (r.state === 'running' || r.state === 'paused')) {
+      r.stopRequested = true;
+      this.setState(r, 'device-lost', `the GPU device was lost (${this.deviceLost}); resume from the last auto-save`);
+      void this.db()
+        .then((db) => db.updateRun(r.id, { status: 'device-lost', message: r.message }))
+        .catch(() => undefined);
+    }
+    this.emit({ type: 'device-lost', message: this.deviceLost, runId: r?.id ?? null, ...(r?.lastAutosave ? { lastAutosave: r.lastAutosave } : {}) });
+  }
+
+  async onEvent(listener: (e: WorkerEvent) => void): Promise<void> {
+    this.listener = listener;
+  }
+
+  private async install(checkpoint: Checkpoint, source: string, behavior?: Behavior): Promise<ModelInfo> {
+    if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it before loading other weights');
+    if (!this.backend) throw namedError('StateError', 'call init() first');
+    const meta = checkpoint.metadata as { task?: { behavior?: unknown }; tokenizer?: { vocab?: unknown } };
+    const b = behavior ?? meta.task?.behavior;
+    if (typeof b !== 'string' || !isBehavior(b)) throw namedError('CheckpointError', `the checkpoint names no known behavior (task.behavior = ${JSON.stringify(b)}); choose one`);
+    const task = getTask(b);
+    const vocab = meta.tokenizer?.vocab;
+    if (!Array.isArray(vocab)) throw namedError('CheckpointError', 'the checkpoint has no tokenizer in its metadata');
+    if (vocab.join('\u0000') !== task.tokenizer.vocab.join('\u0000')) throw namedError('CheckpointError', `the checkpoint's tokenizer differs from the ${b} task's vocabulary`);
+    if (checkpoint.config.vocabSize !== task.tokenizer.vocabSize) throw namedError('CheckpointError', `config.vocabSize ${checkpoint.config.vocabSize} differs from the tokenizer's ${task.tokenizer.vocabSize}`);
+    if (checkpoint.config.contextLength < task.promptLength + task.maxResponseLength)
+      throw namedError('CheckpointError', `contextLength ${checkpoint.config.contextLength} is shorter than a ${b} prompt + response (${task.promptLength + task.maxResponseLength})`);
+    this.backend.checkFits?.(checkpoint.config, 1, checkpoint.config.contextLength);
+    const model = await this.backend.create(checkpoint.config, checkpoint.params);
+    this.model?.dispose();
+    this.model = model;
+    this.loaded = { checkpoint, behavior: b, task, source };
+    return this.info(this.loaded);
+  }
+
+  async loadCheckpoint(bytes: Uint8Array, o: { name?: string; behavior?: Behavior } = {}): Promise<ModelInfo> {
+    return this.lock.run(async () => {
+      let checkpoint: Checkpoint;
+      try {
+        checkpoint = decodeCheckpoint(bytes);
+      } catch (e) {
+        throw namedError('CheckpointError', errorMessage(e));
+      }
+      return this.install(checkpoint, o.name ?? 'imported', o.behavior);
+    });
+  }
+
+  async loadStoredCheckpoint(id: string, o: { behavior?: Behavior } = {}): Promise<ModelInfo> {
+    return this.lock.run(async () => {
+      const { bytes } = await (await this.db()).loadCheckpoint(id);
+      return this.install(decodeCheckpoint(bytes), `db:${id}`, o.behavior);
+    });
+  }
+
+  async modelInfo(): Promise<ModelInfo | null> {
+    return this.loaded ? this.info(this.loaded) : null;
+  }
+
+  // --- inference ---------------------------------------------------------------------------------
+
+  async generate(o: GenerateOptions, onTokens?: (u: GenerateUpdate) => void): Promise<GeneratedText[]> {
+    const { model, loaded } = this.requireModel();
+    const n = o.n ?? o.prompts?.length ?? 4;
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw namedError('RangeError', `n must be an integer in 1…256 (got ${n})`);
+    if (!Number.isFinite(o.alpha)) throw namedError('RangeError', `alpha must be a finite number (got ${o.alpha})`);
+    if (!(o.temperature >= 0)) throw namedError('RangeError', `temperature must be ≥ 0 (got ${o.temperature})`);
+    const vector = this.steeringOf(loaded);
+    if (o.alpha !== 0 && !vector) throw namedError('StateError', `the checkpoint has no steering vector for ${loaded.behavior}`);
+    const problems = loaded.task.problems('eval', n, createRng(o.seed));
+    if (o.prompts && (o.prompts.length !== n || o.prompts.some((p, i) => p !== problems[i].prompt)))
+      throw namedError('RangeError', `prompts differ from the held-out draw for n = ${n}, seed = ${o.seed} (expected ${JSON.stringify(problems.map((p) => p.prompt))})`);
+    return this.lock.run(async () => {
+      const s = await sampleResponses(model, loaded.task, problems, {
+        temperature: o.temperature,
+        topK: o.topK ?? 0,
+        seed: o.seed,
+        alphas: new Float32Array(n).fill(o.alpha),
+        vector,
+        window: o.window,
+        streamEvery: o.streamEvery ?? 1,
+        onTokens: onTokens ? (responses, step) => void Promise.resolve(onTokens({ step, responses })).catch(() => undefined) : undefined,
+      });
+      return problems.map((p, i) => ({ prompt: p.prompt, response: s.responses[i], score: loaded.task.score(p, s.responses[i]) }));
+    });
+  }
+
+  async sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPoint[]> {
+    const { model, loaded } = this.requireModel();
+    const vector = this.steeringOf(loaded);
+    if (!vector) throw namedError('StateError', `the checkpoint has no steering vector for ${loaded.behavior}`);
+    if (!Array.isArray(o.alphas) || o.alphas.length === 0 || !o.alphas.every(Number.isFinite)) throw namedError('RangeError', 'alphas must be a non-empty list of finite numbers');
+    if (!Number.isInteger(o.samples) || o.samples < 1) throw namedError('RangeError', `samples must be an integer ≥ 1 (got ${o.samples})`);
+    return this.lock.run(() =>
+      runSweep(model, loaded.task, vector, {
+        alphas: o.alphas,
+        samples: o.samples,
+        seed: o.seed,
+        temperature: o.temperature,
+        window: o.window,
+        onProgress: onProgress ? (done, total) => void Promise.resolve(onProgress({ done, total })).catch(() => undefined) : undefined,
+      }),
+    );
+  }
+
+  async evaluate(o: { samples: number; seed: number }): Promise<EvalMetrics> {
+    const { model, loaded } = this.requireModel();
+    return this.lock.run(async () => {
+      const t0 = performance.now();
+      const r = await evaluateUnsteered(model, loaded.task, { samples: o.samples, seed: o.seed });
+      return { step: this.run?.trainer.stepsDone ?? 0, alpha: 0, greedy: r.greedy, sampled: r.sampled, samples: r.samples, ms: performance.now() - t0 };
+    });
+  }
+
+  // --- training ----------------------------------------------------------------------------------
+
+  /** Validates as start() would: with the loaded vector's recommended grid / dose filling unset fields. */
+  async validateConfig(config: Partial<RlConfig>): Promise<ValidateResult> {
+    return validateRlConfig(this.loaded ? withVectorDefaults(config, this.steeringOf(this.loaded)?.meta) : config);
+  }
+
+  private validated(config: Partial<RlConfig>): RlConfig {
+    const { loaded } = this.requireModel();
+    const v = validateRlConfig(withVectorDefaults(config, this.steeringOf(loaded)?.meta));
+    if (v.error) throw namedError('ConfigError', `${v.error.field}: ${v.error.message}`);
+    if ((v.config.method === 'vspo' || v.config.method === 'steer') && !this.steeringOf(loaded))
+      throw namedError('ConfigError', `method: ${v.config.method} needs a steering vector for ${loaded.behavior}, and this checkpoint has none`);
+    const T = loaded.task.promptLength + loaded.task.maxResponseLength;
+    try {
+      this.backend!.checkFits?.(loaded.checkpoint.config, v.config.batchPrompts * v.config.groupSize, T);
+    } catch (e) {
+      throw namedError('ConfigError', `batchPrompts: ${errorMessage(e)}`);
+    }
+    return v.config;
+  }
+
+  private needsRef(c: RlConfig) {
+    return c.beta > 0 && c.method !== 'distill' && c.method !== 'steer';
+  }
+
+  async start(config: Partial<RlConfig>, onMetrics: (m: StepMetrics) => void, o: StartOptions = {}): Promise<RunInfo> {
+    return this.lock.run(async () => {
+      if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
+      const cfg = this.validated(config);
+      const { model, loaded } = this.requireModel();
+      const db = await this.db();
+      const refModel = this.needsRef(cfg) ? await this.backend!.create(loaded.checkpoint.config, await model.getParams()) : undefined;
+      let trainer: Trainer;
+      try {
+        trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg });
+      } catch (e) {
+        refModel?.dispose();
+        throw namedError('ConfigError', errorMessage(e));
+      }
+      const name = o.name?.trim() || `${cfg.method} ${loaded.behavior} seed ${cfg.seed}`;
+      const record = await db.createRun({ name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
+      const run: Run = { id: record.id, name, config: cfg, trainer, refModel, onMetrics, state: o.paused ? 'paused' : 'running', loop: null, pauseRequested: false, stopRequested: false, baselineDone: false };
+      this.run = run;
+      // The starting weights (π_ref), so the run can be resumed with the right reference after a loss.
+      try {
+        const bytes = await this.encodeCurrent({ training: { runId: run.id, method: cfg.method, stepsDone: 0, config: cfg } });
+        await db.saveCheckpoint(bytes, { name: `${name} — start`, kind: 'run-start', runId: run.id, behavior: loaded.behavior, step: 0 });
+      } catch (e) {
+        this.emit({ type: 'save-failed', message: errorMessage(e), ...(e instanceof StorageQuotaError ? { bytesNeeded: e.bytesNeeded } : {}) });
+      }
+      this.emit({ type: 'status', status: this.statusOf() });
+      if (!o.paused) run.loop = this.loop(run);
+      return { runId: run.id, config: cfg, firstStep: 1 };
+    });
+  }
+
+  async resumeRun(runId: string, onMetrics: (m: StepMetrics) => void): Promise<RunInfo> {
+    return this.lock.run(async () => {
+      if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
+      if (!this.backend || this.deviceLost) throw namedError('StateError', 'call init() first');
+      const db = await this.db();
+      const rec = await db.getRun(runId);
+      if (!rec) throw namedError('NotFoundError', `run ${runId} not found`);
+      if (!rec.autosaveId) throw namedError('StateError', `run "${rec.name}" has no auto-save to resume from`);
+      const auto = await db.loadCheckpoint(rec.autosaveId);
+      const ckpt = decodeCheckpoint(auto.bytes);
+      const training = ckpt.metadata.training as { stepsDone?: number } | undefined;
+      const startStep = Number(training?.stepsDone ?? auto.record.step ?? 0);
+      const behavior = rec.behavior as Behavior;
+      const cfg = validateRlConfig(rec.config);
+      if (cfg.error) throw namedError('ConfigError', `${cfg.error.field}: ${cfg.error.message}`);
+      // The loaded checkpoint's own step count stays that of the run's start.
+      const startMeta = { ...ckpt.metadata, step: Math.max(0, Number(ckpt.metadata.step ?? 0) - startStep) };
+      delete (startMeta as Record<string, unknown>).training;
+      await this.install({ ...ckpt, metadata: startMeta }, rec.source ?? `db:${rec.autosaveId}`, behavior);
+      const { model, loaded } = this.requireModel();
+      let refModel: LanguageModel | undefined;
+      if (this.needsRef(cfg.config)) {
+        const start = (await db.listCheckpoints()).find((c) => c.runId === runId && c.kind === 'run-start');
+        if (!start) throw namedError('StateError', `run "${rec.name}" lost its starting weights (the KL reference); it cannot be resumed with beta > 0`);
+        const ref = decodeCheckpoint((await db.loadCheckpoint(start.id)).bytes);
+        refModel = await this.backend!.create(ref.config, ref.params);
+      }
+      const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
+      const run: Run = {
+        id: rec.id,
+        name: rec.name,
+        config: cfg.config,
+        trainer,
+        refModel,
+        onMetrics,
+        state: 'running',
+        lastAutosave: { checkpointId: rec.autosaveId, step: startStep },
+        loop: null,
+        pauseRequested: false,
+        stopRequested: false,
+        baselineDone: true,
+      };
+      this.run = run;
+      await db.updateRun(rec.id, { status: 'running', message: undefined });
+      this.emit({ type: 'status', status: this.statusOf() });
+      run.loop = this.loop(run);
+      return { runId: run.id, config: cfg.config, firstStep: startStep + 1 };
+    });
+  }
+
+  /** One step (or the step-0 baseline) under the device lock, recorded and streamed. */
+  private async advance(run: Run): Promise<StepMetrics> {
+    const m = await this.lock.run(() => (run.baselineDone ? run.trainer.step() : run.trainer.baseline()));
+    run.baselineDone = true;
+    try {
+      run.onMetrics(m);
+    } catch {
+      /* the UI went away; the run goes on and is recorded */
+    }
+    const db = await this.db();
+    await db.appendMetrics(run.id, m).catch((e) => this.emit({ type: 'error', message: `could not record step ${m.step}: ${errorMessage(e)}` }));
+    const K = run.config.saveEvery;
+    if (K > 0 && m.step > 0 && !m.halted && (m.step % K === 0 || m.step === run.config.steps)) await this.autosave(run);
+    if (m.halted) await this.finish(run, 'halted', m.halted);
+    else if (run.trainer.stepsDone >= run.config.steps) await this.finish(run, 'finished');
+    return m;
+  }
+
+  private async autosave(run: Run) {
+    const step = run.trainer.stepsDone;
+    if (run.lastAutosave?.step === step) return;
+    try {
+      const bytes = await this.lock.run(() => this.encodeCurrent());
+      const db = await this.db();
+      const rec = await db.saveCheckpoint(bytes, {
+        name: `${run.name} — step ${step}`,
+        kind: 'autosave',
+        runId: run.id,
+        behavior: this.loaded?.behavior,
+        step,
+        replaces: run.lastAutosave ? [run.lastAutosave.checkpointId] : [],
+      });
+      run.lastAutosave = { checkpointId: rec.id, step };
+      await db.updateRun(run.id, { autosaveId: rec.id });
+      this.emit({ type: 'autosaved', checkpoint: rec });
+    } catch (e) {
+      if (this.deviceLost) return;
+      this.emit({ type: 'save-failed', message: errorMessage(e), ...(e instanceof StorageQuotaError ? { bytesNeeded: e.bytesNeeded } : {}) });
+    }
+  }
+
+  private async finish(run: Run, state: 'finished' | 'stopped' | 'halted', message?: string) {
+    if (run.state === 'device-lost') return;
+    if (state !== 'halted' && run.config.saveEvery > 0 && run.trainer.stepsDone > 0) await this.autosave(run);
+    run.refModel?.dispose();
+    run.refModel = undefined;
+    run.trainer.dispose();
+    this.setState(run, state, message);
+    const status: DbRunStatus = state;
+    await (await this.db()).updateRun(run.id, { status, stepsDone: run.trainer.stepsDone, ...(message ? { message } : {}) }).catch(() => undefined);
+  }
+
+  private isOver(run: Run) {
+    return run.state === 'finished' || run.state === 'stopped' || run.state === 'halted' || run.state === 'device-lost';
+  }
+
+  private async loop(run: Run): Promise<void> {
+    try {
+      while (!this.isOver(run)) {
+        if (run.stopRequested) {
+          await this.finish(run, 'stopped');
+          break;
+        }
+        if (run.pauseRequested) {
+          run.pauseRequested = false;
+          this.setState(run, 'paused');
+          await (await this.db()).updateRun(run.id, { status: 'paused' }).catch(() => undefined);
+          break;
+        }
+        await this.advance(run);
+        // Let messages (pause, stop, generate) in between steps.
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    } catch (e) {
+      if (this.deviceLost || run.state === 'device-lost') {
+        if (run.state !== 'device-lost') this.setState(run, 'device-lost', `the GPU device was lost (${this.deviceLost}); resume from the last auto-save`);
+        return;
+      }
+      const message = `the run stopped on an error: ${errorMessage(e)}`;
+      this.emit({ type: 'error', message });
+      await this.finish(run, 'stopped', message).catch(() => undefined);
+    } finally {
+      run.loop = null;
+    }
+  }
+
+  async pause(): Promise<RunStatus> {
+    const r = this.run;
+    if (r && r.state === 'running') {
+      r.pauseRequested = true;
+      await r.loop;
+    }
+    return this.statusOf();
+  }
+
+  async resume(): Promise<RunStatus> {
+    const r = this.run;
+    if (r && r.state === 'paused' && !r.loop) {
+      if (this.deviceLost) throw namedError('DeviceLostError', 'the device was lost; call init() and resumeRun()');
+      r.pauseRequested = false;
+      this.setState(r, 'running');
+      await (await this.db()).updateRun(r.id, { status: 'running' }).catch(() => undefined);
+      r.loop = this.loop(r);
+    }
+    return this.statusOf();
+  }
+
+  async stop(): Promise<RunStatus> {
+    const r = this.run;
+    if (!r) return this.statusOf();
+    if (r.state === 'running') {
+      r.stopRequested = true;
+      await r.loop;
+    } else if (r.state === 'paused') {
+      await r.loop;
+      await this.finish(r, 'stopped');
+    }
+    return this.statusOf();
+  }
+
+  async stepOnce(): Promise<StepMetrics | null> {
+    const r = this.run;
+    if (!r || r.state !== 'paused' || r.loop) return null;
+    if (this.deviceLost) throw namedError('DeviceLostError', 'the device was lost; call init() and resumeRun()');
+    const p = this.advance(r);
+    r.loop = p.then(() => undefined, () => undefined);
+    try {
+      return await p;
+    } finally {
+      r.loop = null;
+    }
+  }
+
+  async status(): Promise<RunStatus> {
+    return this.statusOf();
+  }
+
+  async currentSamples(): Promise<RolloutSample[]> {
+    return this.run ? this.run.trainer.samples() : [];
+  }
+
+  // --- saving ------------------------------------------------------------------------------------
+
+  async saveCheckpoint(name?: string): Promise<CheckpointRecord> {
+    const { loaded } = this.requireModel();
+    const bytes = await this.lock.run(() => this.encodeCurrent());
+    const r = this.run;
+    const label = name?.trim() || `${loaded.behavior}${r ? ` ${r.config.method} step ${r.trainer.stepsDone}` : ''} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
+    try {
+      return await (await this.db()).saveCheckpoint(bytes, { name: label, kind: 'manual', behavior: loaded.behavior, ...(r ? { runId: r.id, step: r.trainer.stepsDone } : {}) });
+    } catch (e) {
+      if (e instanceof StorageQuotaError) throw namedError('StorageQuotaError', e.message);
+      throw e;
+    }
+  }
+
+  async exportCheckpoint(): Promise<Uint8Array> {
+    return this.lock.run(() => this.encodeCurrent());
+  }
+
+  async dispose(): Promise<void> {
+    if (this.activeRun()) await this.stop();
+    this.model?.dispose();
+    this.model = null;
+    this.backend?.dispose?.();
+    this.backend = null;
+  }
+
+  /** For tests: the run record as stored. */
+  async storedRun(id: string): Promise<{ run: RunRecord; metrics: StepMetrics[] }> {
+    return (await this.db()).loadRun(id);
+  }
+}

@@ -1,0 +1,82 @@
+// The worker API end to end in Chromium: a real Web Worker started with comlink (connectWorkbench), the
+// WebGPU backend (SwiftShader here), a 3-step run on a tiny model: metrics arrive, pause, resume, stop,
+// and the auto-save lands in IndexedDB (read back from the page: same origin, same database).
+import { afterAll, expect, test } from 'vitest';
+import { getTask } from '../../src/data/tasks';
+import type { GPTConfig } from '../../src/model/config';
+import { initParams } from '../../src/model/init';
+import type { StepMetrics } from '../../src/rl/loop';
+import { encodeCheckpoint } from '../../src/store/checkpoint';
+import { WorkbenchDB } from '../../src/store/db';
+import { createRng } from '../../src/util/rng';
+import { connectWorkbench, type WorkerEvent } from '../../src/worker/api';
+
+const task = getTask('verbosity');
+const config: GPTConfig = { vocabSize: task.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
+
+function checkpointBytes(): Uint8Array {
+  const rng = createRng(1);
+  const vector = Float32Array.from({ length: config.dModel }, () => rng.normal());
+  return encodeCheckpoint({
+    config,
+    params: initParams(config, 1),
+    metadata: { tokenizer: task.tokenizer.toJSON(), task: { behavior: 'verbosity' }, step: 0 },
+    steering: { verbosity: { vector, meta: { behavior: 'verbosity', mode: 'random', pca: false, layer: 1, window: 'decision', norm: 4, relativeScale: 1, pairs: 0 } } },
+  });
+}
+
+const until = async (cond: () => boolean, ms = 120_000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+const { api, worker, proxy } = connectWorkbench();
+afterAll(() => worker.terminate());
+
+test('worker: start a 3-step run, metrics arrive, pause, resume, stop, auto-save lands in IndexedDB', async () => {
+  const events: WorkerEvent[] = [];
+  await api.onEvent(proxy((e: WorkerEvent) => void events.push(e)));
+  const init = await api.init({ backend: 'webgpu', fallbackToCpu: true });
+  expect(init.backend).toBe('webgpu');
+  const info = await api.loadCheckpoint(checkpointBytes(), { name: 'tiny' });
+  expect(info.behavior).toBe('verbosity');
+
+  const streamed: number[] = [];
+  const texts = await api.generate({ n: 2, seed: 1, alpha: 4, temperature: 1 }, proxy((u: { step: number }) => void streamed.push(u.step)));
+  expect(texts).toHaveLength(2);
+  expect(streamed.length).toBeGreaterThan(0);
+
+  const metrics: StepMetrics[] = [];
+  const run = await api.start(
+    { steps: 3, batchPrompts: 2, groupSize: 4, evalEvery: 3, evalSamples: 2, saveEvery: 1, lr: 1e-3 },
+    proxy((m: StepMetrics) => void metrics.push(m)),
+  );
+  await until(() => metrics.length >= 2); // step 0 (baseline) and step 1
+  const paused = await api.pause();
+  expect(paused.state).toBe('paused');
+  const held = metrics.length;
+  await new Promise((r) => setTimeout(r, 200));
+  expect(metrics.length).toBe(held);
+  expect((await api.currentSamples()).length).toBeGreaterThan(0);
+  await api.resume();
+  await until(() => metrics.length >= 4 || events.some((e) => e.type === 'status' && e.status.state === 'finished'));
+  const stopped = await api.stop();
+  expect(['stopped', 'finished']).toContain(stopped.state);
+  expect(metrics.map((m) => m.step)).toEqual([0, 1, 2, 3]);
+  expect(metrics[1].perIntensity.map((p) => p.alpha)).toEqual([0, 2, 4, 8]);
+  expect(metrics[3].eval?.step).toBe(3);
+  expect(events.some((e) => e.type === 'autosaved')).toBe(true);
+
+  const db = await WorkbenchDB.open();
+  const autos = (await db.listCheckpoints()).filter((c) => c.kind === 'autosave' && c.runId === run.runId);
+  expect(autos).toHaveLength(1);
+  expect(autos[0].step).toBe(3);
+  const stored = await db.loadRun(run.runId);
+  expect(stored.metrics.map((m) => m.step)).toEqual([0, 1, 2, 3]);
+  expect(stored.run.autosaveId).toBe(autos[0].id);
+  await db.deleteRun(run.runId);
+  db.close();
+});

@@ -1,0 +1,105 @@
+// `vspo train` and `vspo compare` end to end on a tiny random checkpoint (CPU backend).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { getTask } from '../../src/data/tasks';
+import { initParams } from '../../src/model/init';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint';
+import { createRng } from '../../src/util/rng';
+
+const dir = mkdtempSync(join(tmpdir(), 'vspo-rl-cli-'));
+const ckpt = join(dir, 'tiny.safetensors');
+const cfg = join(dir, 'cfg.json');
+
+beforeAll(() => {
+  const task = getTask('verbosity');
+  const config = { vocabSize: task.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
+  const rng = createRng(1);
+  const vector = Float32Array.from({ length: 16 }, () => rng.normal());
+  writeFileSync(
+    ckpt,
+    encodeCheckpoint({
+      config,
+      params: initParams(config, 1),
+      metadata: { tokenizer: task.tokenizer.toJSON(), task: { behavior: 'verbosity' }, step: 0 },
+      steering: { verbosity: { vector, meta: { behavior: 'verbosity', mode: 'random', pca: false, layer: 1, window: 'decision', norm: 4, relativeScale: 1, pairs: 0 } } },
+    }),
+  );
+  writeFileSync(cfg, JSON.stringify({ batchPrompts: 2, groupSize: 4, evalSamples: 4, evalEvery: 2, saveEvery: 2 }));
+});
+
+function vspo(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', cwd: process.cwd(), timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('vspo train', () => {
+  test('one JSON line per step, a summary line, and the trained checkpoint in --out', () => {
+    const out = join(dir, 'out.safetensors');
+    const r = vspo('train', '--checkpoint', ckpt, '--behavior', 'verbosity', '--method', 'vspo', '--steps', '3', '--seed', '1', '--config', cfg, '--out', out, '--json');
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(['step', 'step', 'step', 'step', 'summary']);
+    expect(lines.slice(0, 4).map((l) => l.step)).toEqual([0, 1, 2, 3]);
+    expect(lines[1]).toHaveProperty('perIntensity');
+    expect(lines[1]).toHaveProperty('ms.rollout');
+    expect(lines[2].eval.step).toBe(2);
+    const s = lines[4];
+    expect(s).toMatchObject({ behavior: 'verbosity', method: 'vspo', seed: 1, steps: 3, halted: null });
+    expect(s.final.step).toBe(3);
+    expect(s.config.batchPrompts).toBe(2);
+    const saved = decodeCheckpoint(readFileSync(out));
+    expect(saved.metadata.step).toBe(3);
+    expect((saved.metadata.training as { method: string }).method).toBe('vspo');
+    expect(saved.steering.verbosity).toBeDefined();
+  });
+
+  test.each([
+    [['--method', 'ppo', '--steps', '2', '--seed', '1'], /method must be one of vspo/],
+    [['--steps', '2', '--seed', '1'], /--method is required/],
+    [['--method', 'vspo', '--steps', '2', '--seed', '1', '--config', '/no/such.json'], /cannot read --config/],
+    [['--method', 'vspo', '--steps', '2', '--seed', '1', '--backend', 'tpu'], /--backend/],
+  ])('bad input %j → one line, exit 2', (extra, msg) => {
+    const r = vspo('train', '--checkpoint', ckpt, '--behavior', 'verbosity', ...extra);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(msg);
+  });
+
+  test('a config that breaks a rule names the field', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ groupSize: 6 }));
+    const r = vspo('train', '--checkpoint', ckpt, '--behavior', 'verbosity', '--method', 'vspo', '--steps', '2', '--seed', '1', '--config', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/groupSize \(G = 6\) must be a multiple of the grid size \(4\)/);
+  });
+});
+
+describe('vspo compare', () => {
+  test('a grid of methods × seeds with mean ± std per method', () => {
+    const r = vspo('compare', '--checkpoint', ckpt, '--behavior', 'verbosity', '--methods', 'vspo,grpo,distill,guide', '--seeds', '2', '--steps', '2', '--config', cfg, '--json');
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.type === 'run')).toHaveLength(8);
+    const s = lines.at(-1);
+    expect(s.type).toBe('summary');
+    expect(s.seeds).toEqual([0, 1]);
+    expect(Object.keys(s.results)).toEqual(['vspo', 'grpo', 'distill', 'guide']);
+    for (const m of Object.values(s.results) as { runs: number; auc: { n: number }; stepsToThreshold: { reached: number } }[]) {
+      expect(m.runs).toBe(2);
+      expect(m.auc.n).toBe(2);
+      expect(m.stepsToThreshold).toHaveProperty('reached');
+    }
+    expect(r.stderr).toMatch(/behavior AUC/);
+  });
+
+  test('bad method list → one line, exit 2', () => {
+    const r = vspo('compare', '--checkpoint', ckpt, '--behavior', 'verbosity', '--methods', 'vspo,ppo', '--steps', '2');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--methods must be/);
+  });
+});
