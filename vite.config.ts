@@ -11,6 +11,8 @@ import { chromiumArgs, chromiumPath } from './tests/chromium';
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
+  // Pre-bundled up front so the browser test run does not reload midway when it first meets them.
+  optimizeDeps: { include: ['idb', 'comlink'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
   test: {
     projects: [

@@ -16,6 +16,9 @@ export interface SteeringVectorMeta {
   norm: number; // ||v||
   relativeScale: number; // ||v|| / mean residual norm at that layer over the contrast data
   pairs: number; // contrast pairs (or prompts) it was averaged over
+  /** Recommended from the measured dose-response: VSPO's intensity grid and the `steer` baseline's dose. */
+  grid?: number[];
+  alpha?: number;
 }
 
 export interface SteeringVector {
