@@ -13,6 +13,7 @@
 //
 // Beyond LanguageModel: getGrads() returns the gradient accumulators (the `grads` CLI command reads
 // them; the GPU model offers the same method).
+import { checkBatch, checkSteering, checkTargets } from './validate';
 import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
 import type {
   AdamWSettings,
@@ -202,8 +203,8 @@ export class CpuModel implements LanguageModel {
   // ---------------------------------------------------------------- inference
 
   async logits(batch: TokenBatch, steering?: Steering): Promise<F> {
-    this.checkBatch(batch);
-    this.checkSteering(steering, batch.B);
+    checkBatch(this.config, batch);
+    checkSteering(this.config, steering, batch.B);
     const acts = this.infer(batch.B, batch.T);
     acts.tokens.set(batch.tokens);
     this.forward(acts, steering, this.config.nLayers - 1, true);
@@ -211,8 +212,8 @@ export class CpuModel implements LanguageModel {
   }
 
   async hidden(batch: TokenBatch, layer: number, steering?: Steering): Promise<F> {
-    this.checkBatch(batch);
-    this.checkSteering(steering, batch.B);
+    checkBatch(this.config, batch);
+    checkSteering(this.config, steering, batch.B);
     if (!Number.isInteger(layer) || layer < 0 || layer >= this.config.nLayers) {
       throw new RangeError(`hidden: layer must be an integer in [0, ${this.config.nLayers}) (got ${layer})`);
     }
@@ -223,9 +224,9 @@ export class CpuModel implements LanguageModel {
   }
 
   async logprobs(batch: TokenBatch, targets: Int32Array, steering?: Steering): Promise<LogprobResult> {
-    this.checkBatch(batch);
-    this.checkSteering(steering, batch.B);
-    this.checkTargets(targets, batch.B * batch.T);
+    checkBatch(this.config, batch);
+    checkSteering(this.config, steering, batch.B);
+    checkTargets(this.config, targets, batch.B * batch.T);
     const acts = this.train(batch.B, batch.T);
     this.haveTrainCache = false;
     acts.tokens.set(batch.tokens);
@@ -353,9 +354,9 @@ export class CpuModel implements LanguageModel {
     if (P + M > contextLength) throw new RangeError(`generate: P + maxNewTokens = ${P + M} exceeds contextLength ${contextLength}`);
     if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`generate: temperature must be a finite number >= 0 (got ${temperature})`);
     if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`generate: topK must be a non-negative integer (got ${topK})`);
-    this.checkBatch({ tokens: req.prompt, B, T: P });
+    checkBatch(this.config, { tokens: req.prompt, B, T: P });
     const steering = req.steering;
-    this.checkSteering(steering, B);
+    checkSteering(this.config, steering, B);
 
     const S = P + M;
     const tokens = new Int32Array(B * S);
@@ -565,36 +566,7 @@ export class CpuModel implements LanguageModel {
     return this.decode;
   }
 
-  private checkBatch(batch: TokenBatch): void {
-    const { B, T, tokens } = batch;
-    const { contextLength, vocabSize } = this.config;
-    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new RangeError(`batch: B and T must be positive integers (got B=${B}, T=${T})`);
-    if (T > contextLength) throw new RangeError(`batch: T = ${T} exceeds contextLength ${contextLength}`);
-    if (tokens.length !== B * T) throw new RangeError(`batch: tokens has ${tokens.length} values, expected B*T = ${B * T}`);
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i];
-      if (t < 0 || t >= vocabSize) throw new RangeError(`batch: token ${t} at index ${i} is outside the vocabulary [0, ${vocabSize})`);
-    }
-  }
 
-  private checkTargets(targets: Int32Array, N: number): void {
-    const V = this.config.vocabSize;
-    if (targets.length !== N) throw new RangeError(`targets has ${targets.length} values, expected B*T = ${N}`);
-    for (let i = 0; i < N; i++) {
-      const t = targets[i];
-      if (t < -1 || t >= V) throw new RangeError(`target ${t} at index ${i} is outside [-1, ${V})`);
-    }
-  }
-
-  private checkSteering(s: Steering | undefined, B: number): void {
-    if (!s) return;
-    const { dModel: C, nLayers: L } = this.config;
-    if (!Number.isInteger(s.layer) || s.layer < 0 || s.layer >= L) throw new RangeError(`steering.layer must be an integer in [0, ${L}) (got ${s.layer})`);
-    if (s.vector.length !== C) throw new RangeError(`steering.vector has ${s.vector.length} values, expected dModel = ${C}`);
-    if (s.alpha.length !== B || s.start.length !== B || s.end.length !== B) {
-      throw new RangeError(`steering.alpha/start/end must each have B = ${B} values (got ${s.alpha.length}/${s.start.length}/${s.end.length})`);
-    }
-  }
 }
 
 export function createCpuModel(config: GPTConfig, params?: Params, options?: CpuModelOptions): CpuModel {

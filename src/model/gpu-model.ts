@@ -16,6 +16,7 @@
 // cache; the position lives in a GPU buffer that the last dispatch of each step increments, so many
 // token steps are encoded back to back without a readback. Sampling happens on the GPU from uniforms
 // drawn on the CPU in the CPU model's order (step-major, b = 0..B-1), so a greedy run matches exactly.
+import { checkBatch, checkSteering, checkTargets } from './validate';
 import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
 import type {
   AdamWSettings,
@@ -330,8 +331,8 @@ class GpuModelImpl implements GpuModel {
   // ---------------------------------------------------------------- inference
 
   private async logitsImpl(batch: TokenBatch, steering?: Steering): Promise<Float32Array> {
-    this.checkBatch(batch);
-    this.checkSteering(steering, batch.B);
+    checkBatch(this.config, batch);
+    checkSteering(this.config, steering, batch.B);
     const acts = this.infer(batch.B, batch.T);
     this.writeBatch(acts, batch.tokens, null, steering);
     const prog = this.forwardProgram(acts, steering ? steering.layer : -1, this.config.nLayers - 1, 'logits');
@@ -341,8 +342,8 @@ class GpuModelImpl implements GpuModel {
   }
 
   private async hiddenImpl(batch: TokenBatch, layer: number, steering?: Steering): Promise<Float32Array> {
-    this.checkBatch(batch);
-    this.checkSteering(steering, batch.B);
+    checkBatch(this.config, batch);
+    checkSteering(this.config, steering, batch.B);
     if (!Number.isInteger(layer) || layer < 0 || layer >= this.config.nLayers) {
       throw new RangeError(`hidden: layer must be an integer in [0, ${this.config.nLayers}) (got ${layer})`);
     }
@@ -354,10 +355,10 @@ class GpuModelImpl implements GpuModel {
   }
 
   private async logprobsImpl(batch: TokenBatch, targets: Int32Array, steering?: Steering): Promise<LogprobResult> {
-    this.checkBatch(batch);
-    this.checkSteering(steering, batch.B);
+    checkBatch(this.config, batch);
+    checkSteering(this.config, steering, batch.B);
     const N = batch.B * batch.T;
-    this.checkTargets(targets, N);
+    checkTargets(this.config, targets, N);
     const acts = this.train(batch.B, batch.T);
     this.haveTrainCache = false;
     this.writeBatch(acts, batch.tokens, targets, steering);
@@ -391,9 +392,9 @@ class GpuModelImpl implements GpuModel {
   }
 
   private async trainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<TrainStepResult> {
-    this.checkBatch(batch);
+    checkBatch(this.config, batch);
     const N = batch.B * batch.T;
-    this.checkTargets(targets, N);
+    checkTargets(this.config, targets, N);
     let count = 0;
     for (let i = 0; i < N; i++) if (targets[i] >= 0) count++;
     if (count === 0) throw new RangeError('trainStep: no targets (every target is -1)');
@@ -416,9 +417,9 @@ class GpuModelImpl implements GpuModel {
   }
 
   private async profileTrainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<{ label: string; ms: number; count: number }[]> {
-    this.checkBatch(batch);
+    checkBatch(this.config, batch);
     const N = batch.B * batch.T;
-    this.checkTargets(targets, N);
+    checkTargets(this.config, targets, N);
     const acts = this.train(batch.B, batch.T);
     this.haveTrainCache = false;
     this.writeBatch(acts, batch.tokens, targets, undefined);
@@ -453,9 +454,9 @@ class GpuModelImpl implements GpuModel {
     if (P + M > contextLength) throw new RangeError(`generate: P + maxNewTokens = ${P + M} exceeds contextLength ${contextLength}`);
     if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`generate: temperature must be a finite number >= 0 (got ${temperature})`);
     if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`generate: topK must be a non-negative integer (got ${topK})`);
-    this.checkBatch({ tokens: req.prompt, B, T: P });
+    checkBatch(this.config, { tokens: req.prompt, B, T: P });
     const steering = req.steering;
-    this.checkSteering(steering, B);
+    checkSteering(this.config, steering, B);
 
     const S = P + M;
     const tokens = new Int32Array(B * S);
@@ -854,42 +855,11 @@ class GpuModelImpl implements GpuModel {
     return rb.read();
   }
 
-  // ---------------------------------------------------------------- validation (same messages as the CPU model)
-
   private checkAlive(): void {
     if (this.disposed) throw new Error('this GPU model was disposed');
   }
 
-  private checkBatch(batch: TokenBatch): void {
-    const { B, T, tokens } = batch;
-    const { contextLength, vocabSize } = this.config;
-    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new RangeError(`batch: B and T must be positive integers (got B=${B}, T=${T})`);
-    if (T > contextLength) throw new RangeError(`batch: T = ${T} exceeds contextLength ${contextLength}`);
-    if (tokens.length !== B * T) throw new RangeError(`batch: tokens has ${tokens.length} values, expected B*T = ${B * T}`);
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i];
-      if (t < 0 || t >= vocabSize) throw new RangeError(`batch: token ${t} at index ${i} is outside the vocabulary [0, ${vocabSize})`);
-    }
-  }
 
-  private checkTargets(targets: Int32Array, N: number): void {
-    const V = this.config.vocabSize;
-    if (targets.length !== N) throw new RangeError(`targets has ${targets.length} values, expected B*T = ${N}`);
-    for (let i = 0; i < N; i++) {
-      const t = targets[i];
-      if (t < -1 || t >= V) throw new RangeError(`target ${t} at index ${i} is outside [-1, ${V})`);
-    }
-  }
-
-  private checkSteering(s: Steering | undefined, B: number): void {
-    if (!s) return;
-    const { dModel: C, nLayers: L } = this.config;
-    if (!Number.isInteger(s.layer) || s.layer < 0 || s.layer >= L) throw new RangeError(`steering.layer must be an integer in [0, ${L}) (got ${s.layer})`);
-    if (s.vector.length !== C) throw new RangeError(`steering.vector has ${s.vector.length} values, expected dModel = ${C}`);
-    if (s.alpha.length !== B || s.start.length !== B || s.end.length !== B) {
-      throw new RangeError(`steering.alpha/start/end must each have B = ${B} values (got ${s.alpha.length}/${s.start.length}/${s.end.length})`);
-    }
-  }
 }
 
 /**
