@@ -13,7 +13,7 @@
 //
 // Beyond LanguageModel: getGrads() returns the gradient accumulators (the `grads` CLI command reads
 // them; the GPU model offers the same method).
-import { checkBatch, checkSteering, checkTargets } from './validate';
+import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
 import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
 import type {
   AdamWSettings,
@@ -348,15 +348,9 @@ export class CpuModel implements LanguageModel {
 
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     const { B, P, maxNewTokens: M, temperature, topK } = req;
-    const { vocabSize: V, contextLength, nLayers: L, dModel: C } = this.config;
-    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(P) || P < 1) throw new RangeError(`generate: B and P must be positive integers (got B=${B}, P=${P})`);
-    if (!Number.isInteger(M) || M < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer (got ${M})`);
-    if (P + M > contextLength) throw new RangeError(`generate: P + maxNewTokens = ${P + M} exceeds contextLength ${contextLength}`);
-    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`generate: temperature must be a finite number >= 0 (got ${temperature})`);
-    if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`generate: topK must be a non-negative integer (got ${topK})`);
-    checkBatch(this.config, { tokens: req.prompt, B, T: P });
+    const { vocabSize: V, nLayers: L, dModel: C } = this.config;
+    checkGenerate(this.config, req);
     const steering = req.steering;
-    checkSteering(this.config, steering, B);
 
     const S = P + M;
     const tokens = new Int32Array(B * S);

@@ -16,7 +16,7 @@
 // cache; the position lives in a GPU buffer that the last dispatch of each step increments, so many
 // token steps are encoded back to back without a readback. Sampling happens on the GPU from uniforms
 // drawn on the CPU in the CPU model's order (step-major, b = 0..B-1), so a greedy run matches exactly.
-import { checkBatch, checkSteering, checkTargets } from './validate';
+import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
 import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
 import type {
   AdamWSettings,
@@ -448,15 +448,8 @@ class GpuModelImpl implements GpuModel {
 
   private async generateImpl(req: GenerateRequest): Promise<GenerateResult> {
     const { B, P, maxNewTokens: M, temperature, topK } = req;
-    const { contextLength } = this.config;
-    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(P) || P < 1) throw new RangeError(`generate: B and P must be positive integers (got B=${B}, P=${P})`);
-    if (!Number.isInteger(M) || M < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer (got ${M})`);
-    if (P + M > contextLength) throw new RangeError(`generate: P + maxNewTokens = ${P + M} exceeds contextLength ${contextLength}`);
-    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`generate: temperature must be a finite number >= 0 (got ${temperature})`);
-    if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`generate: topK must be a non-negative integer (got ${topK})`);
-    checkBatch(this.config, { tokens: req.prompt, B, T: P });
+    checkGenerate(this.config, req);
     const steering = req.steering;
-    checkSteering(this.config, steering, B);
 
     const S = P + M;
     const tokens = new Int32Array(B * S);

@@ -1,7 +1,7 @@
 // Input checks shared by every LanguageModel backend, so the CPU and GPU models refuse bad batches,
 // targets and steering with the same messages before any work (or GPU allocation) starts.
 import type { GPTConfig } from './config';
-import type { Steering, TokenBatch } from './types';
+import type { GenerateRequest, Steering, TokenBatch } from './types';
 
 export function checkBatch(config: GPTConfig, batch: TokenBatch): void {
   const { B, T, tokens } = batch;
@@ -32,4 +32,15 @@ export function checkSteering(config: GPTConfig, s: Steering | undefined, B: num
   if (s.alpha.length !== B || s.start.length !== B || s.end.length !== B) {
     throw new RangeError(`steering.alpha/start/end must each have B = ${B} values (got ${s.alpha.length}/${s.start.length}/${s.end.length})`);
   }
+}
+
+export function checkGenerate(config: GPTConfig, req: GenerateRequest): void {
+  const { B, P, maxNewTokens: M, temperature, topK } = req;
+  if (!Number.isInteger(B) || B < 1 || !Number.isInteger(P) || P < 1) throw new RangeError(`generate: B and P must be positive integers (got B=${B}, P=${P})`);
+  if (!Number.isInteger(M) || M < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer (got ${M})`);
+  if (P + M > config.contextLength) throw new RangeError(`generate: P + maxNewTokens = ${P + M} exceeds contextLength ${config.contextLength}`);
+  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`generate: temperature must be a finite number >= 0 (got ${temperature})`);
+  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`generate: topK must be a non-negative integer (got ${topK})`);
+  checkBatch(config, { tokens: req.prompt, B, T: P });
+  checkSteering(config, req.steering, B);
 }
