@@ -2,7 +2,8 @@
 import { useMemo } from 'react';
 import { AGGREGATIONS, INTENSITY_MODES, METHODS, SHRINK_SCHEDULES, WINDOW_SETTINGS, defaultRlConfig, rlConfigFields } from '../../rl/config';
 import { useExperiment } from '../stores/experiment';
-import { RL_GROUPS, RL_LABELS, defaultText, parseRlDraft, type RlKey } from '../lib/rlForm';
+import { RL_GROUPS, RL_LABELS, effectiveDefaultText, parseRlDraft, type RlKey } from '../lib/rlForm';
+import { useSession } from '../stores/session';
 
 const CHOICES: Partial<Record<RlKey, readonly string[]>> = {
   method: METHODS,
@@ -22,7 +23,8 @@ export function useParsedRl() {
 
 function Field(props: { k: RlKey; error?: string; disabled?: boolean }) {
   const { k } = props;
-  const text = useExperiment((s) => s.rl[k]) ?? defaultText(k);
+  const vectorMeta = useSession((s) => s.model?.vector);
+  const text = useExperiment((s) => s.rl[k]) ?? effectiveDefaultText(k, vectorMeta);
   const setRl = useExperiment((s) => s.setRl);
   const id = `rl-${k}`;
   const errId = `${id}-err`;

@@ -2,7 +2,7 @@
 // with the type of the default, then checked by the trainer's own validator (src/rl/config.ts), which
 // names the field and the allowed range. validateRlConfig reports the first error; to show every
 // invalid field at once we reset each reported field to its default and validate again.
-import { defaultRlConfig, rlConfigFields, validateRlConfig, type RlConfig } from '../../rl/config';
+import { defaultRlConfig, rlConfigFields, validateRlConfig, withVectorDefaults, type RlConfig } from '../../rl/config';
 import { decodeValue } from './hash';
 
 export type RlKey = keyof RlConfig;
@@ -11,7 +11,16 @@ export type RlDraft = Partial<Record<RlKey, string>>;
 export const RL_KEYS = Object.keys(defaultRlConfig) as RlKey[];
 
 export function defaultText(key: RlKey): string {
-  const v = defaultRlConfig[key] as unknown;
+  return formatValue(defaultRlConfig[key]);
+}
+
+/** The default the form shows: the loaded vector's recommended grid / dose where it has one (the trainer uses the same). */
+export function effectiveDefaultText(key: RlKey, vectorMeta: object | null | undefined): string {
+  const v = withVectorDefaults({}, vectorMeta ?? undefined)[key];
+  return v === undefined ? defaultText(key) : formatValue(v);
+}
+
+function formatValue(v: unknown): string {
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return String(v);

@@ -3,7 +3,7 @@
 // into the store at most CHART_REDRAW_MS apart, so charts redraw a few times a second at most.
 import { create } from 'zustand';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
-import { validateRlConfig, type Method, type RlConfig } from '../../rl/config';
+import { validateRlConfig, withVectorDefaults, type Method, type RlConfig } from '../../rl/config';
 import { openDb } from './dbHandle';
 import { CHART_REDRAW_MS, throttle } from '../lib/throttle';
 import type { RunStatus, RunView } from '../lib/runs';
@@ -173,7 +173,8 @@ export const useTrain = create<TrainState>((set, get) => ({
     const session = useSession.getState();
     if (session.status !== 'ready') return notify({ kind: 'warning', text: 'The worker is not ready yet.' }) as unknown as void;
     set({ busy: true });
-    const checked = validateRlConfig({ ...parsed.config, ...(overrides ?? {}) });
+    // Fields the user left unset take the loaded vector's recommended grid / dose (as the CLI does).
+    const checked = validateRlConfig(withVectorDefaults({ ...parsed.values, ...(overrides ?? {}) }, session.model?.vector));
     if (checked.error) {
       notify({ kind: 'error', text: `Fix the trainer settings first — ${checked.error.message}` });
       return;
