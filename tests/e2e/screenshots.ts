@@ -11,7 +11,7 @@ import { buildApp, launchChromium, ROOT, serve } from './harness';
 
 const OUT = join(ROOT, 'tests/e2e/screenshots');
 const STEPS = Number(process.env.SHOT_STEPS ?? 20);
-const TRAIN = `t.steps=${STEPS}&t.evalEvery=1&t.evalSamples=16&t.batchPrompts=4&t.groupSize=4&t.grid=0,2,4,8&t.saveEvery=0`;
+const TRAIN = `t.steps=${STEPS}&t.evalEvery=5&t.evalSamples=64&t.batchPrompts=8&t.groupSize=8&t.saveEvery=0`;
 
 async function waitIdle(page: Page, ms = 600) {
   await page.waitForTimeout(ms);
@@ -81,6 +81,7 @@ async function main() {
       ['2', 'train'],
       ['3', 'compare'],
       ['4', 'checkpoints'],
+      ['5', 'bandit'],
     ];
     for (const talk of [false, true]) {
       if (talk) {
@@ -89,7 +90,7 @@ async function main() {
       }
       for (const [key, name] of shots) {
         await page.keyboard.press(key);
-        await waitIdle(page, 900);
+        await waitIdle(page, name === 'bandit' ? 3000 : 900);
         await shoot(name, talk);
       }
     }
