@@ -1,8 +1,8 @@
 // vspo pretrain --behavior B --seed S --out PATH [--backend cpu|webgpu] [--steps N] [--batch N] [--lr x]
-//                [--d-model C] [--layers L] [--heads H]
+//                [--d-model C] [--layers L] [--heads H] [--corpus-rate p]
 // Supervised pretraining of a base model on the behavior's corpus; progress on stderr. The checkpoint's
 // metadata records the command, seed, steps and wall time, so a shipped file says how it was made.
-import { getTask } from '../../data/tasks';
+import { createTask, getTask } from '../../data/tasks';
 import { configError, type GPTConfig } from '../../model/config';
 import { initParams } from '../../model/init';
 import { defaultPretrain, pretrain } from '../../model/pretrain';
@@ -16,7 +16,10 @@ export async function run(args: Args) {
   const behavior = parseBehavior(args);
   const seed = args.int('seed', 0);
   const out = args.str('out');
-  const task = getTask(behavior);
+  // --corpus-rate: how often the corpus shows the behavior (default: the behavior's named constant).
+  const corpusRate = args.has('corpus-rate') ? args.num('corpus-rate') : undefined;
+  if (corpusRate !== undefined && !(corpusRate >= 0 && corpusRate <= 1)) throw new CliError('--corpus-rate must be a probability in [0, 1]');
+  const task = corpusRate === undefined ? getTask(behavior) : createTask(behavior, { rate: corpusRate });
   const config: GPTConfig = {
     vocabSize: task.tokenizer.vocabSize,
     contextLength: task.promptLength + task.maxResponseLength,
@@ -53,7 +56,8 @@ export async function run(args: Args) {
       step: steps,
       createdAt: new Date().toISOString(),
       pretrain: {
-        command: `npm run -s vspo -- pretrain --behavior ${behavior} --seed ${seed} --steps ${steps} --batch ${batchSize} --lr ${lr} --d-model ${config.dModel} --layers ${config.nLayers} --heads ${config.nHeads} --backend ${backend} --out ${out}`,
+        command: `npm run -s vspo -- pretrain --behavior ${behavior} --seed ${seed} --steps ${steps} --batch ${batchSize} --lr ${lr} --d-model ${config.dModel} --layers ${config.nLayers} --heads ${config.nHeads}${corpusRate === undefined ? '' : ` --corpus-rate ${corpusRate}`} --backend ${backend} --out ${out}`,
+        corpusRate: corpusRate ?? null,
         seed,
         steps,
         batchSize,
