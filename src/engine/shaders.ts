@@ -33,7 +33,12 @@ function viteSources(): Record<string, string> | null {
 const bundled = viteSources();
 if (bundled && !hasShaderLoader()) setShaderLoader((name) => bundled[name]);
 
-/** WGSL text of one kernel family, with compile-time constants injected. */
+/** Expands `// #include <name>` lines with shaders/<name>.wgsl (shared WGSL helpers, e.g. reduce). */
+export function expandIncludes(source: string): string {
+  return source.replace(/^\/\/ #include (\w+)$/gm, (_, lib: string) => loadShader(lib));
+}
+
+/** WGSL text of one kernel family, with its includes expanded and compile-time constants injected. */
 export function shaderCode(name: ShaderName, constants: Record<string, number> = {}): string {
-  return withConstants(loadShader(name), constants);
+  return withConstants(expandIncludes(loadShader(name)), constants);
 }
