@@ -41,6 +41,22 @@ struct Params {
 
 // #include reduce
 
+// Turns the scores att[row + 0..=last] into softmax weights in place; lmax is this invocation's
+// partial max of them. Shared by the full pass and the KV-cache decode step so both round alike.
+fn softmax_row(row: u32, last: u32, lmax: f32, lid: u32) {
+  let m = reduce_max(lmax, lid);
+  var lsum = 0.0;
+  for (var t2 = lid; t2 <= last; t2 += WG) {
+    let e = exp(att[row + t2] - m);
+    att[row + t2] = e;
+    lsum += e;
+  }
+  let inv = 1.0 / reduce_sum(lsum, lid);
+  for (var t2 = lid; t2 <= last; t2 += WG) {
+    att[row + t2] = att[row + t2] * inv;
+  }
+}
+
 @compute @workgroup_size(WG)
 fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let lid = lidv.x;
@@ -63,20 +79,9 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
     att[row + t2] = s;
     lmax = max(lmax, s);
   }
-  let m = reduce_max(lmax, lid);
-  var lsum = 0.0;
-  for (var t2 = lid; t2 <= t; t2 += WG) {
-    let e = exp(att[row + t2] - m);
-    att[row + t2] = e;
-    lsum += e;
-  }
-  let inv = 1.0 / reduce_sum(lsum, lid);
-  for (var t2 = lid; t2 < p.T; t2 += WG) {
-    if (t2 <= t) {
-      att[row + t2] = att[row + t2] * inv;
-    } else {
-      att[row + t2] = 0.0;
-    }
+  softmax_row(row, t, lmax, lid);
+  for (var t2 = t + 1u + lid; t2 < p.T; t2 += WG) {
+    att[row + t2] = 0.0; // causal: no weight on the future
   }
   storageBarrier();
   for (var i = lid; i < hs; i += WG) {
@@ -182,17 +187,7 @@ fn decode(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
     att[row + t2] = s;
     lmax = max(lmax, s);
   }
-  let m = reduce_max(lmax, lid);
-  var lsum = 0.0;
-  for (var t2 = lid; t2 <= pos; t2 += WG) {
-    let e = exp(att[row + t2] - m);
-    att[row + t2] = e;
-    lsum += e;
-  }
-  let inv = 1.0 / reduce_sum(lsum, lid);
-  for (var t2 = lid; t2 <= pos; t2 += WG) {
-    att[row + t2] = att[row + t2] * inv;
-  }
+  softmax_row(row, pos, lmax, lid);
   storageBarrier();
   for (var i = lid; i < hs; i += WG) {
     var o = 0.0;
