@@ -72,6 +72,7 @@ export function App() {
     sweep: () => {
       if (useExperiment.getState().view === 'steer') void useSteer.getState().runSweep();
     },
+    recommendedAlpha: () => useSession.getState().model?.vector?.alpha,
   });
 
   if (status === 'no-webgpu')

@@ -93,8 +93,19 @@ describe('Bandit lab page (built app, Chromium)', () => {
     await slide('Alignment x', 0);
     await expect.poll(() => page.getByTestId('bandit-alignment-value').textContent()).toBe('-1.00');
     await expect.poll(async () => Number(await page.getByTestId('bandit-target-mass').textContent())).toBeLessThan(mass);
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/b\.alignment=-1(&|$)/);
     await slide('Alignment x', 40);
     await expect.poll(() => page.getByTestId('bandit-alignment-value').textContent()).toBe('1.00');
+  });
+
+  it('a link carries the bandit settings (b.* in the URL hash)', async () => {
+    const other = await context.newPage();
+    await other.goto(`${base}#view=bandit&b.alignment=0.35&b.group=16&b.grid=0,2,4,8`);
+    await other.getByRole('heading', { name: /Bandit lab/ }).waitFor({ timeout: 120_000 });
+    await expect.poll(() => other.getByTestId('bandit-alignment-value').textContent()).toBe('0.35');
+    expect(await other.getByRole('textbox', { name: 'Intensity grid' }).inputValue()).toBe('0,2,4,8');
+    expect(await other.getByRole('slider', { name: 'Group size G' }).inputValue()).toBe('16');
+    await other.close();
   });
 
   it('refuses an invalid grid inline and disables the sweep until it is fixed', async () => {

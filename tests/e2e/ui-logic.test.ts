@@ -4,6 +4,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { dataFromHash, experimentDefaults, hashFromData } from '../../src/ui/stores/experiment';
 import { parseRlDraft } from '../../src/ui/lib/rlForm';
+import { splitHash } from '../../src/ui/lib/hash';
+import { BANDIT_INPUT_DEFAULTS, banditInputsFromHash } from '../../src/ui/stores/bandit';
 import { segments } from '../../src/ui/lib/highlight';
 import { throttle } from '../../src/ui/lib/throttle';
 import { meanStd, normalisedArea, stepsToThreshold } from '../../src/ui/lib/stats';
@@ -27,6 +29,17 @@ describe('URL hash', () => {
     expect(d.seed).toBe(experimentDefaults.seed);
     expect(d.checkpoint).toBe('shipped:verbosity');
     expect(d.rl).toEqual({ steps: '7' });
+  });
+  it('carries the Bandit page inputs under b., only where they differ from the defaults', () => {
+    const bandit = { ...BANDIT_INPUT_DEFAULTS, alignment: 0.35, baseRateExp: -3.5, group: 16, gridText: '0, 2, 4, 8', points: 11, maxIterations: 50000 };
+    const h = hashFromData(experimentDefaults, bandit);
+    expect(h).toContain('b.alignment=0.35');
+    expect(h).not.toContain('b.seeds');
+    expect(banditInputsFromHash(splitHash(h).bandit)).toEqual(bandit);
+    expect(hashFromData(experimentDefaults)).not.toContain('b.');
+    // Out-of-range, non-integer, even point counts and unknown caps fall back to the defaults.
+    const bad = banditInputsFromHash(splitHash('#b.alignment=3&b.group=2.5&b.points=8&b.maxIterations=7&b.seeds=abc').bandit);
+    expect(bad).toEqual(BANDIT_INPUT_DEFAULTS);
   });
   it('a behavior in the link picks its shipped checkpoint', () => {
     expect(dataFromHash('#behavior=robustness').checkpoint).toBe('shipped:robustness');

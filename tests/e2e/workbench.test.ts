@@ -92,6 +92,10 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => page.getByTestId('alpha-value').textContent()).toBe('7.5');
     await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/alpha=7\.5/);
+    // V jumps to the dose stored with the shipped verbosity vector (α = 3), and its button says so.
+    await page.keyboard.press('v');
+    await expect.poll(() => page.getByTestId('alpha-value').textContent()).toBe('3.0');
+    await expect(page.getByRole('button', { name: "Vector's dose (α = 3)" })).toBeDisabled();
     await context.close();
   });
 

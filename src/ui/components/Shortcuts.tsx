@@ -1,6 +1,6 @@
 // Global keyboard shortcuts and the `?` overlay that lists them.
 import { useEffect, useRef } from 'react';
-import { useExperiment, VIEWS, VIEW_LABELS } from '../stores/experiment';
+import { clampAlpha, useExperiment, VIEWS, VIEW_LABELS } from '../stores/experiment';
 import { useUi } from '../stores/ui';
 
 export interface ShortcutHandlers {
@@ -11,6 +11,7 @@ export const SHORTCUTS: { keys: string; what: string }[] = [
   ...VIEWS.map((v, i) => ({ keys: String(i + 1), what: `${VIEW_LABELS[v]} view` })),
   { keys: 'Space', what: 'Start / pause training' },
   { keys: '← / →', what: 'Steering intensity down / up (0.5 a press)' },
+  { keys: 'V', what: "Steering intensity to the vector's recommended dose" },
   { keys: 'T', what: 'Talk mode (large type, high contrast)' },
   { keys: 'F', what: 'Full screen the focused chart (or the first on the page); Esc leaves' },
   { keys: 'R', what: 'Regenerate the steered samples' },
@@ -27,7 +28,7 @@ function typingInto(el: EventTarget | null): boolean {
   return false;
 }
 
-export function useGlobalShortcuts(h: { toggleTraining(): void; regenerate(): void; sweep(): void }): void {
+export function useGlobalShortcuts(h: { toggleTraining(): void; regenerate(): void; sweep(): void; recommendedAlpha(): number | undefined }): void {
   const ref = useRef(h);
   ref.current = h;
   useEffect(() => {
@@ -68,6 +69,12 @@ export function useGlobalShortcuts(h: { toggleTraining(): void; regenerate(): vo
           e.preventDefault();
           exp.nudgeAlpha(e.key === 'ArrowRight' ? 1 : -1);
           return;
+        case 'v':
+        case 'V': {
+          const a = ref.current.recommendedAlpha();
+          if (a !== undefined) exp.set({ alpha: clampAlpha(a) });
+          return;
+        }
         case 't':
         case 'T':
           exp.set({ talk: !exp.talk });

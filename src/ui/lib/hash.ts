@@ -1,7 +1,7 @@
 // The whole experiment config lives in the URL hash, so a link reproduces an experiment (seeded).
 // Format: readable key=value pairs, e.g.
 //   #view=train&behavior=verbosity&checkpoint=shipped%3Averbosity&alpha=2&talk=1&t.groupSize=8&t.grid=0,1,2,4
-// Trainer settings are flattened under the `t.` prefix; each value is parsed with the type of the
+// Trainer settings are flattened under the `t.` prefix and the Bandit page's inputs under `b.`; each value is parsed with the type of the
 // matching default (number, boolean, string, number list), so unknown keys and bad values are ignored.
 
 export type Flat = Record<string, number | string | boolean | number[] | undefined>;
@@ -42,17 +42,20 @@ export function encodeHash(top: Flat, trainer: Flat | undefined): string {
 export interface DecodedHash {
   top: Record<string, string>;
   trainer: Record<string, string>;
+  bandit: Record<string, string>;
 }
 
 export function splitHash(hash: string): DecodedHash {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const top: Record<string, string> = {};
   const trainer: Record<string, string> = {};
+  const bandit: Record<string, string> = {};
   for (const [k, v] of p) {
     if (k.startsWith('t.')) trainer[k.slice(2)] = v;
+    else if (k.startsWith('b.')) bandit[k.slice(2)] = v;
     else top[k] = v;
   }
-  return { top, trainer };
+  return { top, trainer, bandit };
 }
 
 /** Applies raw string values onto a copy of `base`, typed by base's own values (or by `templates`). */

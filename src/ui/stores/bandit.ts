@@ -79,6 +79,38 @@ interface BanditState extends BanditInputs {
   ensureTrace(): void;
 }
 
+/** The inputs a link carries (URL hash keys `b.<input>`, `b.grid` for the grid's text); a value out of its slider's range is ignored. */
+export function banditInputsFromHash(raw: Record<string, string>): BanditInputs {
+  const out = { ...BANDIT_INPUT_DEFAULTS };
+  const num = (k: keyof typeof RANGES | 'maxIterations', ok: (n: number) => boolean) => {
+    const n = raw[k] !== undefined && raw[k].trim() !== '' ? Number(raw[k]) : NaN;
+    if (Number.isFinite(n) && ok(n)) out[k] = n;
+  };
+  const inRange = (k: keyof typeof RANGES) => (n: number) => n >= RANGES[k].min && n <= RANGES[k].max;
+  num('alignment', inRange('alignment'));
+  num('baseRateExp', inRange('baseRateExp'));
+  num('group', (n) => Number.isInteger(n) && inRange('group')(n));
+  num('seeds', (n) => Number.isInteger(n) && inRange('seeds')(n));
+  num('points', (n) => Number.isInteger(n) && n % 2 === 1 && inRange('points')(n));
+  num('maxIterations', (n) => (CAPS as readonly number[]).includes(n));
+  // The grid goes in as typed, so an invalid one round-trips and shows its error next to the field.
+  if (raw.grid !== undefined && raw.grid.length <= 200) out.gridText = raw.grid;
+  return out;
+}
+
+/** The inputs that differ from the defaults, as URL hash values (keys without the `b.` prefix). */
+export function banditHashEntries(i: BanditInputs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(BANDIT_INPUT_DEFAULTS) as (keyof BanditInputs)[])
+    if (i[k] !== BANDIT_INPUT_DEFAULTS[k]) out[k === 'gridText' ? 'grid' : k] = String(i[k]);
+  return out;
+}
+
+/** The store's current inputs (what the hash mirrors). */
+export function banditInputs(s: BanditInputs = useBandit.getState()): BanditInputs {
+  return { alignment: s.alignment, baseRateExp: s.baseRateExp, group: s.group, gridText: s.gridText, seeds: s.seeds, points: s.points, maxIterations: s.maxIterations };
+}
+
 export const baseRateOf = (exp: number) => Number((10 ** exp).toPrecision(3));
 
 function derive(i: BanditInputs): Pick<BanditState, 'settings' | 'gridError' | 'settingsError' | 'figures'> {
@@ -127,10 +159,7 @@ let traceTimer: ReturnType<typeof setTimeout> | null = null;
 const TRACE_POINTS = 400;
 
 export const useBandit = create<BanditState>((set, get) => {
-  const inputs = (): BanditInputs => {
-    const s = get();
-    return { alignment: s.alignment, baseRateExp: s.baseRateExp, group: s.group, gridText: s.gridText, seeds: s.seeds, points: s.points, maxIterations: s.maxIterations };
-  };
+  const inputs = (): BanditInputs => banditInputs(get());
 
   const startTrace = () => {
     const s = get().settings;

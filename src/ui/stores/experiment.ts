@@ -5,6 +5,7 @@ import { BEHAVIORS, isBehavior, type Behavior } from '../../data/types';
 import { encodeHash, splitHash, decodeValue } from '../lib/hash';
 import { RL_KEYS, defaultText, type RlDraft, type RlKey } from '../lib/rlForm';
 import { throttle } from '../lib/throttle';
+import { BANDIT_INPUT_DEFAULTS, banditHashEntries, banditInputs, banditInputsFromHash, useBandit, type BanditInputs } from './bandit';
 
 export const VIEWS = ['steer', 'train', 'compare', 'checkpoints', 'bandit'] as const;
 export type View = (typeof VIEWS)[number];
@@ -98,7 +99,8 @@ export function dataFromHash(hash: string): Data {
   return d;
 }
 
-export function hashFromData(d: Data): string {
+/** The hash for the experiment config and (under `b.`) the Bandit page's inputs that differ from their defaults. */
+export function hashFromData(d: Data, bandit: BanditInputs = BANDIT_INPUT_DEFAULTS): string {
   const top: Record<string, string | number | boolean | number[]> = { view: d.view };
   if (d.talk) top.talk = true;
   if (d.backend !== 'webgpu') top.backend = d.backend;
@@ -114,7 +116,8 @@ export function hashFromData(d: Data): string {
   for (const k of RL_KEYS) if (d.rl[k] !== undefined && d.rl[k] !== defaultText(k)) rl[k] = d.rl[k]!;
   // Trainer values go in as the typed text, so even an invalid draft round-trips (and shows its error).
   const base = encodeHash(top, undefined);
-  const extra = new URLSearchParams(Object.entries(rl).map(([k, v]) => ['t.' + k, v])).toString().replace(/%2C/g, ',');
+  const prefixed = [...Object.entries(rl).map(([k, v]) => ['t.' + k, v]), ...Object.entries(banditHashEntries(bandit)).map(([k, v]) => ['b.' + k, v])];
+  const extra = new URLSearchParams(prefixed).toString().replace(/%2C/g, ',');
   return extra ? `${base}&${extra}` : base;
 }
 
@@ -145,24 +148,34 @@ export function experimentData(s: ExperimentState = useExperiment.getState()): D
 
 let applyingHash = false;
 
-/** Keeps the URL hash and the store in step. Returns an unsubscribe function. */
+/** Sets the Bandit page's inputs from a hash, only when they differ (a change recomputes its traces). */
+function applyBanditHash(hash: string) {
+  const next = banditInputsFromHash(splitHash(hash).bandit);
+  if (JSON.stringify(next) !== JSON.stringify(banditInputs())) useBandit.getState().set(next);
+}
+
+/** Keeps the URL hash and the stores (experiment, bandit inputs) in step. Returns an unsubscribe function. */
 export function bindHash(): () => void {
   const write = throttle(() => {
     if (applyingHash) return;
-    const h = hashFromData(experimentData());
+    const h = hashFromData(experimentData(), banditInputs());
     if (h !== location.hash) history.replaceState(null, '', h);
   }, 200);
-  const unsub = useExperiment.subscribe(write);
   const onHash = () => {
     const d = dataFromHash(location.hash);
     applyingHash = true;
     useExperiment.setState(d);
+    applyBanditHash(location.hash);
     applyingHash = false;
   };
+  applyingHash = true;
+  applyBanditHash(location.hash);
+  applyingHash = false;
+  const unsubs = [useExperiment.subscribe(write), useBandit.subscribe(write)];
   window.addEventListener('hashchange', onHash);
   write();
   return () => {
-    unsub();
+    for (const u of unsubs) u();
     write.cancel();
     window.removeEventListener('hashchange', onHash);
   };

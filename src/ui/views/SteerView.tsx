@@ -16,6 +16,8 @@ function IntensitySlider() {
   const alpha = useExperiment((s) => s.alpha);
   const set = useExperiment((s) => s.set);
   const nudge = useExperiment((s) => s.nudgeAlpha);
+  // The dose measured when the vector was made (stored with it); α = 0 stays the start, so a talk opens unsteered.
+  const recommended = useSession((s) => s.model?.vector?.alpha);
   return (
     <div className="panel">
       <div className="slider-row">
@@ -45,6 +47,11 @@ function IntensitySlider() {
         <button type="button" onClick={() => set({ alpha: 0 })} disabled={alpha === 0}>
           Unsteered (α = 0)
         </button>
+        {recommended !== undefined && (
+          <button type="button" onClick={() => set({ alpha: clampAlpha(recommended) })} disabled={alpha === clampAlpha(recommended)} aria-keyshortcuts="V">
+            Vector's dose (α = {recommended})
+          </button>
+        )}
       </div>
       <p className="muted" style={{ margin: '6px 0 0' }}>
         α = 1 adds the steering vector itself; ← / → move it by {ALPHA_STEP}. Generations update live.
