@@ -22,6 +22,16 @@ export interface SweepOptions {
   batchSize?: number; // sequences per generate call (default 64)
   keepSamples?: number; // texts kept per point (default 4)
   onProgress?: (done: number, total: number) => void;
+  /** Checked before every batch: when it returns true the sweep rejects with a CancelledError. */
+  shouldStop?: () => boolean;
+}
+
+/** A call stopped on request; callers tell it from a failure by its name (it survives comlink). */
+export class CancelledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CancelledError';
+  }
 }
 
 export interface ScoreSummary {
@@ -30,13 +40,14 @@ export interface ScoreSummary {
   responses: string[];
 }
 
-/** Samples and scores responses to `problems` at one intensity, in batches. */
-export async function scoreAt(model: LanguageModel, task: BehaviorTask, problems: Problem[], alpha: number, vector: SteeringVector | undefined, o: { temperature: number; seed: number; window?: WindowMode; batchSize?: number; onBatch?: (n: number) => void }): Promise<ScoreSummary> {
+/** Samples and scores responses to `problems` at one intensity, in batches; `beforeBatch` may throw to stop between them. */
+export async function scoreAt(model: LanguageModel, task: BehaviorTask, problems: Problem[], alpha: number, vector: SteeringVector | undefined, o: { temperature: number; seed: number; window?: WindowMode; batchSize?: number; onBatch?: (n: number) => void; beforeBatch?: () => void }): Promise<ScoreSummary> {
   const bs = o.batchSize ?? 64;
   let behavior = 0;
   let accuracy = 0;
   const responses: string[] = [];
   for (let i = 0; i < problems.length; i += bs) {
+    o.beforeBatch?.();
     const chunk = problems.slice(i, i + bs);
     const s = await sampleResponses(model, task, chunk, {
       temperature: o.temperature,
@@ -62,6 +73,10 @@ export async function runSweep(model: LanguageModel, task: BehaviorTask, vector:
   const total = o.alphas.length * problems.length;
   let done = 0;
   const points: SweepPoint[] = [];
+  // Partial points are dropped: a cancelled sweep rejects rather than pass for a shorter grid.
+  const stop = () => {
+    if (o.shouldStop?.()) throw new CancelledError(`sweep cancelled after ${points.length} of ${o.alphas.length} intensities`);
+  };
   for (const alpha of o.alphas) {
     const s = await scoreAt(model, task, problems, alpha, vector, {
       temperature: o.temperature ?? 1,
@@ -69,6 +84,7 @@ export async function runSweep(model: LanguageModel, task: BehaviorTask, vector:
       window: o.window,
       batchSize: o.batchSize,
       onBatch: (n) => o.onProgress?.((done += n), total),
+      beforeBatch: stop,
     });
     const keep = o.keepSamples ?? 4;
     points.push({ alpha, behavior: s.behavior, accuracy: s.accuracy, samples: s.responses.slice(0, keep).map((r, i) => problems[i].prompt + r) });

@@ -131,10 +131,21 @@ export interface WorkbenchApi {
   loadStoredCheckpoint(id: string, o?: { behavior?: Behavior }): Promise<ModelInfo>;
   modelInfo(): Promise<ModelInfo | null>;
 
-  /** Samples responses at intensity α, streaming partial texts through onTokens. */
+  /** Samples responses at intensity α, streaming partial texts through onTokens. Rejects with an error named 'CancelledError' after cancelGenerate(). */
   generate(o: GenerateOptions, onTokens?: (u: GenerateUpdate) => void): Promise<GeneratedText[]>;
-  /** Dose-response over the intensities (held-out prompts), with progress. */
+  /**
+   * Cancels every generate() called before it: a queued one rejects before it starts, a running one at
+   * its next streamed update (one without onTokens runs to the end). True when one was running or queued.
+   */
+  cancelGenerate(): Promise<boolean>;
+  /** Dose-response over the intensities (held-out prompts), with progress. Rejects with an error named 'CancelledError' after cancelSweep(). */
   sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPoint[]>;
+  /**
+   * Cancels every sweep() called before it: it rejects before its next batch of samples with an error
+   * named 'CancelledError' (`sweep cancelled after k of n intensities`); the points measured so far are
+   * dropped. True when a sweep was running or queued.
+   */
+  cancelSweep(): Promise<boolean>;
   /** Unsteered evaluation of the current weights (greedy and sampled). */
   evaluate(o: { samples: number; seed: number }): Promise<EvalMetrics>;
 

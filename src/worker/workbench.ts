@@ -8,7 +8,7 @@ import type { LanguageModel, Params } from '../model/types';
 import { validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
 import { createTrainer, type EvalMetrics, type RolloutSample, type StepMetrics, type Trainer } from '../rl/loop';
 import { sampleResponses } from '../steering/generate';
-import { evaluateUnsteered, runSweep, type SweepPoint } from '../steering/sweep';
+import { CancelledError, evaluateUnsteered, runSweep, type SweepPoint } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../store/checkpoint';
 import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord, type RunStatus as DbRunStatus } from '../store/db';
@@ -75,6 +75,26 @@ class Mutex {
   }
 }
 
+/** Cancellation for one kind of call: cancel() stops every call of that kind made before it, running or queued. */
+class Cancels {
+  private epoch = 0;
+  private active = 0;
+  async run<T>(fn: (cancelled: () => boolean) => Promise<T>): Promise<T> {
+    const epoch = this.epoch;
+    this.active++;
+    try {
+      return await fn(() => this.epoch !== epoch);
+    } finally {
+      this.active--;
+    }
+  }
+  /** True when a call was running or waiting its turn. */
+  cancel(): boolean {
+    this.epoch++;
+    return this.active > 0;
+  }
+}
+
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 function namedError(name: string, message: string): Error {
@@ -92,6 +112,8 @@ export class Workbench implements WorkbenchApi {
   private deviceLost: string | null = null;
   private dbPromise: Promise<WorkbenchDB> | null = null;
   private readonly lock = new Mutex();
+  private readonly sweeps = new Cancels();
+  private readonly generations = new Cancels();
 
   constructor(
     private readonly openBackend: BackendOpener,
@@ -272,19 +294,31 @@ export class Workbench implements WorkbenchApi {
     const problems = loaded.task.problems('eval', n, createRng(o.seed));
     if (o.prompts && (o.prompts.length !== n || o.prompts.some((p, i) => p !== problems[i].prompt)))
       throw namedError('RangeError', `prompts differ from the held-out draw for n = ${n}, seed = ${o.seed} (expected ${JSON.stringify(problems.map((p) => p.prompt))})`);
-    return this.lock.run(async () => {
-      const s = await sampleResponses(model, loaded.task, problems, {
-        temperature: o.temperature,
-        topK: o.topK ?? 0,
-        seed: o.seed,
-        alphas: new Float32Array(n).fill(o.alpha),
-        vector,
-        window: o.window,
-        streamEvery: o.streamEvery ?? 1,
-        onTokens: onTokens ? (responses, step) => void Promise.resolve(onTokens({ step, responses })).catch(() => undefined) : undefined,
-      });
-      return problems.map((p, i) => ({ prompt: p.prompt, response: s.responses[i], score: loaded.task.score(p, s.responses[i]) }));
-    });
+    return this.generations.run((cancelled) =>
+      this.lock.run(async () => {
+        // Checked before the start and between streamed updates (the model has no other pause point).
+        const check = () => {
+          if (cancelled()) throw new CancelledError('generation cancelled');
+        };
+        check();
+        const s = await sampleResponses(model, loaded.task, problems, {
+          temperature: o.temperature,
+          topK: o.topK ?? 0,
+          seed: o.seed,
+          alphas: new Float32Array(n).fill(o.alpha),
+          vector,
+          window: o.window,
+          streamEvery: o.streamEvery ?? 1,
+          onTokens: onTokens
+            ? (responses, step) => {
+                check();
+                void Promise.resolve(onTokens({ step, responses })).catch(() => undefined);
+              }
+            : undefined,
+        });
+        return problems.map((p, i) => ({ prompt: p.prompt, response: s.responses[i], score: loaded.task.score(p, s.responses[i]) }));
+      }),
+    );
   }
 
   async sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPoint[]> {
@@ -293,16 +327,27 @@ export class Workbench implements WorkbenchApi {
     if (!vector) throw namedError('StateError', `the checkpoint has no steering vector for ${loaded.behavior}`);
     if (!Array.isArray(o.alphas) || o.alphas.length === 0 || !o.alphas.every(Number.isFinite)) throw namedError('RangeError', 'alphas must be a non-empty list of finite numbers');
     if (!Number.isInteger(o.samples) || o.samples < 1) throw namedError('RangeError', `samples must be an integer ≥ 1 (got ${o.samples})`);
-    return this.lock.run(() =>
-      runSweep(model, loaded.task, vector, {
-        alphas: o.alphas,
-        samples: o.samples,
-        seed: o.seed,
-        temperature: o.temperature,
-        window: o.window,
-        onProgress: onProgress ? (done, total) => void Promise.resolve(onProgress({ done, total })).catch(() => undefined) : undefined,
-      }),
+    return this.sweeps.run((cancelled) =>
+      this.lock.run(() =>
+        runSweep(model, loaded.task, vector, {
+          alphas: o.alphas,
+          samples: o.samples,
+          seed: o.seed,
+          temperature: o.temperature,
+          window: o.window,
+          onProgress: onProgress ? (done, total) => void Promise.resolve(onProgress({ done, total })).catch(() => undefined) : undefined,
+          shouldStop: cancelled,
+        }),
+      ),
     );
+  }
+
+  async cancelSweep(): Promise<boolean> {
+    return this.sweeps.cancel();
+  }
+
+  async cancelGenerate(): Promise<boolean> {
+    return this.generations.cancel();
   }
 
   async evaluate(o: { samples: number; seed: number }): Promise<EvalMetrics> {

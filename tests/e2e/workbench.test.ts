@@ -95,7 +95,27 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     // V jumps to the dose stored with the shipped verbosity vector (α = 3), and its button says so.
     await page.keyboard.press('v');
     await expect.poll(() => page.getByTestId('alpha-value').textContent()).toBe('3.0');
-    await expect(page.getByRole('button', { name: "Vector's dose (α = 3)" })).toBeDisabled();
+    expect(await page.getByRole('button', { name: "Vector's dose (α = 3)" }).isDisabled()).toBe(true);
+    await context.close();
+  });
+
+  it('a running dose-response sweep can be cancelled, and computed again after', async () => {
+    // 7 intensities × 1024 prompts: minutes here, so it is still running when Cancel is pressed.
+    const { context, page } = await open('#view=steer&behavior=verbosity&seed=1&prompts=2&sweepSamples=1024');
+    await waitForModel(page);
+    const card = page.getByTestId('dose-response');
+    await card.getByRole('button', { name: 'Compute dose-response' }).click();
+    const bar = card.getByRole('progressbar', { name: 'Dose-response progress' });
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: MODEL_TIMEOUT }).not.toBe('0');
+    await card.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await card.getByTestId('sweep-cancelled').waitFor({ timeout: 60_000 });
+    expect(await card.getByRole('alert').count()).toBe(0);
+    expect(await bar.count()).toBe(0);
+    // A small sweep then runs to the end: one point per intensity, and the note is gone.
+    await card.getByRole('combobox', { name: 'Prompts per α' }).selectOption('8');
+    await card.getByRole('button', { name: 'Compute dose-response' }).click();
+    await expect.poll(() => card.getAttribute('data-points'), { timeout: MODEL_TIMEOUT }).toBe('7');
+    expect(await card.getByTestId('sweep-cancelled').count()).toBe(0);
     await context.close();
   });
 

@@ -5,7 +5,7 @@ import { initParams } from '../../src/model/init';
 import type { GPTConfig } from '../../src/model/config';
 import { extractSteeringVector, principalComponent } from '../../src/steering/extract';
 import { buildSteering, decisionPosition, sampleResponses, windowRange } from '../../src/steering/generate';
-import { evaluateUnsteered, runSweep } from '../../src/steering/sweep';
+import { CancelledError, evaluateUnsteered, runSweep } from '../../src/steering/sweep';
 import { createRng } from '../../src/util/rng';
 
 const task = getTask('verbosity');
@@ -121,5 +121,19 @@ describe('steered sampling and sweeps', () => {
     const ev = await evaluateUnsteered(model, task, { samples: 5, seed: 0 });
     expect(ev.samples).toBe(5);
     expect(ev.greedy.accuracy).toBeGreaterThanOrEqual(0);
+  });
+
+  test('a sweep stops before the next batch once shouldStop says so, and rejects instead of returning partial points', async () => {
+    const v = await extractSteeringVector(model, task, { mode: 'unembed', layer: 1, pairs: 4 });
+    const seen: number[] = [];
+    // 3 intensities × 2 batches of 4: stop after the third batch (the first of the second intensity).
+    const sweep = runSweep(model, task, v, { alphas: [0, 2, 4], samples: 8, seed: 1, batchSize: 4, onProgress: (d) => seen.push(d), shouldStop: () => seen.length >= 3 });
+    await expect(sweep).rejects.toThrow(CancelledError);
+    await expect(sweep).rejects.toMatchObject({ name: 'CancelledError', message: 'sweep cancelled after 1 of 3 intensities' });
+    expect(seen).toEqual([4, 8, 12]);
+    // Stopped before it starts: no batch runs at all.
+    const early: number[] = [];
+    await expect(runSweep(model, task, v, { alphas: [0], samples: 4, seed: 1, onProgress: (d) => early.push(d), shouldStop: () => true })).rejects.toThrow('sweep cancelled after 0 of 1 intensities');
+    expect(early).toEqual([]);
   });
 });

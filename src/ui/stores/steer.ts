@@ -1,6 +1,6 @@
 // Steer view state: live generations at the current α (streamed, judged, markers highlighted) and the
-// dose-response sweep with its progress. Requests coalesce: while one generation runs, only the latest
-// α waits, so dragging the slider never queues a backlog.
+// dose-response sweep with its progress (cancellable). Requests coalesce: a new request cancels the
+// generation in flight and only the latest α waits, so dragging the slider never queues a backlog.
 import { create } from 'zustand';
 import { getTask } from '../../data/tasks';
 import type { Problem } from '../../data/types';
@@ -8,6 +8,7 @@ import type { SweepPoint } from '../../steering/sweep';
 import { createRng } from '../../util/rng';
 import { throttle } from '../lib/throttle';
 import { useExperiment } from './experiment';
+import { isCancelled } from '../worker/types';
 import { getClient, onReconnect, useSession } from './session';
 
 export interface Generation {
@@ -28,8 +29,11 @@ interface SteerState {
   sweepKey: string | null;
   sweepProgress: { done: number; total: number } | null;
   sweepError: string | null;
+  /** A cancel asked for while the sweep runs, or the note that the last sweep was cancelled. */
+  sweepCancel: 'requested' | 'done' | null;
   regenerate(): Promise<void>;
   runSweep(): Promise<void>;
+  cancelSweep(): Promise<void>;
 }
 
 /** The held-out prompts of the live generations; the worker draws the same ones from (n, seed). */
@@ -64,11 +68,16 @@ export const useSteer = create<SteerState>((set, get) => ({
   sweepKey: null,
   sweepProgress: null,
   sweepError: null,
+  sweepCancel: null,
 
   async regenerate() {
     if (useSession.getState().status !== 'ready' || !useSession.getState().model) return;
     if (running) {
       again = true;
+      // The one in flight is stale now: stop it at its next token rather than wait for its end.
+      void getClient()
+        .cancelGenerate()
+        .catch(() => undefined);
       return;
     }
     running = true;
@@ -94,7 +103,7 @@ export const useSteer = create<SteerState>((set, get) => ({
           set({ generations: generated, shownAlpha: alpha });
         } catch (err) {
           push.cancel();
-          set({ genError: (err as Error)?.message ?? String(err) });
+          if (!isCancelled(err)) set({ genError: (err as Error)?.message ?? String(err) });
         }
       } while (again);
     } finally {
@@ -108,16 +117,28 @@ export const useSteer = create<SteerState>((set, get) => ({
     const e = useExperiment.getState();
     const behavior = useSession.getState().model!.behavior;
     const key = sweepKeyOf();
-    set({ sweepProgress: { done: 0, total: e.sweepAlphas.length * e.sweepSamples }, sweepError: null, sweep: [], sweepKey: key });
+    // A cancelled sweep leaves the previous curve (still marked stale if the settings changed).
+    const prev = { sweep: get().sweep, sweepKey: get().sweepKey };
+    set({ sweepProgress: { done: 0, total: e.sweepAlphas.length * e.sweepSamples }, sweepError: null, sweepCancel: null, sweep: [], sweepKey: key });
     const progress = throttle((done: number, total: number) => set({ sweepProgress: { done, total } }), 200);
     try {
       const points = await getClient().sweep({ behavior, alphas: [...e.sweepAlphas].sort((a, b) => a - b), samples: e.sweepSamples, seed: e.seed }, progress);
       progress.cancel();
-      set({ sweep: points, sweepProgress: null });
+      set({ sweep: points, sweepProgress: null, sweepCancel: null });
     } catch (err) {
       progress.cancel();
-      set({ sweepProgress: null, sweepError: (err as Error)?.message ?? String(err) });
+      if (isCancelled(err)) set({ ...prev, sweepProgress: null, sweepCancel: 'done' });
+      else set({ sweepProgress: null, sweepCancel: null, sweepError: (err as Error)?.message ?? String(err) });
     }
+  },
+
+  async cancelSweep() {
+    if (!get().sweepProgress || get().sweepCancel === 'requested') return;
+    set({ sweepCancel: 'requested' });
+    // It stops before its next batch; runSweep's catch (or its result, when it was already done) clears this.
+    await getClient()
+      .cancelSweep()
+      .catch(() => false);
   },
 }));
 

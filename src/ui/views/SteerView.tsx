@@ -144,8 +144,10 @@ function DoseResponse() {
   const points = useSteer((s) => s.sweep);
   const progress = useSteer((s) => s.sweepProgress);
   const error = useSteer((s) => s.sweepError);
+  const cancel = useSteer((s) => s.sweepCancel);
   const key = useSteer((s) => s.sweepKey);
   const runSweep = useSteer((s) => s.runSweep);
+  const cancelSweep = useSteer((s) => s.cancelSweep);
   const model = useSession((s) => s.model);
   const stale = points.length > 0 && key !== sweepKeyOf();
   const rows = useMemo(() => points.map((p) => ({ x: p.alpha, behavior: p.behavior, accuracy: p.accuracy })), [points]);
@@ -160,9 +162,15 @@ function DoseResponse() {
         </>
       }
       actions={
-        <button type="button" className="primary" onClick={() => void runSweep()} disabled={!model || !!progress} aria-keyshortcuts="d">
-          {progress ? 'Computing…' : points.length ? 'Recompute' : 'Compute dose-response'}
-        </button>
+        progress ? (
+          <button type="button" className="danger" onClick={() => void cancelSweep()} disabled={cancel === 'requested'}>
+            {cancel === 'requested' ? 'Cancelling…' : 'Cancel'}
+          </button>
+        ) : (
+          <button type="button" className="primary" onClick={() => void runSweep()} disabled={!model} aria-keyshortcuts="d">
+            {points.length ? 'Recompute' : 'Compute dose-response'}
+          </button>
+        )
       }
     >
       <div className="controls" style={{ marginBottom: 6 }}>
@@ -198,6 +206,11 @@ function DoseResponse() {
       {error ? (
         <p className="error-box" role="alert">
           {error}
+        </p>
+      ) : null}
+      {cancel === 'done' && !progress ? (
+        <p className="muted" role="status" data-testid="sweep-cancelled">
+          Sweep cancelled.
         </p>
       ) : null}
       {rows.length ? (

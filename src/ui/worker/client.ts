@@ -189,11 +189,15 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     },
 
     async cancelGenerate() {
-      // The worker API has no cancel; the steer store coalesces requests instead.
+      return call((a) => a.cancelGenerate());
     },
 
     async sweep(req, onProgress) {
       return call((a) => a.sweep({ alphas: req.alphas, samples: req.samples, seed: req.seed }, proxy((p: SweepProgress) => onProgress(p.done, p.total))));
+    },
+
+    async cancelSweep() {
+      return call((a) => a.cancelSweep());
     },
 
     async startRun(req, onEvent) {

@@ -67,12 +67,20 @@ export class NoWebGpuError extends Error {
   }
 }
 
+/** A call stopped by cancelSweep() / cancelGenerate(): the worker names its error 'CancelledError'. Not a failure. */
+export function isCancelled(e: unknown): boolean {
+  return (e as { name?: unknown } | null)?.name === 'CancelledError';
+}
+
 export interface WorkbenchClient {
   init(backend: Backend): Promise<{ backend: Backend; adapter?: string; note?: string }>;
   loadCheckpoint(ref: string, behavior: Behavior): Promise<ModelInfo>;
   generate(req: GenerateRequest, onTokens: (responses: string[]) => void): Promise<Generated[]>;
-  cancelGenerate(): Promise<void>;
+  /** Stops the generations asked for so far (they reject with a cancelled error); true when one was in flight. */
+  cancelGenerate(): Promise<boolean>;
   sweep(req: SweepRequest, onProgress: (done: number, total: number) => void): Promise<SweepPoint[]>;
+  /** Stops the running sweep between batches (it rejects with a cancelled error, no points); true when one was running. */
+  cancelSweep(): Promise<boolean>;
   startRun(req: StartRunRequest, onEvent: (e: RunEvent) => void): Promise<{ runId: string }>;
   pause(): Promise<void>;
   resume(): Promise<void>;
