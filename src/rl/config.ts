@@ -310,15 +310,19 @@ export function resolveWindow(setting: WindowSetting, vectorWindow: WindowMode |
 
 /**
  * A steering vector's metadata may recommend, from its measured dose-response, the intensities that suit
- * its scale: `grid` (VSPO's intensity grid) and `alpha` (the steer baseline's dose). They fill in only the
+ * its scale: `grid` (VSPO's intensity grid) and `alpha` (the steer baseline's dose); and the budget measured on
+ * its checkpoint: `steps` and `lr` (every method gets the same). They fill in only the
  * settings the user left unset, and the run's config (printed and stored) shows what was used. A grid that
  * suits one vector can wreck another: a vector whose α = 2 already gives most of the behavior breaks the
  * model at α = 8 (measured on verbosity: `unembed` α = 2 → 0.79 behavior, α = 8 → 0).
  */
 export function withVectorDefaults(partial: Partial<RlConfig>, vectorMeta: object | undefined): Partial<RlConfig> {
-  const m = (vectorMeta ?? {}) as { grid?: unknown; alpha?: unknown };
+  const m = (vectorMeta ?? {}) as { grid?: unknown; alpha?: unknown; steps?: unknown; lr?: unknown };
   const out = { ...partial };
-  if (out.grid === undefined && Array.isArray(m.grid) && m.grid.length > 0 && m.grid.every((x) => typeof x === 'number' && Number.isFinite(x))) out.grid = [...(m.grid as number[])];
-  if (out.steerAlpha === undefined && typeof m.alpha === 'number' && Number.isFinite(m.alpha)) out.steerAlpha = m.alpha;
+  const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  if (out.grid === undefined && Array.isArray(m.grid) && m.grid.length > 0 && m.grid.every(finite)) out.grid = [...(m.grid as number[])];
+  if (out.steerAlpha === undefined && finite(m.alpha)) out.steerAlpha = m.alpha;
+  if (out.steps === undefined && finite(m.steps) && Number.isInteger(m.steps) && m.steps > 0) out.steps = m.steps;
+  if (out.lr === undefined && finite(m.lr) && m.lr > 0) out.lr = m.lr;
   return out;
 }

@@ -19,6 +19,9 @@ export interface SteeringVectorMeta {
   /** Recommended from the measured dose-response: VSPO's intensity grid and the `steer` baseline's dose. */
   grid?: number[];
   alpha?: number;
+  /** The trainer budget measured on this checkpoint (steps, learning rate): the default for every method. */
+  steps?: number;
+  lr?: number;
 }
 
 export interface SteeringVector {

@@ -267,6 +267,10 @@ describe('vector-recommended intensities', () => {
     expect(withVectorDefaults({ grid: [0, 4], steerAlpha: 3 }, meta)).toEqual({ grid: [0, 4], steerAlpha: 3 });
     expect(withVectorDefaults({ lr: 1 }, { grid: 'x', alpha: NaN })).toEqual({ lr: 1 });
     expect(withVectorDefaults({}, undefined)).toEqual({});
+    // The budget measured on the checkpoint fills steps and lr the same way; a bad value is ignored.
+    expect(withVectorDefaults({}, { steps: 200, lr: 1e-4 })).toEqual({ steps: 200, lr: 1e-4 });
+    expect(withVectorDefaults({ steps: 30 }, { steps: 200, lr: 1e-4 })).toEqual({ steps: 30, lr: 1e-4 });
+    expect(withVectorDefaults({}, { steps: 2.5, lr: -1 })).toEqual({});
     // A recommended grid is still validated (G divisible by its size).
     expect(validateRlConfig(withVectorDefaults({}, { grid: [0, 1, 2] })).error?.field).toBe('groupSize');
   });

@@ -1,8 +1,10 @@
 // vspo vector --checkpoint PATH --behavior B [--mode caa-response|caa-decision|unembed|random] [--layer L]
-//             [--window decision|response|all] [--pairs N] [--pca] [--grid 0,1,2,3] [--alpha 3] --out PATH
+//             [--window decision|response|all] [--pairs N] [--pca] [--grid 0,1,2,3] [--alpha 3]
+//             [--train-steps N --train-lr X] --out PATH
 // Extracts a steering vector and writes the checkpoint back with it stored as `steering.<behavior>`.
 // --grid / --alpha record, from a measured dose-response, the intensities that suit this vector's scale
-// (VSPO's grid and the steer baseline's dose); the trainer uses them when the user sets none.
+// (VSPO's grid and the steer baseline's dose); --train-steps / --train-lr the trainer budget measured on
+// this checkpoint. The trainer uses each of them when the user sets none.
 import { encodeCheckpoint } from '../../store/checkpoint';
 import { extractSteeringVector } from '../../steering/extract';
 import { type Args } from '../args';
@@ -23,6 +25,8 @@ export async function run(args: Args) {
   });
   if (args.has('grid')) v.meta.grid = args.list('grid');
   if (args.has('alpha')) v.meta.alpha = args.num('alpha');
+  if (args.has('train-steps')) v.meta.steps = args.int('train-steps');
+  if (args.has('train-lr')) v.meta.lr = args.num('train-lr');
   const steering = { ...checkpoint.steering, [behavior]: v };
   writeOut(out, encodeCheckpoint({ config: checkpoint.config, params: checkpoint.params, metadata: checkpoint.metadata, steering }));
   process.stdout.write(JSON.stringify({ out, ...v.meta }) + '\n');
