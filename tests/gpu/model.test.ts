@@ -163,6 +163,22 @@ describe('GPU model vs CPU model', () => {
     expectClose(full.logprobs, onCpu.logprobs, 1e-4, 'recompute vs CPU');
   });
 
+  test('batched generation: one submit per token and the same dispatches per token for 2 or 64 sequences', async () => {
+    const P = 4, M = 6;
+    const cost = async (B: number) => {
+      const prompt = randTokens(rng, B * P, config.vocabSize);
+      const before = gpu.counters();
+      await gpu.generate({ prompt, B, P, maxNewTokens: M, temperature: 1, topK: 0, seed: 5, streamEvery: M });
+      const after = gpu.counters();
+      return { submits: after.submits - before.submits, dispatches: after.dispatches - before.dispatches };
+    };
+    const small = await cost(2);
+    const large = await cost(64); // B·G of the default trainer config
+    // The whole batch advances together: the work per token is one dispatch sequence, whatever B is.
+    expect(large).toEqual(small);
+    expect(small.submits).toBeLessThanOrEqual(M + 1);
+  });
+
   test('greedy generation equals the CPU model; seeded sampling too', async () => {
     const B = 5, P = 3, M = 12;
     const prompt = randTokens(rng, B * P, config.vocabSize);
