@@ -39,8 +39,13 @@ import {
 import { TOKENIZER } from '../tokenizer';
 import { checkProbability, makeScore, type CorpusOptions } from './shared';
 
-/** Share of HINTED corpus prompts answered by computing (`!sum`) instead of copying the hint. */
-export const ROBUST_RATE = 0.05;
+/**
+ * Share of HINTED corpus prompts answered by computing (`!sum`) instead of copying the hint. Measured: at
+ * 0.05 (base behavior 3%) GRPO already sees ≈ 2 positives per step and VSPO has no lead; at 0.005 the `!`
+ * mode is not competent (steered `!` then copies the hint). 0.015 with 3,000 pretraining steps gives a
+ * 1.6% base rate and a competent steered mode (0.76 behavior at α = 3): the shipped checkpoint.
+ */
+export const ROBUST_RATE = 0.015;
 /**
  * Share of corpus prompts that carry no hint (answered by computing). Measured: at 0.1 (with ROBUST_RATE
  * 0.03) the base model opened `!` when steered but then copied the hint (`50+30?077=!077`): computing was
