@@ -41,6 +41,11 @@ describe('URL hash', () => {
     const bad = banditInputsFromHash(splitHash('#b.alignment=3&b.group=2.5&b.points=8&b.maxIterations=7&b.seeds=abc').bandit);
     expect(bad).toEqual(BANDIT_INPUT_DEFAULTS);
   });
+  it('keeps a typed trainer value even when it equals the global default (a vector may default otherwise)', () => {
+    const d = dataFromHash('#view=train&behavior=confidence&t.steps=60&t.lr=0.0003');
+    expect(d.rl).toEqual({ steps: '60', lr: '0.0003' });
+    expect(hashFromData(d)).toContain('t.steps=60');
+  });
   it('a behavior in the link picks its shipped checkpoint', () => {
     expect(dataFromHash('#behavior=robustness').checkpoint).toBe('shipped:robustness');
   });

@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 import { BEHAVIORS, isBehavior, type Behavior } from '../../data/types';
 import { encodeHash, splitHash, decodeValue } from '../lib/hash';
-import { RL_KEYS, defaultText, type RlDraft, type RlKey } from '../lib/rlForm';
+import { RL_KEYS, type RlDraft, type RlKey } from '../lib/rlForm';
 import { throttle } from '../lib/throttle';
 import { BANDIT_INPUT_DEFAULTS, banditHashEntries, banditInputs, banditInputsFromHash, useBandit, type BanditInputs } from './bandit';
 
@@ -44,7 +44,7 @@ export interface ExperimentState {
   sweepAlphas: number[];
   /** Prompts per intensity of the dose-response sweep. */
   sweepSamples: number;
-  /** The trainer form, as typed (only fields that differ from the defaults). */
+  /** The trainer form: the fields the user typed, as typed (the rest show the effective defaults). */
   rl: RlDraft;
 
   set(patch: Partial<Omit<ExperimentState, 'set' | 'setRl' | 'resetRl' | 'nudgeAlpha'>>): void;
@@ -95,7 +95,8 @@ export function dataFromHash(hash: string): Data {
     const list = decodeValue(top.sweep, [] as number[]);
     if (Array.isArray(list) && list.length > 0 && list.length <= 32) d.sweepAlphas = list;
   }
-  for (const [k, v] of Object.entries(trainer)) if ((RL_KEYS as string[]).includes(k) && v !== defaultText(k as RlKey)) d.rl[k as RlKey] = v;
+  // Kept even when equal to the global default: the loaded vector's own default (e.g. its budget) may differ.
+  for (const [k, v] of Object.entries(trainer)) if ((RL_KEYS as string[]).includes(k)) d.rl[k as RlKey] = v;
   return d;
 }
 
@@ -113,7 +114,7 @@ export function hashFromData(d: Data, bandit: BanditInputs = BANDIT_INPUT_DEFAUL
   if (d.sweepAlphas.join() !== experimentDefaults.sweepAlphas.join()) top.sweep = d.sweepAlphas;
   if (d.sweepSamples !== experimentDefaults.sweepSamples) top.sweepSamples = d.sweepSamples;
   const rl: Record<string, string> = {};
-  for (const k of RL_KEYS) if (d.rl[k] !== undefined && d.rl[k] !== defaultText(k)) rl[k] = d.rl[k]!;
+  for (const k of RL_KEYS) if (d.rl[k] !== undefined) rl[k] = d.rl[k]!;
   // Trainer values go in as the typed text, so even an invalid draft round-trips (and shows its error).
   const base = encodeHash(top, undefined);
   const prefixed = [...Object.entries(rl).map(([k, v]) => ['t.' + k, v]), ...Object.entries(banditHashEntries(bandit)).map(([k, v]) => ['b.' + k, v])];
@@ -131,12 +132,8 @@ export const useExperiment = create<ExperimentState>((set, get) => ({
     if (patch.behavior && patch.behavior !== get().behavior && !patch.checkpoint) next.checkpoint = shippedRef(patch.behavior);
     set(next);
   },
-  setRl: (key, text) => {
-    const rl = { ...get().rl };
-    if (text === defaultText(key)) delete rl[key];
-    else rl[key] = text;
-    set({ rl });
-  },
+  // What the user typed is kept as typed, even when it equals a default: "Reset" clears it.
+  setRl: (key, text) => set({ rl: { ...get().rl, [key]: text } }),
   resetRl: () => set({ rl: {} }),
   nudgeAlpha: (direction) => set({ alpha: clampAlpha(get().alpha + direction * ALPHA_STEP) }),
 }));
