@@ -256,6 +256,20 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     await context.close();
   });
 
+  it("the trainer form defaults to the loaded checkpoint's documented budget, and a typed global default sticks", async () => {
+    const { context, page } = await open('#view=train&behavior=confidence');
+    await waitForModel(page);
+    // The shipped confidence vector records 200 steps at lr 1e-4 and its grid {0,2,3,4}.
+    await expect.poll(() => page.locator('#rl-steps').inputValue(), { timeout: MODEL_TIMEOUT }).toBe('200');
+    expect(await page.locator('#rl-lr').inputValue()).toBe('0.0001');
+    expect(await page.locator('#rl-grid').inputValue()).toBe('0,2,3,4');
+    // Typing the global default (60) keeps 60, in the form and in the link.
+    await page.locator('#rl-steps').fill('60');
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/t\.steps=60/);
+    expect(await page.locator('#rl-steps').inputValue()).toBe('60');
+    await context.close();
+  });
+
   it('refuses invalid settings inline, naming the field and its range, and lists the shortcuts on ?', async () => {
     const { context, page } = await open('#view=train&t.grid=0,2,4,6&t.groupSize=8');
     await page.locator('#rl-groupSize').fill('6');
