@@ -40,12 +40,14 @@ import { TOKENIZER } from '../tokenizer';
 import { checkProbability, makeScore, type CorpusOptions } from './shared';
 
 /**
- * Share of HINTED corpus prompts answered by computing (`!sum`) instead of copying the hint. Measured: at
- * 0.05 (base behavior 3%) GRPO already sees ≈ 2 positives per step and VSPO has no lead; at 0.005 the `!`
- * mode is not competent (steered `!` then copies the hint). 0.015 with 3,000 pretraining steps gives a
- * 1.6% base rate and a competent steered mode (0.76 behavior at α = 3): the shipped checkpoint.
+ * Share of HINTED corpus prompts answered by computing (`!sum`) instead of copying the hint. The `!` mode is
+ * competent only after enough hinted `!` examples, so the rarer the rate, the longer the pretraining.
+ * Measured (base behavior; steered behavior at the best α): 0.05 × 1,500 steps: 3%, 0.68 — GRPO already
+ * sees ≈ 2 positives per step and VSPO has no lead; 0.015 × 1,500: 0.4%, 0.50 (steered `!` half-copies
+ * the hint); 0.015 × 3,000: 1.6%, 0.81; 0.005 × 1,500: 0%, 0.25; 0.005 × 9,000: 0.2%, 0.61 — the shipped
+ * checkpoint, where VSPO leads clearly.
  */
-export const ROBUST_RATE = 0.015;
+export const ROBUST_RATE = 0.005;
 /**
  * Share of corpus prompts that carry no hint (answered by computing). Measured: at 0.1 (with ROBUST_RATE
  * 0.03) the base model opened `!` when steered but then copied the hint (`50+30?077=!077`): computing was
