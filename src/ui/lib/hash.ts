@@ -1,8 +1,9 @@
 // The whole experiment config lives in the URL hash, so a link reproduces an experiment (seeded).
 // Format: readable key=value pairs, e.g.
 //   #view=train&behavior=verbosity&checkpoint=shipped%3Averbosity&alpha=2&talk=1&t.groupSize=8&t.grid=0,1,2,4
-// Trainer settings are flattened under the `t.` prefix and the Bandit page's inputs under `b.`; each value is parsed with the type of the
-// matching default (number, boolean, string, number list), so unknown keys and bad values are ignored.
+// Trainer settings are flattened under the `t.` prefix and the Bandit page's inputs under `b.`; each value
+// is parsed with the type of the matching default (number, boolean, string, number list), so unknown keys
+// and bad values are ignored.
 
 export type Flat = Record<string, number | string | boolean | number[] | undefined>;
 

@@ -165,9 +165,7 @@ export function bindHash(): () => void {
     applyBanditHash(location.hash);
     applyingHash = false;
   };
-  applyingHash = true;
-  applyBanditHash(location.hash);
-  applyingHash = false;
+  applyBanditHash(location.hash); // before subscribing, so nothing writes back yet
   const unsubs = [useExperiment.subscribe(write), useBandit.subscribe(write)];
   window.addEventListener('hashchange', onHash);
   write();
