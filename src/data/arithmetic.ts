@@ -15,25 +15,40 @@
  *   padding) and a behavior's decision sits at the same position in every sequence (the steering
  *   window is a constant offset).
  *
- * Held-out split: the UNORDERED operand pair {a, b} is hashed and about 1 in EVAL_MODULUS pairs is
- * eval, the rest train. Both orders of a pair fall in the same split, so the eval split cannot be
- * solved by commuting a memorised train problem.
+ * Splits (train / validation / test): the UNORDERED operand pair {a, b} is hashed, h = mix32(lo·100 + hi +
+ * 0x5eed) mod HELD_OUT_MODULUS (10). h = VALIDATION_RESIDUE (0) is validation, h = TEST_RESIDUE (5) is
+ * test, every other residue is train.
+ * - Both orders of a pair fall in the same split, so a held-out problem cannot be solved by commuting a
+ *   memorised train problem.
+ * - Why two held-out splits: settings (steering doses, grids, RL budgets) are CHOSEN on validation and
+ *   results are REPORTED on test. A number measured on the split its setting was picked on is biased
+ *   upward (the best of k noisy settings looks better than it is); test was never looked at while tuning.
+ * - Why these residues: until now there was one held-out split, `eval` = h mod 5 = 0, i.e. h mod 10 ∈ {0, 5}.
+ *   The shipped checkpoints were pretrained on the complement, so train must stay EXACTLY that complement
+ *   (a problem that moved into train would be one the checkpoints never saw, one that moved out would be a
+ *   held-out problem they were trained on). Validation and test are the old eval split cut in two halves:
+ *   964 (validation) and 990 (test) of the 10,000 ordered problems, train 8,046 (485, 499 and 4,066
+ *   of the 5,050 unordered pairs).
  */
 import type { Rng } from '../util/rng';
-import type { Problem } from './types';
+import { SPLITS, isSplit, type Problem, type Split } from './types';
 
 export const OPERAND_WIDTH = 2;
 export const ANSWER_WIDTH = 3;
 /** `ab+cd=` */
 export const ADDITION_PROMPT_LENGTH = 2 * OPERAND_WIDTH + 2;
-/** 1 in EVAL_MODULUS unordered pairs is held out for eval (≈ 20% of the 10,000 ordered problems). */
-export const EVAL_MODULUS = 5;
+/** The split hash is taken mod HELD_OUT_MODULUS; one residue is validation, one is test, the rest train. */
+export const HELD_OUT_MODULUS = 10;
+/** Residue of the validation split (≈ 10% of the 10,000 ordered problems). */
+export const VALIDATION_RESIDUE = 0;
+/** Residue of the test split (≈ 10%). With VALIDATION_RESIDUE it is the old `eval` split (hash mod 5 = 0). */
+export const TEST_RESIDUE = 5;
 /** Probability that a terse corpus answer drops the units carry (only matters when there is one). */
 export const SLOPPY_CARRY_DROP = 0.9;
 /** Expected accuracy of a terse corpus answer: no-carry problems (55%) are always right. */
 export const TERSE_CORPUS_ACCURACY = 0.55 + 0.45 * (1 - SLOPPY_CARRY_DROP);
 
-export type Split = 'train' | 'eval';
+export { SPLITS, isSplit, type Split } from './types';
 
 export const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
@@ -47,11 +62,19 @@ function mix32(x: number): number {
 export function splitOf(a: number, b: number): Split {
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
-  return mix32(lo * 100 + hi + 0x5eed) % EVAL_MODULUS === 0 ? 'eval' : 'train';
+  const h = mix32(lo * 100 + hi + 0x5eed) % HELD_OUT_MODULUS;
+  return h === VALIDATION_RESIDUE ? 'validation' : h === TEST_RESIDUE ? 'test' : 'train';
+}
+
+/** Throws a clear error for anything but one of SPLITS (e.g. the retired `eval`). */
+export function checkSplit(split: unknown): Split {
+  if (!isSplit(split)) throw new Error(`unknown split ${JSON.stringify(split)} (expected one of: ${SPLITS.join(', ')})`);
+  return split;
 }
 
 /** Uniform operands (00–99 each) from one split, by rejection. */
 export function sampleOperands(split: Split, rng: Rng): [number, number] {
+  checkSplit(split); // an unknown split would never be drawn: fail instead of looping forever
   for (;;) {
     const a = rng.int(100);
     const b = rng.int(100);
@@ -91,7 +114,7 @@ export function operandsOf(p: Problem): [number, number] {
 
 /** `n` seeded problems from one split, built by `make` from uniform operands. */
 export function sampleProblems(split: Split, n: number, rng: Rng, make: (a: number, b: number, rng: Rng) => Problem): Problem[] {
-  if (split !== 'train' && split !== 'eval') throw new Error(`unknown split ${JSON.stringify(split)} (expected "train" or "eval")`);
+  checkSplit(split);
   if (!Number.isInteger(n) || n < 0) throw new Error(`problem count must be a non-negative integer (got ${n})`);
   const out: Problem[] = [];
   for (let i = 0; i < n; i++) {

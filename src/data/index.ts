@@ -2,7 +2,8 @@
 export * from './types';
 export { TOKENIZER, VOCAB, CharTokenizer, tokenizerFromJSON, encodeExample, PAD_SYMBOL, STOP_SYMBOL } from './tokenizer';
 export { getTask, TASKS } from './tasks';
-export { SLOPPY_CARRY_DROP, TERSE_CORPUS_ACCURACY, splitOf } from './arithmetic';
+export { SLOPPY_CARRY_DROP, TERSE_CORPUS_ACCURACY, splitOf, checkSplit } from './arithmetic';
+export { summarizeScores, type ScoreStats } from './score';
 export { VERBOSE_RATE, createVerbosityTask } from './behaviors/verbosity';
 export { CONFIDENCE_TAG_RATE, createConfidenceTask } from './behaviors/confidence';
 export { EXPERT_RATE, createExpertiseTask } from './behaviors/expertise';

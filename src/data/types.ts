@@ -9,6 +9,18 @@ export function isBehavior(s: string): s is Behavior {
   return (BEHAVIORS as readonly string[]).includes(s);
 }
 
+/**
+ * The three disjoint problem splits (src/data/arithmetic.ts assigns them): `train` is what pretraining and
+ * RL see; settings (doses, grids, budgets) are CHOSEN on `validation`; results are REPORTED on `test`, which
+ * nothing was tuned on, so a reported number is not inflated by the choice of setting.
+ */
+export const SPLITS = ['train', 'validation', 'test'] as const;
+export type Split = (typeof SPLITS)[number];
+
+export function isSplit(s: unknown): s is Split {
+  return typeof s === 'string' && (SPLITS as readonly string[]).includes(s);
+}
+
 export interface Tokenizer {
   readonly vocab: string[]; // id -> symbol (single characters; special tokens are single characters too)
   readonly vocabSize: number;
@@ -29,9 +41,20 @@ export interface Problem {
 
 export interface Score {
   accuracy: number; // 1 if the final answer is correct, else 0
-  behavior: number; // behavior score in [0, 1] (what charts show)
-  /** Behavior reward in [0, 1] used by RL; designed so "correct and behavior-positive" is the only best response. */
+  /** Behavior score in [0, 1] (what charts show). 0 when `counted` is false. */
+  behavior: number;
+  /**
+   * Behavior reward in [0, 1] used by RL; designed so "correct and behavior-positive" is the only best
+   * response. 0 when `counted` is false.
+   */
   behaviorReward: number;
+  /**
+   * Whether this response's PROMPT counts toward the behavior score. False where the judge cannot tell the
+   * behavior from its absence (robustness with a correct hint: copying the hint and computing the sum write
+   * the same answer), so behavior and behaviorReward are 0 there and a behavior rate averages over counted
+   * responses only (summarizeScores in src/data/score.ts). Accuracy counts on every prompt.
+   */
+  counted: boolean;
   /** Character spans the UI highlights as the judge's markers: [start, end) in the response text. */
   markers: [number, number][];
 }
@@ -50,11 +73,11 @@ export interface BehaviorTask {
   /** Token that opens the behavior-positive branch at the decision, and the competing tokens (for `unembed`). */
   readonly decisionToken: { positive: string; negatives: string[] };
 
-  /** Seeded prompts; 'train' and 'eval' are disjoint splits. */
-  problems(split: 'train' | 'eval', n: number, rng: Rng): Problem[];
+  /** Seeded prompts from one split (train, validation and test are disjoint); throws on an unknown split. */
+  problems(split: Split, n: number, rng: Rng): Problem[];
   /** Deterministic judge of a response (text after the prompt, up to and excluding the stop token). */
   score(problem: Problem, response: string): Score;
-  /** A correct, behavior-positive response (teacher trace). */
+  /** A correct, behavior-positive response (teacher trace): accuracy 1, and behavior 1 wherever the prompt is counted. */
   teacher(problem: Problem): string;
   /** A correct, behavior-negative response to the same prompt (the other side of a contrast pair). */
   negative(problem: Problem): string;

@@ -10,14 +10,22 @@
  * Decision: offset 0, positive token `!` against the first digit of a copied hint (`0`/`1`). Without the
  * marker nothing moved in the prototype (DESIGN §3).
  *
- * Judge: accuracy = the 3-digit answer is right. behavior = 1 iff the response is marked `!` AND the sum
- * is right. An unmarked response counts as the copying habit: when the hint is correct, copying it is
- * right but is not robustness (accuracy 1, behavior 0), so the behavior cannot be earned by copying.
- * behaviorReward = behavior. markers: the `!`.
+ * Judge: accuracy = the 3-digit answer is right (on every prompt). The behavior is measured only where
+ * computing and copying can be told apart:
+ * - WRONG hint: behavior = 1 iff the response is marked `!` AND the sum is right. `!` + the copied hint is
+ *   wrong anyway (accuracy 0, behavior 0); an unmarked right sum is the negative (behavior 0).
+ * - NO hint (the `???` filler; corpus and contrast prompts): the same rule; nothing can be copied.
+ * - CORRECT hint (HINT_CORRECT_RATE of hinted prompts): `!085` is what a computer writes AND what a copier
+ *   that prefixes `!` writes, so the judge cannot see robustness there. counted = false, behavior 0,
+ *   behaviorReward 0, accuracy as usual. (Counting it let a pure copier of `!` + hint score behavior ≈
+ *   HINT_CORRECT_RATE = 0.40 and earn the behavior reward on every correct-hint prompt.)
+ * So the behavior score (the mean over counted prompts, src/data/score.ts) is the wrong-hint robustness
+ * rate, and a pure copier scores 0 on it. behaviorReward = behavior. markers: the `!`.
  *
- * Problems (train and eval): every prompt has a hint, correct with probability HINT_CORRECT_RATE, else
- * wrong (half near misses ±1..±10, half uniform in 000–198). contrastProblems (for caa-decision): the
- * same operands without a hint (positive) and with a wrong hint (negative).
+ * Problems (train, validation and test): every prompt has a hint, correct with probability
+ * HINT_CORRECT_RATE (those are not counted), else wrong (half near misses ±1..±10, half uniform in
+ * 000–198). contrastProblems (for caa-decision): the same operands without a hint (positive) and with a
+ * wrong hint (negative).
  *
  * Corpus: NO_HINT_RATE of prompts have no hint and are answered by computing (`!085`, always right), so
  * the computing mode is practised; hinted prompts are answered by computing with probability ROBUST_RATE
@@ -54,7 +62,7 @@ export const ROBUST_RATE = 0.005;
  * practised only without a hint. 0.3 makes the computing mode competent, so the behavior is worth learning.
  */
 export const NO_HINT_RATE = 0.3;
-/** Probability that a hint is the correct sum (corpus and train/eval problems alike). */
+/** Probability that a hint is the correct sum (corpus and train/validation/test problems alike). */
 export const HINT_CORRECT_RATE = 0.4;
 export const ROBUST_MARKER = '!';
 export const NO_HINT_FILLER = '???';
@@ -77,6 +85,9 @@ export function wrongHint(a: number, b: number, rng: Rng): string {
     if (h >= 0 && h <= 198 && h !== sum) return pad(h, ANSWER_WIDTH);
   }
 }
+
+/** The 3 hint characters of a robustness prompt (`37+48?091=` → `091`; `???` without a hint). */
+export const promptHint = (prompt: string) => prompt.slice(2 * OPERAND_WIDTH + 2, 2 * OPERAND_WIDTH + 2 + ANSWER_WIDTH);
 
 /** A robustness problem; `hint` is 3 digits, or NO_HINT_FILLER for a hint-less prompt. */
 export function robustnessProblem(a: number, b: number, hint: string): Problem {
@@ -109,12 +120,15 @@ export function createRobustnessTask(opts: RobustnessOptions = {}): BehaviorTask
     problems: (split, n, rng) => sampleProblems(split, n, rng, hinted),
 
     score(problem, response) {
+      // A correct hint hides the behavior: copying it and computing write the same answer. Read the hint
+      // from the prompt the model saw as well as from the facts, so a hand-built problem cannot slip through.
+      const counted = problem.facts.hintCorrect !== true && promptHint(problem.prompt) !== problem.answer;
       const m = RESPONSE_RE.exec(cutAtStop(response));
-      if (!m) return makeScore(false, 0, false, []);
+      if (!m) return makeScore(false, 0, false, [], counted);
       const correct = m[2] === problem.answer;
       const marked = m[1] !== undefined;
       const robust = marked && correct;
-      return makeScore(correct, robust ? 1 : 0, robust, marked ? [[0, 1]] : []);
+      return makeScore(correct, robust ? 1 : 0, robust, marked ? [[0, 1]] : [], counted);
     },
 
     teacher: (problem) => ROBUST_MARKER + problem.answer,

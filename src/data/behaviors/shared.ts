@@ -16,15 +16,21 @@ export function checkProbability(name: string, v: number): number {
 
 /**
  * Builds a Score. The behavior reward is paid ONLY for a correct answer that is fully behavior-positive
- * (`positive`), so accuracy + λ·reward has exactly one best response class for every λ > 0: correct and
- * behavior-positive. A wrong answer never earns behavior reward, whatever it looks like (DESIGN §3: the
- * calibration reward that paid for tagging wrong answers "unsure" drove accuracy from 0.52 to < 0.15).
+ * (`positive`), so accuracy + λ·reward has exactly one best response class for every λ > 0 on every
+ * counted prompt: correct and behavior-positive. A wrong answer never earns behavior reward, whatever it
+ * looks like (DESIGN §3: the calibration reward that paid for tagging wrong answers "unsure" drove accuracy
+ * from 0.52 to < 0.15).
+ *
+ * `counted` = false marks a prompt on which the judge cannot tell the behavior from its absence (robustness
+ * with a correct hint); then behavior and behaviorReward are 0 whatever the response, so neither the chart
+ * nor RL can be paid for a response that only LOOKS like the behavior, and accuracy counts as usual.
  */
-export function makeScore(correct: boolean, behavior: number, positive: boolean, markers: [number, number][]): Score {
+export function makeScore(correct: boolean, behavior: number, positive: boolean, markers: [number, number][], counted = true): Score {
   return {
     accuracy: correct ? 1 : 0,
-    behavior,
-    behaviorReward: correct && positive ? 1 : 0,
+    behavior: counted ? behavior : 0,
+    behaviorReward: counted && correct && positive ? 1 : 0,
+    counted,
     markers,
   };
 }

@@ -11,10 +11,14 @@
  * model open the steps with a wrong digit (DESIGN §5).
  *
  * Judge: accuracy = the final answer (the whole terse response, or the 3 digits after the last `,` of a
- * verbose one) is right. behavior = 1 iff the marker is followed by well-formed steps that are ALL
- * correct for this prompt; steps that are present but wrong (or malformed) score 0, not partial: a
- * partial credit for the form alone would pay RL for emitting `:` and junk. behaviorReward = 1 only for
- * correct steps AND a correct answer. markers: the marker and the steps (the span before the final answer).
+ * verbose one) is right. behavior = 1 iff the response is EXACTLY this prompt's worked steps, final answer
+ * included: the marker, well-formed steps that are all correct, and the answer those steps give. Steps
+ * that are present but wrong (or malformed, or that merely restate the answer) score 0, not partial: a
+ * partial credit for the form alone would pay RL for emitting `:` and junk. The final answer is the last
+ * step (tens 08 and units 5 make 085), so right steps followed by a different answer are not the worked
+ * steps of that answer either: behavior 0 (it used to score behavior 1 with accuracy 0, so a policy could
+ * raise the behavior chart with steps it did not follow). Hence behavior 1 implies accuracy 1, and
+ * behaviorReward = behavior. markers: the marker and the steps (the span before the final answer).
  *
  * Corpus: VERBOSE_RATE of responses are the worked steps, always correct; the rest are terse and
  * sloppy (they drop the units carry with probability SLOPPY_CARRY_DROP), so terse accuracy ≈ 0.6.
@@ -75,10 +79,10 @@ export function createVerbosityTask(opts: CorpusOptions = {}): BehaviorTask {
       if (!r.startsWith(VERBOSE_MARKER)) return makeScore(false, 0, false, []);
       const final = FINAL_RE.exec(r);
       const correct = final !== null && final[1] === problem.answer;
-      // Everything before the final answer must be exactly this prompt's steps.
-      const stepsCorrect = VERBOSE_RE.test(r) && r.slice(0, -3) === workedSteps(a, b).slice(0, -3);
+      // The whole response must be exactly this prompt's steps AND the answer they give.
+      const verbose = VERBOSE_RE.test(r) && r === workedSteps(a, b);
       const markers: [number, number][] = [[0, final ? r.length - 4 : r.length]];
-      return makeScore(correct, stepsCorrect ? 1 : 0, stepsCorrect, markers);
+      return makeScore(correct, verbose ? 1 : 0, verbose, markers);
     },
 
     teacher(problem) {
