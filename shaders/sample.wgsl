@@ -2,7 +2,8 @@
 // drawn on the CPU from the seeded rng, so no readback is needed per token.
 //
 // Shapes: logits [B, V] (this position), tokens [B, TT] i32 (prompt, then generated tokens),
-//         logprobs [B, M] (log p of each sampled token at temperature 1), uniforms [M, B] (step-major),
+//         logprobs [B, M] (log p of each sampled token under the distribution it was drawn from),
+//         uniforms [M, B] (step-major),
 //         state [1] u32: state[0] = pos, the position whose logits these are.
 //
 // Entry points:
@@ -14,7 +15,9 @@
 //              threshold going to the lowest indices; the threshold is found by a 4 x 8-bit radix
 //              select), weights exp((l - max) / temperature), and the first token in index order
 //              whose cumulative weight exceeds u * total (the last kept token if rounding leaves none).
-//            logprobs[b, s] = l[tok] - max - log(sum exp(l - max)).
+//            logprobs[b, s], as sampleWithLogprob() of the CPU twin: 0 for greedy (a point mass), else
+//              (l[tok] - max) / temperature - log(total), total = the kept weights' sum (the same sum
+//              the token was drawn against), i.e. log p under the tempered top-k distribution.
 //   advance  state[0] += 1 (the last dispatch of each token step).
 //
 // Each invocation owns a contiguous chunk of the vocabulary; chunk sums are combined with a sequential
@@ -176,13 +179,8 @@ fn sample(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
   let arg = redi[0];
   workgroupBarrier();
 
-  var lsum = 0.0;
-  for (var v = lo; v < hi; v++) {
-    lsum += exp(logits[r + v] - maxv);
-  }
-  let logZ = log(reduce_sum(lsum, lid));
-
   var tok = arg;
+  var lp = 0.0; // greedy: log 1
   if (p.temperature > 0.0) {
     var useThr = false;
     var thr = 0.0;
@@ -305,10 +303,11 @@ fn sample(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
     } else if (lk > 0u) {
       tok = lk - 1u;
     }
+    lp = (logits[r + tok] - maxv) * invT - log(total);
   }
   if (lid == 0u) {
     tokens[b * p.TT + pos + 1u] = i32(tok);
-    logprobs[b * p.M + s] = logits[r + tok] - maxv - logZ;
+    logprobs[b * p.M + s] = lp;
   }
 }
 

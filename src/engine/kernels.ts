@@ -347,7 +347,7 @@ export function adamwHyper(opt: { lr: number; beta1: number; beta2: number; eps:
 export interface SampleArgs {
   logits: Binding; // [B, V]
   tokens: Binding; // [B, TT] i32
-  logprobs: Binding; // [B, M]
+  logprobs: Binding; // [B, M] log p of each sampled token under the tempered top-k distribution (0 if greedy)
   uniforms: Binding; // [M, B]
   state: Binding; // [1] u32 pos
   B: number;

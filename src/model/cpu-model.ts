@@ -48,7 +48,7 @@ import {
   matmulForward,
   matmulForwardTransposed,
   residualForward,
-  sampleToken,
+  sampleWithLogprob,
   steeringForward,
 } from '../engine/cpu';
 
@@ -378,19 +378,15 @@ export class CpuModel implements LanguageModel {
     const rng = createRng(req.seed);
     const every = req.onTokens ? Math.max(1, Math.floor(req.streamEvery ?? 1)) : 0;
     const next = new Int32Array(B);
-    const one = new Int32Array(1);
-    const lp = this.alloc(1);
-    const ent = this.alloc(1);
     for (let s = 0; s < M; s++) {
       for (let b = 0; b < B; b++) {
         const row = s === 0 ? acts.logits.subarray(((b * P) + P - 1) * V, (b * P + P) * V) : d.logits.subarray(b * V, b * V + V);
         const u = rng.next();
-        const tok = sampleToken(row, temperature, topK, u);
+        // log p under the distribution actually sampled from (temperature, top-k; 0 for greedy)
+        const { token: tok, logprob } = sampleWithLogprob(row, temperature, topK, u);
         next[b] = tok;
         tokens[b * S + P + s] = tok;
-        one[0] = tok;
-        logprobForward(lp, ent, row, one, 1, V);
-        logprobs[b * M + s] = lp[0];
+        logprobs[b * M + s] = logprob;
       }
       if (every && ((s + 1) % every === 0 || s + 1 === M)) req.onTokens!(tokens.slice(), s + 1);
       if (s + 1 < M) this.decodeStep(d, next, P + s, steering);

@@ -65,7 +65,14 @@ export interface GenerateRequest {
 
 export interface GenerateResult {
   tokens: Int32Array; // [B, P + maxNewTokens]
-  /** log p of each sampled token under the (steered) sampling distribution at temperature 1, [B, maxNewTokens]. */
+  /**
+   * [B, maxNewTokens]: log p of each sampled token under the distribution it was actually sampled from —
+   * the (steered) logits at the request's temperature, restricted to the top-k kept set and renormalised:
+   * (l_tok - max)/T - log sum_{kept} exp((l - max)/T), with the same tie rule at the top-k threshold as
+   * the sampler (lowest indices kept). The behavior policy's log-probs for importance weights. Greedy
+   * (temperature 0) is a point mass: 0 (log 1). Equals the plain T = 1 full-vocabulary log-prob only
+   * when temperature = 1 and topK = 0 (or >= vocabSize).
+   */
   logprobs: Float32Array;
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import * as cpu from '../../src/engine/cpu';
 import * as K from '../../src/engine/kernels';
 import { createContext, CPU_ADAPTER_TUNING, GPU_TUNING, type GpuContext, type Tuning } from '../../src/engine/launch';
-import { createRng, expectClose, getDevice, Program, randn, randTokens, readF32, readI32, runChecked, upload } from './helpers';
+import { createRng, expectClose, getDevice, Program, randn, randTokens, readF32, readI32, relErr, runChecked, upload } from './helpers';
 
 const rng = createRng(20240601);
 let ctx: GpuContext;
@@ -285,38 +285,46 @@ describe.each([
     expect(Array.from(await readF32(ctx, g.g, N)).every((x) => x === 0)).toBe(true);
   });
 
-  test('sampling: greedy, temperature, top-k with ties, same tokens as sampleToken', async () => {
-    for (const V of [37, 700]) {
-      const B = 24;
+  test('sampling: greedy, temperature, top-k with ties; same tokens and log-probs as sampleWithLogprob', async () => {
+    for (const [B, V] of [
+      [7, 5],
+      [24, 37],
+      [13, 700],
+      [5, 1031],
+    ]) {
       // integer-valued logits give exact ties at the top-k threshold
       const logits = Float32Array.from({ length: B * V }, () => Math.round(rng.normal() * 2));
       for (let b = 0; b < B; b++) logits[b * V + (b % V)] = 5; // a clear maximum per row, plus ties below
       const u = Float32Array.from({ length: B }, () => rng.next());
-      for (const [temperature, topK] of [
-        [0, 0],
-        [1, 0],
-        [0.7, 5],
-        [1.3, 1],
-        [2, V - 1],
-      ]) {
-        const want = new Int32Array(B), wantLp = new Float32Array(B);
+      const configs: [number, number][] = [[0, 0], [0.7, 5], [1.3, 1], [2, V - 1]];
+      for (const T of [0.5, 1, 1.7]) for (const k of [0, 1, 3, V]) configs.push([T, k]);
+      for (const [temperature, topK] of configs) {
+        const want = new Int32Array(B), wantLp = new Float32Array(B), fullLp = new Float32Array(B);
         const one = new Int32Array(1), lp = new Float32Array(1), ent = new Float32Array(1);
         for (let b = 0; b < B; b++) {
           const row = logits.subarray(b * V, b * V + V);
-          want[b] = cpu.sampleToken(row, temperature, topK, u[b]);
-          one[0] = want[b];
+          const s = cpu.sampleWithLogprob(row, temperature, topK, u[b]);
+          want[b] = s.token;
+          wantLp[b] = s.logprob;
+          one[0] = s.token;
           cpu.logprobForward(lp, ent, row, one, 1, V);
-          wantLp[b] = lp[0];
+          fullLp[b] = lp[0];
         }
         const g = { tokens: upload(ctx, new Int32Array(B * 2)), lp: zeros(B), state: upload(ctx, new Uint32Array([0])) };
+        const tag = `B=${B} V=${V} T=${temperature} k=${topK}`;
         await run((p) => {
+          const before = p.length;
           K.sampleTokens(p, { logits: buf(logits), tokens: g.tokens, logprobs: g.lp, uniforms: buf(u), state: g.state, B, V, TT: 2, P: 1, M: 1, topK, temperature });
           K.advancePosition(p, g.state);
+          expect(p.length - before, 'one sample and one advance dispatch').toBe(2);
         });
         const toks = await readI32(ctx, g.tokens, B * 2);
         const got = Int32Array.from({ length: B }, (_, b) => toks[b * 2 + 1]);
-        expect(Array.from(got), `V=${V} T=${temperature} k=${topK}`).toEqual(Array.from(want));
-        expectClose(await readF32(ctx, g.lp, B), wantLp, 1e-5, 'sampled logprob');
+        expect(Array.from(got), tag).toEqual(Array.from(want));
+        const gotLp = await readF32(ctx, g.lp, B);
+        for (let b = 0; b < B; b++) expect(Math.abs(gotLp[b] - wantLp[b]), `${tag} b=${b} sampled logprob`).toBeLessThan(2e-5);
+        if (temperature === 0) expect(Array.from(gotLp), tag).toEqual(new Array(B).fill(0));
+        if (temperature !== 1 || (topK > 0 && topK < V)) expect(relErr(wantLp, fullLp), `${tag}: not the T=1 full log-prob`).toBeGreaterThan(1e-3);
         expect((await readI32(ctx, g.state, 1))[0]).toBe(1);
       }
     }

@@ -45,6 +45,21 @@ function steeringFor(B: number, layer: number, alpha: number[], start: number[],
   };
 }
 
+/**
+ * log p of `token` under the sampling distribution, written independently of the sampler: rank tokens by
+ * (logit descending, index ascending), keep the first topK (all for 0 or >= V), renormalise
+ * exp((l - max) / T) over them in float64; -Infinity if the token is not kept.
+ */
+function refSamplingLogprob(logits: ArrayLike<number>, temperature: number, topK: number, token: number): number {
+  const V = logits.length;
+  const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+  const kept = topK > 0 && topK < V ? order.slice(0, topK) : order;
+  if (!kept.includes(token)) return -Infinity;
+  const mx = logits[order[0]];
+  const lse = Math.log(kept.reduce((a, v) => a + Math.exp((logits[v] - mx) / temperature), 0));
+  return (logits[token] - mx) / temperature - lse;
+}
+
 describe('GPU model vs CPU model', () => {
   test('parameters round-trip', async () => {
     const got = await gpu.getParams();
@@ -179,19 +194,36 @@ describe('GPU model vs CPU model', () => {
     expect(small.submits).toBeLessThanOrEqual(M + 1);
   });
 
-  test('greedy generation equals the CPU model; seeded sampling too', async () => {
-    const B = 5, P = 3, M = 12;
+  test('greedy generation equals the CPU model; seeded sampling too, with the sampling distribution\'s log-probs', async () => {
+    const B = 5, P = 3, M = 12, S = P + M, V = config.vocabSize;
     const prompt = randTokens(rng, B * P, config.vocabSize);
-    for (const [temperature, topK] of [
-      [0, 0],
-      [1, 0],
-      [0.8, 4],
-    ]) {
-      const req = { prompt, B, P, maxNewTokens: M, temperature, topK, seed: 11 };
+    const steering = steeringFor(B, 1, [0, 1, -2, 3, 0.5], [0, P - 1, 2, 6, 0], [S, P + 4, 8, S, S]);
+    for (const [temperature, topK, steer] of [
+      [0, 0, false],
+      [1, 0, false],
+      [0.8, 4, false],
+      [0.7, 3, false],
+      [0.7, 3, true],
+      [1.7, 1, false],
+    ] as [number, number, boolean][]) {
+      const tag = `T=${temperature} k=${topK} steered=${steer}`;
+      const req = { prompt, B, P, maxNewTokens: M, temperature, topK, seed: 11, steering: steer ? steering : undefined };
       const g = await gpu.generate(req);
       const c = await cpu.generate(req);
-      expect(Array.from(g.tokens), `T=${temperature} k=${topK}`).toEqual(Array.from(c.tokens));
-      expectClose(g.logprobs, c.logprobs, 1e-4, 'sampled logprobs');
+      expect(Array.from(g.tokens), tag).toEqual(Array.from(c.tokens));
+      expectClose(g.logprobs, c.logprobs, 1e-4, `sampled logprobs ${tag}`);
+      if (temperature === 0) {
+        expect(Array.from(g.logprobs), tag).toEqual(new Array(B * M).fill(0));
+        continue;
+      }
+      // log p under the distribution sampled from, recomputed from the model's own logits of the sequence
+      const logits = await gpu.logits({ tokens: g.tokens, B, T: S }, req.steering);
+      for (let b = 0; b < B; b++)
+        for (let s = 0; s < M; s++) {
+          const t = P - 1 + s;
+          const ref = refSamplingLogprob(logits.subarray((b * S + t) * V, (b * S + t + 1) * V), temperature, topK, g.tokens[b * S + t + 1]);
+          expect(Math.abs(g.logprobs[b * M + s] - ref), `${tag} b=${b} s=${s}`).toBeLessThan(1e-4);
+        }
     }
   });
 

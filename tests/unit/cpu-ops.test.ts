@@ -20,9 +20,14 @@ import {
   matmulForwardTransposed,
   residualBackward,
   residualForward,
+  sampleLogprob,
   sampleToken,
+  sampleWithLogprob,
   steeringForward,
 } from '../../src/engine/cpu';
+import type { GPTConfig } from '../../src/model/config';
+import { createCpuModel } from '../../src/model/cpu-model';
+import { initParams } from '../../src/model/init';
 import { createRng, type Rng } from '../../src/util/rng';
 
 type F = Float32Array;
@@ -366,5 +371,172 @@ describe('sampleToken', () => {
     expect([...seen].sort()).toEqual([1, 2, 3]);
     // high temperature flattens: u=0 still gives the first kept index
     expect(sampleToken(l, 100, 0, 0)).toBe(0);
+  });
+});
+
+/**
+ * Reference sampling distribution, written independently of src/engine/cpu/sample.ts: rank all tokens by
+ * (logit descending, index ascending), keep the first topK (all for topK 0 or >= V), and renormalise
+ * exp((l - max) / T) over them, in float64. Returns log p per token (-Infinity outside the kept set).
+ * temperature <= 0: the point mass on the argmax (lowest index among ties).
+ */
+function refSamplingLogprobs(logits: ArrayLike<number>, temperature: number, topK: number): Float64Array {
+  const V = logits.length;
+  const out = new Float64Array(V).fill(-Infinity);
+  const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+  if (!(temperature > 0)) {
+    out[order[0]] = 0;
+    return out;
+  }
+  const kept = topK > 0 && topK < V ? order.slice(0, topK) : order;
+  const mx = logits[order[0]];
+  const z = kept.map((v) => (logits[v] - mx) / temperature);
+  const zmax = Math.max(...z);
+  const lse = zmax + Math.log(z.reduce((a, x) => a + Math.exp(x - zmax), 0));
+  kept.forEach((v, i) => (out[v] = z[i] - lse));
+  return out;
+}
+
+/** Rows with many exact ties (small integers / halves) or distinct values. */
+function tieRow(rng: Rng, V: number, ties: boolean): Float32Array {
+  return Float32Array.from({ length: V }, () => (ties ? Math.round(rng.normal() * 1.5) / 2 : rng.normal() * 2));
+}
+
+describe('sampling log-prob (sampleWithLogprob / sampleLogprob)', () => {
+  test('equals an independent sort-threshold-renormalise recomputation; kept mass sums to 1', () => {
+    const rng = createRng(2024);
+    let splitTies = 0; // cases where the top-k threshold cuts through a group of equal logits
+    for (const V of [5, 11, 37]) {
+      for (let r = 0; r < 12; r++) {
+        const row = tieRow(rng, V, r % 3 !== 2);
+        for (const temperature of [0.5, 1, 1.7]) {
+          for (const topK of [0, 1, 3, V]) {
+            const ref = refSamplingLogprobs(row, temperature, topK);
+            const k = topK > 0 && topK < V ? topK : V;
+            const sortedDesc = Array.from(row).sort((a, b) => b - a);
+            if (k < V && sortedDesc[k - 1] === sortedDesc[k]) splitTies++;
+            // every token: sampleLogprob vs the reference, and the kept set has exactly k tokens
+            let mass = 0, kept = 0;
+            for (let v = 0; v < V; v++) {
+              const lp = sampleLogprob(row, temperature, topK, v);
+              const tag = `V=${V} r=${r} T=${temperature} k=${topK} v=${v}`;
+              if (ref[v] === -Infinity) expect(lp, tag).toBe(-Infinity);
+              else expect(Math.abs(lp - ref[v]), tag).toBeLessThan(1e-12);
+              if (lp > -Infinity) {
+                kept++;
+                mass += Math.exp(lp);
+              }
+            }
+            expect(kept).toBe(k);
+            expect(Math.abs(mass - 1)).toBeLessThan(1e-12);
+            // sampled tokens: the same token as sampleToken, in the kept set, with the reference log-prob
+            for (const u of [0, 0.1, 0.37, 0.5, 0.81, 0.999999]) {
+              const got = sampleWithLogprob(row, temperature, topK, u);
+              expect(got.token).toBe(sampleToken(row, temperature, topK, u));
+              expect(ref[got.token]).toBeGreaterThan(-Infinity);
+              expect(Math.abs(got.logprob - ref[got.token])).toBeLessThan(1e-12);
+            }
+          }
+        }
+      }
+    }
+    expect(splitTies).toBeGreaterThan(10); // the tie rule at the threshold was exercised
+  });
+
+  test('the tokens drawn over a fine grid of u have frequencies exp(logprob)', () => {
+    const rng = createRng(5);
+    const V = 9, N = 20000;
+    for (const [temperature, topK] of [
+      [0.5, 3],
+      [1.7, 0],
+      [1, 4],
+    ]) {
+      const row = tieRow(rng, V, true);
+      const count = new Float64Array(V);
+      let sumLp = 0;
+      for (let i = 0; i < N; i++) {
+        const s = sampleWithLogprob(row, temperature, topK, (i + 0.5) / N);
+        count[s.token]++;
+        sumLp += s.logprob;
+      }
+      const ref = refSamplingLogprobs(row, temperature, topK);
+      let refMeanLp = 0;
+      for (let v = 0; v < V; v++) {
+        expect(Math.abs(count[v] / N - Math.exp(ref[v])), `T=${temperature} k=${topK} v=${v}`).toBeLessThan(2e-4);
+        if (count[v] > 0) refMeanLp += (count[v] / N) * ref[v];
+      }
+      expect(sumLp / N).toBeCloseTo(refMeanLp, 10);
+    }
+  });
+
+  test('greedy is a point mass (logprob 0); top-k ties at the threshold go to the lowest indices', () => {
+    const l = new Float32Array([1, 5, 3, 5]);
+    expect(sampleWithLogprob(l, 0, 0, 0.7)).toEqual({ token: 1, logprob: 0 });
+    expect(sampleWithLogprob(l, 0, 2, 0.7)).toEqual({ token: 1, logprob: 0 });
+    expect(sampleLogprob(l, 0, 0, 1)).toBe(0);
+    expect(sampleLogprob(l, 0, 0, 3)).toBe(-Infinity);
+    const m = new Float32Array([0, 1, 1, 0.5]);
+    // topK 1 with a tie at the max: index 1 only, probability 1
+    expect(sampleLogprob(m, 1.3, 1, 1)).toBe(0);
+    expect(sampleLogprob(m, 1.3, 1, 2)).toBe(-Infinity);
+    // topK 3: {1, 2, 3}; at T = 0.5 weights e^0, e^0, e^-1
+    const Z = 2 + Math.exp(-1);
+    expect(sampleLogprob(m, 0.5, 3, 1)).toBeCloseTo(-Math.log(Z), 12);
+    expect(sampleLogprob(m, 0.5, 3, 3)).toBeCloseTo(-1 - Math.log(Z), 12);
+    expect(sampleLogprob(m, 0.5, 3, 0)).toBe(-Infinity);
+    // not the temperature-1 full-vocabulary log-prob (the old, wrong value)
+    const full = 1 - Math.log(Math.exp(0) + 2 * Math.exp(1) + Math.exp(0.5));
+    expect(Math.abs(sampleLogprob(m, 0.5, 3, 1) - full)).toBeGreaterThan(0.1);
+  });
+});
+
+describe('CpuModel generate: log-probs of the sampling distribution', () => {
+  const config: GPTConfig = { vocabSize: 11, contextLength: 12, dModel: 8, nLayers: 2, nHeads: 2 };
+  const params = () => {
+    const rng = createRng(3);
+    const p = initParams(config, 3);
+    for (const a of p.values()) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.5;
+    return p;
+  };
+
+  test('temperature 0.7, topK 3: logprobs equal the recomputation from logits() of the generated sequence', async () => {
+    const model = createCpuModel(config, params());
+    const B = 4, P = 3, M = 8, S = P + M, V = config.vocabSize;
+    const rng = createRng(17);
+    const prompt = Int32Array.from({ length: B * P }, () => rng.int(V));
+    const steering = {
+      vector: Float32Array.from({ length: config.dModel }, () => rng.normal()),
+      layer: 1,
+      alpha: Float32Array.from([0, 2, -1, 3]),
+      start: Int32Array.from([0, 2, 4, 0]),
+      end: Int32Array.from([S, 6, S, S]),
+    };
+    for (const [temperature, topK] of [
+      [0.7, 3],
+      [1.7, 0],
+      [0.5, V],
+    ]) {
+      const out = await model.generate({ prompt, B, P, maxNewTokens: M, temperature, topK, seed: 9, steering });
+      const logits = await model.logits({ tokens: out.tokens, B, T: S }, steering);
+      let maxDiffFromT1 = 0;
+      for (let b = 0; b < B; b++)
+        for (let s = 0; s < M; s++) {
+          const t = P - 1 + s; // position whose logits produced new token s
+          const row = logits.subarray((b * S + t) * V, (b * S + t + 1) * V);
+          const tok = out.tokens[b * S + t + 1];
+          const ref = refSamplingLogprobs(row, temperature, topK)[tok];
+          const tag = `T=${temperature} k=${topK} b=${b} s=${s}`;
+          expect(ref, tag).toBeGreaterThan(-Infinity);
+          expect(Math.abs(out.logprobs[b * M + s] - ref), tag).toBeLessThan(2e-5);
+          maxDiffFromT1 = Math.max(maxDiffFromT1, Math.abs(ref - refSamplingLogprobs(row, 1, 0)[tok]));
+        }
+      expect(maxDiffFromT1).toBeGreaterThan(1e-2); // the check would catch the temperature-1 value
+    }
+  });
+
+  test('greedy generation records logprob 0', async () => {
+    const model = createCpuModel(config, params());
+    const out = await model.generate({ prompt: Int32Array.from([1, 2, 3, 4]), B: 2, P: 2, maxNewTokens: 5, temperature: 0, topK: 0, seed: 1 });
+    expect(Array.from(out.logprobs)).toEqual(new Array(10).fill(0));
   });
 });
