@@ -12,8 +12,45 @@ export type IntensityMode = (typeof INTENSITY_MODES)[number];
 export const SHRINK_SCHEDULES = ['none', 'linear', 'cosine'] as const;
 export type ShrinkSchedule = (typeof SHRINK_SCHEDULES)[number];
 
-export const AGGREGATIONS = ['token-mean', 'sequence-mean'] as const;
+/**
+ * How the per-token terms become one loss:
+ *   token-mean    — Σ over all response tokens of the batch / their count (DAPO; TRL "bnpo")
+ *   sequence-mean — mean over a sequence's tokens, then over sequences (the GRPO paper; TRL "grpo")
+ *   constant      — Σ over all response tokens / (sequences · the task's max response length): no
+ *                   length normaliser at all (Dr. GRPO, Liu et al. 2025; TRL "dr_grpo")
+ */
+export const AGGREGATIONS = ['token-mean', 'sequence-mean', 'constant'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/**
+ * The std of a group's rewards in the advantage denominator: `unbiased` divides the squared deviations by
+ * G − 1 (torch's `.std()`, which TRL's GRPO trainer uses), `population` by G.
+ */
+export const ADVANTAGE_STDS = ['unbiased', 'population'] as const;
+export type AdvantageStd = (typeof ADVANTAGE_STDS)[number];
+
+/** The held-out split the step evaluations run on. */
+export const EVAL_SPLITS = ['test', 'validation'] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
+
+// Upper bounds: a config is user input (a JSON file, the UI's form, a URL), and each of these sizes an
+// allocation or a loop before anything can check the device — a typo such as groupSize: 80000 must be
+// refused with the field's name, not run out of memory (or hang the tab) minutes later. They sit far above
+// anything this tiny model needs; the device-dependent limit is ValidationContext.maxSequences.
+/** B·G: rollouts generated, scored and held (logits, log-probs, caches) in one step. */
+export const MAX_ROLLOUTS_PER_STEP = 4096;
+/** G: rollouts per group (a group's rewards, advantages and per-intensity metrics). */
+export const MAX_GROUP_SIZE = 256;
+/** B: prompts per step. */
+export const MAX_BATCH_PROMPTS = 1024;
+/** Steps: the run's history (metrics, samples, evaluations) grows with each step. */
+export const MAX_STEPS = 1_000_000;
+/** Held-out prompts per evaluation, each generated twice (greedy and sampled). */
+export const MAX_EVAL_SAMPLES = 8192;
+/** μ: inner epochs; each is a full forward and backward over the step's rollouts. */
+export const MAX_EPOCHS = 64;
+/** Rollouts kept per step for the UI: stored with every step of the run. */
+export const MAX_KEEP_SAMPLES = 4096;
 
 /** `vector` = the window stored with the steering vector (falls back to `decision`). */
 export const WINDOW_SETTINGS = ['vector', 'decision', 'response', 'all'] as const;
@@ -31,7 +68,11 @@ export interface RlConfig {
   batchPrompts: number;
   /** G: rollouts per prompt (the group). */
   groupSize: number;
-  /** Sampling temperature of the rollouts (the sampled evaluation uses it too). */
+  /**
+   * Sampling temperature of the training rollouts only. The evaluations do not use it: they always score
+   * greedy decoding and unsteered sampling at T = 1, so runs with different temperatures are evaluated
+   * alike.
+   */
   temperature: number;
   /** Top-k of the rollouts; 0 = full vocabulary. */
   topK: number;
@@ -39,8 +80,14 @@ export interface RlConfig {
   // --- reward and advantage ---
   /** r = r_acc + λ·r_beh. */
   lambda: number;
-  /** A = (r − mean)/(std + ε) when true; r − mean (Dr. GRPO) when false. */
+  /**
+   * A = (r − mean)/(std + ε) when true; r − mean when false. Dr. GRPO as its paper defines it (Liu et al.
+   * 2025) is stdNormalize: false together with aggregation: 'constant' (no std and no length normaliser);
+   * stdNormalize: false alone only drops the std.
+   */
   stdNormalize: boolean;
+  /** The std estimator of the advantage denominator: unbiased (G − 1, as TRL's GRPO) or population (G). */
+  advantageStd: AdvantageStd;
   /** ε in the advantage denominator. */
   advantageEps: number;
 
@@ -49,6 +96,7 @@ export interface RlConfig {
   epsHigh: number;
   /** β of the k3 KL to the reference (the starting checkpoint). 0 skips the reference forward. */
   beta: number;
+  /** token-mean | sequence-mean | constant (Σ / (sequences · max response length); with stdNormalize: false = Dr. GRPO). */
   aggregation: Aggregation;
   /** μ: inner epochs over the same rollouts. */
   epochs: number;
@@ -101,6 +149,8 @@ export interface RlConfig {
   evalEvery: number;
   /** Held-out prompts per evaluation (each scored greedy and sampled). */
   evalSamples: number;
+  /** Held-out split of the step evaluations: choose settings on validation, report on test. */
+  evalSplit: EvalSplit;
   /** Auto-save a checkpoint every K steps (worker: to IndexedDB; CLI: to --out); 0 = never. */
   saveEvery: number;
   /** Rollouts kept in the step's sample list for the UI (0 = none). */
@@ -123,6 +173,7 @@ export const defaultRlConfig: RlConfig = {
   topK: 0,
   lambda: 1,
   stdNormalize: true,
+  advantageStd: 'unbiased',
   advantageEps: 1e-4,
   epsLow: 0.2,
   epsHigh: 0.2,
@@ -152,6 +203,7 @@ export const defaultRlConfig: RlConfig = {
   steerAlpha: 4,
   evalEvery: 5,
   evalSamples: 128,
+  evalSplit: 'test',
   saveEvery: 10,
   keepSamples: 16,
 };
@@ -159,20 +211,21 @@ export const defaultRlConfig: RlConfig = {
 /** One line per field for the UI's form and `--help`: what it is and what it accepts. */
 export const rlConfigFields: Record<keyof RlConfig, string> = {
   method: `one of ${METHODS.join(', ')}`,
-  steps: 'integer ≥ 1',
+  steps: `integer ≥ 1 and ≤ ${MAX_STEPS}`,
   seed: 'integer ≥ 0',
-  batchPrompts: 'B: integer ≥ 1',
-  groupSize: 'G: integer ≥ 2',
+  batchPrompts: `B: integer ≥ 1 and ≤ ${MAX_BATCH_PROMPTS} (and B·G ≤ ${MAX_ROLLOUTS_PER_STEP})`,
+  groupSize: `G: integer ≥ 2 and ≤ ${MAX_GROUP_SIZE}`,
   temperature: 'number > 0',
   topK: 'integer ≥ 0 (0 = full vocabulary)',
   lambda: 'λ: number ≥ 0',
-  stdNormalize: 'boolean (false = Dr. GRPO)',
+  stdNormalize: "boolean (false drops the std; Dr. GRPO = false with aggregation 'constant')",
+  advantageStd: `one of ${ADVANTAGE_STDS.join(', ')}`,
   advantageEps: 'number > 0',
   epsLow: '0 < ε_low < 1',
   epsHigh: '0 < ε_high < 1',
   beta: 'β: number ≥ 0',
   aggregation: `one of ${AGGREGATIONS.join(', ')}`,
-  epochs: 'μ: integer ≥ 1',
+  epochs: `μ: integer ≥ 1 and ≤ ${MAX_EPOCHS}`,
   lr: 'number > 0',
   beta1: '0 ≤ β1 < 1',
   beta2: '0 ≤ β2 < 1',
@@ -195,9 +248,10 @@ export const rlConfigFields: Record<keyof RlConfig, string> = {
   guideK: '1 ≤ k < G',
   steerAlpha: 'finite number',
   evalEvery: 'integer ≥ 0 (0 = never)',
-  evalSamples: 'integer ≥ 1',
+  evalSamples: `integer ≥ 1 and ≤ ${MAX_EVAL_SAMPLES}`,
+  evalSplit: `one of ${EVAL_SPLITS.join(', ')}`,
   saveEvery: 'integer ≥ 0 (0 = never)',
-  keepSamples: 'integer ≥ 0',
+  keepSamples: `integer ≥ 0 and ≤ ${MAX_KEEP_SAMPLES}`,
 };
 
 export interface ConfigError {
@@ -218,12 +272,14 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 
 /**
  * Merges `partial` over the defaults and checks every field. Unknown fields are refused (a typo in a
- * JSON config must not silently fall back to a default).
+ * JSON config must not silently fall back to a default), and so is every name that is not an own setting
+ * of the defaults: `constructor`, `toString` and `__proto__` (JSON.parse makes that an own key) are
+ * inherited from Object.prototype, so an `in` check would let them through.
  */
 export function validateRlConfig(partial: Partial<RlConfig> | Record<string, unknown> = {}, ctx: ValidationContext = {}): ValidationResult {
   if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) return { error: { field: 'config', message: 'config must be an object' } };
   for (const k of Object.keys(partial)) {
-    if (!(k in defaultRlConfig)) return { error: { field: k, message: `unknown setting "${k}"` } };
+    if (!Object.prototype.hasOwnProperty.call(defaultRlConfig, k)) return { error: { field: k, message: `unknown setting "${k}"` } };
   }
   const c = { ...defaultRlConfig, ...(partial as Partial<RlConfig>) } as RlConfig;
   if (Array.isArray(c.grid)) c.grid = [...c.grid];
@@ -234,20 +290,27 @@ export function validateRlConfig(partial: Partial<RlConfig> | Record<string, unk
 
   const checks: (() => ValidationResult | null)[] = [
     () => oneOf('method', METHODS),
-    () => (isInt(c.steps) && c.steps >= 1 ? null : fail('steps', c.steps)),
+    () => (isInt(c.steps) && c.steps >= 1 && c.steps <= MAX_STEPS ? null : fail('steps', c.steps)),
     () => (isInt(c.seed) && c.seed >= 0 ? null : fail('seed', c.seed)),
-    () => (isInt(c.batchPrompts) && c.batchPrompts >= 1 ? null : fail('batchPrompts', c.batchPrompts)),
-    () => (isInt(c.groupSize) && c.groupSize >= 2 ? null : fail('groupSize', c.groupSize)),
+    () => (isInt(c.batchPrompts) && c.batchPrompts >= 1 && c.batchPrompts <= MAX_BATCH_PROMPTS ? null : fail('batchPrompts', c.batchPrompts)),
+    () => (isInt(c.groupSize) && c.groupSize >= 2 && c.groupSize <= MAX_GROUP_SIZE ? null : fail('groupSize', c.groupSize)),
+    () => {
+      const n = c.batchPrompts * c.groupSize;
+      return n <= MAX_ROLLOUTS_PER_STEP
+        ? null
+        : { error: { field: 'batchPrompts', message: `B·G = ${c.batchPrompts}·${c.groupSize} = ${n} rollouts per step exceed the limit of ${MAX_ROLLOUTS_PER_STEP}` } };
+    },
     () => (isNum(c.temperature) && c.temperature > 0 ? null : fail('temperature', c.temperature)),
     () => (isInt(c.topK) && c.topK >= 0 ? null : fail('topK', c.topK)),
     () => (isNum(c.lambda) && c.lambda >= 0 ? null : fail('lambda', c.lambda)),
     () => (typeof c.stdNormalize === 'boolean' ? null : fail('stdNormalize', c.stdNormalize)),
+    () => oneOf('advantageStd', ADVANTAGE_STDS),
     () => (isNum(c.advantageEps) && c.advantageEps > 0 ? null : fail('advantageEps', c.advantageEps)),
     () => (isNum(c.epsLow) && c.epsLow > 0 && c.epsLow < 1 ? null : fail('epsLow', c.epsLow)),
     () => (isNum(c.epsHigh) && c.epsHigh > 0 && c.epsHigh < 1 ? null : fail('epsHigh', c.epsHigh)),
     () => (isNum(c.beta) && c.beta >= 0 ? null : fail('beta', c.beta)),
     () => oneOf('aggregation', AGGREGATIONS),
-    () => (isInt(c.epochs) && c.epochs >= 1 ? null : fail('epochs', c.epochs)),
+    () => (isInt(c.epochs) && c.epochs >= 1 && c.epochs <= MAX_EPOCHS ? null : fail('epochs', c.epochs)),
     () => (isNum(c.lr) && c.lr > 0 ? null : fail('lr', c.lr)),
     () => (isNum(c.beta1) && c.beta1 >= 0 && c.beta1 < 1 ? null : fail('beta1', c.beta1)),
     () => (isNum(c.beta2) && c.beta2 >= 0 && c.beta2 < 1 ? null : fail('beta2', c.beta2)),
@@ -276,9 +339,10 @@ export function validateRlConfig(partial: Partial<RlConfig> | Record<string, unk
     () => (isNum(c.steerAlpha) ? null : fail('steerAlpha', c.steerAlpha)),
     () => (c.method === 'steer' && !c.allowNegative && c.steerAlpha < 0 ? fail('steerAlpha', c.steerAlpha, '; negative intensities need allowNegative: true') : null),
     () => (isInt(c.evalEvery) && c.evalEvery >= 0 ? null : fail('evalEvery', c.evalEvery)),
-    () => (isInt(c.evalSamples) && c.evalSamples >= 1 ? null : fail('evalSamples', c.evalSamples)),
+    () => (isInt(c.evalSamples) && c.evalSamples >= 1 && c.evalSamples <= MAX_EVAL_SAMPLES ? null : fail('evalSamples', c.evalSamples)),
+    () => oneOf('evalSplit', EVAL_SPLITS),
     () => (isInt(c.saveEvery) && c.saveEvery >= 0 ? null : fail('saveEvery', c.saveEvery)),
-    () => (isInt(c.keepSamples) && c.keepSamples >= 0 ? null : fail('keepSamples', c.keepSamples)),
+    () => (isInt(c.keepSamples) && c.keepSamples >= 0 && c.keepSamples <= MAX_KEEP_SAMPLES ? null : fail('keepSamples', c.keepSamples)),
     // Cross-field rules.
     () => {
       if (c.intensityMode !== 'grid' || c.method !== 'vspo') return null;
@@ -297,6 +361,14 @@ export function validateRlConfig(partial: Partial<RlConfig> | Record<string, unk
     if (r) return r;
   }
   return { config: c };
+}
+
+/**
+ * Whether a run needs the reference model (the starting weights) for the k3 KL: β > 0 on a method that
+ * trains with the clipped surrogate (distill is teacher SFT, steer does not train).
+ */
+export function needsReference(c: Pick<RlConfig, 'beta' | 'method'>): boolean {
+  return c.beta > 0 && c.method !== 'distill' && c.method !== 'steer';
 }
 
 /** The effective intensity grid of a method: grpo and guide are VSPO with the grid {0}. */

@@ -5,12 +5,16 @@
 //   s_t   = w_t · min(ρ_t A, clip(ρ_t, 1 − ε_low, 1 + ε_high) A)      (w_t = truncated IS weight, else 1)
 //   k3_t  = exp(ref_t − logp_t) − (ref_t − logp_t) − 1                  (KL_k3(π_θ ‖ π_ref), ≥ 0)
 //   L     = −agg_t( s_t − β · k3_t )
-//   agg   = token-mean (all response tokens of the batch) or sequence-mean (mean over a sequence's tokens,
-//           then over sequences)
+//   agg   = token-mean    Σ_tokens / N                 (N = response tokens of the batch)
+//           sequence-mean Σ_s (1/S') Σ_{t∈s} / n_s      (n_s = tokens of sequence s, S' = non-empty sequences)
+//           constant      Σ_tokens / (S · maxTokens)    (S = all sequences, maxTokens = the task's max
+//                                                        response length; Dr. GRPO, TRL "dr_grpo")
 //   ∂s_t/∂logp_t  = w_t ρ_t A where the unclipped term is the minimum, 0 where the clip is active
 //   ∂k3_t/∂logp_t = 1 − exp(ref_t − logp_t)
 
-export type Aggregation = 'token-mean' | 'sequence-mean';
+import type { Aggregation } from './config';
+
+export type { Aggregation };
 
 export interface SurrogateInput {
   S: number; // sequences
@@ -28,6 +32,12 @@ export interface SurrogateInput {
   epsHigh: number;
   beta: number;
   aggregation: Aggregation;
+  /**
+   * The constant of the 'constant' aggregation: the longest response the task allows (its max response
+   * tokens). Required for 'constant' (a positive integer no smaller than any sequence's response-token
+   * count); ignored by the other aggregations.
+   */
+  maxTokens?: number;
 }
 
 export interface SurrogateOutput {
@@ -67,10 +77,21 @@ export function clippedSurrogate(x: SurrogateInput): SurrogateOutput {
     tokens += c;
   }
   const nonEmpty = counts.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
+  let longest = 0;
+  for (let s = 0; s < S; s++) if (counts[s] > longest) longest = counts[s];
+  const { aggregation, maxTokens } = x;
+  if (aggregation === 'constant') {
+    if (maxTokens === undefined) throw new Error("aggregation 'constant' needs maxTokens (the task's max response length)");
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new Error(`maxTokens must be a positive integer (got ${maxTokens})`);
+    if (longest > maxTokens) throw new Error(`a sequence has ${longest} response tokens, more than maxTokens = ${maxTokens}`);
+  } else if (aggregation !== 'token-mean' && aggregation !== 'sequence-mean') {
+    throw new Error(`unknown aggregation "${String(aggregation)}"`);
+  }
   const coef = new Float64Array(S);
   for (let s = 0; s < S; s++) {
     if (counts[s] === 0) continue;
-    coef[s] = x.aggregation === 'token-mean' ? 1 / tokens : 1 / (nonEmpty * counts[s]);
+    coef[s] =
+      aggregation === 'token-mean' ? 1 / tokens : aggregation === 'sequence-mean' ? 1 / (nonEmpty * counts[s]) : 1 / (S * (maxTokens as number));
   }
 
   const dLogp = new Float32Array(n);
@@ -115,7 +136,7 @@ export function clippedSurrogate(x: SurrogateInput): SurrogateOutput {
         }
       }
       objective += cs * f;
-      dLogp[i] = -cs * df;
+      dLogp[i] = -cs * df + 0; // a clipped token has gradient +0, not -0
     }
   }
   return {
