@@ -3,33 +3,42 @@
 // Web Worker.
 //
 // One VSPO step:
-//   1. B prompts from the train split; G rollouts each, rollout i sampled from the steered policy at α_i
-//      (one batched generate call for all B·G sequences), cut at the stop token;
-//   2. scored by the task's judges: r = accuracy + λ·behaviorReward; group advantages;
-//   3. π_ref log-probs of the response tokens under the reference (the starting checkpoint) when β > 0;
-//   4. μ epochs: unsteered log-probs (epoch 1's forward is also π_old, which is the unsteered policy at
-//      rollout time, so no extra forward) → clipped surrogate + β·k3 → backward(dLoss/dlogp) → AdamW.
-// Baselines: grpo = the grid {0} (no steering at all); guide = grpo with k of the G rollouts of a group
-// replaced by teacher traces; distill = supervised cross-entropy on B·G teacher traces per step;
-// steer = no training, rollouts and evaluations at a fixed α.
-import type { BehaviorTask, Problem, Score } from '../data/types';
+//   1. rollouts   B prompts from the train split; G rollouts each, rollout i sampled from the steered
+//                 policy at α_i (one batched generate call for all B·G sequences), cut at the stop token;
+//   2. score      the task's judges: r = accuracy + λ·behaviorReward; group advantages;
+//   3. reference  π_ref log-probs of the response tokens (π_ref = the run's starting weights) when β > 0;
+//   4. update     μ epochs: UNSTEERED log-probs (epoch 1's forward is also π_old, which is the unsteered
+//                 policy at rollout time, so no extra forward) → clipped surrogate + β·k3 →
+//                 backward(dLoss/dlogp) → AdamW. Neither the update nor the reference pass is steered.
+// Baselines: grpo = no steering (VSPO with the grid {0}); guide = grpo with k of the G rollouts of a
+// group replaced by teacher traces; distill = supervised cross-entropy on one teacher trace for each of
+// the same B distinct prompts; steer = no training, rollouts and evaluations at a fixed α. Every method
+// sees B distinct train prompts a step, and each step's record says what it cost (StepBudget fields).
+import { summarizeScores, type ScoreStats } from '../data/score';
+import type { BehaviorTask, Problem, Score, Split } from '../data/types';
 import type { AdamWSettings, LanguageModel, Params, TokenBatch } from '../model/types';
 import { supervisedBatch } from '../model/pretrain';
 import { sampleResponses } from '../steering/generate';
-import { scoreAt } from '../steering/sweep';
+import { evaluatePolicy } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
 import { createRng, type Rng } from '../util/rng';
 import { groupAdvantages } from './advantages';
-import { resolveWindow, validateRlConfig, type Method, type RlConfig } from './config';
+import { methodUsesSteering, needsReference, resolveWindow, validateRlConfig, type Method, type RlConfig } from './config';
 import { assignIntensities, intensityKey, shrinkScale } from './intensities';
 import { clippedSurrogate, truncatedWeights } from './loss';
+
+/** Accuracy over all prompts, behavior over the counted ones, and the rate the reward pays (src/data/score.ts). */
+export type EvalScores = ScoreStats;
 
 export interface EvalMetrics {
   step: number;
   /** 0 for every trained method (unsteered); the fixed α for `steer`. */
   alpha: number;
-  greedy: { accuracy: number; behavior: number };
-  sampled: { accuracy: number; behavior: number };
+  /** The held-out split evaluated (config.evalSplit). */
+  split: Split;
+  greedy: EvalScores;
+  /** Sampled at T = 1 over the full vocabulary, whatever the rollouts' temperature. */
+  sampled: EvalScores;
   samples: number;
   ms: number;
 }
@@ -39,8 +48,8 @@ export interface IntensityMetrics {
   n: number;
   reward: number;
   accuracy: number;
-  behavior: number; // mean behavior score
-  behaviorRate: number; // fraction with behavior score ≥ 0.5
+  behavior: number; // mean behavior score over the counted rollouts
+  behaviorRate: number; // fraction of the counted rollouts with behavior score ≥ 0.5
 }
 
 export interface PhaseMs {
@@ -59,9 +68,9 @@ export interface StepMetrics {
   rewardMean: number | null;
   rewardStd: number | null;
   accuracy: number | null; // mean accuracy of the rollouts (teacher traces excluded)
-  behavior: number | null; // mean behavior score of the rollouts
+  behavior: number | null; // mean behavior score of the counted rollouts
   behaviorReward: number | null; // mean behavior reward of the rollouts
-  behaviorRate: number | null; // fraction of rollouts with behavior score ≥ 0.5
+  behaviorRate: number | null; // fraction of counted rollouts with behavior score ≥ 0.5
   perIntensity: IntensityMetrics[];
   zeroSpreadFraction: number | null;
   loss: number | null;
@@ -73,11 +82,16 @@ export interface StepMetrics {
   /** Intensity scale of the shrink schedule at this step (1 without a schedule). */
   intensityScale: number | null;
   responseLength: number | null; // mean response tokens (incl. the stop token)
+  // What the step cost, so methods are compared at the same budget:
+  prompts: number; // distinct train prompts
+  rollouts: number; // sequences sampled from the policy
+  teacherTraces: number; // teacher traces trained on
+  updateTokens: number; // response tokens the update trained on
   rolloutTokens: number; // positions sampled this step (sequences × max new tokens)
   rolloutTokensPerSec: number | null;
   ms: PhaseMs;
   eval?: EvalMetrics;
-  /** Set when the run stopped at this step (non-finite loss or gradient); the parameters were not updated. */
+  /** Set when the run stopped at this step (non-finite loss or gradient); the parameters are the step's starting ones. */
   halted?: string;
 }
 
@@ -152,7 +166,7 @@ interface Seq {
   response: string;
   alpha: number;
   teacher: boolean;
-  /** Log-probs of the response tokens under the sampling (steered) policy at T = 1; null for teacher traces. */
+  /** Log-probs of the response tokens under the distribution sampled from (steered, at the rollout temperature and top-k); null for teacher traces. */
   steeredLogp: Float32Array | null;
   score?: Score;
   reward?: number;
@@ -161,6 +175,94 @@ interface Seq {
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
+
+function emptyMetrics(step: number, method: Method): StepMetrics {
+  return {
+    step,
+    method,
+    rewardMean: null,
+    rewardStd: null,
+    accuracy: null,
+    behavior: null,
+    behaviorReward: null,
+    behaviorRate: null,
+    perIntensity: [],
+    zeroSpreadFraction: null,
+    loss: null,
+    kl: null,
+    clipFraction: null,
+    entropy: null,
+    gradNorm: null,
+    lr: null,
+    intensityScale: null,
+    responseLength: null,
+    prompts: 0,
+    rollouts: 0,
+    teacherTraces: 0,
+    updateTokens: 0,
+    rolloutTokens: 0,
+    rolloutTokensPerSec: null,
+    ms: { rollout: 0, score: 0, reference: 0, update: 0, eval: 0, total: 0 },
+  };
+}
+
+/** Reward, accuracy and behavior of the sampled rollouts, overall and per intensity (teacher traces excluded). */
+function rolloutStats(m: StepMetrics, seqs: Seq[], intensityBins: 'grid' | 'uniform') {
+  const sampled = seqs.filter((q) => !q.teacher);
+  const rs = sampled.map((q) => q.reward!);
+  const counted = (qs: Seq[]) => qs.filter((q) => q.score!.counted);
+  const rate = (qs: Seq[]) => mean(counted(qs).map((q) => (q.score!.behavior >= 0.5 ? 1 : 0)));
+  const stats = summarizeScores(sampled.map((q) => q.score!));
+  m.rewardMean = mean(rs);
+  m.rewardStd = Math.sqrt(mean(rs.map((r) => (r - m.rewardMean!) ** 2)));
+  m.accuracy = stats.accuracy;
+  m.behavior = stats.counted > 0 ? stats.behavior : null;
+  m.behaviorReward = mean(sampled.map((q) => q.score!.behaviorReward));
+  m.behaviorRate = stats.counted > 0 ? rate(sampled) : null;
+  m.responseLength = mean(sampled.map((q) => q.length));
+  const byAlpha = new Map<number, Seq[]>();
+  for (const q of sampled) {
+    const k = intensityKey(q.alpha, intensityBins);
+    if (!byAlpha.has(k)) byAlpha.set(k, []);
+    byAlpha.get(k)!.push(q);
+  }
+  m.perIntensity = [...byAlpha.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([alpha, qs]) => {
+      const st = summarizeScores(qs.map((q) => q.score!));
+      return { alpha, n: qs.length, reward: mean(qs.map((q) => q.reward!)), accuracy: st.accuracy, behavior: st.behavior, behaviorRate: st.counted > 0 ? rate(qs) : 0 };
+    });
+}
+
+/** The update batch: rows padded with the stop token to the longest sequence; targets on response tokens. */
+function updateBatch(seqs: Seq[], P: number, stopId: number): { batch: TokenBatch; targets: Int32Array; mask: Uint8Array } {
+  const S = seqs.length;
+  const T = Math.max(...seqs.map((q) => q.ids.length));
+  const tokens = new Int32Array(S * T).fill(stopId);
+  const targets = new Int32Array(S * T).fill(-1);
+  const mask = new Uint8Array(S * T);
+  seqs.forEach((q, s) => {
+    tokens.set(q.ids, s * T);
+    for (let j = 0; j < q.length; j++) {
+      const t = P - 1 + j;
+      targets[s * T + t] = q.ids[t + 1];
+      mask[s * T + t] = 1;
+    }
+  });
+  return { batch: { tokens, B: S, T }, targets, mask };
+}
+
+/** Mean of per-token values over the masked positions (null when none). */
+function maskedMean(values: Float32Array, mask: Uint8Array): number | null {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < mask.length; i++)
+    if (mask[i]) {
+      sum += values[i];
+      n++;
+    }
+  return n ? sum / n : null;
+}
 
 export function createTrainer(o: TrainerOptions): Trainer {
   const v = validateRlConfig({ ...o.config, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
@@ -174,14 +276,14 @@ export function createTrainer(o: TrainerOptions): Trainer {
     throw new ConfigInvalidError('model', `the model's context (${model.config.contextLength}) is shorter than a ${task.behavior} prompt + response (${P + N})`);
   if (model.config.vocabSize !== task.tokenizer.vocabSize)
     throw new ConfigInvalidError('model', `the model's vocabulary (${model.config.vocabSize}) differs from the ${task.behavior} task's (${task.tokenizer.vocabSize})`);
-  const steered = method === 'vspo' || method === 'steer';
+  const steered = methodUsesSteering(method);
   if (steered && !o.steering) throw new ConfigInvalidError('steering', `method ${method} needs a steering vector for ${task.behavior}`);
   if (o.steering && o.steering.vector.length !== model.config.dModel)
     throw new ConfigInvalidError('steering', `the steering vector has ${o.steering.vector.length} entries, the model's dModel is ${model.config.dModel}`);
   if (o.steering && (o.steering.meta.layer < 0 || o.steering.meta.layer >= model.config.nLayers))
     throw new ConfigInvalidError('steering', `the steering layer ${o.steering.meta.layer} is outside 0…${model.config.nLayers - 1}`);
   const trains = method !== 'steer';
-  const needsRef = trains && method !== 'distill' && cfg.beta > 0;
+  const needsRef = needsReference(cfg);
   if (needsRef && !o.refModel && !(o.refParams && o.createModel))
     throw new ConfigInvalidError('beta', 'beta > 0 needs the reference model (refModel, or refParams with createModel)');
 
@@ -216,53 +318,18 @@ export function createTrainer(o: TrainerOptions): Trainer {
     clipNorm: cfg.clipNorm,
   });
   const evalDue = (step: number) => cfg.evalEvery > 0 && (step % cfg.evalEvery === 0 || step === cfg.steps);
+  const reward = (sc: Score) => sc.accuracy + cfg.lambda * sc.behaviorReward;
 
   async function evaluate(): Promise<EvalMetrics> {
     const t0 = now();
-    const problems = task.problems('eval', cfg.evalSamples, createRng(evalSeed));
     const alpha = method === 'steer' ? cfg.steerAlpha : 0;
-    const vec = alpha !== 0 ? vector : undefined;
-    const greedy = await scoreAt(model, task, problems, alpha, vec, { temperature: 0, seed: evalSeed });
-    const sampled = await scoreAt(model, task, problems, alpha, vec, { temperature: 1, seed: evalSeed + 1 });
-    return {
-      step: stepsDone,
-      alpha,
-      greedy: { accuracy: greedy.accuracy, behavior: greedy.behavior },
-      sampled: { accuracy: sampled.accuracy, behavior: sampled.behavior },
-      samples: problems.length,
-      ms: now() - t0,
-    };
-  }
-
-  function emptyMetrics(step: number): StepMetrics {
-    return {
-      step,
-      method,
-      rewardMean: null,
-      rewardStd: null,
-      accuracy: null,
-      behavior: null,
-      behaviorReward: null,
-      behaviorRate: null,
-      perIntensity: [],
-      zeroSpreadFraction: null,
-      loss: null,
-      kl: null,
-      clipFraction: null,
-      entropy: null,
-      gradNorm: null,
-      lr: null,
-      intensityScale: null,
-      responseLength: null,
-      rolloutTokens: 0,
-      rolloutTokensPerSec: null,
-      ms: { rollout: 0, score: 0, reference: 0, update: 0, eval: 0, total: 0 },
-    };
+    const r = await evaluatePolicy(model, task, { split: cfg.evalSplit, samples: cfg.evalSamples, seed: evalSeed, alpha, vector });
+    return { step: stepsDone, ...r, ms: now() - t0 };
   }
 
   async function baseline(): Promise<StepMetrics> {
     const t0 = now();
-    const m = emptyMetrics(stepsDone);
+    const m = emptyMetrics(stepsDone, method);
     if (cfg.evalEvery > 0) {
       m.eval = await evaluate();
       m.ms.eval = m.eval.ms;
@@ -319,24 +386,6 @@ export function createTrainer(o: TrainerOptions): Trainer {
     return { seqs, sampledPositions: genProblems.length * N };
   }
 
-  /** The update batch: rows padded with the stop token to the longest sequence; targets on response tokens. */
-  function updateBatch(seqs: Seq[]): { batch: TokenBatch; targets: Int32Array; mask: Uint8Array } {
-    const S = seqs.length;
-    const T = Math.max(...seqs.map((q) => q.ids.length));
-    const tokens = new Int32Array(S * T).fill(stopId);
-    const targets = new Int32Array(S * T).fill(-1);
-    const mask = new Uint8Array(S * T);
-    seqs.forEach((q, s) => {
-      tokens.set(q.ids, s * T);
-      for (let j = 0; j < q.length; j++) {
-        const t = P - 1 + j;
-        targets[s * T + t] = q.ids[t + 1];
-        mask[s * T + t] = 1;
-      }
-    });
-    return { batch: { tokens, B: S, T }, targets, mask };
-  }
-
   async function reference(batch: TokenBatch, targets: Int32Array): Promise<Float32Array> {
     if (!refModel) {
       refModel = await o.createModel!(o.refParams!);
@@ -351,9 +400,9 @@ export function createTrainer(o: TrainerOptions): Trainer {
     return m;
   }
 
+  /** Teacher SFT on one trace for each of the step's B distinct prompts (the RL methods' prompt budget). */
   async function distillStep(m: StepMetrics): Promise<StepMetrics> {
-    const n = cfg.batchPrompts * cfg.groupSize;
-    const problems = task.problems('train', n, problemRng);
+    const problems = task.problems('train', cfg.batchPrompts, problemRng);
     const ts = now();
     const examples = problems.map((p) => ({ prompt: p.prompt, response: task.teacher(p) }));
     const { batch, targets } = supervisedBatch(task, examples);
@@ -366,185 +415,157 @@ export function createTrainer(o: TrainerOptions): Trainer {
     m.lr = lrAt(stepsDone);
     let tokens = 0;
     for (let i = 0; i < targets.length; i++) if (targets[i] >= 0) tokens++;
-    m.responseLength = tokens / n;
+    m.prompts = problems.length;
+    m.teacherTraces = examples.length;
+    m.updateTokens = tokens;
+    m.responseLength = tokens / examples.length;
     if (!Number.isFinite(r.loss)) return halt(`non-finite loss (${r.loss}) at step ${stepsDone + 1}; the parameters were not updated`, m);
     if (!Number.isFinite(r.gradNorm)) return halt(`non-finite gradient norm at step ${stepsDone + 1}; the update was skipped`, m);
     lastSamples = examples.slice(0, cfg.keepSamples).map((e, i) => {
       const sc = task.score(problems[i], e.response);
-      return { group: i, prompt: e.prompt, response: e.response, alpha: 0, teacher: true, reward: sc.accuracy + cfg.lambda * sc.behaviorReward, advantage: 0, accuracy: sc.accuracy, behavior: sc.behavior, markers: sc.markers };
+      return { group: i, prompt: e.prompt, response: e.response, alpha: 0, teacher: true, reward: reward(sc), advantage: 0, accuracy: sc.accuracy, behavior: sc.behavior, markers: sc.markers };
     });
     return m;
+  }
+
+  /** The intensities of the step's B·G rollouts, and the shrink scale they were drawn at. */
+  function stepIntensities(stepIndex: number): { alphas: Float32Array; scale: number } {
+    const n = cfg.batchPrompts * cfg.groupSize;
+    if (method === 'vspo') return { alphas: assignIntensities(cfg, cfg.batchPrompts, cfg.groupSize, stepIndex, cfg.steps, intensityRng), scale: shrinkScale(cfg, stepIndex, cfg.steps) };
+    if (method === 'steer') return { alphas: new Float32Array(n).fill(cfg.steerAlpha), scale: 1 };
+    return { alphas: new Float32Array(n), scale: 1 }; // grpo and guide: unsteered
+  }
+
+  /**
+   * 4. μ epochs of the clipped surrogate over the same rollouts, on the UNSTEERED policy. Returns a halt
+   * reason when a loss or gradient is not finite; the weights are then the step's starting weights (for
+   * μ > 1 an earlier epoch may already have moved them, so they are restored from a copy).
+   */
+  async function update(m: StepMetrics, seqs: Seq[], advantages: Float32Array, stepIndex: number): Promise<string | null> {
+    const { batch, targets, mask } = updateBatch(seqs, P, stopId);
+    const S = batch.B;
+    const T = batch.T;
+    let refLogp: Float32Array | undefined;
+    if (needsRef) {
+      const tref = now();
+      refLogp = await reference(batch, targets);
+      m.ms.reference = now() - tref;
+    }
+    const tu = now();
+    const before = cfg.epochs > 1 ? await model.getParams() : null;
+    const fail = async (reason: string) => {
+      if (before) await model.setParams(before);
+      m.ms.update = now() - tu;
+      return before ? `${reason}; the step's starting weights were restored` : reason;
+    };
+    let oldLogp: Float32Array | undefined;
+    let weights: Float32Array | undefined;
+    let clipSum = 0;
+    for (let e = 0; e < cfg.epochs; e++) {
+      const lp = await model.logprobs(batch, targets);
+      if (e === 0) {
+        const unsteeredOld = lp.logprobs.slice();
+        // The sampling policy's log-probs laid out like the batch (teacher traces: the unsteered ones).
+        let steeredOld: Float32Array | undefined;
+        if (cfg.piOldSteered || cfg.truncatedIS) {
+          steeredOld = unsteeredOld.slice();
+          seqs.forEach((q, s) => {
+            if (q.steeredLogp) for (let j = 0; j < q.length; j++) steeredOld![s * T + P - 1 + j] = q.steeredLogp[j];
+          });
+        }
+        oldLogp = cfg.piOldSteered ? steeredOld! : unsteeredOld;
+        if (cfg.truncatedIS) weights = truncatedWeights(unsteeredOld, steeredOld!, mask, cfg.truncatedISCap);
+        m.entropy = maskedMean(lp.entropy, mask);
+      }
+      const out = clippedSurrogate({
+        S,
+        T,
+        logp: lp.logprobs,
+        oldLogp: oldLogp!,
+        refLogp,
+        mask,
+        advantages,
+        weights,
+        epsLow: cfg.epsLow,
+        epsHigh: cfg.epsHigh,
+        beta: cfg.beta,
+        aggregation: cfg.aggregation,
+        maxTokens: N,
+      });
+      if (e === 0) m.kl = refLogp ? finiteOrNull(out.kl) : null;
+      clipSum += out.clipFraction;
+      m.loss = finiteOrNull(out.loss);
+      if (!Number.isFinite(out.loss)) return fail(`non-finite loss (${out.loss}) at step ${stepIndex + 1}, epoch ${e + 1}; the parameters were not updated`);
+      await model.backward(out.dLogp);
+      const r = await model.step(adam(stepIndex));
+      m.gradNorm = finiteOrNull(r.gradNorm);
+      if (!Number.isFinite(r.gradNorm)) return fail(`non-finite gradient at step ${stepIndex + 1}, epoch ${e + 1}; the update was skipped`);
+    }
+    m.ms.update = now() - tu;
+    m.clipFraction = clipSum / cfg.epochs;
+    m.lr = lrAt(stepIndex);
+    m.updateTokens = mask.reduce((a, x) => a + x, 0);
+    return null;
+  }
+
+  async function rlStep(m: StepMetrics, stepIndex: number): Promise<StepMetrics> {
+    const G = cfg.groupSize;
+    const problems = task.problems('train', cfg.batchPrompts, problemRng);
+    const { alphas, scale } = stepIntensities(stepIndex);
+    m.intensityScale = scale;
+    const teachers = method === 'guide' ? cfg.guideK : 0;
+
+    // 1. Rollouts.
+    const tr = now();
+    const { seqs, sampledPositions } = await rollouts(problems, alphas, teachers);
+    m.ms.rollout = now() - tr;
+    m.prompts = problems.length;
+    m.rollouts = problems.length * (G - teachers);
+    m.teacherTraces = problems.length * teachers;
+    m.rolloutTokens = sampledPositions;
+    m.rolloutTokensPerSec = m.ms.rollout > 0 ? (sampledPositions / m.ms.rollout) * 1000 : null;
+
+    // 2. Score, rewards, advantages.
+    const ts = now();
+    for (const q of seqs) {
+      q.score = task.score(q.problem, q.response);
+      q.reward = reward(q.score);
+    }
+    const adv = groupAdvantages(
+      seqs.map((q) => q.reward!),
+      G,
+      { stdNormalize: cfg.stdNormalize, eps: cfg.advantageEps, std: cfg.advantageStd },
+    );
+    m.zeroSpreadFraction = adv.zeroSpreadGroups / adv.groups;
+    rolloutStats(m, seqs, cfg.intensityMode === 'uniform' && method === 'vspo' ? 'uniform' : 'grid');
+    lastSamples = seqs.slice(0, cfg.keepSamples).map((q, i) => ({
+      group: q.group,
+      prompt: q.problem.prompt,
+      response: q.response,
+      alpha: q.alpha,
+      teacher: q.teacher,
+      reward: q.reward!,
+      advantage: adv.advantages[i],
+      accuracy: q.score!.accuracy,
+      behavior: q.score!.behavior,
+      markers: q.score!.markers,
+    }));
+    m.ms.score = now() - ts;
+
+    // 3–4. Reference and update.
+    if (!trains) return m;
+    const failed = await update(m, seqs, adv.advantages, stepIndex);
+    return failed ? halt(failed, m) : m;
   }
 
   async function step(): Promise<StepMetrics> {
     if (halted) throw new Error(`the run has stopped: ${halted}`);
     const t0 = now();
     const stepIndex = stepsDone; // 0-based index of the step being taken
-    let m = emptyMetrics(stepIndex + 1);
-
-    if (method === 'distill') {
-      m = await distillStep(m);
-    } else {
-      const B = cfg.batchPrompts;
-      const G = cfg.groupSize;
-      const problems = task.problems('train', B, problemRng);
-      let alphas: Float32Array;
-      if (method === 'vspo') {
-        alphas = assignIntensities(cfg, B, G, stepIndex, cfg.steps, intensityRng);
-        m.intensityScale = shrinkScale(cfg, stepIndex, cfg.steps);
-      } else if (method === 'steer') {
-        alphas = new Float32Array(B * G).fill(cfg.steerAlpha);
-        m.intensityScale = 1;
-      } else {
-        alphas = new Float32Array(B * G); // grpo and guide: the grid {0}
-        m.intensityScale = 1;
-      }
-      const teachers = method === 'guide' ? cfg.guideK : 0;
-
-      // 1. Rollouts.
-      const tr = now();
-      const { seqs, sampledPositions } = await rollouts(problems, alphas, teachers);
-      m.ms.rollout = now() - tr;
-      m.rolloutTokens = sampledPositions;
-      m.rolloutTokensPerSec = m.ms.rollout > 0 ? (sampledPositions / m.ms.rollout) * 1000 : null;
-
-      // 2. Score, rewards, advantages.
-      const ts = now();
-      const rewards = new Float64Array(seqs.length);
-      seqs.forEach((q, i) => {
-        q.score = task.score(q.problem, q.response);
-        q.reward = q.score.accuracy + cfg.lambda * q.score.behaviorReward;
-        rewards[i] = q.reward;
-      });
-      const adv = groupAdvantages(rewards, G, { stdNormalize: cfg.stdNormalize, eps: cfg.advantageEps });
-      const sampledSeqs = seqs.filter((q) => !q.teacher);
-      const rs = sampledSeqs.map((q) => q.reward!);
-      m.rewardMean = mean(rs);
-      m.rewardStd = Math.sqrt(mean(rs.map((r) => (r - m.rewardMean!) ** 2)));
-      m.accuracy = mean(sampledSeqs.map((q) => q.score!.accuracy));
-      m.behavior = mean(sampledSeqs.map((q) => q.score!.behavior));
-      m.behaviorReward = mean(sampledSeqs.map((q) => q.score!.behaviorReward));
-      m.behaviorRate = mean(sampledSeqs.map((q) => (q.score!.behavior >= 0.5 ? 1 : 0)));
-      m.responseLength = mean(sampledSeqs.map((q) => q.length));
-      m.zeroSpreadFraction = adv.zeroSpreadGroups / adv.groups;
-      const byAlpha = new Map<number, Seq[]>();
-      for (const q of sampledSeqs) {
-        const k = intensityKey(q.alpha, cfg.intensityMode === 'uniform' && method === 'vspo' ? 'uniform' : 'grid');
-        if (!byAlpha.has(k)) byAlpha.set(k, []);
-        byAlpha.get(k)!.push(q);
-      }
-      m.perIntensity = [...byAlpha.entries()]
-        .sort((a, b) => a[0] - b[0])
-        .map(([alpha, qs]) => ({
-          alpha,
-          n: qs.length,
-          reward: mean(qs.map((q) => q.reward!)),
-          accuracy: mean(qs.map((q) => q.score!.accuracy)),
-          behavior: mean(qs.map((q) => q.score!.behavior)),
-          behaviorRate: mean(qs.map((q) => (q.score!.behavior >= 0.5 ? 1 : 0))),
-        }));
-      lastSamples = seqs.slice(0, cfg.keepSamples).map((q, i) => ({
-        group: q.group,
-        prompt: q.problem.prompt,
-        response: q.response,
-        alpha: q.alpha,
-        teacher: q.teacher,
-        reward: q.reward!,
-        advantage: adv.advantages[i],
-        accuracy: q.score!.accuracy,
-        behavior: q.score!.behavior,
-        markers: q.score!.markers,
-      }));
-      m.ms.score = now() - ts;
-
-      if (trains) {
-        const { batch, targets, mask } = updateBatch(seqs);
-        const S = batch.B;
-        const T = batch.T;
-        // 3. Reference log-probs.
-        let refLogp: Float32Array | undefined;
-        if (needsRef) {
-          const tref = now();
-          refLogp = await reference(batch, targets);
-          m.ms.reference = now() - tref;
-        }
-        // 4. μ epochs over the same rollouts.
-        const tu = now();
-        let oldLogp: Float32Array | undefined;
-        let weights: Float32Array | undefined;
-        let lastLoss = NaN;
-        let klSum = 0;
-        let clipSum = 0;
-        for (let e = 0; e < cfg.epochs; e++) {
-          const lp = await model.logprobs(batch, targets);
-          if (e === 0) {
-            const unsteeredOld = lp.logprobs.slice();
-            // The sampling policy's log-probs laid out like the batch (teacher traces: the unsteered ones).
-            let steeredOld: Float32Array | undefined;
-            if (cfg.piOldSteered || cfg.truncatedIS) {
-              steeredOld = unsteeredOld.slice();
-              seqs.forEach((q, s) => {
-                if (q.steeredLogp) for (let j = 0; j < q.length; j++) steeredOld![s * T + P - 1 + j] = q.steeredLogp[j];
-              });
-            }
-            oldLogp = cfg.piOldSteered ? steeredOld! : unsteeredOld;
-            if (cfg.truncatedIS) weights = truncatedWeights(unsteeredOld, steeredOld!, mask, cfg.truncatedISCap);
-            let ent = 0;
-            let cnt = 0;
-            for (let i = 0; i < mask.length; i++)
-              if (mask[i]) {
-                ent += lp.entropy[i];
-                cnt++;
-              }
-            m.entropy = cnt ? ent / cnt : null;
-          }
-          const out = clippedSurrogate({
-            S,
-            T,
-            logp: lp.logprobs,
-            oldLogp: oldLogp!,
-            refLogp,
-            mask,
-            advantages: adv.advantages,
-            weights,
-            epsLow: cfg.epsLow,
-            epsHigh: cfg.epsHigh,
-            beta: cfg.beta,
-            aggregation: cfg.aggregation,
-          });
-          lastLoss = out.loss;
-          if (e === 0) {
-            klSum = out.kl;
-            clipSum = out.clipFraction;
-          } else {
-            clipSum += out.clipFraction;
-          }
-          if (!Number.isFinite(out.loss)) {
-            m.loss = null;
-            m.ms.update = now() - tu;
-            return finish(halt(`non-finite loss (${out.loss}) at step ${stepIndex + 1}, epoch ${e + 1}; the parameters were not updated`, m), t0, false);
-          }
-          await model.backward(out.dLogp);
-          const r = await model.step(adam(stepIndex));
-          m.gradNorm = finiteOrNull(r.gradNorm);
-          if (!Number.isFinite(r.gradNorm)) {
-            m.loss = lastLoss;
-            m.ms.update = now() - tu;
-            return finish(halt(`non-finite gradient at step ${stepIndex + 1}, epoch ${e + 1}; the update was skipped`, m), t0, false);
-          }
-        }
-        m.ms.update = now() - tu;
-        m.loss = lastLoss;
-        m.kl = refLogp ? finiteOrNull(klSum) : null;
-        m.clipFraction = clipSum / cfg.epochs;
-        m.lr = lrAt(stepIndex);
-      }
-    }
-    return finish(m, t0, !m.halted);
-  }
-
-  async function finish(m: StepMetrics, t0: number, ok: boolean): Promise<StepMetrics> {
-    if (ok) stepsDone++; // a halted step left the parameters as they were
+    const m = emptyMetrics(stepIndex + 1, method);
+    await (method === 'distill' ? distillStep(m) : rlStep(m, stepIndex));
+    const ok = !m.halted; // a halted step left the parameters as they were
+    if (ok) stepsDone++;
     if (ok && evalDue(stepsDone)) {
       m.eval = await evaluate();
       m.ms.eval = m.eval.ms;

@@ -8,7 +8,7 @@ export interface SampleOptions {
   temperature: number; // 0 = greedy
   topK?: number;
   seed: number;
-  /** Per-sequence intensity (length = problems.length); omitted or all-zero = unsteered. */
+  /** Per-sequence intensity (length = problems.length); omitted = unsteered (α = 0 runs the hook with 0). */
   alphas?: ArrayLike<number>;
   vector?: SteeringVector;
   window?: WindowMode; // default: the vector's own window
@@ -19,7 +19,8 @@ export interface SampleOptions {
 export interface Sampled {
   responses: string[]; // text after the prompt, cut before the stop token
   tokens: Int32Array; // [B, P + maxResponseLength]
-  logprobs: Float32Array; // [B, maxResponseLength] log p of each sampled token (steered, T=1)
+  /** [B, maxResponseLength] log p of each sampled token under the distribution sampled from (GenerateResult.logprobs). */
+  logprobs: Float32Array;
   lengths: number[]; // response tokens per sequence including the stop token (if it was produced)
 }
 
@@ -76,8 +77,9 @@ export async function sampleResponses(model: LanguageModel, task: BehaviorTask, 
   const P = task.promptLength;
   const N = task.maxResponseLength;
   const rowLength = P + N;
-  const steered = o.vector && o.alphas && Array.from(o.alphas).some((a) => a !== 0);
-  const steering = steered ? buildSteering(task, o.vector!, o.alphas!, o.window) : undefined;
+  // With a vector and intensities the hook always runs, α = 0 included (bit-for-bit the unsteered pass,
+  // tested), so VSPO with the grid {0} goes through the same kernels as any other grid.
+  const steering = o.vector && o.alphas ? buildSteering(task, o.vector, o.alphas, o.window) : undefined;
   const decodeAll = (tokens: Int32Array, width: number) =>
     problems.map((_, b) => {
       const row = tokens.subarray(b * width + P, (b + 1) * width);

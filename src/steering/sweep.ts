@@ -1,15 +1,16 @@
 // Dose-response: behavior score and accuracy of steered samples over a grid of intensities, and the
-// unsteered evaluation (greedy and sampled) the trainer and the CLI report. Held-out prompts only.
-import type { BehaviorTask, Problem } from '../data/types';
+// evaluation (greedy and sampled) the trainer and the CLI report. Held-out prompts only: sweeps default
+// to the validation split (where doses are chosen), evaluations name theirs (results: test).
+import { summarizeScores, type ScoreStats } from '../data/score';
+import type { BehaviorTask, Problem, Score, Split } from '../data/types';
 import type { LanguageModel } from '../model/types';
 import { createRng } from '../util/rng';
 import { sampleResponses } from './generate';
 import type { SteeringVector, WindowMode } from './types';
 
-export interface SweepPoint {
+export interface SweepPoint extends ScoreStats {
   alpha: number;
-  behavior: number; // mean behavior score
-  accuracy: number; // mean accuracy
+  split: Split;
   samples: string[]; // a few prompt → response texts
 }
 
@@ -18,6 +19,8 @@ export interface SweepOptions {
   samples: number; // prompts per intensity
   seed: number;
   temperature?: number; // default 1 (behavior rates are measured sampled, DESIGN §3)
+  /** Held-out split (default validation: doses are chosen here; results are reported on test). */
+  split?: Split;
   window?: WindowMode;
   batchSize?: number; // sequences per generate call (default 64)
   keepSamples?: number; // texts kept per point (default 4)
@@ -34,17 +37,15 @@ export class CancelledError extends Error {
   }
 }
 
-export interface ScoreSummary {
-  behavior: number;
-  accuracy: number;
+/** Scores of one set of responses (src/data/score.ts): accuracy over all, behavior over the counted ones. */
+export interface ScoreSummary extends ScoreStats {
   responses: string[];
 }
 
 /** Samples and scores responses to `problems` at one intensity, in batches; `beforeBatch` may throw to stop between them. */
 export async function scoreAt(model: LanguageModel, task: BehaviorTask, problems: Problem[], alpha: number, vector: SteeringVector | undefined, o: { temperature: number; seed: number; window?: WindowMode; batchSize?: number; onBatch?: (n: number) => void; beforeBatch?: () => void }): Promise<ScoreSummary> {
   const bs = o.batchSize ?? 64;
-  let behavior = 0;
-  let accuracy = 0;
+  const scores: Score[] = [];
   const responses: string[] = [];
   for (let i = 0; i < problems.length; i += bs) {
     o.beforeBatch?.();
@@ -52,24 +53,22 @@ export async function scoreAt(model: LanguageModel, task: BehaviorTask, problems
     const s = await sampleResponses(model, task, chunk, {
       temperature: o.temperature,
       seed: o.seed + i,
-      alphas: new Float32Array(chunk.length).fill(alpha),
+      alphas: vector ? new Float32Array(chunk.length).fill(alpha) : undefined,
       vector,
       window: o.window,
     });
     s.responses.forEach((r, j) => {
-      const sc = task.score(chunk[j], r);
-      behavior += sc.behavior;
-      accuracy += sc.accuracy;
+      scores.push(task.score(chunk[j], r));
       responses.push(r);
     });
     o.onBatch?.(chunk.length);
   }
-  const n = Math.max(problems.length, 1);
-  return { behavior: behavior / n, accuracy: accuracy / n, responses };
+  return { ...summarizeScores(scores), responses };
 }
 
 export async function runSweep(model: LanguageModel, task: BehaviorTask, vector: SteeringVector, o: SweepOptions): Promise<SweepPoint[]> {
-  const problems = task.problems('eval', o.samples, createRng(o.seed));
+  const split = o.split ?? 'validation';
+  const problems = task.problems(split, o.samples, createRng(o.seed));
   const total = o.alphas.length * problems.length;
   let done = 0;
   const points: SweepPoint[] = [];
@@ -87,25 +86,31 @@ export async function runSweep(model: LanguageModel, task: BehaviorTask, vector:
       beforeBatch: stop,
     });
     const keep = o.keepSamples ?? 4;
-    points.push({ alpha, behavior: s.behavior, accuracy: s.accuracy, samples: s.responses.slice(0, keep).map((r, i) => problems[i].prompt + r) });
+    const { responses, ...stats } = s;
+    points.push({ alpha, split, ...stats, samples: responses.slice(0, keep).map((r, i) => problems[i].prompt + r) });
   }
   return points;
 }
 
 export interface EvalResult {
-  greedy: { accuracy: number; behavior: number };
-  sampled: { accuracy: number; behavior: number };
+  split: Split;
+  /** The intensity evaluated at: 0 (unsteered) for every trained policy. */
+  alpha: number;
+  greedy: ScoreStats;
+  sampled: ScoreStats; // T = 1 over the full vocabulary, whatever the rollouts used
   samples: number;
 }
 
-/** Unsteered evaluation on the held-out split: greedy and sampled (T = 1). */
-export async function evaluateUnsteered(model: LanguageModel, task: BehaviorTask, o: { samples: number; seed: number; batchSize?: number }): Promise<EvalResult> {
-  const problems = task.problems('eval', o.samples, createRng(o.seed));
-  const greedy = await scoreAt(model, task, problems, 0, undefined, { temperature: 0, seed: o.seed, batchSize: o.batchSize });
-  const sampled = await scoreAt(model, task, problems, 0, undefined, { temperature: 1, seed: o.seed + 1, batchSize: o.batchSize });
-  return {
-    greedy: { accuracy: greedy.accuracy, behavior: greedy.behavior },
-    sampled: { accuracy: sampled.accuracy, behavior: sampled.behavior },
-    samples: problems.length,
-  };
+/**
+ * The evaluation every caller reports (trainer, CLI eval, pretraining, the worker): held-out prompts of
+ * one split, scored greedy and sampled at T = 1; unsteered unless a vector and α ≠ 0 are given.
+ */
+export async function evaluatePolicy(model: LanguageModel, task: BehaviorTask, o: { split: Split; samples: number; seed: number; alpha?: number; vector?: SteeringVector; batchSize?: number }): Promise<EvalResult> {
+  const problems = task.problems(o.split, o.samples, createRng(o.seed));
+  const alpha = o.alpha ?? 0;
+  const vector = alpha !== 0 ? o.vector : undefined;
+  const greedy = await scoreAt(model, task, problems, alpha, vector, { temperature: 0, seed: o.seed, batchSize: o.batchSize });
+  const sampled = await scoreAt(model, task, problems, alpha, vector, { temperature: 1, seed: o.seed + 1, batchSize: o.batchSize });
+  const strip = ({ responses: _r, ...stats }: ScoreSummary): ScoreStats => stats;
+  return { split: o.split, alpha, greedy: strip(greedy), sampled: strip(sampled), samples: problems.length };
 }

@@ -1,5 +1,5 @@
 // A steering vector as stored in a checkpoint (`steering.<behavior>` tensor + this metadata) — DESIGN §3, §6.
-import type { Behavior } from '../data/types';
+import type { Behavior, Split } from '../data/types';
 
 export const EXTRACTION_MODES = ['caa-response', 'caa-decision', 'unembed', 'random'] as const;
 export type ExtractionMode = (typeof EXTRACTION_MODES)[number];
@@ -19,6 +19,8 @@ export interface SteeringVectorMeta {
   /** Recommended from the measured dose-response: VSPO's intensity grid and the `steer` baseline's dose. */
   grid?: number[];
   alpha?: number;
+  /** The held-out split whose sweep chose grid and alpha (validation; results are reported on test). */
+  doseSplit?: Split;
   /** The trainer budget measured on this checkpoint (steps, learning rate): the default for every method. */
   steps?: number;
   lr?: number;

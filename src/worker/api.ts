@@ -3,7 +3,7 @@
 // streamed tokens, progress, events) must be passed wrapped in `Comlink.proxy(fn)` — `connectWorkbench`
 // re-exports `proxy` for that. Everything that crosses is structured-clonable plain data.
 import * as Comlink from 'comlink';
-import type { Behavior, Score } from '../data/types';
+import type { Behavior, Score, Split } from '../data/types';
 import type { GPTConfig } from '../model/config';
 import type { ConfigError, RlConfig } from '../rl/config';
 import type { EvalMetrics, RolloutSample, StepMetrics } from '../rl/loop';
@@ -41,10 +41,15 @@ export interface ModelInfo {
   vectors: Behavior[];
   /** Training steps recorded in the checkpoint (0 for a base model). */
   step: number;
+  /** Which weights are in memory now: the checkpoint as loaded, or what a run left behind. */
+  weights: LoadedWeights;
 }
 
+/** The Steer view says which of these it is showing, so trained weights never pass for the checkpoint. */
+export type LoadedWeights = { kind: 'checkpoint' } | { kind: 'run'; runId: string; runName: string; step: number };
+
 export interface GenerateOptions {
-  /** How many held-out prompts to answer: task.problems('eval', n, createRng(seed)) (default: prompts.length, else 4; at most 256). */
+  /** How many held-out prompts to answer: task.problems('validation', n, createRng(seed)) (default: prompts.length, else 4; at most 256). */
   n?: number;
   /** Optional cross-check: the prompts the caller expects (the same draw); a mismatch is refused, since the judges need the drawn problems. */
   prompts?: string[];
@@ -70,7 +75,7 @@ export interface GeneratedText {
 
 export interface SweepOptions {
   alphas: number[];
-  samples: number; // held-out prompts per intensity
+  samples: number; // held-out prompts per intensity (validation split: doses are chosen there)
   seed: number;
   temperature?: number; // default 1
   window?: WindowMode;
@@ -115,7 +120,9 @@ export type WorkerEvent =
   | { type: 'save-failed'; message: string; bytesNeeded?: number }
   /** The WebGPU device is gone: the run has stopped; resumeRun(runId) continues from lastAutosave after init() again. */
   | { type: 'device-lost'; message: string; runId: string | null; lastAutosave?: { checkpointId: string; step: number } }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** The weights in memory changed (a run started from the checkpoint, took steps, or they were reset). */
+  | { type: 'weights'; weights: LoadedWeights };
 
 export type ValidateResult = { config: RlConfig; error?: undefined } | { error: ConfigError; config?: undefined };
 
@@ -146,13 +153,16 @@ export interface WorkbenchApi {
    * dropped. True when a sweep was running or queued.
    */
   cancelSweep(): Promise<boolean>;
-  /** Unsteered evaluation of the current weights (greedy and sampled). */
-  evaluate(o: { samples: number; seed: number }): Promise<EvalMetrics>;
+  /** Unsteered evaluation of the current weights (greedy and sampled) on a held-out split (default test). */
+  evaluate(o: { samples: number; seed: number; split?: Split }): Promise<EvalMetrics>;
+  /** Puts the loaded checkpoint's weights back after a run (refused while a run is active). */
+  resetWeights(): Promise<ModelInfo>;
 
   validateConfig(config: Partial<RlConfig>): Promise<ValidateResult>;
   /**
-   * Starts a run on the loaded model (its weights are the reference π_ref). onMetrics gets step 0 (the
-   * evaluation before training) and then every step. Rejects with the field named when the config is invalid.
+   * Starts a run from the loaded CHECKPOINT: its weights (never what an earlier run left behind), fresh
+   * AdamW state, step 0, and π_ref = the checkpoint. onMetrics gets step 0 (the evaluation before
+   * training) and then every step. Rejects with the field named when the config is invalid.
    */
   start(config: Partial<RlConfig>, onMetrics: (m: StepMetrics) => void, o?: StartOptions): Promise<RunInfo>;
   /** Finishes the step in flight, then waits. */

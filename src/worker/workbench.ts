@@ -1,14 +1,14 @@
 // The implementation behind the worker's comlink API (src/worker/api.ts). It holds the device-backed
 // model, the trainer and the run loop; it does not know whether it runs in a Web Worker (the worker
 // file exposes it) or under Node (the tests drive it directly with the CPU backend and fake-indexeddb).
-import { isBehavior, type Behavior, type BehaviorTask } from '../data/types';
+import { isBehavior, type Behavior, type BehaviorTask, type Split } from '../data/types';
 import { getTask } from '../data/tasks';
 import { paramCount, type GPTConfig } from '../model/config';
 import type { LanguageModel, Params } from '../model/types';
-import { validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
+import { needsReference, validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
 import { createTrainer, type EvalMetrics, type RolloutSample, type StepMetrics, type Trainer } from '../rl/loop';
 import { sampleResponses } from '../steering/generate';
-import { CancelledError, evaluateUnsteered, runSweep, type SweepPoint } from '../steering/sweep';
+import { CancelledError, evaluatePolicy, runSweep, type SweepPoint } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../store/checkpoint';
 import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord, type RunStatus as DbRunStatus } from '../store/db';
@@ -20,6 +20,7 @@ import type {
   GeneratedText,
   InitOptions,
   InitResult,
+  LoadedWeights,
   ModelInfo,
   RunInfo,
   RunStatus,
@@ -44,11 +45,16 @@ export interface ModelBackend {
 export type BackendOpener = (o: InitOptions, onLost: (message: string) => void) => Promise<{ backend: ModelBackend; result: InitResult }>;
 
 interface Loaded {
-  checkpoint: Checkpoint; // the weights as loaded (config, metadata, steering vectors)
+  checkpoint: Checkpoint; // the weights as loaded (config, metadata, steering vectors): every run starts here
   behavior: Behavior;
   task: BehaviorTask;
   source: string;
+  /** What the model in memory holds now: the checkpoint, or a run's weights. */
+  weights: LoadedWeights;
 }
+
+/** Held-out prompts of the Steer view (live text, sweeps): validation, where doses are chosen. */
+const EXPLORE_SPLIT = 'validation';
 
 interface Run {
   id: string;
@@ -181,7 +187,23 @@ export class Workbench implements WorkbenchApi {
       steering: this.steeringOf(l)?.meta ?? null,
       vectors: Object.keys(l.checkpoint.steering).filter(isBehavior),
       step: Number.isFinite(step) ? step : 0,
+      weights: { ...l.weights },
     };
+  }
+
+  private setWeights(w: LoadedWeights) {
+    if (!this.loaded) return;
+    this.loaded.weights = w;
+    this.emit({ type: 'weights', weights: { ...w } });
+  }
+
+  /** A new model instance holding the loaded checkpoint's weights (and so fresh optimizer state). */
+  private async freshFromCheckpoint(): Promise<LanguageModel> {
+    const { loaded } = this.requireModel();
+    const model = await this.backend!.create(loaded.checkpoint.config, loaded.checkpoint.params);
+    this.model?.dispose();
+    this.model = model;
+    return model;
   }
 
   /** The current weights as checkpoint bytes, with the loaded checkpoint's vectors and metadata. */
@@ -216,7 +238,10 @@ export class Workbench implements WorkbenchApi {
     const { backend, result } = await this.openBackend(o, (message) => this.onDeviceLost(message));
     this.backend = backend;
     // Weights loaded before (e.g. before a device loss) come back as they were loaded.
-    if (this.loaded) this.model = await backend.create(this.loaded.checkpoint.config, this.loaded.checkpoint.params);
+    if (this.loaded) {
+      this.model = await backend.create(this.loaded.checkpoint.config, this.loaded.checkpoint.params);
+      this.setWeights({ kind: 'checkpoint' });
+    }
     return result;
   }
 
@@ -254,7 +279,7 @@ export class Workbench implements WorkbenchApi {
     const model = await this.backend.create(checkpoint.config, checkpoint.params);
     this.model?.dispose();
     this.model = model;
-    this.loaded = { checkpoint, behavior: b, task, source };
+    this.loaded = { checkpoint, behavior: b, task, source, weights: { kind: 'checkpoint' } };
     return this.info(this.loaded);
   }
 
@@ -291,7 +316,7 @@ export class Workbench implements WorkbenchApi {
     if (!(o.temperature >= 0)) throw namedError('RangeError', `temperature must be ≥ 0 (got ${o.temperature})`);
     const vector = this.steeringOf(loaded);
     if (o.alpha !== 0 && !vector) throw namedError('StateError', `the checkpoint has no steering vector for ${loaded.behavior}`);
-    const problems = loaded.task.problems('eval', n, createRng(o.seed));
+    const problems = loaded.task.problems(EXPLORE_SPLIT, n, createRng(o.seed));
     if (o.prompts && (o.prompts.length !== n || o.prompts.some((p, i) => p !== problems[i].prompt)))
       throw namedError('RangeError', `prompts differ from the held-out draw for n = ${n}, seed = ${o.seed} (expected ${JSON.stringify(problems.map((p) => p.prompt))})`);
     return this.generations.run((cancelled) =>
@@ -333,6 +358,7 @@ export class Workbench implements WorkbenchApi {
           alphas: o.alphas,
           samples: o.samples,
           seed: o.seed,
+          split: EXPLORE_SPLIT,
           temperature: o.temperature,
           window: o.window,
           onProgress: onProgress ? (done, total) => void Promise.resolve(onProgress({ done, total })).catch(() => undefined) : undefined,
@@ -350,12 +376,21 @@ export class Workbench implements WorkbenchApi {
     return this.generations.cancel();
   }
 
-  async evaluate(o: { samples: number; seed: number }): Promise<EvalMetrics> {
+  async evaluate(o: { samples: number; seed: number; split?: Split }): Promise<EvalMetrics> {
     const { model, loaded } = this.requireModel();
     return this.lock.run(async () => {
       const t0 = performance.now();
-      const r = await evaluateUnsteered(model, loaded.task, { samples: o.samples, seed: o.seed });
-      return { step: this.run?.trainer.stepsDone ?? 0, alpha: 0, greedy: r.greedy, sampled: r.sampled, samples: r.samples, ms: performance.now() - t0 };
+      const r = await evaluatePolicy(model, loaded.task, { split: o.split ?? 'test', samples: o.samples, seed: o.seed });
+      return { step: this.run?.trainer.stepsDone ?? 0, ...r, ms: performance.now() - t0 };
+    });
+  }
+
+  async resetWeights(): Promise<ModelInfo> {
+    return this.lock.run(async () => {
+      if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it before resetting the weights');
+      await this.freshFromCheckpoint();
+      this.setWeights({ kind: 'checkpoint' });
+      return this.info(this.loaded!);
     });
   }
 
@@ -381,17 +416,16 @@ export class Workbench implements WorkbenchApi {
     return v.config;
   }
 
-  private needsRef(c: RlConfig) {
-    return c.beta > 0 && c.method !== 'distill' && c.method !== 'steer';
-  }
-
   async start(config: Partial<RlConfig>, onMetrics: (m: StepMetrics) => void, o: StartOptions = {}): Promise<RunInfo> {
     return this.lock.run(async () => {
       if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
       const cfg = this.validated(config);
-      const { model, loaded } = this.requireModel();
+      const { loaded } = this.requireModel();
       const db = await this.db();
-      const refModel = this.needsRef(cfg) ? await this.backend!.create(loaded.checkpoint.config, await model.getParams()) : undefined;
+      // Every run starts from the checkpoint: its weights, fresh AdamW state, step 0, π_ref = the checkpoint.
+      const model = await this.freshFromCheckpoint();
+      this.setWeights({ kind: 'checkpoint' });
+      const refModel = needsReference(cfg) ? await this.backend!.create(loaded.checkpoint.config, loaded.checkpoint.params) : undefined;
       let trainer: Trainer;
       try {
         trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg });
@@ -431,18 +465,19 @@ export class Workbench implements WorkbenchApi {
       const behavior = rec.behavior as Behavior;
       const cfg = validateRlConfig(rec.config);
       if (cfg.error) throw namedError('ConfigError', `${cfg.error.field}: ${cfg.error.message}`);
-      // The loaded checkpoint's own step count stays that of the run's start.
-      const startMeta = { ...ckpt.metadata, step: Math.max(0, Number(ckpt.metadata.step ?? 0) - startStep) };
+      // The run's starting weights become the loaded checkpoint (later runs start there, and they are
+      // π_ref); the model takes the auto-save's weights. Without a stored start (β = 0 only) the
+      // auto-save stands in for it, with its step count put back to the run's start.
+      const start = (await db.listCheckpoints()).find((c) => c.runId === runId && c.kind === 'run-start');
+      if (!start && needsReference(cfg.config)) throw namedError('StateError', `run "${rec.name}" lost its starting weights (the KL reference); it cannot be resumed with beta > 0`);
+      const startCkpt = start ? decodeCheckpoint((await db.loadCheckpoint(start.id)).bytes) : { ...ckpt, metadata: { ...ckpt.metadata, step: Math.max(0, Number(ckpt.metadata.step ?? 0) - startStep) } };
+      const startMeta = { ...startCkpt.metadata };
       delete (startMeta as Record<string, unknown>).training;
-      await this.install({ ...ckpt, metadata: startMeta }, rec.source ?? `db:${rec.autosaveId}`, behavior);
+      await this.install({ ...startCkpt, metadata: startMeta }, rec.source ?? `db:${rec.autosaveId}`, behavior);
       const { model, loaded } = this.requireModel();
-      let refModel: LanguageModel | undefined;
-      if (this.needsRef(cfg.config)) {
-        const start = (await db.listCheckpoints()).find((c) => c.runId === runId && c.kind === 'run-start');
-        if (!start) throw namedError('StateError', `run "${rec.name}" lost its starting weights (the KL reference); it cannot be resumed with beta > 0`);
-        const ref = decodeCheckpoint((await db.loadCheckpoint(start.id)).bytes);
-        refModel = await this.backend!.create(ref.config, ref.params);
-      }
+      await model.setParams(ckpt.params);
+      this.setWeights({ kind: 'run', runId: rec.id, runName: rec.name, step: startStep });
+      const refModel = needsReference(cfg.config) ? await this.backend!.create(startCkpt.config, startCkpt.params) : undefined;
       const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
       const run: Run = {
         id: rec.id,
@@ -470,6 +505,7 @@ export class Workbench implements WorkbenchApi {
   private async advance(run: Run): Promise<StepMetrics> {
     const m = await this.lock.run(() => (run.baselineDone ? run.trainer.step() : run.trainer.baseline()));
     run.baselineDone = true;
+    if (m.step > 0 && !m.halted) this.setWeights({ kind: 'run', runId: run.id, runName: run.name, step: run.trainer.stepsDone });
     try {
       run.onMetrics(m);
     } catch {

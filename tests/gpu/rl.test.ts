@@ -14,7 +14,7 @@ import type { SteeringVector } from '../../src/steering/types';
 const verbosity = getTask('verbosity');
 const config: GPTConfig = { vocabSize: verbosity.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
 const toy: BehaviorTask = Object.assign(Object.create(verbosity) as BehaviorTask, {
-  score: (_p: Problem, r: string) => ({ accuracy: 0, behavior: r.startsWith(':') ? 1 : 0, behaviorReward: r.startsWith(':') ? 1 : 0, markers: [] as [number, number][] }),
+  score: (_p: Problem, r: string) => ({ accuracy: 0, behavior: r.startsWith(':') ? 1 : 0, behaviorReward: r.startsWith(':') ? 1 : 0, counted: true, markers: [] as [number, number][] }),
 });
 
 let device: GPUDevice | null = null;

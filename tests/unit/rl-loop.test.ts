@@ -38,7 +38,7 @@ function deterministic(m: StepMetrics) {
 
 /** Toy behavior on the verbosity prompts: reward 1 when the response opens with the marker ':' (a random model does, sometimes). */
 const toy: BehaviorTask = Object.assign(Object.create(verbosity) as BehaviorTask, {
-  score: (_p: Problem, r: string) => ({ accuracy: 0, behavior: r.startsWith(':') ? 1 : 0, behaviorReward: r.startsWith(':') ? 1 : 0, markers: [] as [number, number][] }),
+  score: (_p: Problem, r: string) => ({ accuracy: 0, behavior: r.startsWith(':') ? 1 : 0, behaviorReward: r.startsWith(':') ? 1 : 0, counted: true, markers: [] as [number, number][] }),
 });
 
 const tiny: Partial<RlConfig> = { batchPrompts: 2, groupSize: 4, grid: [0, 2, 4, 8], evalEvery: 2, evalSamples: 4, lr: 1e-3, steps: 3 };
@@ -86,15 +86,17 @@ describe('trainer', () => {
     for (const k of ['rewardMean', 'rewardStd', 'accuracy', 'behavior', 'behaviorReward', 'behaviorRate', 'zeroSpreadFraction', 'loss', 'kl', 'clipFraction', 'entropy', 'gradNorm', 'lr', 'responseLength', 'rolloutTokensPerSec'] as const)
       expect(Number.isFinite(m[k]), k).toBe(true);
     expect(m.rolloutTokens).toBe(8 * verbosity.maxResponseLength);
-    expect(m.kl).toBeGreaterThanOrEqual(0);
+    expect(m.kl).toBe(0); // step 1 updates from the start checkpoint, which is π_ref: k3 is exactly 0
     expect(m.clipFraction).toBe(0); // μ = 1: ratio 1 everywhere
     expect(m.eval).toBeUndefined(); // evalEvery 2
-    for (const k of ['rollout', 'score', 'reference', 'update', 'total'] as const) expect(m.ms[k]).toBeGreaterThanOrEqual(0);
+    expect({ prompts: m.prompts, rollouts: m.rollouts, teacherTraces: m.teacherTraces }).toEqual({ prompts: 2, rollouts: 8, teacherTraces: 0 });
+    expect(m.updateTokens).toBe(trainer.samples().reduce((a, x) => a + x.response.length + 1, 0) - trainer.samples().filter((x) => x.response.length === verbosity.maxResponseLength).length);
     expect(trainer.samples()).toHaveLength(8);
     expect(trainer.samples()[1].alpha).toBe(2);
     const m2 = await trainer.step();
     expect(m2.eval?.step).toBe(2);
     expect(m2.eval?.alpha).toBe(0);
+    expect(m2.eval?.split).toBe('test');
     expect(JSON.parse(JSON.stringify(m2))).toEqual(m2); // serialisable as is (no NaN, no typed arrays)
   });
 
@@ -125,7 +127,7 @@ describe('trainer', () => {
 
   test('distill lowers the teacher-trace loss', async () => {
     const { model } = models(5);
-    const held = verbosity.problems('eval', 32, createRng(9)).map((p) => ({ prompt: p.prompt, response: verbosity.teacher(p) }));
+    const held = verbosity.problems('test', 32, createRng(9)).map((p) => ({ prompt: p.prompt, response: verbosity.teacher(p) }));
     const { batch, targets } = supervisedBatch(verbosity, held);
     const nll = async () => {
       const { logprobs } = await model.logprobs(batch, targets);
@@ -188,7 +190,6 @@ describe('trainer', () => {
         expect(m.halted).toBeUndefined();
       }
       if (v.beta === 0) expect(history[1].kl).toBeNull();
-      if (v.epochs === 2) expect(history[2].clipFraction).toBeGreaterThanOrEqual(0);
       if (v.shrink === 'linear') expect(history[2].intensityScale).toBeCloseTo(0.5, 6);
       if (v.intensityMode === 'uniform') expect(history[1].perIntensity.some((p) => p.alpha < 0)).toBe(true);
     }
@@ -215,6 +216,104 @@ describe('trainer', () => {
     await expect(trainer.step()).rejects.toThrow(/stopped/);
     const history = await runTrainer(trainer, () => {});
     expect(history).toHaveLength(0);
+  });
+
+  test('the update and reference passes are unsteered; π_old is the policy at rollout weights; π_ref is the start checkpoint', async () => {
+    const { model, refModel, params: start } = models(11);
+    const calls: { kind: string; steering: unknown; params?: Params }[] = [];
+    const snapshot = async () => new Map([...(await model.getParams())].map(([k, v]) => [k, v.slice()]));
+    const spy: LanguageModel = Object.assign(Object.create(model), {
+      generate: async (req: Parameters<LanguageModel['generate']>[0]) => {
+        calls.push({ kind: 'generate', steering: req.steering, params: await snapshot() });
+        return model.generate(req);
+      },
+      logprobs: async (...a: Parameters<LanguageModel['logprobs']>) => {
+        calls.push({ kind: 'logprobs', steering: a[2], params: await snapshot() });
+        return model.logprobs(...a);
+      },
+      step: async (...a: Parameters<LanguageModel['step']>) => {
+        calls.push({ kind: 'step', steering: undefined });
+        return model.step(...a);
+      },
+    });
+    const refCalls: unknown[] = [];
+    const refSpy: LanguageModel = Object.assign(Object.create(refModel), {
+      logprobs: async (...a: Parameters<LanguageModel['logprobs']>) => {
+        refCalls.push(a[2]);
+        return refModel.logprobs(...a);
+      },
+    });
+    const trainer = createTrainer({ model: spy, refModel: refSpy, task: toy, steering: randomVector(5, 1, 10), config: { ...tiny, batchPrompts: 4, groupSize: 8, evalEvery: 0, epochs: 2, lr: 1e-2 }, seed: 7 });
+    const history = await runTrainer(trainer, () => {});
+    expect(history.at(-1)!.kl).toBeGreaterThan(0); // the policy has moved away from π_ref
+    const rollouts = calls.filter((c) => c.kind === 'generate');
+    expect(rollouts).toHaveLength(3);
+    for (const r of rollouts) expect((r.steering as { alpha: Float32Array }).alpha.some((a) => a !== 0)).toBe(true);
+    const updates = calls.filter((c) => c.kind === 'logprobs');
+    expect(updates).toHaveLength(3 * 2); // μ = 2 forwards a step, every one unsteered
+    for (const u of updates) expect(u.steering).toBeUndefined();
+    expect(refCalls).toHaveLength(3);
+    for (const r of refCalls) expect(r).toBeUndefined();
+    // π_old: each step's first forward sees exactly the weights its rollouts were sampled with.
+    calls.forEach((c, i) => {
+      if (c.kind !== 'generate') return;
+      const first = calls.slice(i + 1).find((x) => x.kind === 'logprobs')!;
+      for (const [k, v] of c.params!) expect(Buffer.from(v.buffer).equals(Buffer.from(first.params!.get(k)!.buffer)), k).toBe(true);
+    });
+    // π_ref stays the start checkpoint while the policy moves.
+    await paramsEqual(refModel, start);
+    const moved = [...(await model.getParams())].some(([k, v]) => v.some((x, i) => x !== start.get(k)![i]));
+    expect(moved).toBe(true);
+  });
+
+  test('VSPO with the grid {0} runs the steering kernel with α = 0 written in; GRPO runs none', async () => {
+    for (const method of ['vspo', 'grpo'] as const) {
+      const { model, refModel } = models(3);
+      const seen: (Float32Array | null)[] = [];
+      const spy: LanguageModel = Object.assign(Object.create(model), {
+        generate: (req: Parameters<LanguageModel['generate']>[0]) => {
+          seen.push(req.steering ? req.steering.alpha : null);
+          return model.generate(req);
+        },
+      });
+      await runTrainer(createTrainer({ model: spy, refModel, task: toy, steering: randomVector(5, 1, 10), config: { ...tiny, evalEvery: 0, method, grid: [0] }, seed: 7 }), () => {});
+      expect(seen).toHaveLength(3);
+      for (const a of seen) {
+        if (method === 'vspo') expect(a && a.length === 8 && a.every((x) => x === 0)).toBe(true);
+        else expect(a).toBeNull();
+      }
+    }
+  });
+
+  test('every method sees the same B distinct prompts a step; distill one teacher trace per prompt', async () => {
+    const budget = async (method: RlConfig['method'], extra: Partial<RlConfig> = {}) => {
+      const { model, refModel } = models(12);
+      const t = createTrainer({ model, refModel, task: verbosity, steering: randomVector(1), config: { ...tiny, evalEvery: 0, method, ...extra }, seed: 1 });
+      const m = await t.step();
+      return { prompts: m.prompts, rollouts: m.rollouts, teacherTraces: m.teacherTraces };
+    };
+    expect(await budget('vspo')).toEqual({ prompts: 2, rollouts: 8, teacherTraces: 0 });
+    expect(await budget('grpo')).toEqual({ prompts: 2, rollouts: 8, teacherTraces: 0 });
+    expect(await budget('guide', { guideK: 1 })).toEqual({ prompts: 2, rollouts: 6, teacherTraces: 2 });
+    expect(await budget('distill')).toEqual({ prompts: 2, rollouts: 0, teacherTraces: 2 });
+  });
+
+  test('μ > 1: a non-finite loss in epoch 2 restores the weights the step started from', async () => {
+    const { model, refModel } = models(13);
+    let calls = 0;
+    const faulty: LanguageModel = Object.assign(Object.create(model), {
+      logprobs: async (...a: Parameters<LanguageModel['logprobs']>) => {
+        const r = await model.logprobs(...a);
+        if (++calls === 4) r.logprobs[a[1].findIndex((t) => t >= 0)] = NaN; // step 2, epoch 2
+        return r;
+      },
+    });
+    const trainer = createTrainer({ model: faulty, refModel, task: verbosity, steering: randomVector(1), config: { ...tiny, evalEvery: 0, epochs: 2, lr: 1e-2 }, seed: 1 });
+    await trainer.step();
+    const good = new Map([...(await model.getParams())].map(([k, v]) => [k, v.slice()]));
+    const m = await trainer.step();
+    expect(m.halted).toMatch(/step 2, epoch 2.*starting weights were restored/);
+    await paramsEqual(model, good); // epoch 1 had moved them; they are back
   });
 
   test('bad setups are refused naming the field', () => {

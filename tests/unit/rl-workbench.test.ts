@@ -133,6 +133,37 @@ describe('workbench (worker API)', () => {
     expect((await wb.status()).state).toBe('finished');
   });
 
+  test('every run starts from the checkpoint: a run after another has the same step 0 and first step as the first', async () => {
+    const { wb, events } = setup();
+    await wb.init({ backend: 'cpu' });
+    await wb.loadCheckpoint(checkpointBytes(), { name: 'base' });
+    const original = decodeCheckpoint(await wb.exportCheckpoint()).params;
+    const cfg = { ...run, steps: 2, evalEvery: 1, saveEvery: 0, seed: 0 };
+    const runOnce = async (c: object) => {
+      const ms: StepMetrics[] = [];
+      await wb.start(c, (m) => ms.push(m));
+      await until(() => ms.length === 3);
+      while ((await wb.status()).state !== 'finished') await new Promise((r) => setTimeout(r, 2));
+      return ms;
+    };
+    const first = await runOnce(cfg);
+    // Distillation always moves the weights, so what the next run starts from is tested, not assumed.
+    await runOnce({ ...cfg, method: 'distill', lr: 1e-2 });
+    expect((await wb.modelInfo())!.weights).toMatchObject({ kind: 'run', step: 2 });
+    const trained = decodeCheckpoint(await wb.exportCheckpoint()).params;
+    expect([...trained].some(([k, v]) => v.some((x, i) => x !== original.get(k)![i]))).toBe(true);
+    const second = await runOnce(cfg);
+    const strip = (m: StepMetrics) => JSON.parse(JSON.stringify({ ...m, ms: 0, rolloutTokensPerSec: 0, eval: m.eval ? { ...m.eval, ms: 0 } : undefined }));
+    expect(second[0].eval).toBeDefined();
+    expect(strip(second[0])).toEqual(strip(first[0]));
+    expect(strip(second[1])).toEqual(strip(first[1]));
+    expect(events.some((e) => e.type === 'weights' && e.weights.kind === 'checkpoint')).toBe(true);
+    const reset = await wb.resetWeights();
+    expect(reset.weights).toEqual({ kind: 'checkpoint' });
+    const back = decodeCheckpoint(await wb.exportCheckpoint()).params;
+    for (const [k, v] of original) expect(Buffer.from(back.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
+  });
+
   test('device loss stops the run and says so; after init() the run resumes from its last auto-save', async () => {
     const { wb, events, loseDevice } = setup();
     await wb.init({ backend: 'webgpu', fallbackToCpu: true });

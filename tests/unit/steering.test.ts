@@ -5,7 +5,7 @@ import { initParams } from '../../src/model/init';
 import type { GPTConfig } from '../../src/model/config';
 import { extractSteeringVector, principalComponent } from '../../src/steering/extract';
 import { buildSteering, decisionPosition, sampleResponses, windowRange } from '../../src/steering/generate';
-import { CancelledError, evaluateUnsteered, runSweep } from '../../src/steering/sweep';
+import { CancelledError, evaluatePolicy, runSweep } from '../../src/steering/sweep';
 import { createRng } from '../../src/util/rng';
 
 const task = getTask('verbosity');
@@ -96,7 +96,7 @@ describe('steered sampling and sweeps', () => {
 
   test('α = 0 for every sequence samples exactly the unsteered responses; a large α changes them', async () => {
     const v = await extractSteeringVector(model, task, { mode: 'unembed', layer: 1, pairs: 4 });
-    const problems = task.problems('eval', 8, createRng(9));
+    const problems = task.problems('validation', 8, createRng(9));
     const plain = await sampleResponses(model, task, problems, { temperature: 1, seed: 4 });
     const zero = await sampleResponses(model, task, problems, { temperature: 1, seed: 4, vector: v, alphas: new Float32Array(8) });
     expect(zero.responses).toEqual(plain.responses);
@@ -118,7 +118,7 @@ describe('steered sampling and sweeps', () => {
       expect(p.samples.length).toBe(4);
     }
     expect(seen.at(-1)).toBe(12);
-    const ev = await evaluateUnsteered(model, task, { samples: 5, seed: 0 });
+    const ev = await evaluatePolicy(model, task, { split: 'test', samples: 5, seed: 0 });
     expect(ev.samples).toBe(5);
     expect(ev.greedy.accuracy).toBeGreaterThanOrEqual(0);
   });

@@ -12,7 +12,7 @@ function metrics(step: number, extra: Partial<StepMetrics> = {}): StepMetrics {
     step, method: 'vspo', rewardMean: 0.5, rewardStd: 0.1, accuracy: 0.5, behavior: 0.2, behaviorReward: 0.2, behaviorRate: 0.25,
     perIntensity: [{ alpha: 0, n: 4, reward: 0.4, accuracy: 0.5, behavior: 0, behaviorRate: 0 }, { alpha: 4, n: 4, reward: 0.9, accuracy: 0.5, behavior: 0.5, behaviorRate: 0.5 }],
     zeroSpreadFraction: 0.25, loss: 0.1, kl: null, clipFraction: 0, entropy: 1.2, gradNorm: 0.3, lr: 3e-4, intensityScale: 1, responseLength: 5,
-    rolloutTokens: 64, rolloutTokensPerSec: 1000, ms: { rollout: 1, score: 1, reference: 0, update: 2, eval: 0, total: 4 }, ...extra,
+    prompts: 8, rollouts: 64, teacherTraces: 0, updateTokens: 320, rolloutTokens: 64, rolloutTokensPerSec: 1000, ms: { rollout: 1, score: 1, reference: 0, update: 2, eval: 0, total: 4 }, ...extra,
   };
 }
 
@@ -118,7 +118,7 @@ describe('runs', () => {
   test('export as JSON and CSV', async () => {
     const db = await fresh();
     const run = await db.createRun({ name: 'a "quoted", name', behavior: 'verbosity', method: 'vspo', config: { steps: 2, grid: [0, 2] } });
-    await db.appendMetrics(run.id, metrics(0, { rewardMean: null, perIntensity: [], eval: { step: 0, alpha: 0, greedy: { accuracy: 0.5, behavior: 0 }, sampled: { accuracy: 0.4, behavior: 0.1 }, samples: 8, ms: 3 } }));
+    await db.appendMetrics(run.id, metrics(0, { rewardMean: null, perIntensity: [], eval: { step: 0, alpha: 0, split: 'test', greedy: { n: 8, accuracy: 0.5, behavior: 0, counted: 8, rewarded: 0 }, sampled: { n: 8, accuracy: 0.4, behavior: 0.1, counted: 8, rewarded: 0.1 }, samples: 8, ms: 3 } }));
     await db.appendMetrics(run.id, metrics(1, { loss: NaN }));
     const { run: r, metrics: ms } = await db.loadRun(run.id);
     const json = JSON.parse(runToJSON(r, ms));
