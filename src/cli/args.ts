@@ -1,5 +1,8 @@
 // Flag parsing shared by every CLI command: `--name value`, `--flag` (boolean), and typed getters that
-// turn bad values into CliError (one line, exit code 2).
+// turn bad values into CliError (one line, exit code 2). A flag given twice keeps its last value
+// (`--steps 1500 --steps 2` runs 2 steps), so a flag appended to a command line overrides an earlier one.
+// Which flags a command accepts is declared in main.ts's command table and checked by checkFlags before
+// the command runs: a misspelled flag is refused instead of silently ignored.
 
 export class CliError extends Error {}
 
@@ -68,4 +71,24 @@ export function parseArgs(argv: string[]): Args {
     },
   };
   return args;
+}
+
+/** Refuses a flag the command does not declare: one line naming it, the command and what it accepts. */
+export function checkFlags(args: Args, command: string, accepted: readonly string[]): void {
+  for (const key of args.flags.keys()) {
+    if (accepted.includes(key)) continue;
+    const near = accepted.filter((f) => editDistance(f, key) <= 2).sort((a, b) => editDistance(a, key) - editDistance(b, key))[0];
+    const list = accepted.length ? [...accepted].sort().map((f) => `--${f}`).join(', ') : 'none';
+    throw new CliError(`unknown flag --${key} for ${command} (${near ? `did you mean --${near}? ` : ''}expected one of: ${list})`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }

@@ -83,3 +83,22 @@ export function writeOut(path: string, bytes: Uint8Array) {
 }
 
 export const progress = (msg: string) => process.stderr.write(msg + '\n');
+
+/**
+ * Everything a command prints on stdout goes through these. Each resolves once the stream has handed the
+ * text to the OS (the write callback), so a command that awaits it never runs ahead of a slow pipe; main.ts
+ * additionally waits for stdout and stderr to drain before the process exits, so output arrives whole
+ * through a pipe (`vspo grads … | wc -c`). A closed reader (EPIPE) resolves too: main.ts ends the process.
+ */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.destroyed) return resolve();
+    process.stdout.write(text, () => resolve());
+  });
+}
+
+/** One line of text on stdout. */
+export const writeLine = (text: string): Promise<void> => writeStdout(text + '\n');
+
+/** One JSON value on stdout: on one line, or indented over several with `pretty` (for people, not pipes). */
+export const writeJson = (value: unknown, pretty = false): Promise<void> => writeLine(pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value));

@@ -44,9 +44,10 @@ test('pretrain → vector → sweep / eval on a tiny model, and bad input exits 
   expect(sweep.code, sweep.stderr).toBe(0);
   const points = sweep.stdout.trim().split('\n').map((l) => JSON.parse(l));
   expect(points.map((p) => p.alpha)).toEqual([-2, 0, 1]);
-  for (const p of points) expect(Object.keys(p).sort()).toEqual(['accuracy', 'alpha', 'behavior', 'samples']);
+  for (const p of points) expect(Object.keys(p).sort()).toEqual(['accuracy', 'alpha', 'behavior', 'counted', 'n', 'rewarded', 'samples', 'split']);
+  expect(points[0].split).toBe('validation');
   expect(evaluation.code, evaluation.stderr).toBe(0);
-  expect(JSON.parse(evaluation.stdout)).toMatchObject({ behavior: 'verbosity', samples: 4 });
+  expect(JSON.parse(evaluation.stdout)).toMatchObject({ behavior: 'verbosity', split: 'test', alpha: 0, samples: 4 });
 
   // A checkpoint with no tokenizer in its metadata.
   const task = getTask('verbosity');
@@ -61,6 +62,7 @@ test('pretrain → vector → sweep / eval on a tiny model, and bad input exits 
     cli('sweep', '--checkpoint', base, '--behavior', 'verbosity', '--intensities', '1'),
     cli('eval', '--checkpoint', bare, '--behavior', 'verbosity'),
     cli('vector', '--checkpoint', base, '--behavior', 'verbosity', '--mode', 'magic', '--out', withVector),
+    cli('eval', '--checkpoint', withVector, '--behavior', 'verbosity', '--split', 'train'),
   ]);
   bad.forEach(oneLine);
   expect(bad[0].stderr).toMatch(/unknown behavior "honesty"/);
@@ -69,4 +71,5 @@ test('pretrain → vector → sweep / eval on a tiny model, and bad input exits 
   expect(bad[3].stderr).toMatch(/no steering vector for "verbosity"/);
   expect(bad[4].stderr).toMatch(/no tokenizer/);
   expect(bad[5].stderr).toMatch(/unknown --mode "magic"/);
+  expect(bad[6].stderr).toMatch(/--split must be one of test, validation/);
 }, 240_000);

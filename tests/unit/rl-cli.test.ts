@@ -6,12 +6,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { getTask } from '../../src/data/tasks';
 import { initParams } from '../../src/model/init';
+import { CliError } from '../../src/cli/args';
+import { validationContext, validOrThrow } from '../../src/cli/commands/train';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint';
 import { createRng } from '../../src/util/rng';
 
 const dir = mkdtempSync(join(tmpdir(), 'vspo-rl-cli-'));
 const ckpt = join(dir, 'tiny.safetensors');
 const cfg = join(dir, 'cfg.json');
+/** The same weights with a vector whose metadata documents a budget (steps, lr), as `vspo vector --train-steps/--train-lr` writes. */
+const budgeted = join(dir, 'budgeted.safetensors');
 
 beforeAll(() => {
   const task = getTask('verbosity');
@@ -27,6 +31,9 @@ beforeAll(() => {
       steering: { verbosity: { vector, meta: { behavior: 'verbosity', mode: 'random', pca: false, layer: 1, window: 'decision', norm: 4, relativeScale: 1, pairs: 0 } } },
     }),
   );
+  const c = decodeCheckpoint(readFileSync(ckpt));
+  c.steering.verbosity.meta = { ...c.steering.verbosity.meta, steps: 2, lr: 0.002 } as typeof c.steering.verbosity.meta;
+  writeFileSync(budgeted, encodeCheckpoint(c));
   writeFileSync(cfg, JSON.stringify({ batchPrompts: 2, groupSize: 4, evalSamples: 4, evalEvery: 2, saveEvery: 2 }));
 });
 
@@ -62,11 +69,41 @@ describe('vspo train', () => {
     [['--steps', '2', '--seed', '1'], /--method is required/],
     [['--method', 'vspo', '--steps', '2', '--seed', '1', '--config', '/no/such.json'], /cannot read --config/],
     [['--method', 'vspo', '--steps', '2', '--seed', '1', '--backend', 'tpu'], /--backend/],
+    [['--method', 'vspo', '--seed', '1', '--config', '{"groupSize":1073741824}'], /invalid config: groupSize/],
+    [['--method', 'vspo', '--seed', '1', '--config', '{"groupSize":'], /--config is not valid JSON/],
+    [['--method', 'vspo', '--seed', '1', '--config', '[1,2]'], /cannot read --config \[1,2\]/],
+    [['--method', 'vspo', '--seed', '1', '--sampels', '8'], /unknown flag --sampels for train/],
   ])('bad input %j → one line, exit 2', (extra, msg) => {
     const r = vspo('train', '--checkpoint', ckpt, '--behavior', 'verbosity', ...extra);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(msg);
+  });
+
+  test('without --steps the run takes the budget the vector documents (steps, lr), as compare does', () => {
+    const r = vspo('train', '--checkpoint', budgeted, '--behavior', 'verbosity', '--method', 'grpo', '--seed', '0', '--config', '{"batchPrompts":1,"groupSize":4,"evalSamples":4}', '--json');
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const s = lines.at(-1);
+    expect(s).toMatchObject({ type: 'summary', steps: 2 });
+    expect(s.config).toMatchObject({ steps: 2, lr: 0.002, batchPrompts: 1 });
+    expect(lines.filter((l) => l.type === 'step').map((l) => l.step)).toEqual([0, 1, 2]);
+    expect(r.stderr).toMatch(/2 steps \(the vector's documented budget\)/);
+    // An explicit --steps still wins over the vector's budget.
+    const explicit = vspo('train', '--checkpoint', budgeted, '--behavior', 'verbosity', '--method', 'grpo', '--seed', '0', '--steps', '1', '--config', '{"batchPrompts":1,"groupSize":4,"evalSamples":4}', '--json');
+    expect(explicit.code, explicit.stderr).toBe(0);
+    expect(JSON.parse(explicit.stdout.trim().split('\n').at(-1)!)).toMatchObject({ steps: 1, config: { steps: 1, lr: 0.002 } });
+  });
+
+  test('B·G beyond what the model can hold is a CliError (the ValidationContext the CLI passes)', () => {
+    const small = validationContext({ vocabSize: 24, contextLength: 22, dModel: 64, nLayers: 3, nHeads: 4 });
+    expect(small.maxSequences).toBeGreaterThan(4096);
+    const huge = validationContext({ vocabSize: 50_000, contextLength: 2048, dModel: 1024, nLayers: 1, nHeads: 16 });
+    expect(huge.maxSequences).toBe(1);
+    expect(() => validOrThrow({ method: 'grpo', batchPrompts: 1, groupSize: 2 }, huge)).toThrow(CliError);
+    expect(() => validOrThrow({ method: 'grpo', batchPrompts: 1, groupSize: 2 }, huge)).toThrow(/invalid config: B·G = 2 sequences exceed/);
+    expect(validOrThrow({ batchPrompts: 8, groupSize: 8 }, small).groupSize).toBe(8);
   });
 
   test('a config that breaks a rule names the field', () => {

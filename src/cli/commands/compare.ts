@@ -1,14 +1,16 @@
 // vspo compare --checkpoint PATH --behavior B --methods vspo,grpo,distill,guide --seeds 3 --steps N
 //              [--seed-base 0] [--backend cpu|webgpu] [--config FILE.json] [--threshold 0.5] [--steps-json] --json
 // The grid of runs (every method × seed, same budget, same seeds, each from the checkpoint's weights) and
-// a summary with mean ± std over seeds of: steps until the unsteered behavior score (sampled) reaches the
-// threshold, the area under the behavior-over-steps curve, and the final accuracy and behavior.
+// the one summary of src/rl/summary.ts: steps until the smoothed unsteered behavior score reaches the
+// threshold (median over seeds, reached k of n), behavior AUC over the budget, final accuracy and
+// behavior (mean ± std and a 95% bootstrap interval), and what one step of each method costs. Halted
+// runs are listed and left out of the pooled summary. Evaluations use config.evalSplit (default test).
 // With --json: one line per finished run and a final summary line; the table also goes to stderr.
 import { METHODS, withVectorDefaults, type Method, type RlConfig } from '../../rl/config';
 import { formatComparison, summarizeMethod, summarizeRun, type MethodSummary, type RunSummary } from '../../rl/summary';
 import { CliError, type Args } from '../args';
 import { parseBackend } from '../backend';
-import { loadForBehavior, parseBehavior, progress } from '../common';
+import { loadForBehavior, parseBehavior, progress, writeLine } from '../common';
 import { rawConfigFromArgs, runOnce, steeringFor, stepLine, validOrThrow } from './train';
 
 export async function run(args: Args) {
@@ -49,18 +51,22 @@ export async function run(args: Args) {
         steering,
         backend,
         onMetrics: (m) => {
-          if (stepLines) process.stdout.write(JSON.stringify({ type: 'step', seed, ...m }) + '\n');
+          if (stepLines) void writeLine(JSON.stringify({ type: 'step', seed, ...m }));
           if (m.eval) progress(`  ${method} seed ${seed}: ${stepLine(m)}`);
         },
       });
       model.dispose();
-      const summary = summarizeRun(history, threshold);
+      const summary = summarizeRun(history, config.steps, threshold);
       perMethod[method].push(summary);
-      if (json) process.stdout.write(JSON.stringify({ type: 'run', behavior, method, seed, ...summary }) + '\n');
+      if (json) await writeLine(JSON.stringify({ type: 'run', behavior, method, seed, ...summary }));
     }
   }
-  const table: Record<string, MethodSummary> = Object.fromEntries(methods.map((m) => [m, summarizeMethod(perMethod[m], budget)]));
-  const text = formatComparison(table, { threshold, budget });
+  // Only complete runs are pooled as seeds; a halted run is reported apart, never silently shortened.
+  const halted = methods.flatMap((m) => perMethod[m].map((r, i) => ({ method: m, seed: seedBase + i, run: r })).filter((x) => !x.run.complete));
+  const pooled = methods.filter((m) => perMethod[m].some((r) => r.complete));
+  const table: Record<string, MethodSummary> = Object.fromEntries(pooled.map((m) => [m, summarizeMethod(perMethod[m].filter((r) => r.complete))]));
+  const lines = [formatComparison(table, { threshold }), ...halted.map((h) => `not pooled: ${h.method} seed ${h.seed} stopped at step ${h.run.steps}/${h.run.budget}${h.run.halted ? ` (${h.run.halted})` : ''}`)];
+  const text = lines.join('\n');
   progress(text);
   const out = {
     type: 'summary',
@@ -70,10 +76,12 @@ export async function run(args: Args) {
     steps: budget,
     threshold,
     backend,
-    evalMode: 'unsteered; steps to threshold and AUC use the sampled (T = 1) behavior score',
+    evalMode: 'unsteered; steps to threshold (smoothed over 3 evaluations) and AUC use the sampled (T = 1) behavior score',
+    evalSplit: configs[methods[0]].evalSplit,
     results: table,
+    notPooled: halted.map((h) => ({ method: h.method, seed: h.seed, steps: h.run.steps, halted: h.run.halted })),
     wallTimeSeconds: (performance.now() - t0) / 1000,
     configs,
   };
-  process.stdout.write((json ? JSON.stringify(out) : text) + '\n');
+  await writeLine(json ? JSON.stringify(out) : text);
 }

@@ -8,6 +8,7 @@ import { paramSpecs } from '../../model/config';
 import type { LanguageModel, Params } from '../../model/types';
 import { CliError, type Args } from '../args';
 import { createModel, loadCheckpointFile, parseBackend, parseTokenList } from '../backend';
+import { writeJson } from '../common';
 
 type WithGrads = LanguageModel & { getGrads(): Promise<Params> };
 
@@ -42,7 +43,7 @@ export async function run(args: Args) {
     const grads = await model.getGrads();
     const out: Record<string, number[]> = {};
     for (const spec of paramSpecs(config)) out[spec.name] = Array.from(grads.get(spec.name)!);
-    process.stdout.write(JSON.stringify({ loss: -sum / count, grads: out }) + '\n');
+    await writeJson({ loss: -sum / count, grads: out });
   } finally {
     model.dispose();
   }

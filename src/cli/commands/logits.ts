@@ -3,6 +3,7 @@
 // Used to compare backends (and other implementations) on the same checkpoint.
 import { CliError, type Args } from '../args';
 import { createModel, loadCheckpointFile, parseBackend, parseTokenList } from '../backend';
+import { writeJson } from '../common';
 
 export async function run(args: Args) {
   const backend = parseBackend(args);
@@ -18,7 +19,7 @@ export async function run(args: Args) {
     const flat = await model.logits({ tokens, B: 1, T });
     const rows: number[][] = [];
     for (let t = 0; t < T; t++) rows.push(Array.from(flat.subarray(t * V, (t + 1) * V)));
-    process.stdout.write(JSON.stringify({ logits: rows }) + '\n');
+    await writeJson({ logits: rows });
   } finally {
     model.dispose();
   }

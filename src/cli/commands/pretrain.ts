@@ -7,10 +7,10 @@ import { configError, type GPTConfig } from '../../model/config';
 import { initParams } from '../../model/init';
 import { defaultPretrain, pretrain } from '../../model/pretrain';
 import { encodeCheckpoint } from '../../store/checkpoint';
-import { evaluateUnsteered } from '../../steering/sweep';
+import { evaluatePolicy } from '../../steering/sweep';
 import { CliError, type Args } from '../args';
 import { createModel, parseBackend } from '../backend';
-import { parseBehavior, progress, writeOut } from '../common';
+import { parseBehavior, progress, writeJson, writeOut } from '../common';
 
 export async function run(args: Args) {
   const behavior = parseBehavior(args);
@@ -45,7 +45,7 @@ export async function run(args: Args) {
     seed,
     onProgress: (p) => progress(`step ${p.step}/${steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ${(p.elapsedMs / 1000).toFixed(0)}s`),
   });
-  const evaluation = await evaluateUnsteered(model, task, { samples: 256, seed: 12345 });
+  const evaluation = await evaluatePolicy(model, task, { split: 'validation', samples: 256, seed: 12345 });
   progress(`eval: ${JSON.stringify(evaluation)}`);
   const bytes = encodeCheckpoint({
     config,
@@ -69,6 +69,6 @@ export async function run(args: Args) {
     },
   });
   writeOut(out, bytes);
-  process.stdout.write(JSON.stringify({ out, config, steps, wallTimeSeconds: elapsedMs / 1000, evaluation }) + '\n');
+  await writeJson({ out, config, steps, wallTimeSeconds: elapsedMs / 1000, evaluation });
   model.dispose();
 }

@@ -1,5 +1,7 @@
-// vspo train --checkpoint PATH --behavior B --method M --steps N --seed S [--backend cpu|webgpu]
-//            [--config FILE.json] [--out PATH] [--mode M --layer L --window W] [--threshold 0.5] --json
+// vspo train --checkpoint PATH --behavior B --method M --seed S [--steps N] [--backend cpu|webgpu]
+//            [--config FILE.json|'{"k":v}'] [--out PATH] [--mode M --layer L --window W] [--threshold 0.5] --json
+// Without --steps (or `steps` in --config) the run uses the budget the checkpoint's steering vector
+// documents (its metadata `steps` / `lr`, via withVectorDefaults), as `compare` does; else the default.
 // One training run on the shared harness (src/rl/loop.ts). With --json: one JSON line per step (step 0 is
 // the evaluation before training) and a final summary line; progress goes to stderr. --out receives the
 // trained checkpoint (also auto-saved there every `saveEvery` steps). A non-finite loss stops the run,
@@ -7,32 +9,41 @@
 import { readFileSync } from 'node:fs';
 import type { Behavior, BehaviorTask } from '../../data/types';
 import type { LanguageModel } from '../../model/types';
-import { methodUsesSteering, validateRlConfig, withVectorDefaults, type RlConfig } from '../../rl/config';
+import { modelBufferSizes } from '../../engine/device';
+import type { GPTConfig } from '../../model/config';
+import { methodUsesSteering, validateRlConfig, withVectorDefaults, type RlConfig, type ValidationContext } from '../../rl/config';
 import { createTrainer, runTrainer, type StepMetrics } from '../../rl/loop';
 import { summarizeRun } from '../../rl/summary';
 import type { SteeringVector } from '../../steering/types';
 import { encodeCheckpoint, type Checkpoint } from '../../store/checkpoint';
 import { CliError, type Args } from '../args';
 import { createModel, parseBackend } from '../backend';
-import { loadForBehavior, parseBehavior, progress, steeringVectorFor, writeOut, type Loaded } from '../common';
+import { loadForBehavior, parseBehavior, progress, steeringVectorFor, writeJson, writeLine, writeOut, type Loaded } from '../common';
 
-/** --config FILE.json, then the flags on top (unvalidated). */
+/**
+ * --config (a JSON file, or the JSON object itself when the value starts with `{`), then the flags on
+ * top (unvalidated).
+ */
 export function rawConfigFromArgs(args: Args, extra: Partial<RlConfig> = {}): Partial<RlConfig> {
   let file: Record<string, unknown> = {};
   if (args.has('config')) {
-    const path = args.str('config');
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new CliError(`cannot read --config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    const value = args.str('config');
+    const inline = value.trimStart().startsWith('{');
+    const label = inline ? '--config' : `--config ${value}`;
+    let text = value;
+    if (!inline) {
+      try {
+        text = readFileSync(value, 'utf8');
+      } catch (e) {
+        throw new CliError(`cannot read --config ${value}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      }
     }
     try {
       file = JSON.parse(text);
     } catch (e) {
-      throw new CliError(`--config ${path} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+      throw new CliError(`${label} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
     }
-    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new CliError(`--config ${path} must hold a JSON object of trainer settings`);
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new CliError(`${label} must hold a JSON object of trainer settings`);
   }
   const flags: Partial<RlConfig> = { ...extra };
   if (args.has('method')) flags.method = args.str('method') as RlConfig['method'];
@@ -41,10 +52,31 @@ export function rawConfigFromArgs(args: Args, extra: Partial<RlConfig> = {}): Pa
   return { ...(file as Partial<RlConfig>), ...flags };
 }
 
-export function validOrThrow(partial: Partial<RlConfig>): RlConfig {
-  const v = validateRlConfig(partial);
+/** Validates (with the model's limits when given); any problem, or a validator that throws, is one CliError line. */
+export function validOrThrow(partial: Partial<RlConfig>, ctx: ValidationContext = {}): RlConfig {
+  let v;
+  try {
+    v = validateRlConfig(partial, ctx);
+  } catch (e) {
+    throw new CliError(`invalid config: ${(e as Error).message}`);
+  }
   if (v.error) throw new CliError(`invalid config: ${v.error.message}`);
   return v.config;
+}
+
+/** Per-buffer budget on the CPU backend: no batch-sized buffer (logits, attention, MLP, KV cache) above 512 MiB. */
+const CPU_BUFFER_BYTES = 512 * 2 ** 20;
+
+/**
+ * The sequences (B·G) one batch may hold for this model: the per-sequence growth of the largest
+ * batch-sized buffer (engine/device.ts's list, the one the GPU model is checked against) under the
+ * CPU budget. Catches e.g. groupSize 2^30 as one line before anything is allocated.
+ */
+export function validationContext(config: GPTConfig): ValidationContext {
+  const one = modelBufferSizes(config, 1);
+  const two = modelBufferSizes(config, 2);
+  const perSequence = Math.max(1, ...one.map((b, i) => two[i].bytes - b.bytes));
+  return { maxSequences: Math.max(1, Math.floor(CPU_BUFFER_BYTES / perSequence)) };
 }
 
 
@@ -54,7 +86,8 @@ export interface RunOnceOptions {
   config: RlConfig;
   steering?: SteeringVector;
   backend: 'cpu' | 'webgpu';
-  onMetrics: (m: StepMetrics) => void;
+  /** Awaited before the next step (so a slow stdout reader paces the run). */
+  onMetrics: (m: StepMetrics) => void | Promise<void>;
   /** Auto-save target (every saveEvery steps and at the end). */
   out?: string;
 }
@@ -62,6 +95,7 @@ export interface RunOnceOptions {
 /** One run from the loaded checkpoint's weights, on a fresh model (so runs of a grid never share state). */
 export async function runOnce(o: RunOnceOptions): Promise<{ history: StepMetrics[]; model: LanguageModel }> {
   const { checkpoint, task } = o.loaded;
+  validOrThrow(o.config, validationContext(checkpoint.config)); // this model's limits, before allocating
   const model = await createModel(checkpoint.config, checkpoint.params, o.backend);
   const needsRef = o.config.beta > 0 && o.config.method !== 'distill' && o.config.method !== 'steer';
   const refModel = needsRef ? await createModel(checkpoint.config, checkpoint.params, o.backend) : undefined;
@@ -78,7 +112,7 @@ export async function runOnce(o: RunOnceOptions): Promise<{ history: StepMetrics
     writeOut(o.out, await checkpointBytes(model, checkpoint, task, o.behavior, o.config, step));
   };
   const history = await runTrainer(trainer, async (m) => {
-    o.onMetrics(m);
+    await o.onMetrics(m);
     if (o.out && o.config.saveEvery > 0 && m.step > 0 && !m.halted && m.step % o.config.saveEvery === 0) await save(m.step);
   });
   if (o.out) await save(trainer.stepsDone);
@@ -124,7 +158,7 @@ export function stepLine(m: StepMetrics): string {
 
 export async function run(args: Args) {
   const behavior = parseBehavior(args);
-  for (const f of ['method', 'steps', 'seed']) if (!args.has(f)) throw new CliError(`--${f} is required`);
+  for (const f of ['method', 'seed']) if (!args.has(f)) throw new CliError(`--${f} is required`);
   const backend = parseBackend(args);
   const raw = rawConfigFromArgs(args);
   validOrThrow(raw); // refuse a bad config before loading anything
@@ -133,9 +167,11 @@ export async function run(args: Args) {
   const out = args.has('out') ? args.str('out') : undefined;
   const loaded = await loadForBehavior(args, behavior);
   const steering = await steeringFor(args, loaded, behavior, [validOrThrow(raw).method]);
-  const config = validOrThrow(withVectorDefaults(raw, steering?.meta));
+  // The vector's documented budget (steps, lr) and grid / dose fill in what the user left unset.
+  const config = validOrThrow(withVectorDefaults(raw, steering?.meta), validationContext(loaded.checkpoint.config));
   loaded.model.dispose(); // each run builds its own model from the checkpoint
-  progress(`train ${behavior}: ${config.method}, ${config.steps} steps, seed ${config.seed}, B=${config.batchPrompts} G=${config.groupSize} on ${backend}`);
+  const budget = raw.steps !== undefined ? '' : withVectorDefaults({}, steering?.meta).steps !== undefined ? " (the vector's documented budget)" : ' (default)';
+  progress(`train ${behavior}: ${config.method}, ${config.steps} steps${budget}, seed ${config.seed}, B=${config.batchPrompts} G=${config.groupSize} on ${backend}`);
   const t0 = performance.now();
   const { history, model } = await runOnce({
     loaded,
@@ -144,14 +180,13 @@ export async function run(args: Args) {
     steering,
     backend,
     out,
-    onMetrics: (m) => {
-      if (json) process.stdout.write(JSON.stringify({ type: 'step', ...m }) + '\n');
-      else process.stdout.write(stepLine(m) + '\n');
+    onMetrics: async (m) => {
       if (json && (m.step % 10 === 0 || m.eval)) progress(stepLine(m));
+      await (json ? writeJson({ type: 'step', ...m }) : writeLine(stepLine(m)));
     },
   });
   model.dispose();
   const summary = { type: 'summary', behavior, method: config.method, seed: config.seed, backend, threshold, ...summarizeRun(history, threshold), wallTimeSeconds: (performance.now() - t0) / 1000, out: out ?? null, config };
-  process.stdout.write(JSON.stringify(summary) + '\n');
+  await writeJson(summary);
   if (summary.halted) throw new CliError(`the run stopped: ${summary.halted}${out ? `; the last good weights are in ${out}` : ''}`);
 }
