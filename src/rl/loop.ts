@@ -14,100 +14,23 @@
 // group replaced by teacher traces; distill = supervised cross-entropy on one teacher trace for each of
 // the same B distinct prompts; steer = no training, rollouts and evaluations at a fixed α. Every method
 // sees B distinct train prompts a step, and each step's record says what it cost (StepBudget fields).
-import { summarizeScores, type ScoreStats } from '../data/score';
-import type { BehaviorTask, Problem, Score, Split } from '../data/types';
+//
+// The rooms: rollout.ts (1, and the update batch), metrics.ts (what a step reports), update.ts (3–4),
+// advantages.ts and loss.ts (the math), summary.ts (what runs come to). This file is the orchestration.
+import type { BehaviorTask, Score } from '../data/types';
 import type { AdamWSettings, LanguageModel, Params, TokenBatch } from '../model/types';
 import { supervisedBatch } from '../model/pretrain';
-import { sampleResponses } from '../steering/generate';
 import { evaluatePolicy } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
 import { createRng, type Rng } from '../util/rng';
 import { groupAdvantages } from './advantages';
-import { methodUsesSteering, needsReference, resolveWindow, validateRlConfig, type Method, type RlConfig } from './config';
-import { assignIntensities, intensityKey, shrinkScale } from './intensities';
-import { clippedSurrogate, truncatedWeights } from './loss';
+import { methodUsesSteering, needsReference, resolveWindow, validateRlConfig, type RlConfig } from './config';
+import { assignIntensities, shrinkScale } from './intensities';
+import { emptyMetrics, rolloutSamples, rolloutStats, type EvalMetrics, type RolloutSample, type StepMetrics } from './metrics';
+import { sampleGroups } from './rollout';
+import { policyUpdate } from './update';
 
-/** Accuracy over all prompts, behavior over the counted ones, and the rate the reward pays (src/data/score.ts). */
-export type EvalScores = ScoreStats;
-
-export interface EvalMetrics {
-  step: number;
-  /** 0 for every trained method (unsteered); the fixed α for `steer`. */
-  alpha: number;
-  /** The held-out split evaluated (config.evalSplit). */
-  split: Split;
-  greedy: EvalScores;
-  /** Sampled at T = 1 over the full vocabulary, whatever the rollouts' temperature. */
-  sampled: EvalScores;
-  samples: number;
-  ms: number;
-}
-
-export interface IntensityMetrics {
-  alpha: number;
-  n: number;
-  reward: number;
-  accuracy: number;
-  behavior: number; // mean behavior score over the counted rollouts
-  behaviorRate: number; // fraction of the counted rollouts with behavior score ≥ 0.5
-}
-
-export interface PhaseMs {
-  rollout: number;
-  score: number;
-  reference: number;
-  update: number;
-  eval: number;
-  total: number;
-}
-
-/** One line of a run's history. Step 0 is the evaluation before training (rollout fields null). */
-export interface StepMetrics {
-  step: number;
-  method: Method;
-  rewardMean: number | null;
-  rewardStd: number | null;
-  accuracy: number | null; // mean accuracy of the rollouts (teacher traces excluded)
-  behavior: number | null; // mean behavior score of the counted rollouts
-  behaviorReward: number | null; // mean behavior reward of the rollouts
-  behaviorRate: number | null; // fraction of counted rollouts with behavior score ≥ 0.5
-  perIntensity: IntensityMetrics[];
-  zeroSpreadFraction: number | null;
-  loss: number | null;
-  kl: number | null; // token mean of k3 to the reference (null when β = 0)
-  clipFraction: number | null;
-  entropy: number | null; // token mean of the unsteered policy's entropy over response positions (nats)
-  gradNorm: number | null;
-  lr: number | null;
-  /** Intensity scale of the shrink schedule at this step (1 without a schedule). */
-  intensityScale: number | null;
-  responseLength: number | null; // mean response tokens (incl. the stop token)
-  // What the step cost, so methods are compared at the same budget:
-  prompts: number; // distinct train prompts
-  rollouts: number; // sequences sampled from the policy
-  teacherTraces: number; // teacher traces trained on
-  updateTokens: number; // response tokens the update trained on
-  rolloutTokens: number; // positions sampled this step (sequences × max new tokens)
-  rolloutTokensPerSec: number | null;
-  ms: PhaseMs;
-  eval?: EvalMetrics;
-  /** Set when the run stopped at this step (non-finite loss or gradient); the parameters are the step's starting ones. */
-  halted?: string;
-}
-
-/** A rollout as the UI lists it. */
-export interface RolloutSample {
-  group: number;
-  prompt: string;
-  response: string;
-  alpha: number;
-  teacher: boolean;
-  reward: number;
-  advantage: number;
-  accuracy: number;
-  behavior: number;
-  markers: [number, number][];
-}
+export type { EvalMetrics, EvalScores, IntensityMetrics, PhaseMs, RolloutSample, StepMetrics } from './metrics';
 
 export interface TrainerOptions {
   model: LanguageModel;
@@ -157,112 +80,12 @@ export class ConfigInvalidError extends Error {
   }
 }
 
-/** Everything about one row of the update batch. */
-interface Seq {
-  group: number;
-  problem: Problem;
-  ids: number[]; // prompt + response tokens (incl. the stop token when produced)
-  length: number; // response tokens
-  response: string;
-  alpha: number;
-  teacher: boolean;
-  /** Log-probs of the response tokens under the distribution sampled from (steered, at the rollout temperature and top-k); null for teacher traces. */
-  steeredLogp: Float32Array | null;
-  score?: Score;
-  reward?: number;
-}
-
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
-function emptyMetrics(step: number, method: Method): StepMetrics {
-  return {
-    step,
-    method,
-    rewardMean: null,
-    rewardStd: null,
-    accuracy: null,
-    behavior: null,
-    behaviorReward: null,
-    behaviorRate: null,
-    perIntensity: [],
-    zeroSpreadFraction: null,
-    loss: null,
-    kl: null,
-    clipFraction: null,
-    entropy: null,
-    gradNorm: null,
-    lr: null,
-    intensityScale: null,
-    responseLength: null,
-    prompts: 0,
-    rollouts: 0,
-    teacherTraces: 0,
-    updateTokens: 0,
-    rolloutTokens: 0,
-    rolloutTokensPerSec: null,
-    ms: { rollout: 0, score: 0, reference: 0, update: 0, eval: 0, total: 0 },
-  };
-}
 
-/** Reward, accuracy and behavior of the sampled rollouts, overall and per intensity (teacher traces excluded). */
-function rolloutStats(m: StepMetrics, seqs: Seq[], intensityBins: 'grid' | 'uniform') {
-  const sampled = seqs.filter((q) => !q.teacher);
-  const rs = sampled.map((q) => q.reward!);
-  const counted = (qs: Seq[]) => qs.filter((q) => q.score!.counted);
-  const rate = (qs: Seq[]) => mean(counted(qs).map((q) => (q.score!.behavior >= 0.5 ? 1 : 0)));
-  const stats = summarizeScores(sampled.map((q) => q.score!));
-  m.rewardMean = mean(rs);
-  m.rewardStd = Math.sqrt(mean(rs.map((r) => (r - m.rewardMean!) ** 2)));
-  m.accuracy = stats.accuracy;
-  m.behavior = stats.counted > 0 ? stats.behavior : null;
-  m.behaviorReward = mean(sampled.map((q) => q.score!.behaviorReward));
-  m.behaviorRate = stats.counted > 0 ? rate(sampled) : null;
-  m.responseLength = mean(sampled.map((q) => q.length));
-  const byAlpha = new Map<number, Seq[]>();
-  for (const q of sampled) {
-    const k = intensityKey(q.alpha, intensityBins);
-    if (!byAlpha.has(k)) byAlpha.set(k, []);
-    byAlpha.get(k)!.push(q);
-  }
-  m.perIntensity = [...byAlpha.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([alpha, qs]) => {
-      const st = summarizeScores(qs.map((q) => q.score!));
-      return { alpha, n: qs.length, reward: mean(qs.map((q) => q.reward!)), accuracy: st.accuracy, behavior: st.behavior, behaviorRate: st.counted > 0 ? rate(qs) : 0 };
-    });
-}
 
-/** The update batch: rows padded with the stop token to the longest sequence; targets on response tokens. */
-function updateBatch(seqs: Seq[], P: number, stopId: number): { batch: TokenBatch; targets: Int32Array; mask: Uint8Array } {
-  const S = seqs.length;
-  const T = Math.max(...seqs.map((q) => q.ids.length));
-  const tokens = new Int32Array(S * T).fill(stopId);
-  const targets = new Int32Array(S * T).fill(-1);
-  const mask = new Uint8Array(S * T);
-  seqs.forEach((q, s) => {
-    tokens.set(q.ids, s * T);
-    for (let j = 0; j < q.length; j++) {
-      const t = P - 1 + j;
-      targets[s * T + t] = q.ids[t + 1];
-      mask[s * T + t] = 1;
-    }
-  });
-  return { batch: { tokens, B: S, T }, targets, mask };
-}
 
-/** Mean of per-token values over the masked positions (null when none). */
-function maskedMean(values: Float32Array, mask: Uint8Array): number | null {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < mask.length; i++)
-    if (mask[i]) {
-      sum += values[i];
-      n++;
-    }
-  return n ? sum / n : null;
-}
 
 export function createTrainer(o: TrainerOptions): Trainer {
   const v = validateRlConfig({ ...o.config, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
@@ -338,54 +161,6 @@ export function createTrainer(o: TrainerOptions): Trainer {
     return m;
   }
 
-  /** Samples B groups (G rollouts each, the last `teachers` of a group replaced by teacher traces). */
-  async function rollouts(problems: Problem[], alphas: Float32Array, teachers: number): Promise<{ seqs: Seq[]; sampledPositions: number }> {
-    const G = cfg.groupSize;
-    const gen = G - teachers;
-    const genProblems: Problem[] = [];
-    const genAlphas = new Float32Array(problems.length * gen);
-    problems.forEach((p, g) => {
-      for (let i = 0; i < gen; i++) {
-        genProblems.push(p);
-        genAlphas[g * gen + i] = alphas[g * G + i];
-      }
-    });
-    const s = await sampleResponses(model, task, genProblems, {
-      temperature: cfg.temperature,
-      topK: cfg.topK,
-      seed: sampleRng.int(2147483647),
-      alphas: steered ? genAlphas : undefined,
-      vector: steered ? vector : undefined,
-    });
-    const row = P + N;
-    const seqs: Seq[] = [];
-    problems.forEach((p, g) => {
-      for (let i = 0; i < G; i++) {
-        if (i < gen) {
-          const b = g * gen + i;
-          const len = s.lengths[b];
-          seqs.push({
-            group: g,
-            problem: p,
-            ids: Array.from(s.tokens.subarray(b * row, b * row + P + len)),
-            length: len,
-            response: s.responses[b],
-            alpha: genAlphas[b],
-            teacher: false,
-            steeredLogp: s.logprobs.subarray(b * N, b * N + len),
-          });
-        } else {
-          const text = task.teacher(p);
-          const ids = task.tokenizer.encode(p.prompt + text);
-          ids.push(stopId);
-          if (ids.length > P + N) throw new Error(`the teacher trace for "${p.prompt}" is longer than ${N} response tokens`);
-          seqs.push({ group: g, problem: p, ids, length: ids.length - P, response: text, alpha: 0, teacher: true, steeredLogp: null });
-        }
-      }
-    });
-    return { seqs, sampledPositions: genProblems.length * N };
-  }
-
   async function reference(batch: TokenBatch, targets: Int32Array): Promise<Float32Array> {
     if (!refModel) {
       refModel = await o.createModel!(o.refParams!);
@@ -436,78 +211,6 @@ export function createTrainer(o: TrainerOptions): Trainer {
     return { alphas: new Float32Array(n), scale: 1 }; // grpo and guide: unsteered
   }
 
-  /**
-   * 4. μ epochs of the clipped surrogate over the same rollouts, on the UNSTEERED policy. Returns a halt
-   * reason when a loss or gradient is not finite; the weights are then the step's starting weights (for
-   * μ > 1 an earlier epoch may already have moved them, so they are restored from a copy).
-   */
-  async function update(m: StepMetrics, seqs: Seq[], advantages: Float32Array, stepIndex: number): Promise<string | null> {
-    const { batch, targets, mask } = updateBatch(seqs, P, stopId);
-    const S = batch.B;
-    const T = batch.T;
-    let refLogp: Float32Array | undefined;
-    if (needsRef) {
-      const tref = now();
-      refLogp = await reference(batch, targets);
-      m.ms.reference = now() - tref;
-    }
-    const tu = now();
-    const before = cfg.epochs > 1 ? await model.getParams() : null;
-    const fail = async (reason: string) => {
-      if (before) await model.setParams(before);
-      m.ms.update = now() - tu;
-      return before ? `${reason}; the step's starting weights were restored` : reason;
-    };
-    let oldLogp: Float32Array | undefined;
-    let weights: Float32Array | undefined;
-    let clipSum = 0;
-    for (let e = 0; e < cfg.epochs; e++) {
-      const lp = await model.logprobs(batch, targets);
-      if (e === 0) {
-        const unsteeredOld = lp.logprobs.slice();
-        // The sampling policy's log-probs laid out like the batch (teacher traces: the unsteered ones).
-        let steeredOld: Float32Array | undefined;
-        if (cfg.piOldSteered || cfg.truncatedIS) {
-          steeredOld = unsteeredOld.slice();
-          seqs.forEach((q, s) => {
-            if (q.steeredLogp) for (let j = 0; j < q.length; j++) steeredOld![s * T + P - 1 + j] = q.steeredLogp[j];
-          });
-        }
-        oldLogp = cfg.piOldSteered ? steeredOld! : unsteeredOld;
-        if (cfg.truncatedIS) weights = truncatedWeights(unsteeredOld, steeredOld!, mask, cfg.truncatedISCap);
-        m.entropy = maskedMean(lp.entropy, mask);
-      }
-      const out = clippedSurrogate({
-        S,
-        T,
-        logp: lp.logprobs,
-        oldLogp: oldLogp!,
-        refLogp,
-        mask,
-        advantages,
-        weights,
-        epsLow: cfg.epsLow,
-        epsHigh: cfg.epsHigh,
-        beta: cfg.beta,
-        aggregation: cfg.aggregation,
-        maxTokens: N,
-      });
-      if (e === 0) m.kl = refLogp ? finiteOrNull(out.kl) : null;
-      clipSum += out.clipFraction;
-      m.loss = finiteOrNull(out.loss);
-      if (!Number.isFinite(out.loss)) return fail(`non-finite loss (${out.loss}) at step ${stepIndex + 1}, epoch ${e + 1}; the parameters were not updated`);
-      await model.backward(out.dLogp);
-      const r = await model.step(adam(stepIndex));
-      m.gradNorm = finiteOrNull(r.gradNorm);
-      if (!Number.isFinite(r.gradNorm)) return fail(`non-finite gradient at step ${stepIndex + 1}, epoch ${e + 1}; the update was skipped`);
-    }
-    m.ms.update = now() - tu;
-    m.clipFraction = clipSum / cfg.epochs;
-    m.lr = lrAt(stepIndex);
-    m.updateTokens = mask.reduce((a, x) => a + x, 0);
-    return null;
-  }
-
   async function rlStep(m: StepMetrics, stepIndex: number): Promise<StepMetrics> {
     const G = cfg.groupSize;
     const problems = task.problems('train', cfg.batchPrompts, problemRng);
@@ -517,7 +220,13 @@ export function createTrainer(o: TrainerOptions): Trainer {
 
     // 1. Rollouts.
     const tr = now();
-    const { seqs, sampledPositions } = await rollouts(problems, alphas, teachers);
+    const { seqs, sampledPositions } = await sampleGroups(model, task, problems, alphas, G, teachers, {
+      temperature: cfg.temperature,
+      topK: cfg.topK,
+      seed: sampleRng.int(2147483647),
+      vector: steered ? vector : undefined,
+      teacher: (p) => task.teacher(p),
+    });
     m.ms.rollout = now() - tr;
     m.prompts = problems.length;
     m.rollouts = problems.length * (G - teachers);
@@ -538,24 +247,18 @@ export function createTrainer(o: TrainerOptions): Trainer {
     );
     m.zeroSpreadFraction = adv.zeroSpreadGroups / adv.groups;
     rolloutStats(m, seqs, cfg.intensityMode === 'uniform' && method === 'vspo' ? 'uniform' : 'grid');
-    lastSamples = seqs.slice(0, cfg.keepSamples).map((q, i) => ({
-      group: q.group,
-      prompt: q.problem.prompt,
-      response: q.response,
-      alpha: q.alpha,
-      teacher: q.teacher,
-      reward: q.reward!,
-      advantage: adv.advantages[i],
-      accuracy: q.score!.accuracy,
-      behavior: q.score!.behavior,
-      markers: q.score!.markers,
-    }));
+    lastSamples = rolloutSamples(seqs, adv.advantages, cfg.keepSamples);
     m.ms.score = now() - ts;
 
     // 3–4. Reference and update.
     if (!trains) return m;
-    const failed = await update(m, seqs, adv.advantages, stepIndex);
-    return failed ? halt(failed, m) : m;
+    const u = await policyUpdate(model, seqs, adv.advantages, { ...cfg, adam: adam(stepIndex), maxTokens: N, promptLength: P, stopToken: stopId }, needsRef ? reference : null, `step ${stepIndex + 1}`);
+    Object.assign(m, { loss: u.loss, kl: u.kl, clipFraction: u.clipFraction, entropy: u.entropy, gradNorm: u.gradNorm, updateTokens: u.updateTokens });
+    m.ms.reference = u.referenceMs;
+    m.ms.update = u.updateMs;
+    if (u.failed) return halt(u.failed, m);
+    m.lr = lrAt(stepIndex);
+    return m;
   }
 
   async function step(): Promise<StepMetrics> {
