@@ -11,7 +11,7 @@ import { sampleResponses } from '../steering/generate';
 import { CancelledError, evaluatePolicy, runSweep, type SweepPoint } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../store/checkpoint';
-import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord, type RunStatus as DbRunStatus } from '../store/db';
+import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord } from '../store/db';
 import { createRng } from '../util/rng';
 import type {
   Backend,
@@ -31,6 +31,8 @@ import type {
   WorkbenchApi,
   WorkerEvent,
 } from './api';
+import { Cancels, errorMessage, Mutex, namedError } from './locks';
+import { Run, type RunHost } from './run';
 
 /** What a backend offers the workbench: model instances on one device. */
 export interface ModelBackend {
@@ -55,59 +57,6 @@ interface Loaded {
 
 /** Held-out prompts of the Steer view (live text, sweeps): validation, where doses are chosen. */
 const EXPLORE_SPLIT = 'validation';
-
-interface Run {
-  id: string;
-  name: string;
-  config: RlConfig;
-  trainer: Trainer;
-  refModel?: LanguageModel;
-  onMetrics: (m: StepMetrics) => void;
-  state: RunStatus['state'];
-  message?: string;
-  lastAutosave?: { checkpointId: string; step: number };
-  loop: Promise<void> | null;
-  pauseRequested: boolean;
-  stopRequested: boolean;
-  baselineDone: boolean;
-}
-
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
-/** Cancellation for one kind of call: cancel() stops every call of that kind made before it, running or queued. */
-class Cancels {
-  private epoch = 0;
-  private active = 0;
-  async run<T>(fn: (cancelled: () => boolean) => Promise<T>): Promise<T> {
-    const epoch = this.epoch;
-    this.active++;
-    try {
-      return await fn(() => this.epoch !== epoch);
-    } finally {
-      this.active--;
-    }
-  }
-  /** True when a call was running or waiting its turn. */
-  cancel(): boolean {
-    this.epoch++;
-    return this.active > 0;
-  }
-}
-
-const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-function namedError(name: string, message: string): Error {
-  const e = new Error(message);
-  e.name = name;
-  return e;
-}
 
 export class Workbench implements WorkbenchApi {
   private backend: ModelBackend | null = null;
@@ -149,28 +98,23 @@ export class Workbench implements WorkbenchApi {
   }
 
   private activeRun(): Run | null {
-    return this.run && (this.run.state === 'running' || this.run.state === 'paused') ? this.run : null;
+    return this.run?.active ? this.run : null;
   }
 
   private statusOf(): RunStatus {
-    const r = this.run;
-    if (!r) return { state: 'idle', runId: null, method: null, stepsDone: 0, steps: 0 };
-    return {
-      state: r.state,
-      runId: r.id,
-      method: r.config.method,
-      stepsDone: r.trainer.stepsDone,
-      steps: r.config.steps,
-      ...(r.message ? { message: r.message } : {}),
-      ...(r.lastAutosave ? { lastAutosave: r.lastAutosave } : {}),
-    };
+    return this.run ? this.run.status() : { state: 'idle', runId: null, method: null, stepsDone: 0, steps: 0 };
   }
 
-  private setState(r: Run, state: RunStatus['state'], message?: string) {
-    r.state = state;
-    if (message !== undefined) r.message = message;
-    this.emit({ type: 'status', status: this.statusOf() });
-  }
+  /** What a Run needs from here: the lock, storage, events and the weights. */
+  private readonly host: RunHost = {
+    lock: this.lock,
+    db: () => this.db(),
+    emit: (e) => this.emit(e),
+    encodeCurrent: () => this.encodeCurrent(),
+    behavior: () => this.loaded?.behavior,
+    deviceLost: () => this.deviceLost,
+    stepped: (run) => this.setWeights({ kind: 'run', runId: run.id, runName: run.name, step: run.trainer.stepsDone }),
+  };
 
   private steeringOf(l: Loaded): SteeringVector | undefined {
     return l.checkpoint.steering[l.behavior];
@@ -248,13 +192,7 @@ export class Workbench implements WorkbenchApi {
   private onDeviceLost(message: string) {
     this.deviceLost = message || 'unknown reason';
     const r = this.run;
-    if (r && (r.state === 'running' || r.state === 'paused')) {
-      r.stopRequested = true;
-      this.setState(r, 'device-lost', `the GPU device was lost (${this.deviceLost}); resume from the last auto-save`);
-      void this.db()
-        .then((db) => db.updateRun(r.id, { status: 'device-lost', message: r.message }))
-        .catch(() => undefined);
-    }
+    r?.deviceLost(`the GPU device was lost (${this.deviceLost}); resume from the last auto-save`);
     this.emit({ type: 'device-lost', message: this.deviceLost, runId: r?.id ?? null, ...(r?.lastAutosave ? { lastAutosave: r.lastAutosave } : {}) });
   }
 
@@ -435,7 +373,7 @@ export class Workbench implements WorkbenchApi {
       }
       const name = o.name?.trim() || `${cfg.method} ${loaded.behavior} seed ${cfg.seed}`;
       const record = await db.createRun({ name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
-      const run: Run = { id: record.id, name, config: cfg, trainer, refModel, onMetrics, state: o.paused ? 'paused' : 'running', loop: null, pauseRequested: false, stopRequested: false, baselineDone: false };
+      const run = new Run({ id: record.id, name, config: cfg, trainer, refModel, onMetrics, state: o.paused ? 'paused' : 'running', baselineDone: false }, this.host);
       this.run = run;
       // The starting weights (π_ref), so the run can be resumed with the right reference after a loss.
       try {
@@ -445,7 +383,7 @@ export class Workbench implements WorkbenchApi {
         this.emit({ type: 'save-failed', message: errorMessage(e), ...(e instanceof StorageQuotaError ? { bytesNeeded: e.bytesNeeded } : {}) });
       }
       this.emit({ type: 'status', status: this.statusOf() });
-      if (!o.paused) run.loop = this.loop(run);
+      if (!o.paused) run.go();
       return { runId: run.id, config: cfg, firstStep: 1 };
     });
   }
@@ -479,160 +417,34 @@ export class Workbench implements WorkbenchApi {
       this.setWeights({ kind: 'run', runId: rec.id, runName: rec.name, step: startStep });
       const refModel = needsReference(cfg.config) ? await this.backend!.create(startCkpt.config, startCkpt.params) : undefined;
       const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
-      const run: Run = {
-        id: rec.id,
-        name: rec.name,
-        config: cfg.config,
-        trainer,
-        refModel,
-        onMetrics,
-        state: 'running',
-        lastAutosave: { checkpointId: rec.autosaveId, step: startStep },
-        loop: null,
-        pauseRequested: false,
-        stopRequested: false,
-        baselineDone: true,
-      };
+      const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics, state: 'running', lastAutosave: { checkpointId: rec.autosaveId, step: startStep }, baselineDone: true }, this.host);
       this.run = run;
       await db.updateRun(rec.id, { status: 'running', message: undefined });
       this.emit({ type: 'status', status: this.statusOf() });
-      run.loop = this.loop(run);
+      run.go();
       return { runId: run.id, config: cfg.config, firstStep: startStep + 1 };
     });
   }
 
-  /** One step (or the step-0 baseline) under the device lock, recorded and streamed. */
-  private async advance(run: Run): Promise<StepMetrics> {
-    const m = await this.lock.run(() => (run.baselineDone ? run.trainer.step() : run.trainer.baseline()));
-    run.baselineDone = true;
-    if (m.step > 0 && !m.halted) this.setWeights({ kind: 'run', runId: run.id, runName: run.name, step: run.trainer.stepsDone });
-    try {
-      run.onMetrics(m);
-    } catch {
-      /* the UI went away; the run goes on and is recorded */
-    }
-    const db = await this.db();
-    await db.appendMetrics(run.id, m).catch((e) => this.emit({ type: 'error', message: `could not record step ${m.step}: ${errorMessage(e)}` }));
-    const K = run.config.saveEvery;
-    if (K > 0 && m.step > 0 && !m.halted && (m.step % K === 0 || m.step === run.config.steps)) await this.autosave(run);
-    if (m.halted) await this.finish(run, 'halted', m.halted);
-    else if (run.trainer.stepsDone >= run.config.steps) await this.finish(run, 'finished');
-    return m;
-  }
-
-  private async autosave(run: Run) {
-    const step = run.trainer.stepsDone;
-    if (run.lastAutosave?.step === step) return;
-    try {
-      const bytes = await this.lock.run(() => this.encodeCurrent());
-      const db = await this.db();
-      const rec = await db.saveCheckpoint(bytes, {
-        name: `${run.name} — step ${step}`,
-        kind: 'autosave',
-        runId: run.id,
-        behavior: this.loaded?.behavior,
-        step,
-        replaces: run.lastAutosave ? [run.lastAutosave.checkpointId] : [],
-      });
-      run.lastAutosave = { checkpointId: rec.id, step };
-      await db.updateRun(run.id, { autosaveId: rec.id });
-      this.emit({ type: 'autosaved', checkpoint: rec });
-    } catch (e) {
-      if (this.deviceLost) return;
-      this.emit({ type: 'save-failed', message: errorMessage(e), ...(e instanceof StorageQuotaError ? { bytesNeeded: e.bytesNeeded } : {}) });
-    }
-  }
-
-  private async finish(run: Run, state: 'finished' | 'stopped' | 'halted', message?: string) {
-    if (run.state === 'device-lost') return;
-    if (state !== 'halted' && run.config.saveEvery > 0 && run.trainer.stepsDone > 0) await this.autosave(run);
-    run.refModel?.dispose();
-    run.refModel = undefined;
-    run.trainer.dispose();
-    this.setState(run, state, message);
-    const status: DbRunStatus = state;
-    await (await this.db()).updateRun(run.id, { status, stepsDone: run.trainer.stepsDone, ...(message ? { message } : {}) }).catch(() => undefined);
-  }
-
-  private isOver(run: Run) {
-    return run.state === 'finished' || run.state === 'stopped' || run.state === 'halted' || run.state === 'device-lost';
-  }
-
-  private async loop(run: Run): Promise<void> {
-    try {
-      while (!this.isOver(run)) {
-        if (run.stopRequested) {
-          await this.finish(run, 'stopped');
-          break;
-        }
-        if (run.pauseRequested) {
-          run.pauseRequested = false;
-          this.setState(run, 'paused');
-          await (await this.db()).updateRun(run.id, { status: 'paused' }).catch(() => undefined);
-          break;
-        }
-        await this.advance(run);
-        // Let messages (pause, stop, generate) in between steps.
-        await new Promise((r) => setTimeout(r, 0));
-      }
-    } catch (e) {
-      if (this.deviceLost || run.state === 'device-lost') {
-        if (run.state !== 'device-lost') this.setState(run, 'device-lost', `the GPU device was lost (${this.deviceLost}); resume from the last auto-save`);
-        return;
-      }
-      const message = `the run stopped on an error: ${errorMessage(e)}`;
-      this.emit({ type: 'error', message });
-      await this.finish(run, 'stopped', message).catch(() => undefined);
-    } finally {
-      run.loop = null;
-    }
-  }
-
   async pause(): Promise<RunStatus> {
-    const r = this.run;
-    if (r && r.state === 'running') {
-      r.pauseRequested = true;
-      await r.loop;
-    }
+    await this.run?.pause();
     return this.statusOf();
   }
 
   async resume(): Promise<RunStatus> {
-    const r = this.run;
-    if (r && r.state === 'paused' && !r.loop) {
-      if (this.deviceLost) throw namedError('DeviceLostError', 'the device was lost; call init() and resumeRun()');
-      r.pauseRequested = false;
-      this.setState(r, 'running');
-      await (await this.db()).updateRun(r.id, { status: 'running' }).catch(() => undefined);
-      r.loop = this.loop(r);
-    }
+    if (this.run?.state === 'paused' && this.deviceLost) throw namedError('DeviceLostError', 'the device was lost; call init() and resumeRun()');
+    await this.run?.resume();
     return this.statusOf();
   }
 
   async stop(): Promise<RunStatus> {
-    const r = this.run;
-    if (!r) return this.statusOf();
-    if (r.state === 'running') {
-      r.stopRequested = true;
-      await r.loop;
-    } else if (r.state === 'paused') {
-      await r.loop;
-      await this.finish(r, 'stopped');
-    }
+    await this.run?.stop();
     return this.statusOf();
   }
 
   async stepOnce(): Promise<StepMetrics | null> {
-    const r = this.run;
-    if (!r || r.state !== 'paused' || r.loop) return null;
-    if (this.deviceLost) throw namedError('DeviceLostError', 'the device was lost; call init() and resumeRun()');
-    const p = this.advance(r);
-    r.loop = p.then(() => undefined, () => undefined);
-    try {
-      return await p;
-    } finally {
-      r.loop = null;
-    }
+    if (this.run?.state === 'paused' && this.deviceLost) throw namedError('DeviceLostError', 'the device was lost; call init() and resumeRun()');
+    return this.run ? this.run.stepOnce() : null;
   }
 
   async status(): Promise<RunStatus> {

@@ -1,0 +1,238 @@
+// One training run in the worker: the state machine (running ⇄ paused → finished | stopped | halted |
+// device-lost), the step loop, auto-saves and the run record in IndexedDB. The Workbench creates a Run
+// when start() or resumeRun() has built its trainer; everything after that happens here.
+//
+//   running  ──pause()──▶ paused ──resume()──▶ running       stepOnce() while paused: one step
+//   running | paused ──stop()──▶ stopped     the budget done ──▶ finished
+//   a non-finite step ──▶ halted             the device lost ──▶ device-lost (resumeRun from the auto-save)
+import type { Behavior } from '../data/types';
+import type { LanguageModel } from '../model/types';
+import type { RlConfig } from '../rl/config';
+import type { StepMetrics, Trainer } from '../rl/loop';
+import { StorageQuotaError, type WorkbenchDB, type RunStatus as DbRunStatus } from '../store/db';
+import type { RunStatus, WorkerEvent } from './api';
+import { errorMessage, type Mutex } from './locks';
+
+/** What a run needs from the Workbench that owns the device. */
+export interface RunHost {
+  readonly lock: Mutex;
+  db(): Promise<WorkbenchDB>;
+  emit(e: WorkerEvent): void;
+  /** The current weights as checkpoint bytes (called under the lock). */
+  encodeCurrent(): Promise<Uint8Array>;
+  behavior(): Behavior | undefined;
+  deviceLost(): string | null;
+  /** After each training step: the weights in memory are now this run's. */
+  stepped(run: Run): void;
+}
+
+export interface RunSetup {
+  id: string;
+  name: string;
+  config: RlConfig;
+  trainer: Trainer;
+  refModel?: LanguageModel;
+  onMetrics: (m: StepMetrics) => void;
+  state: 'running' | 'paused';
+  /** Resumed runs continue after their auto-save, with the step-0 baseline already recorded. */
+  lastAutosave?: { checkpointId: string; step: number };
+  baselineDone: boolean;
+}
+
+export class Run {
+  readonly id: string;
+  readonly name: string;
+  readonly config: RlConfig;
+  readonly trainer: Trainer;
+  state: RunStatus['state'];
+  message?: string;
+  lastAutosave?: { checkpointId: string; step: number };
+  private refModel?: LanguageModel;
+  private readonly onMetrics: (m: StepMetrics) => void;
+  private loopPromise: Promise<void> | null = null;
+  private pauseRequested = false;
+  private stopRequested = false;
+  private baselineDone: boolean;
+
+  constructor(
+    s: RunSetup,
+    private readonly host: RunHost,
+  ) {
+    this.id = s.id;
+    this.name = s.name;
+    this.config = s.config;
+    this.trainer = s.trainer;
+    this.refModel = s.refModel;
+    this.onMetrics = s.onMetrics;
+    this.state = s.state;
+    this.lastAutosave = s.lastAutosave;
+    this.baselineDone = s.baselineDone;
+  }
+
+  get active(): boolean {
+    return this.state === 'running' || this.state === 'paused';
+  }
+
+  private get over(): boolean {
+    return this.state === 'finished' || this.state === 'stopped' || this.state === 'halted' || this.state === 'device-lost';
+  }
+
+  status(): RunStatus {
+    return {
+      state: this.state,
+      runId: this.id,
+      method: this.config.method,
+      stepsDone: this.trainer.stepsDone,
+      steps: this.config.steps,
+      ...(this.message ? { message: this.message } : {}),
+      ...(this.lastAutosave ? { lastAutosave: this.lastAutosave } : {}),
+    };
+  }
+
+  setState(state: RunStatus['state'], message?: string) {
+    this.state = state;
+    if (message !== undefined) this.message = message;
+    this.host.emit({ type: 'status', status: this.status() });
+  }
+
+  /** Starts stepping in the background (start(), resume()). */
+  go() {
+    this.loopPromise = this.loop();
+  }
+
+  /** The device went away: the loop stops at its next check, and the record says so. */
+  deviceLost(message: string) {
+    if (!this.active) return;
+    this.stopRequested = true;
+    this.setState('device-lost', message);
+    void this.host
+      .db()
+      .then((db) => db.updateRun(this.id, { status: 'device-lost', message: this.message }))
+      .catch(() => undefined);
+  }
+
+  /** One step (or the step-0 baseline) under the device lock, recorded and streamed. */
+  private async advance(): Promise<StepMetrics> {
+    const m = await this.host.lock.run(() => (this.baselineDone ? this.trainer.step() : this.trainer.baseline()));
+    this.baselineDone = true;
+    if (m.step > 0 && !m.halted) this.host.stepped(this);
+    try {
+      this.onMetrics(m);
+    } catch {
+      /* the UI went away; the run goes on and is recorded */
+    }
+    const db = await this.host.db();
+    await db.appendMetrics(this.id, m).catch((e) => this.host.emit({ type: 'error', message: `could not record step ${m.step}: ${errorMessage(e)}` }));
+    const K = this.config.saveEvery;
+    if (K > 0 && m.step > 0 && !m.halted && (m.step % K === 0 || m.step === this.config.steps)) await this.autosave();
+    if (m.halted) await this.finish('halted', m.halted);
+    else if (this.trainer.stepsDone >= this.config.steps) await this.finish('finished');
+    return m;
+  }
+
+  /** Saves the weights and replaces the previous auto-save; a failed save is reported and the run goes on. */
+  private async autosave() {
+    const step = this.trainer.stepsDone;
+    if (this.lastAutosave?.step === step) return;
+    try {
+      const bytes = await this.host.lock.run(() => this.host.encodeCurrent());
+      const db = await this.host.db();
+      const rec = await db.saveCheckpoint(bytes, {
+        name: `${this.name} — step ${step}`,
+        kind: 'autosave',
+        runId: this.id,
+        behavior: this.host.behavior(),
+        step,
+        replaces: this.lastAutosave ? [this.lastAutosave.checkpointId] : [],
+      });
+      this.lastAutosave = { checkpointId: rec.id, step };
+      await db.updateRun(this.id, { autosaveId: rec.id });
+      this.host.emit({ type: 'autosaved', checkpoint: rec });
+    } catch (e) {
+      if (this.host.deviceLost()) return;
+      this.host.emit({ type: 'save-failed', message: errorMessage(e), ...(e instanceof StorageQuotaError ? { bytesNeeded: e.bytesNeeded } : {}) });
+    }
+  }
+
+  private async finish(state: 'finished' | 'stopped' | 'halted', message?: string) {
+    if (this.state === 'device-lost') return;
+    if (state !== 'halted' && this.config.saveEvery > 0 && this.trainer.stepsDone > 0) await this.autosave();
+    this.refModel?.dispose();
+    this.refModel = undefined;
+    this.trainer.dispose();
+    this.setState(state, message);
+    const status: DbRunStatus = state;
+    await (await this.host.db()).updateRun(this.id, { status, stepsDone: this.trainer.stepsDone, ...(message ? { message } : {}) }).catch(() => undefined);
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.over) {
+        if (this.stopRequested) {
+          await this.finish('stopped');
+          break;
+        }
+        if (this.pauseRequested) {
+          this.pauseRequested = false;
+          this.setState('paused');
+          await (await this.host.db()).updateRun(this.id, { status: 'paused' }).catch(() => undefined);
+          break;
+        }
+        await this.advance();
+        // Let messages (pause, stop, generate) in between steps.
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    } catch (e) {
+      const lost = this.host.deviceLost();
+      if (lost || this.state === 'device-lost') {
+        if (this.state !== 'device-lost') this.setState('device-lost', `the GPU device was lost (${lost}); resume from the last auto-save`);
+        return;
+      }
+      const message = `the run stopped on an error: ${errorMessage(e)}`;
+      this.host.emit({ type: 'error', message });
+      await this.finish('stopped', message).catch(() => undefined);
+    } finally {
+      this.loopPromise = null;
+    }
+  }
+
+  /** Finishes the step in flight, then waits. */
+  async pause(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.pauseRequested = true;
+    await this.loopPromise;
+  }
+
+  async resume(): Promise<void> {
+    if (this.state !== 'paused' || this.loopPromise) return;
+    this.pauseRequested = false;
+    this.setState('running');
+    await (await this.host.db()).updateRun(this.id, { status: 'running' }).catch(() => undefined);
+    this.go();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'running') {
+      this.stopRequested = true;
+      await this.loopPromise;
+    } else if (this.state === 'paused') {
+      await this.loopPromise;
+      await this.finish('stopped');
+    }
+  }
+
+  /** One step while paused; null when the run is not paused or a step is in flight. */
+  async stepOnce(): Promise<StepMetrics | null> {
+    if (this.state !== 'paused' || this.loopPromise) return null;
+    const p = this.advance();
+    this.loopPromise = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await p;
+    } finally {
+      this.loopPromise = null;
+    }
+  }
+}
