@@ -1,6 +1,5 @@
 // WebGPU device creation (browser and Node share this), device-loss hook, and the up-front size check
 // that refuses a model the adapter cannot hold (DESIGN §9) before anything is allocated.
-import { paramSpecs, numel, type GPTConfig } from '../model/config';
 
 /** The limits this engine depends on; requested at the adapter's real maximum, not the WebGPU defaults. */
 export const ENGINE_LIMITS = [
@@ -89,59 +88,3 @@ export async function requestGpuDevice(opts: DeviceOptions = {}): Promise<GPUDev
 
 // ---------------------------------------------------------------------------------------------------
 // Size check
-
-/** Elements of the padded flat parameter buffer (each tensor starts at a 64-float = 256-byte boundary). */
-export const PARAM_ALIGN = 64;
-export function flatParamLength(config: GPTConfig): number {
-  let n = 0;
-  for (const s of paramSpecs(config)) n += Math.ceil(numel(s.shape) / PARAM_ALIGN) * PARAM_ALIGN;
-  return n;
-}
-
-export interface BufferSize {
-  name: string;
-  bytes: number;
-}
-
-/** The largest buffers a model of this config allocates for a batch of B sequences of T positions. */
-export function modelBufferSizes(config: GPTConfig, B = 1, T = config.contextLength): BufferSize[] {
-  const { vocabSize: V, dModel: C, nHeads: NH, contextLength: Tmax } = config;
-  return [
-    { name: 'parameters (flat, also gradients and AdamW moments)', bytes: flatParamLength(config) * 4 },
-    { name: `logits [B=${B}, T=${T}, V=${V}]`, bytes: B * T * V * 4 },
-    { name: `attention [B=${B}, NH=${NH}, T=${T}, T=${T}]`, bytes: B * NH * T * T * 4 },
-    { name: `MLP activation [B=${B}, T=${T}, 4C=${4 * C}]`, bytes: B * T * 4 * C * 4 },
-    { name: `KV cache per layer [B=${B}, T=${Tmax}, 2C=${2 * C}]`, bytes: B * Tmax * 2 * C * 4 },
-  ];
-}
-
-export class ModelTooLargeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelTooLargeError';
-  }
-}
-
-/**
- * Refuses (throws ModelTooLargeError) when one of the model's buffers would exceed the device's
- * maxBufferSize or maxStorageBufferBindingSize (every buffer is bound whole). Call before allocating.
- */
-export function checkModelFits(
-  config: GPTConfig,
-  limits: Pick<GPUSupportedLimits, 'maxBufferSize' | 'maxStorageBufferBindingSize'>,
-  B = 1,
-  T = config.contextLength,
-): void {
-  const fmt = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${b} bytes`) + ` (${b} bytes)`;
-  for (const s of modelBufferSizes(config, B, T)) {
-    for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
-      const max = Number(limits[limit]);
-      if (s.bytes > max) {
-        throw new ModelTooLargeError(
-          `model too large for this GPU: ${s.name} needs ${fmt(s.bytes)} but the adapter's ${limit} is ${fmt(max)}; ` +
-            `reduce dModel, vocabSize, contextLength, nLayers or the batch size`,
-        );
-      }
-    }
-  }
-}

@@ -16,6 +16,7 @@
 // cache; the position lives in a GPU buffer that the last dispatch of each step increments, so many
 // token steps are encoded back to back without a readback. Sampling happens on the GPU from uniforms
 // drawn on the CPU in the CPU model's order (step-major, b = 0..B-1), so a greedy run matches exactly.
+import { checkModelFits, flatParamLayout } from './gpu-layout';
 import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
 import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
 import type {
@@ -32,7 +33,6 @@ import type {
 } from './types';
 import { initParams } from './init';
 import { createRng } from '../util/rng';
-import { checkModelFits, PARAM_ALIGN } from '../engine/device';
 import { createContext, Program, type Binding, type Counters, type GpuContext, type Tuning } from '../engine/launch';
 import { Readback } from '../engine/readback';
 import * as K from '../engine/kernels';
@@ -161,20 +161,14 @@ class GpuModelImpl implements GpuModel {
     this.device = device;
     this.ctx = createContext(device, options.tuning);
 
-    // layout: decayed tensors first, each at a PARAM_ALIGN-element boundary
-    const specs = paramSpecs(config);
-    let off = 0;
-    const place = (spec: ParamSpec) => {
-      const n = numel(spec.shape);
-      const slot = { spec, off, n };
+    // layout: decayed tensors first, each at a PARAM_ALIGN-element boundary (gpu-layout.ts)
+    const layout = flatParamLayout(config);
+    for (const slot of layout.slots) {
       this.slots.push(slot);
-      this.slotByName.set(spec.name, slot);
-      off += Math.ceil(n / PARAM_ALIGN) * PARAM_ALIGN;
-    };
-    specs.filter((s) => s.decay).forEach(place);
-    this.decayEnd = off;
-    specs.filter((s) => !s.decay).forEach(place);
-    this.total = off;
+      this.slotByName.set(slot.spec.name, slot);
+    }
+    this.decayEnd = layout.decayEnd;
+    this.total = layout.total;
 
     const pool = this.ctx.pool;
     const bytes = this.total * 4;

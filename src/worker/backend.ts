@@ -1,19 +1,11 @@
 // The worker's device: WebGPU through navigator.gpu (the GPU model, when this build has it), or the CPU
 // model (the test oracle, fine for the tiny models). Both models of a run (policy and reference) share
 // one device.
-import { checkModelFits, requestGpuDevice } from '../engine/device';
-import type { GPTConfig } from '../model/config';
+import { requestGpuDevice } from '../engine/device';
+import { checkModelFits } from '../model/gpu-layout';
 import { createCpuModel } from '../model/cpu-model';
-import type { LanguageModel, Params } from '../model/types';
 import type { InitResult } from './api';
 import type { BackendOpener, ModelBackend } from './workbench';
-
-interface GpuModelModule {
-  createGpuModel(device: GPUDevice, config: GPTConfig, params: Params): LanguageModel | Promise<LanguageModel>;
-}
-
-// A glob, not an import: a build without the GPU model still builds, and says so at init().
-const gpuModelLoaders = import.meta.glob<GpuModelModule>('../model/gpu-model.ts');
 
 export const cpuBackend: ModelBackend = {
   kind: 'cpu',
@@ -21,9 +13,8 @@ export const cpuBackend: ModelBackend = {
 };
 
 async function openWebGpu(onLost: (message: string) => void): Promise<{ backend: ModelBackend; result: InitResult }> {
-  const load = Object.values(gpuModelLoaders)[0];
-  if (!load) throw new Error('this build has no WebGPU model (src/model/gpu-model.ts)');
-  const mod = await load();
+  // Loaded on first use (its own chunk): a CPU-only session never fetches the WGSL engine.
+  const { createGpuModel } = await import('../model/gpu-model');
   const device = await requestGpuDevice({
     onLost: (info) => {
       if (info.reason !== 'destroyed') onLost(info.message || 'device lost');
@@ -32,7 +23,7 @@ async function openWebGpu(onLost: (message: string) => void): Promise<{ backend:
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   const backend: ModelBackend = {
     kind: 'webgpu',
-    create: async (config, params) => mod.createGpuModel(device, config, params),
+    create: async (config, params) => createGpuModel(device, config, params),
     checkFits: (config, sequences, positions) => checkModelFits(config, device.limits, sequences, positions),
     dispose: () => device.destroy(),
   };

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Behavior, BehaviorTask } from '../../data/types';
 import type { LanguageModel } from '../../model/types';
-import { modelBufferSizes } from '../../engine/device';
+import { modelBufferSizes } from '../../model/gpu-layout';
 import type { GPTConfig } from '../../model/config';
 import { methodUsesSteering, validateRlConfig, withVectorDefaults, type RlConfig, type ValidationContext } from '../../rl/config';
 import { createTrainer, runTrainer, type StepMetrics } from '../../rl/loop';

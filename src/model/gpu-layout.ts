@@ -1,0 +1,84 @@
+// The GPU model's memory layout and the size check made before anything is allocated: the flat
+// parameter buffer (gradients and both AdamW moments share it) and the largest activation buffers.
+// It lives beside the model, not in the engine: the engine knows devices and kernels, not GPT.
+//
+//   flat parameters  [total]  decayed tensors first, then the rest, each starting at a PARAM_ALIGN-
+//                             element (256-byte) boundary so every tensor can be bound at its offset
+import { paramSpecs, numel, type GPTConfig, type ParamSpec } from './config';
+
+/** Elements of the padded flat parameter buffer (each tensor starts at a 64-float = 256-byte boundary). */
+export const PARAM_ALIGN = 64;
+
+export interface ParamSlot {
+  spec: ParamSpec;
+  off: number; // first element in the flat buffer
+  n: number; // elements
+}
+
+/** Where each tensor sits in the flat buffer; `decayEnd` ends the weight-decayed block. */
+export function flatParamLayout(config: GPTConfig): { slots: ParamSlot[]; decayEnd: number; total: number } {
+  const specs = paramSpecs(config);
+  const slots: ParamSlot[] = [];
+  let off = 0;
+  const place = (spec: ParamSpec) => {
+    const n = numel(spec.shape);
+    slots.push({ spec, off, n });
+    off += Math.ceil(n / PARAM_ALIGN) * PARAM_ALIGN;
+  };
+  specs.filter((s) => s.decay).forEach(place);
+  const decayEnd = off;
+  specs.filter((s) => !s.decay).forEach(place);
+  return { slots, decayEnd, total: off };
+}
+
+export function flatParamLength(config: GPTConfig): number {
+  return flatParamLayout(config).total;
+}
+
+export interface BufferSize {
+  name: string;
+  bytes: number;
+}
+
+/** The largest buffers a model of this config allocates for a batch of B sequences of T positions. */
+export function modelBufferSizes(config: GPTConfig, B = 1, T = config.contextLength): BufferSize[] {
+  const { vocabSize: V, dModel: C, nHeads: NH, contextLength: Tmax } = config;
+  return [
+    { name: 'parameters (flat, also gradients and AdamW moments)', bytes: flatParamLength(config) * 4 },
+    { name: `logits [B=${B}, T=${T}, V=${V}]`, bytes: B * T * V * 4 },
+    { name: `attention [B=${B}, NH=${NH}, T=${T}, T=${T}]`, bytes: B * NH * T * T * 4 },
+    { name: `MLP activation [B=${B}, T=${T}, 4C=${4 * C}]`, bytes: B * T * 4 * C * 4 },
+    { name: `KV cache per layer [B=${B}, T=${Tmax}, 2C=${2 * C}]`, bytes: B * Tmax * 2 * C * 4 },
+  ];
+}
+
+export class ModelTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelTooLargeError';
+  }
+}
+
+/**
+ * Refuses (throws ModelTooLargeError) when one of the model's buffers would exceed the device's
+ * maxBufferSize or maxStorageBufferBindingSize (every buffer is bound whole). Call before allocating.
+ */
+export function checkModelFits(
+  config: GPTConfig,
+  limits: Pick<GPUSupportedLimits, 'maxBufferSize' | 'maxStorageBufferBindingSize'>,
+  B = 1,
+  T = config.contextLength,
+): void {
+  const fmt = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${b} bytes`) + ` (${b} bytes)`;
+  for (const s of modelBufferSizes(config, B, T)) {
+    for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
+      const max = Number(limits[limit]);
+      if (s.bytes > max) {
+        throw new ModelTooLargeError(
+          `model too large for this GPU: ${s.name} needs ${fmt(s.bytes)} but the adapter's ${limit} is ${fmt(max)}; ` +
+            `reduce dModel, vocabSize, contextLength, nLayers or the batch size`,
+        );
+      }
+    }
+  }
+}
