@@ -1,7 +1,9 @@
 // What every model-using CLI command shares: reading a checkpoint file and building a model on the
 // chosen backend. Every problem becomes one CliError line (exit code 2).
-import { readFile } from 'node:fs/promises';
-import type { GPTConfig } from '../model/config';
+import { constants, statSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { formatBytes, type GPTConfig } from '../model/config';
 import { createCpuModel } from '../model/cpu-model';
 import type { LanguageModel, Params } from '../model/types';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../store/checkpoint';
@@ -16,22 +18,72 @@ export function parseBackend(args: Args): Backend {
   return b;
 }
 
-/** Reads and validates a safetensors checkpoint; missing, unreadable or malformed files are a CliError. */
-export async function loadCheckpointFile(path: string): Promise<Checkpoint> {
-  let bytes: Uint8Array;
+/** The largest checkpoint file the CLI reads: 1 GiB (a model at the 200M-parameter limit is 800 MB). */
+export const MAX_CHECKPOINT_FILE_BYTES = 2 ** 30;
+
+/** Paths (resolved) and device:inode of every checkpoint read in this process: writeOut refuses to replace them. */
+export const loadedCheckpointFiles: { path: string; dev: number; ino: number }[] = [];
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a checkpoint file's bytes: only a regular file of at most MAX_CHECKPOINT_FILE_BYTES, refused
+ * before it is opened otherwise (so /dev/zero cannot fill memory and a FIFO cannot hang the command).
+ * The file is then opened non-blocking and checked again on the open descriptor (it is the same file and
+ * still regular), and at most the size stat reported is read.
+ */
+export async function readCheckpointBytes(path: string): Promise<Uint8Array> {
+  let st: Stats;
   try {
-    bytes = await readFile(path);
+    st = statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`checkpoint not found: ${path}`);
-    if (code === 'EISDIR') throw new CliError(`checkpoint path is a directory: ${path}`);
-    throw new CliError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new CliError(`checkpoint not found: ${path}`);
+    throw new CliError(`cannot read checkpoint ${path}: ${firstLine(e)}`);
   }
+  if (st.isDirectory()) throw new CliError(`checkpoint path is a directory: ${path}`);
+  if (!st.isFile()) throw new CliError(`checkpoint ${path} is ${kindOf(st)}, not a regular file; give the path of a .safetensors file`);
+  if (st.size > MAX_CHECKPOINT_FILE_BYTES) {
+    throw new CliError(`checkpoint ${path} is ${st.size} bytes (${formatBytes(st.size)}); the limit is ${MAX_CHECKPOINT_FILE_BYTES} bytes (1 GiB)`);
+  }
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const now = await fh.stat();
+    if (!now.isFile() || now.dev !== st.dev || now.ino !== st.ino) throw new CliError(`checkpoint ${path} changed while it was being opened; try again`);
+    const size = Math.min(now.size, MAX_CHECKPOINT_FILE_BYTES);
+    const buf = new Uint8Array(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await fh.read(buf, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    loadedCheckpointFiles.push({ path: resolve(path), dev: st.dev, ino: st.ino });
+    return got === size ? buf : buf.subarray(0, got);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`cannot read checkpoint ${path}: ${firstLine(e)}`);
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+/** Reads and validates a safetensors checkpoint; missing, unreadable, non-regular, oversized or malformed files are a CliError. */
+export async function loadCheckpointFile(path: string): Promise<Checkpoint> {
+  const bytes = await readCheckpointBytes(path);
   try {
     return decodeCheckpoint(bytes);
   } catch (e) {
     if (e instanceof CheckpointError) throw new CliError(`bad checkpoint ${path}: ${e.message}`);
-    throw new CliError(`bad checkpoint ${path}: ${(e as Error).message}`);
+    throw new CliError(`bad checkpoint ${path}: ${firstLine(e)}`);
   }
 }
 

@@ -1,13 +1,15 @@
 // Pieces the model-lab commands share: behavior and option parsing, and loading a checkpoint together
 // with its task and steering vector, turning every problem into one CliError line.
-import { writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BEHAVIORS, isBehavior, type Behavior, type BehaviorTask } from '../data/types';
 import { getTask } from '../data/tasks';
-import { EXTRACTION_MODES, WINDOW_MODES, type ExtractionMode, type SteeringVector, type WindowMode } from '../steering/types';
+import { EXTRACTION_MODES, MAX_GRID_LENGTH, WINDOW_MODES, type ExtractionMode, type SteeringVector, type WindowMode } from '../steering/types';
 import { extractSteeringVector } from '../steering/extract';
 import type { LanguageModel } from '../model/types';
 import { CliError, type Args } from './args';
-import { createModel, loadCheckpointFile, parseBackend } from './backend';
+import { createModel, loadCheckpointFile, loadedCheckpointFiles, parseBackend } from './backend';
+import type { GPTConfig } from '../model/config';
 import type { DecodedCheckpoint } from '../store/checkpoint';
 
 export function parseBehavior(args: Args): Behavior {
@@ -48,8 +50,40 @@ export async function loadForBehavior(args: Args, behavior: Behavior): Promise<L
   if (checkpoint.config.vocabSize !== task.tokenizer.vocabSize) throw new CliError(`${path}: config.vocabSize ${checkpoint.config.vocabSize} != tokenizer size ${task.tokenizer.vocabSize}`);
   if (checkpoint.config.contextLength < task.promptLength + task.maxResponseLength)
     throw new CliError(`${path}: contextLength ${checkpoint.config.contextLength} is shorter than a ${behavior} prompt + response (${task.promptLength + task.maxResponseLength})`);
+  checkSteeringFlags(args, checkpoint.config);
   const model = await createModel(checkpoint.config, checkpoint.params, parseBackend(args));
   return { checkpoint, model, task };
+}
+
+/** `--layer L`: the block whose output a vector is added to, an integer in [0, nLayers) of this model. */
+export function parseLayer(args: Args, nLayers: number): number {
+  const layer = args.int('layer', nLayers - 1);
+  if (layer < 0 || layer >= nLayers) throw new CliError(`--layer must be an integer in [0, ${nLayers}) for this ${nLayers}-layer checkpoint (got ${layer})`);
+  return layer;
+}
+
+/**
+ * The flags that end up in a steering vector (or its stored metadata), checked once the checkpoint is
+ * known and before any model is built, so a bad one is one line instead of a failure deep in extraction
+ * or in encoding the output checkpoint. Flags a command does not accept never reach here (checkFlags).
+ */
+export function checkSteeringFlags(args: Args, config: GPTConfig): void {
+  if (args.has('layer')) parseLayer(args, config.nLayers);
+  parseMode(args);
+  parseWindow(args);
+  if (args.has('pairs')) {
+    const pairs = args.int('pairs');
+    if (pairs < 1) throw new CliError(`--pairs must be a positive integer (got ${pairs})`);
+  }
+  if (args.has('grid') && args.list('grid').length > MAX_GRID_LENGTH) throw new CliError(`--grid has ${args.list('grid').length} values; the limit is ${MAX_GRID_LENGTH}`);
+  if (args.has('train-steps')) {
+    const steps = args.int('train-steps');
+    if (steps < 1) throw new CliError(`--train-steps must be a positive integer (got ${steps})`);
+  }
+  if (args.has('train-lr')) {
+    const lr = args.num('train-lr');
+    if (!(lr > 0)) throw new CliError(`--train-lr must be a number > 0 (got ${lr})`);
+  }
 }
 
 /**
@@ -61,7 +95,7 @@ export async function steeringVectorFor(args: Args, loaded: Loaded, behavior: Be
   if (mode) {
     return extractSteeringVector(loaded.model, loaded.task, {
       mode,
-      layer: args.int('layer', loaded.model.config.nLayers - 1),
+      layer: parseLayer(args, loaded.model.config.nLayers),
       window: parseWindow(args),
       pairs: args.int('pairs', 200),
       pca: args.bool('pca'),
@@ -74,11 +108,63 @@ export async function steeringVectorFor(args: Args, loaded: Loaded, behavior: Be
   return window ? { vector: stored.vector, meta: { ...stored.meta, window } } : stored;
 }
 
+/**
+ * Writes an output file atomically: the bytes go to a temporary file in the same directory, are flushed
+ * to disk, and the temporary file is renamed over the target, so a crash or a full disk never leaves a
+ * half-written checkpoint (the old file stays whole until the rename). Refuses a target that is not a
+ * regular file (a directory, /dev/null, a FIFO) and the checkpoint this process read as its input
+ * (--checkpoint): overwriting the input is refused; choose another --out path.
+ */
 export function writeOut(path: string, bytes: Uint8Array) {
+  let target = resolve(path);
   try {
-    writeFileSync(path, bytes);
+    const l = lstatSync(target);
+    if (l.isSymbolicLink()) target = realpathSync(target); // replace the file the link points at, keep the link
+    const st = statSync(target);
+    if (st.isDirectory()) throw new CliError(`cannot write ${path}: it is a directory`);
+    if (!st.isFile()) throw new CliError(`cannot write ${path}: it exists and is not a regular file`);
+    if (loadedCheckpointFiles.some((f) => f.dev === st.dev && f.ino === st.ino)) {
+      throw new CliError(`--out ${path} is the input checkpoint (--checkpoint); refusing to overwrite it, choose another --out path`);
+    }
   } catch (e) {
-    throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
+    if (e instanceof CliError) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`cannot write ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, target);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never created, or already renamed */
+    }
+    throw new CliError(`cannot write ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  try {
+    // Make the rename itself durable (best effort: not every platform can fsync a directory).
+    const dfd = openSync(dirname(target), 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* best effort */
   }
 }
 

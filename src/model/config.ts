@@ -16,8 +16,17 @@ export interface ParamSpec {
   decay: boolean;
 }
 
-/** Every parameter tensor in a fixed order (the order of the flat parameter buffer and of safetensors files). */
+/**
+ * Every parameter tensor in a fixed order (the order of the flat parameter buffer and of safetensors files).
+ * The table has 12·nLayers + 4 rows, so nLayers is checked against its limit before anything is built: a
+ * hostile nLayers = 1e9 cannot make it build a billion-row table. (Shapes are only numbers here; callers
+ * check the whole config, sizes included, with configError before allocating tensors.)
+ */
 export function paramSpecs(c: GPTConfig): ParamSpec[] {
+  const L = c.nLayers;
+  if (!Number.isInteger(L) || L < 0 || L > CONFIG_LIMITS.nLayers) {
+    throw new Error(`config.nLayers must be an integer in [0, ${CONFIG_LIMITS.nLayers}] (got ${JSON.stringify(L)})`);
+  }
   const { vocabSize: V, contextLength: T, dModel: C } = c;
   const specs: ParamSpec[] = [
     { name: 'wte.weight', shape: [V, C], decay: true },
@@ -46,19 +55,82 @@ export function paramSpecs(c: GPTConfig): ParamSpec[] {
 
 export const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
+/**
+ * Per-field maxima for a config: generous enough for GPT-2 small (12 layers, 768 wide, 12 heads, 50257
+ * tokens, 1024 positions), small enough that a hostile config cannot ask for absurd tables or buffers.
+ */
+export const CONFIG_LIMITS = {
+  vocabSize: 65536,
+  contextLength: 4096,
+  dModel: 4096,
+  nLayers: 48,
+  nHeads: 64,
+} as const satisfies Record<keyof GPTConfig, number>;
+
+/** At most this many parameters (200M: 800 MB of f32 weights; GPT-2 small has 124M). */
+export const MAX_PARAMS = 200_000_000;
+export const BYTES_PER_PARAM = 4; // f32
+
+/**
+ * The parameter count, computed arithmetically from the config (no table is built, so it is safe to
+ * call on a hostile config: a float, exact up to 2^53). Must equal the sum over paramSpecs(c).
+ * Per block: 2 LayerNorms (4C) + c_attn (3C² + 3C) + attn c_proj (C² + C) + c_fc (4C² + 4C) + mlp c_proj (4C² + C).
+ */
 export function paramCount(c: GPTConfig): number {
-  return paramSpecs(c).reduce((n, s) => n + numel(s.shape), 0);
+  const { vocabSize: V, contextLength: T, dModel: C, nLayers: L } = c;
+  return V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C;
 }
 
-/** Returns the first problem with a config, naming the field, or null when it is valid. */
+/** Bytes as people read them: 800 MB, 3.2 GB (decimal units). */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let i = 0;
+  let x = n;
+  while (x >= 1000 && i < units.length - 1) {
+    x /= 1000;
+    i++;
+  }
+  if (i === 0) return `${n} bytes`;
+  const digits = x >= 100 ? 0 : 1;
+  return `${Number(x.toFixed(digits))} ${units[i]}`;
+}
+
+const FIELDS: (keyof GPTConfig)[] = ['vocabSize', 'contextLength', 'dModel', 'nLayers', 'nHeads'];
+
+/**
+ * Returns the first problem with a config, naming the field, the value and the limit, or null when it is
+ * valid. Everything is checked arithmetically before any table or buffer is built, so this is the guard
+ * to call before paramSpecs / initParams / a model on a config from outside (a file, a form, flags).
+ */
 export function configError(c: Partial<GPTConfig>): string | null {
-  const fields: (keyof GPTConfig)[] = ['vocabSize', 'contextLength', 'dModel', 'nLayers', 'nHeads'];
-  for (const f of fields) {
-    const v = c[f];
+  if (typeof c !== 'object' || c === null) return `config must be an object (got ${JSON.stringify(c)})`;
+  for (const f of FIELDS) {
+    const v = Object.hasOwn(c, f) ? c[f] : undefined;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) return `config.${f} must be a positive integer (got ${JSON.stringify(v)})`;
   }
-  if (c.dModel! % c.nHeads! !== 0) return `config.dModel (${c.dModel}) must be divisible by config.nHeads (${c.nHeads})`;
-  if (c.vocabSize! > 65536) return `config.vocabSize must be at most 65536 (got ${c.vocabSize})`;
-  if (c.contextLength! > 4096) return `config.contextLength must be at most 4096 (got ${c.contextLength})`;
+  const cfg = c as GPTConfig;
+  const memory = weightsLine(cfg);
+  for (const f of FIELDS) {
+    if (cfg[f] > CONFIG_LIMITS[f]) return `config.${f} must be at most ${CONFIG_LIMITS[f]} (got ${cfg[f]})${memory && f !== 'nHeads' ? `; ${memory}` : ''}`;
+  }
+  if (cfg.dModel % cfg.nHeads !== 0) return `config.dModel (${cfg.dModel}) must be divisible by config.nHeads (${cfg.nHeads})`;
+  if (memory) return `config ${FIELDS.map((f) => `${f}=${cfg[f]}`).join(' ')} is too large: ${memory}`;
   return null;
+}
+
+/** "would need 3.2 GB of weights (…) ; the limit is 800 MB (…)" when over MAX_PARAMS, else ''. */
+function weightsLine(c: GPTConfig): string {
+  const n = paramCount(c);
+  if (n <= MAX_PARAMS) return '';
+  return (
+    `the model would need ${formatBytes(n * BYTES_PER_PARAM)} of weights (${fmtCount(n)} parameters); ` +
+    `the limit is ${formatBytes(MAX_PARAMS * BYTES_PER_PARAM)} (${fmtCount(MAX_PARAMS)} parameters)`
+  );
+}
+
+function fmtCount(n: number): string {
+  if (n < 1e6) return String(n);
+  if (n < 1e9) return `${Number((n / 1e6).toPrecision(3))}M`;
+  if (n < 1e12) return `${Number((n / 1e9).toPrecision(3))}B`;
+  return n.toExponential(2).replace('e+', 'e');
 }

@@ -10,11 +10,13 @@
 //                  steering {"<behavior>": {mode, layer, window, relativeScale, norm, ...}}
 //                  tokenizer, task, step, createdAt and any other keys the caller passes
 //
-// decodeCheckpoint validates everything (config fields, every tensor present with the right shape, no
-// unknown tensors, finite values) and throws a one-line CheckpointError otherwise.
+// decodeCheckpoint validates everything (config fields and size limits, checked before any parameter table
+// is built; every tensor present with the right shape, no unknown tensors, finite values; each steering
+// vector's metadata via steeringMetaError) and throws a one-line CheckpointError otherwise. encodeCheckpoint
+// applies the same checks, so what it writes always decodes.
 import { configError, numel, paramSpecs, type GPTConfig } from '../model/config';
 import type { Params } from '../model/types';
-import type { SteeringVector, SteeringVectorMeta } from '../steering/types';
+import { steeringMetaError, type SteeringVector, type SteeringVectorMeta } from '../steering/types';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors';
 
 export { CheckpointError } from './safetensors';
@@ -48,7 +50,7 @@ export interface Checkpoint {
   config: GPTConfig;
   params: Params;
   metadata: CheckpointMetadata;
-  /** Keyed by behavior. The metadata is passed through as stored (checked to be an object only). */
+  /** Keyed by behavior. The metadata is checked by steeringMetaError (unknown extra fields are kept). */
   steering: Record<string, SteeringVector>;
 }
 export type DecodedCheckpoint = Checkpoint;
@@ -87,23 +89,24 @@ export function encodeCheckpoint(input: CheckpointInput): Uint8Array {
   }
   meta.config = JSON.stringify(config);
   const steering = input.steering ?? {};
-  const steeringMeta: Record<string, object> = {};
+  const steeringMeta: Record<string, object> = Object.create(null);
   for (const [behavior, entry] of Object.entries(steering)) {
     const name = STEERING_PREFIX + behavior;
     if (entry.vector.length !== config.dModel) {
       throw new CheckpointError(`steering vector "${behavior}" has ${entry.vector.length} values, expected dModel = ${config.dModel}`);
     }
-    checkFinite(name, entry.vector);
+    if (behavior === '' || behavior === '__proto__') throw new CheckpointError(`steering vector name ${JSON.stringify(behavior)} is not allowed`);
+    const bad = steeringMetaError(entry.meta, { behavior, nLayers: config.nLayers, dModel: config.dModel }, entry.vector);
+    if (bad) throw new CheckpointError(bad);
     tensors.push([name, { shape: [config.dModel], data: entry.vector }]);
-    steeringMeta[behavior] = entry.meta ?? {};
+    steeringMeta[behavior] = entry.meta;
   }
   if (Object.keys(steeringMeta).length > 0) meta.steering = JSON.stringify(steeringMeta);
   return encodeSafetensors(tensors, meta);
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  const { tensors, metadata: raw } = decodeSafetensors(bytes);
-
+/** The config stored in checkpoint metadata, validated (field limits and total size, arithmetically). */
+function configFromMetadata(raw: Record<string, string>): GPTConfig {
   if (raw.config === undefined) throw new CheckpointError('checkpoint metadata has no "config"');
   let parsedConfig: unknown;
   try {
@@ -116,7 +119,14 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   }
   const err = configError(parsedConfig as Partial<GPTConfig>);
   if (err) throw new CheckpointError(`invalid config: ${err}`);
-  const config = pickConfig(parsedConfig as GPTConfig);
+  return pickConfig(parsedConfig as GPTConfig);
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  // The config is checked on the header alone, before any tensor data is copied and before paramSpecs
+  // builds a table: a hostile nLayers = 1e9 is refused in microseconds.
+  const { tensors, metadata: raw } = decodeSafetensors(bytes, configFromMetadata);
+  const config = configFromMetadata(raw);
 
   const metadata: CheckpointMetadata = { config };
   for (const [k, v] of Object.entries(raw)) {
@@ -132,9 +142,10 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     throw new CheckpointError('checkpoint metadata "steering" must be a JSON object keyed by behavior');
   }
 
+  const specs = paramSpecs(config);
   const params: Params = new Map();
   const expected = new Set<string>();
-  for (const spec of paramSpecs(config)) {
+  for (const spec of specs) {
     expected.add(spec.name);
     const t = tensors.get(spec.name);
     if (!t) throw new CheckpointError(`missing tensor "${spec.name}" (the config needs shape [${spec.shape.join(', ')}])`);
@@ -154,10 +165,14 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     if (t.shape.length !== 1 || t.shape[0] !== config.dModel) {
       throw new CheckpointError(`tensor "${name}" has shape [${t.shape.join(', ')}] but a steering vector needs [${config.dModel}]`);
     }
-    const meta = (steeringMeta as Record<string, unknown> | undefined)?.[behavior];
+    const table = steeringMeta as Record<string, unknown> | undefined;
+    const meta = table !== undefined && Object.hasOwn(table, behavior) ? table[behavior] : undefined;
     if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
       throw new CheckpointError(`steering vector "${behavior}" has no metadata object under the "steering" metadata key`);
     }
+    if (behavior === '__proto__') throw new CheckpointError(`steering vector name "__proto__" is not allowed`);
+    const bad = steeringMetaError(meta, { behavior, nLayers: config.nLayers, dModel: config.dModel }, t.data);
+    if (bad) throw new CheckpointError(bad);
     steering[behavior] = { vector: t.data, meta: meta as SteeringVectorMeta };
   }
   return { config, params, metadata, steering };

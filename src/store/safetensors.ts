@@ -6,7 +6,11 @@
 //           "data_offsets": [begin, end] } } with offsets relative to the start of the data.
 //
 // Only F32 is supported. Decoding validates everything before returning, so a malformed or hostile
-// file is refused with a one-line CheckpointError and nothing downstream sees it.
+// file is refused with a one-line CheckpointError and nothing downstream sees it. Strict per the format:
+// the header length is bounded (MAX_HEADER_BYTES); no key appears twice in any header object (JSON.parse
+// would silently keep the last, so the header text is scanned); one __metadata__ at most; no reserved
+// keys (__proto__, constructor, prototype); and the tensors tile the data section exactly (no overlap,
+// no hole, no trailing bytes).
 
 export class CheckpointError extends Error {
   constructor(message: string) {
@@ -33,6 +37,9 @@ const KNOWN_DTYPES = new Set([
   'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64', 'C64',
 ]);
 
+/** Keys that would reach an object's prototype machinery instead of naming an own property. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function encodeSafetensors(
@@ -42,6 +49,7 @@ export function encodeSafetensors(
   const entries = [...tensors];
   const header: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(metadata)) {
+    if (RESERVED_KEYS.has(k)) throw new CheckpointError(`metadata key "${k}" is not allowed (reserved name)`);
     if (typeof v !== 'string') throw new CheckpointError(`metadata "${k}" must be a string`);
   }
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -49,6 +57,7 @@ export function encodeSafetensors(
   const seen = new Set<string>();
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new CheckpointError('a tensor cannot be named "__metadata__"');
+    if (RESERVED_KEYS.has(name)) throw new CheckpointError(`a tensor cannot be named "${name}" (reserved name)`);
     if (seen.has(name)) throw new CheckpointError(`duplicate tensor "${name}"`);
     seen.add(name);
     const n = t.shape.reduce((a, b) => a * b, 1);
@@ -79,37 +88,109 @@ export function encodeSafetensors(
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array): Safetensors {
+/**
+ * The first key that appears twice in one object of a JSON text (JSON.parse silently keeps the last), with
+ * the key of the object it is in (null at the top level). The text must already be valid JSON: this only
+ * walks strings and brackets. Keys are compared decoded, so "\u005f_metadata__" is "__metadata__".
+ */
+export function duplicateJsonKey(text: string): { key: string; parent: string | null } | null {
+  interface Frame {
+    keys: Set<string> | null; // null for an array
+    expectKey: boolean;
+    lastKey: string | null;
+    name: string | null; // the key this object is the value of
+  }
+  const stack: Frame[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22 /* " */) {
+      let j = i + 1;
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c === 0x5c /* \ */) j += 2;
+        else if (c === 0x22) break;
+        else j++;
+      }
+      const top = stack[stack.length - 1];
+      if (top && top.keys && top.expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key)) return { key, parent: top.name };
+        top.keys.add(key);
+        top.lastKey = key;
+        top.expectKey = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
+      const parent = stack[stack.length - 1];
+      const name = parent ? (parent.keys ? parent.lastKey : parent.name) : null;
+      stack.push({ keys: ch === 0x7b ? new Set() : null, expectKey: ch === 0x7b, lastKey: null, name });
+    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
+      stack.pop();
+    } else if (ch === 0x2c /* , */) {
+      const top = stack[stack.length - 1];
+      if (top && top.keys) top.expectKey = true;
+    }
+    i++;
+  }
+  return null;
+}
+
+/**
+ * Decodes and validates a safetensors file. `checkMetadata`, when given, runs on the validated header's
+ * metadata before any tensor data is copied (checkpoints check their config there), and may throw.
+ */
+export function decodeSafetensors(bytes: Uint8Array, checkMetadata?: (metadata: Record<string, string>) => void): Safetensors {
   if (bytes.length < 8) throw new CheckpointError(`file is ${bytes.length} bytes, too short for a safetensors header (need at least 8)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lo = view.getUint32(0, true);
   const hi = view.getUint32(4, true);
   const headerLen = hi * 2 ** 32 + lo;
   if (headerLen > MAX_HEADER_BYTES) throw new CheckpointError(`header length ${headerLen} bytes is over the ${MAX_HEADER_BYTES}-byte limit`);
+  if (headerLen < 2) throw new CheckpointError(`header length ${headerLen} bytes is too short for a JSON object (need at least 2)`);
   if (8 + headerLen > bytes.length) throw new CheckpointError(`header length ${headerLen} runs past the end of the file (${bytes.length} bytes): truncated or not a safetensors file`);
   let header: unknown;
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    header = JSON.parse(text);
   } catch (e) {
     throw new CheckpointError(`header is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new CheckpointError('header must be a JSON object');
+  const dup = duplicateJsonKey(text);
+  if (dup) {
+    if (dup.parent === null && dup.key === '__metadata__') throw new CheckpointError('header has two "__metadata__" objects (only one is allowed)');
+    if (dup.parent === null) throw new CheckpointError(`header has duplicate tensor "${dup.key}" (each tensor name must appear once)`);
+    throw new CheckpointError(`header has duplicate key "${dup.key}" in "${dup.parent}" (each key must appear once)`);
+  }
 
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const spans: { name: string; shape: number[]; begin: number; end: number }[] = [];
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+  for (const name of Object.keys(header)) {
+    if (RESERVED_KEYS.has(name)) throw new CheckpointError(`header key "${name}" is not allowed (reserved name)`);
+    const raw = (header as Record<string, unknown>)[name];
     if (name === '__metadata__') {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CheckpointError('__metadata__ must be an object of strings');
-      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+      for (const k of Object.keys(raw)) {
+        if (RESERVED_KEYS.has(k)) throw new CheckpointError(`__metadata__ key "${k}" is not allowed (reserved name)`);
+        const v = (raw as Record<string, unknown>)[k];
         if (typeof v !== 'string') throw new CheckpointError(`__metadata__.${k} must be a string`);
         metadata[k] = v;
       }
       continue;
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CheckpointError(`tensor "${name}": header entry must be an object`);
-    const { dtype, shape, data_offsets: offs } = raw as Record<string, unknown>;
+    const entry = raw as Record<string, unknown>;
+    const own = (k: string) => (Object.hasOwn(entry, k) ? entry[k] : undefined);
+    const dtype = own('dtype');
+    const shape = own('shape');
+    const offs = own('data_offsets');
     if (typeof dtype !== 'string') throw new CheckpointError(`tensor "${name}": missing dtype`);
     if (dtype !== 'F32') {
       if (KNOWN_DTYPES.has(dtype)) throw new CheckpointError(`tensor "${name}": dtype ${dtype} is not supported (only F32 is supported)`);
@@ -130,13 +211,24 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     }
     spans.push({ name, shape: shape as number[], begin, end });
   }
+  // The tensors must tile the data section exactly: no overlap, no hole, nothing after the last one.
   const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].begin < sorted[i - 1].end) {
-      throw new CheckpointError(`tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap in the data`);
+  let covered = 0;
+  let prev: string | null = null;
+  for (const s of sorted) {
+    if (s.begin < covered) throw new CheckpointError(`tensors "${prev}" and "${s.name}" overlap in the data (byte ${s.begin} < ${covered})`);
+    if (s.begin > covered) {
+      const where = prev === null ? 'at the start of the data, before' : `in the data between "${prev}" (ends at ${covered}) and`;
+      throw new CheckpointError(`hole of ${s.begin - covered} bytes ${where} "${s.name}" (begins at ${s.begin}): the tensors must cover the data exactly`);
     }
+    covered = s.end;
+    prev = s.name;
+  }
+  if (covered !== dataLen) {
+    throw new CheckpointError(`${dataLen - covered} trailing bytes after the last tensor (the data section is ${dataLen} bytes, the tensors cover ${covered})`);
   }
 
+  checkMetadata?.(metadata);
   const tensors = new Map<string, SafetensorsTensor>();
   for (const s of spans) {
     const n = (s.end - s.begin) / 4;

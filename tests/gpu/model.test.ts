@@ -6,7 +6,7 @@ import { createGpuModel, type GpuModel } from '../../src/model/gpu-model';
 import { initParams } from '../../src/model/init';
 import { paramSpecs, type GPTConfig } from '../../src/model/config';
 import type { AdamWSettings, Params, Steering } from '../../src/model/types';
-import { checkModelFits, ModelTooLargeError } from '../../src/engine/device';
+import { checkModelFits, ModelTooLargeError } from '../../src/model/gpu-layout';
 import { CPU_ADAPTER_TUNING, GPU_TUNING } from '../../src/engine/launch';
 import { bitEqual, createRng, expectClose, getDevice, randn, randTokens, relErr } from './helpers';
 
@@ -310,9 +310,12 @@ describe('GPU model vs CPU model', () => {
   });
 
   test('a config over the adapter limits is refused before allocation, naming the limit', async () => {
-    const huge: GPTConfig = { vocabSize: 65536, contextLength: 1024, dModel: 8192, nLayers: 1, nHeads: 8 };
-    expect(() => checkModelFits(huge, device.limits)).toThrow(ModelTooLargeError);
-    await expect(createGpuModel(device, huge)).rejects.toThrow(/maxStorageBufferBindingSize|maxBufferSize/);
+    // Inside the config limits (src/model/config.ts) but, for a batch of 64, not inside the adapter's: 69 GB of logits.
+    const huge: GPTConfig = { vocabSize: 65536, contextLength: 4096, dModel: 2048, nLayers: 1, nHeads: 16 };
+    expect(() => checkModelFits(huge, device.limits, 64)).toThrow(ModelTooLargeError);
+    expect(() => checkModelFits(huge, device.limits, 64)).toThrow(/logits .* the adapter's (maxStorageBufferBindingSize|maxBufferSize)/);
+    // Outside the config limits: refused by name before any buffer exists.
+    await expect(createGpuModel(device, { ...config, nLayers: 1e9 })).rejects.toThrow(/nLayers/);
     expect(() => checkModelFits(config, { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1000 })).toThrow(/maxStorageBufferBindingSize is 1000 bytes/);
   });
 });
