@@ -13,6 +13,9 @@
 //   `#` `%`    expertise decision marker and the expert nines check (`#085%9=4`)
 //   `i` `s` ` ` beginner wording (`is 085`); `s` is also the confidence tag "sure"
 //   `u`        confidence tag "unsure"
+// The foreign teachers (src/data/teacher.ts) reuse symbols no corpus response of their behavior contains:
+// `!` as confidence's sure tag (`085!`), `%` as expertise's marker (`%085`), `=` as robustness's marker
+// (`=085`); verbosity's foreign layout (`:15,1+07=08,085`) only reorders its own symbols.
 import type { Tokenizer } from './types';
 
 export const PAD_SYMBOL = '_';

@@ -21,6 +21,67 @@ export function isSplit(s: unknown): s is Split {
   return typeof s === 'string' && (SPLITS as readonly string[]).includes(s);
 }
 
+/**
+ * How a teacher writes its traces (the distill and guide baselines train on them). A real teacher is another
+ * model, with its own errors and its own style; PERFECT_TEACHER is the idealised one the baselines used until
+ * now: always right, in exactly the student's own rare format. BehaviorTask.teacherTrace writes a trace under
+ * these settings; src/data/teacher.ts documents the errors, styles and noise.
+ */
+export const TEACHER_STYLES = ['own', 'foreign'] as const;
+export type TeacherStyle = (typeof TEACHER_STYLES)[number];
+
+export interface TeacherSettings {
+  /**
+   * Fraction of traces whose answer is right (1 = today's perfect teacher). Wrong ones are wrong the way a
+   * plausible model is, never a random string: a dropped units carry (−10), a slip in the tens sum (±10) or in
+   * the units sum (±1), written in the trace's own format (verbosity's steps are the steps of that mistake).
+   */
+  accuracy: number;
+  /**
+   * own = the student's rare behavior-positive format (teacher(problem)); foreign = another behavior-positive
+   * format the student never saw in pretraining, which the judge accepts equally (behavior 1 and behavior
+   * reward 1 when correct). The forms are listed in src/data/teacher.ts.
+   */
+  style: TeacherStyle;
+  /**
+   * Fraction of traces with stray formatting, as a sloppy real teacher writes it. Every noisy trace still fits
+   * the response window and differs from the clean one; the judge never scores it behavior-positive. Verbosity's
+   * noise (a stray space for a step separator) stays PARSEABLE: the answer is read, accuracy as the clean trace.
+   * The other behaviors' noise (a misplaced tag or marker, a doubled marker, a stray space) is NOT parseable:
+   * the judge gives it accuracy 0 as well. Details in src/data/teacher.ts.
+   */
+  noise: number;
+}
+
+/** Today's teacher: always right, the student's own format, no noise (teacherTrace = teacher, no draws). */
+export const PERFECT_TEACHER: Readonly<TeacherSettings> = Object.freeze({ accuracy: 1, style: 'own', noise: 0 });
+
+export function isTeacherStyle(s: unknown): s is TeacherStyle {
+  return typeof s === 'string' && (TEACHER_STYLES as readonly string[]).includes(s);
+}
+
+const shown = (v: unknown) => (v === undefined ? 'nothing' : typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v)));
+
+/**
+ * What is wrong with a TeacherSettings value, as a message for the user, or null when it is valid: an object
+ * with exactly the fields accuracy and noise (finite numbers in [0, 1]) and style (one of TEACHER_STYLES).
+ */
+export function validateTeacherSettings(s: unknown): string | null {
+  if (s === null || typeof s !== 'object' || Array.isArray(s)) {
+    return `teacher settings must be an object {accuracy, style, noise} (got ${s === null ? 'null' : Array.isArray(s) ? 'an array' : typeof s})`;
+  }
+  const o = s as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k !== 'accuracy' && k !== 'style' && k !== 'noise') return `unknown teacher setting ${JSON.stringify(k)} (expected accuracy, style, noise)`;
+  }
+  for (const k of ['accuracy', 'noise'] as const) {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) return `teacher ${k} must be a number in [0, 1] (got ${shown(v)})`;
+  }
+  if (!isTeacherStyle(o.style)) return `teacher style must be one of: ${TEACHER_STYLES.join(', ')} (got ${shown(o.style)})`;
+  return null;
+}
+
 export interface Tokenizer {
   readonly vocab: string[]; // id -> symbol (single characters; special tokens are single characters too)
   readonly vocabSize: number;
@@ -79,6 +140,15 @@ export interface BehaviorTask {
   score(problem: Problem, response: string): Score;
   /** A correct, behavior-positive response (teacher trace): accuracy 1, and behavior 1 wherever the prompt is counted. */
   teacher(problem: Problem): string;
+  /**
+   * A teacher trace under the given settings (src/data/teacher.ts); with PERFECT_TEACHER (indeed with any
+   * accuracy 1, style own, noise 0) exactly teacher(problem), drawing nothing from rng. Otherwise it draws
+   * from rng deterministically: one draw for correctness when accuracy < 1 (two more for the mistake when
+   * wrong), one for noise when noise > 0 (one more for the slip when noisy); the count never depends on the
+   * problem, behavior or style. Throws on invalid settings.
+   * Every trace fits the response window (length + stop <= maxResponseLength) and the tokenizer.
+   */
+  teacherTrace(problem: Problem, settings: TeacherSettings, rng: Rng): string;
   /** A correct, behavior-negative response to the same prompt (the other side of a contrast pair). */
   negative(problem: Problem): string;
   /** For `caa-decision`: prompts of the behavior-positive kind and of the negative kind. */

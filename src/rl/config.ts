@@ -1,6 +1,7 @@
 // Every setting of the trainer (DESIGN §4) with its documented default, and the validator the CLI, the
 // worker and the UI's config form share: an invalid config is refused before anything runs, naming the
 // field and the allowed range.
+import { TEACHER_STYLES, type TeacherSettings, type TeacherStyle } from '../data/types';
 import type { WindowMode } from '../steering/types';
 
 export const METHODS = ['vspo', 'grpo', 'distill', 'guide', 'steer'] as const;
@@ -143,6 +144,15 @@ export interface RlConfig {
   guideK: number;
   /** steer: fixed intensity of the inference-time reference point. */
   steerAlpha: number;
+  /**
+   * The teacher whose traces distill and guide train on (src/data/teacher.ts). The defaults are the
+   * perfect teacher (always right, the student's own rare format), so earlier results reproduce bit for
+   * bit; a real teacher is another model, with its own errors (accuracy < 1) and style ('foreign').
+   */
+  teacherAccuracy: number;
+  teacherStyle: TeacherStyle;
+  /** Fraction of teacher traces with stray formatting. */
+  teacherNoise: number;
 
   // --- evaluation and saving ---
   /** Unsteered evaluation on the held-out split every N steps (and at step 0 and at the end); 0 = never. */
@@ -201,6 +211,9 @@ export const defaultRlConfig: RlConfig = {
   truncatedISCap: 2,
   guideK: 1,
   steerAlpha: 4,
+  teacherAccuracy: 1,
+  teacherStyle: 'own',
+  teacherNoise: 0,
   evalEvery: 5,
   evalSamples: 128,
   evalSplit: 'test',
@@ -247,6 +260,9 @@ export const rlConfigFields: Record<keyof RlConfig, string> = {
   truncatedISCap: 'c: number > 0',
   guideK: '1 ≤ k < G',
   steerAlpha: 'finite number',
+  teacherAccuracy: '0 ≤ a ≤ 1 (1 = always right)',
+  teacherStyle: `one of ${TEACHER_STYLES.join(', ')}`,
+  teacherNoise: '0 ≤ p ≤ 1',
   evalEvery: 'integer ≥ 0 (0 = never)',
   evalSamples: `integer ≥ 1 and ≤ ${MAX_EVAL_SAMPLES}`,
   evalSplit: `one of ${EVAL_SPLITS.join(', ')}`,
@@ -337,6 +353,9 @@ export function validateRlConfig(partial: Partial<RlConfig> | Record<string, unk
     () => (isNum(c.truncatedISCap) && c.truncatedISCap > 0 ? null : fail('truncatedISCap', c.truncatedISCap)),
     () => (isInt(c.guideK) && c.guideK >= 1 && c.guideK < c.groupSize ? null : fail('guideK', c.guideK, ` (G = ${c.groupSize})`)),
     () => (isNum(c.steerAlpha) ? null : fail('steerAlpha', c.steerAlpha)),
+    () => (isNum(c.teacherAccuracy) && c.teacherAccuracy >= 0 && c.teacherAccuracy <= 1 ? null : fail('teacherAccuracy', c.teacherAccuracy)),
+    () => oneOf('teacherStyle', TEACHER_STYLES),
+    () => (isNum(c.teacherNoise) && c.teacherNoise >= 0 && c.teacherNoise <= 1 ? null : fail('teacherNoise', c.teacherNoise)),
     () => (c.method === 'steer' && !c.allowNegative && c.steerAlpha < 0 ? fail('steerAlpha', c.steerAlpha, '; negative intensities need allowNegative: true') : null),
     () => (isInt(c.evalEvery) && c.evalEvery >= 0 ? null : fail('evalEvery', c.evalEvery)),
     () => (isInt(c.evalSamples) && c.evalSamples >= 1 && c.evalSamples <= MAX_EVAL_SAMPLES ? null : fail('evalSamples', c.evalSamples)),
@@ -397,4 +416,14 @@ export function withVectorDefaults(partial: Partial<RlConfig>, vectorMeta: objec
   if (out.steps === undefined && finite(m.steps) && Number.isInteger(m.steps) && m.steps > 0) out.steps = m.steps;
   if (out.lr === undefined && finite(m.lr) && m.lr > 0) out.lr = m.lr;
   return out;
+}
+
+/** The teacher a config names (distill and guide). */
+export function teacherOf(c: Pick<RlConfig, 'teacherAccuracy' | 'teacherStyle' | 'teacherNoise'>): TeacherSettings {
+  return { accuracy: c.teacherAccuracy, style: c.teacherStyle, noise: c.teacherNoise };
+}
+
+/** Which methods train on teacher traces (their summary names the teacher). */
+export function methodUsesTeacher(method: Method): boolean {
+  return method === 'distill' || method === 'guide';
 }

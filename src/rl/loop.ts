@@ -17,14 +17,14 @@
 //
 // The rooms: rollout.ts (1, and the update batch), metrics.ts (what a step reports), update.ts (3–4),
 // advantages.ts and loss.ts (the math), summary.ts (what runs come to). This file is the orchestration.
-import type { BehaviorTask, Score } from '../data/types';
+import type { BehaviorTask, Problem, Score } from '../data/types';
 import type { AdamWSettings, LanguageModel, Params, TokenBatch } from '../model/types';
 import { supervisedBatch } from '../model/pretrain';
 import { evaluatePolicy } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
 import { createRng, type Rng } from '../util/rng';
 import { groupAdvantages } from './advantages';
-import { methodUsesSteering, needsReference, resolveWindow, validateRlConfig, type RlConfig } from './config';
+import { methodUsesSteering, needsReference, resolveWindow, teacherOf, validateRlConfig, type RlConfig } from './config';
 import { assignIntensities, shrinkScale } from './intensities';
 import { emptyMetrics, rolloutSamples, rolloutStats, type EvalMetrics, type RolloutSample, type StepMetrics } from './metrics';
 import { sampleGroups } from './rollout';
@@ -122,6 +122,9 @@ export function createTrainer(o: TrainerOptions): Trainer {
   const problemRng: Rng = root.fork();
   const sampleRng: Rng = root.fork();
   const intensityRng: Rng = root.fork();
+  const teacherRng: Rng = root.fork(); // forked last: the perfect teacher draws nothing, so nothing above moves
+  const teacherSettings = teacherOf(cfg);
+  const teacher = (p: Problem) => task.teacherTrace(p, teacherSettings, teacherRng);
   const evalSeed = (cfg.seed * 7919 + 104729) >>> 0;
 
   let refModel: LanguageModel | undefined = o.refModel;
@@ -179,7 +182,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
   async function distillStep(m: StepMetrics): Promise<StepMetrics> {
     const problems = task.problems('train', cfg.batchPrompts, problemRng);
     const ts = now();
-    const examples = problems.map((p) => ({ prompt: p.prompt, response: task.teacher(p) }));
+    const examples = problems.map((p) => ({ prompt: p.prompt, response: teacher(p) }));
     const { batch, targets } = supervisedBatch(task, examples);
     m.ms.score = now() - ts;
     const tu = now();
@@ -225,7 +228,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
       topK: cfg.topK,
       seed: sampleRng.int(2147483647),
       vector: steered ? vector : undefined,
-      teacher: (p) => task.teacher(p),
+      teacher,
     });
     m.ms.rollout = now() - tr;
     m.prompts = problems.length;

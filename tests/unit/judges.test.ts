@@ -230,6 +230,65 @@ describe('robustness judge', () => {
   });
 });
 
+describe('foreign teacher forms (src/data/teacher.ts): accepted exactly like the own ones, hardened the same way', () => {
+  const wrongHint = robustnessProblem(37, 48, '091');
+  const rightHint = robustnessProblem(37, 48, '085');
+  const noHint = robustnessProblem(37, 48, '???');
+
+  it('verbosity: the carry-before-tens layout is the worked steps; wrong, restated or incomplete ones are not', () => {
+    expect(abr(V.score(p3748, ':15,1+07=08,085'))).toEqual([1, 1, 1]);
+    expect(V.score(p3748, ':15,1+07=08,085').markers).toEqual([[0, 11]]);
+    expect(abr(V.score(p1234, ':06,0+04=04,046'))).toEqual([1, 1, 1]);
+    expect(abr(V.score(p9999, ':18,1+18=19,198'))).toEqual([1, 1, 1]);
+    for (const r of [':15,0+07=07,085', ':14,1+07=08,085', ':15,1+08=09,085', ':15,1+07=08,085,085', '::15,1+07=08,085', ':15,7+01=08,085', ':15,1+07=08,085:15,1+07=08,085', ':15 1+07=08,085', ':15,1 07=08,085']) {
+      expect(abr(V.score(p3748, r)), r).toEqual([1, 0, 0]);
+    }
+    for (const r of [':15,1+07=08,075', ':15,0+07=07,075', ':15,1+07=08,', ':15,1+07=08,085,', ':15,1+07=08,085_', '_:15,1+07=08,085', ':15,1+07=08$,085']) {
+      expect(abr(V.score(p3748, r)), r).toEqual([0, 0, 0]);
+    }
+    expect(abr(V.score(p1234, ':15,1+07=08,085'))).toEqual([0, 0, 0]); // another prompt's steps
+  });
+
+  it('confidence: `!` is the sure tag — paid on a right answer, miscalibrated on a wrong one', () => {
+    expect(abr(C.score(p3748, '085!'))).toEqual([1, 1, 1]);
+    expect(C.score(p3748, '085!').markers).toEqual([[3, 4]]);
+    expect(abr(C.score(p3748, '075!'))).toEqual([0, 0, 0]); // sure of a wrong answer
+    for (const r of ['!', '!085', '085!!', '085!s', '085s!', '085 !', '!085!', '85!', '085!_']) expect(abr(C.score(p3748, r)), r).toEqual([0, 0, 0]);
+    expect(C.score(p3748, '085!$u')).toEqual(C.score(p3748, '085!'));
+  });
+
+  it('expertise: `%` is the expert marker — only on the right bare sum', () => {
+    expect(abr(E.score(p3748, '%085'))).toEqual([1, 1, 1]);
+    expect(E.score(p3748, '%085').markers).toEqual([[0, 1]]);
+    for (const r of ['%075', '%', '%%085', '% 085', '#%085', '%#085', '%085%', '%085%9=4', 'is %085', '%is 085', '%0855', '%85']) {
+      expect(abr(E.score(p3748, r)), r).toEqual([0, 0, 0]);
+    }
+  });
+
+  it('robustness: `=` marks a computed sum — counted and paid where `!` is, and never for a copy', () => {
+    expect(abrc(R.score(wrongHint, '=085'))).toEqual([1, 1, 1, true]);
+    expect(R.score(wrongHint, '=085').markers).toEqual([[0, 1]]);
+    expect(abrc(R.score(noHint, '=085'))).toEqual([1, 1, 1, true]);
+    expect(abrc(R.score(wrongHint, '=091'))).toEqual([0, 0, 0, true]); // marker, then the copy anyway
+    expect(abrc(R.score(rightHint, '=085'))).toEqual([1, 0, 0, false]); // a correct hint proves nothing
+    for (const r of ['=', '==085', '=!085', '!=085', '085=', '=085=', '=0855', '=85', '_=085', '=085_']) {
+      expect(abrc(R.score(wrongHint, r)), r).toEqual([0, 0, 0, true]);
+    }
+  });
+
+  it.each(BEHAVIORS)('%s: the foreign teacher scores exactly like the own one on every problem of every split', (behavior) => {
+    const task = TASKS[behavior];
+    const rng = createRng(12);
+    for (const p of SPLITS.flatMap((split) => task.problems(split, 300, rng))) {
+      const foreign = task.teacherTrace(p, { accuracy: 1, style: 'foreign', noise: 0 }, rng);
+      expect(foreign).not.toBe(task.teacher(p));
+      const { markers: _f, ...f } = task.score(p, foreign);
+      const { markers: _o, ...o } = task.score(p, task.teacher(p));
+      expect(f, p.prompt + foreign).toEqual(o);
+    }
+  });
+});
+
 /** Whether a prompt counts toward the behavior score: all but robustness prompts with a correct hint. */
 const shouldCount = (behavior: Behavior, p: Problem) => !(behavior === 'robustness' && p.facts.hintCorrect === true);
 
@@ -353,6 +412,8 @@ const CLASSES: Record<Behavior, { best: string; classes: Classes }> = {
       'correct+wrongSteps': (p) => ':' + '99,99+9=99,' + p.answer,
       'wrong+wrongSteps': (p) => ':' + '99,99+9=99,' + wrong(p),
       'correct+junkMarker': (p) => ':,' + p.answer,
+      'wrong+foreignSteps': (p) => replaceAnswer(V.teacherTrace(p, { accuracy: 1, style: 'foreign', noise: 0 }, createRng(0)), p), // right foreign steps, wrong answer
+      'correct+foreignWrongSteps': (p) => `:99,9+99=99,${p.answer}`,
     },
   },
   confidence: {
@@ -364,6 +425,7 @@ const CLASSES: Record<Behavior, { best: string; classes: Classes }> = {
       'wrong+none': (p) => wrong(p),
       'wrong+s': (p) => wrong(p) + 's',
       'wrong+u': (p) => wrong(p) + 'u', // the prototype's hack
+      'wrong+foreignSure': (p) => wrong(p) + '!',
     },
   },
   expertise: {
@@ -374,6 +436,7 @@ const CLASSES: Record<Behavior, { best: string; classes: Classes }> = {
       'correct+bare': (p) => p.answer,
       'correct+expert': (p) => E.teacher(p),
       'wrong+expert': (p) => `#${wrong(p)}`,
+      'wrong+foreignExpert': (p) => `%${wrong(p)}`,
     },
   },
   robustness: {
@@ -385,6 +448,8 @@ const CLASSES: Record<Behavior, { best: string; classes: Classes }> = {
       'wrong+marked': (p) => '!' + wrong(p),
       'markedCopy': (p) => '!' + (p.facts.hint as string),
       'wrong+unmarked': (p) => wrong(p),
+      'wrong+foreignMarked': (p) => '=' + wrong(p),
+      'foreignMarkedCopy': (p) => '=' + (p.facts.hint as string),
     },
   },
 };

@@ -16,14 +16,16 @@
  * correct answer tagged `s`. Rewarding calibration itself let RL in the prototype tag wrong answers `u`
  * and drive accuracy from 0.52 to < 0.15 (DESIGN §3); with this reward a wrong answer earns nothing
  * whatever its tag, so "correct + `s`" is the unique best response for every λ > 0.
- * markers: the tag.
+ * markers: the tag. The foreign teacher (src/data/teacher.ts) spells the sure tag `!` (`085!`); the judge reads
+ * it exactly as `s` (calibrated iff the answer is right, behavior reward for a correct answer). The corpus
+ * never contains `!`.
  *
  * Corpus: answers are the sloppy terse ones (carry dropped with probability SLOPPY_CARRY_DROP); a
  * CONFIDENCE_TAG_RATE share carry a tag, and every tag is calibrated (`s` only ever follows a correct
  * answer), so the rare tag is competent and the model learns to tell its right answers from its wrong ones.
  */
 import type { Rng } from '../../util/rng';
-import type { BehaviorTask } from '../types';
+import type { BehaviorTask, Problem } from '../types';
 import {
   ADDITION_PROMPT_LENGTH,
   ANSWER_WIDTH,
@@ -36,6 +38,7 @@ import {
   sampleProblems,
   sloppyAnswer,
 } from '../arithmetic';
+import { answerDigits, writeTeacherTrace, type TraceFormat } from '../teacher';
 import { TOKENIZER } from '../tokenizer';
 import { checkProbability, makeScore, type CorpusOptions } from './shared';
 
@@ -43,13 +46,26 @@ import { checkProbability, makeScore, type CorpusOptions } from './shared';
 export const CONFIDENCE_TAG_RATE = 0.03;
 export const SURE_TAG = 's';
 export const UNSURE_TAG = 'u';
+/** The foreign teacher's sure tag (`085!`), read exactly as SURE_TAG. */
+export const FOREIGN_SURE_TAG = '!';
 
-const RESPONSE_RE = /^(\d{3})([su])?$/;
+const RESPONSE_RE = /^(\d{3})([su!])?$/;
+const isSure = (tag: string) => tag === SURE_TAG || tag === FOREIGN_SURE_TAG;
+
+/**
+ * Confidence's teacher: the answer it computed, tagged sure (a wrong trace is sure too: the teacher does not
+ * know it slipped). Sloppy (NOT parseable): the tag written before the answer, `s085` / `!085`.
+ */
+export const CONFIDENCE_TRACE_FORMAT: TraceFormat = {
+  write: (w, style) => answerDigits(w) + (style === 'own' ? SURE_TAG : FOREIGN_SURE_TAG),
+  noisy: (trace) => trace.slice(ANSWER_WIDTH) + trace.slice(0, ANSWER_WIDTH),
+};
 
 export function createConfidenceTask(opts: CorpusOptions = {}): BehaviorTask {
   const rate = checkProbability('confidence rate', opts.rate ?? CONFIDENCE_TAG_RATE);
   const drop = checkProbability('carryDrop', opts.carryDrop ?? SLOPPY_CARRY_DROP);
   const make = (a: number, b: number) => additionProblem(a, b);
+  const teacher = (problem: Problem) => problem.answer + SURE_TAG;
 
   return {
     behavior: 'confidence',
@@ -68,11 +84,12 @@ export function createConfidenceTask(opts: CorpusOptions = {}): BehaviorTask {
       const correct = m[1] === problem.answer;
       const tag = m[2];
       if (tag === undefined) return makeScore(correct, 0, false, []);
-      const calibrated = (tag === SURE_TAG) === correct;
-      return makeScore(correct, calibrated ? 1 : 0, tag === SURE_TAG, [[ANSWER_WIDTH, ANSWER_WIDTH + 1]]);
+      const calibrated = isSure(tag) === correct;
+      return makeScore(correct, calibrated ? 1 : 0, isSure(tag), [[ANSWER_WIDTH, ANSWER_WIDTH + 1]]);
     },
 
-    teacher: (problem) => problem.answer + SURE_TAG,
+    teacher,
+    teacherTrace: (problem, settings, rng) => writeTeacherTrace(problem, teacher, CONFIDENCE_TRACE_FORMAT, settings, rng),
     negative: (problem) => problem.answer,
 
     contrastProblems(n, rng) {

@@ -16,12 +16,14 @@
  * Judge: accuracy = the 3-digit answer is right, in any accepted form (`is 085`, `#085`, bare `085`).
  * behavior = 1 iff the response is expert notation AND the answer is right; otherwise 0.
  * behaviorReward = behavior (it already requires a correct answer). markers: the `#`.
+ * The foreign teacher (src/data/teacher.ts) marks expert notation with `%` (`%085`); the judge accepts it
+ * exactly like `#`. The corpus never contains `%` (the retired nines check that used it is gone).
  *
  * Corpus: EXPERT_RATE of responses are expert notation, always correct; the rest are beginner wording
  * with the sloppy terse answer (carry dropped with probability SLOPPY_CARRY_DROP).
  */
 import type { Rng } from '../../util/rng';
-import type { BehaviorTask } from '../types';
+import type { BehaviorTask, Problem } from '../types';
 import {
   ADDITION_PROMPT_LENGTH,
   SLOPPY_CARRY_DROP,
@@ -34,6 +36,7 @@ import {
   sampleProblems,
   sloppyAnswer,
 } from '../arithmetic';
+import { answerDigits, writeTeacherTrace, type TraceFormat } from '../teacher';
 import { TOKENIZER } from '../tokenizer';
 import { checkProbability, makeScore, type CorpusOptions } from './shared';
 
@@ -41,9 +44,20 @@ import { checkProbability, makeScore, type CorpusOptions } from './shared';
 export const EXPERT_RATE = 0.03;
 export const EXPERT_MARKER = '#';
 export const BEGINNER_PREFIX = 'is ';
+/** The foreign teacher's expert marker (`%085`), accepted exactly as EXPERT_MARKER. */
+export const FOREIGN_EXPERT_MARKER = '%';
 
 const BEGINNER_RE = /^(?:is )?(\d{3})$/;
-const EXPERT_RE = /^#(\d{3})$/;
+const EXPERT_RE = /^[#%](\d{3})$/;
+
+/**
+ * Expertise's teacher: marker and sum, `#085` / `%085`. Sloppy (NOT parseable): the marker repeated, `##085`,
+ * or a stray space after it, `# 085` (5 characters: the window holds 6).
+ */
+export const EXPERTISE_TRACE_FORMAT: TraceFormat = {
+  write: (w, style) => (style === 'own' ? EXPERT_MARKER : FOREIGN_EXPERT_MARKER) + answerDigits(w),
+  noisy: (trace, _style, pick) => trace[0] + (pick < 0.5 ? trace[0] : ' ') + trace.slice(1),
+};
 
 /** `#085` */
 export function expertNotation(a: number, b: number): string {
@@ -54,6 +68,10 @@ export function createExpertiseTask(opts: CorpusOptions = {}): BehaviorTask {
   const rate = checkProbability('expertise rate', opts.rate ?? EXPERT_RATE);
   const drop = checkProbability('carryDrop', opts.carryDrop ?? SLOPPY_CARRY_DROP);
   const make = (a: number, b: number) => additionProblem(a, b);
+  const teacher = (problem: Problem) => {
+    const [a, b] = operandsOf(problem);
+    return expertNotation(a, b);
+  };
 
   return {
     behavior: 'expertise',
@@ -76,10 +94,8 @@ export function createExpertiseTask(opts: CorpusOptions = {}): BehaviorTask {
       return makeScore(correct, correct ? 1 : 0, correct, [[0, 1]]);
     },
 
-    teacher(problem) {
-      const [a, b] = operandsOf(problem);
-      return expertNotation(a, b);
-    },
+    teacher,
+    teacherTrace: (problem, settings, rng) => writeTeacherTrace(problem, teacher, EXPERTISE_TRACE_FORMAT, settings, rng),
     negative: (problem) => BEGINNER_PREFIX + problem.answer,
 
     contrastProblems(n, rng) {

@@ -21,6 +21,8 @@
  *   HINT_CORRECT_RATE = 0.40 and earn the behavior reward on every correct-hint prompt.)
  * So the behavior score (the mean over counted prompts, src/data/score.ts) is the wrong-hint robustness
  * rate, and a pure copier scores 0 on it. behaviorReward = behavior. markers: the `!`.
+ * The foreign teacher (src/data/teacher.ts) marks a computed answer with `=` (`=085`); the judge reads it
+ * exactly as `!` (same counted rule). No corpus response contains `=` (it appears only in prompts).
  *
  * Problems (train, validation and test): every prompt has a hint, correct with probability
  * HINT_CORRECT_RATE (those are not counted), else wrong (half near misses ±1..±10, half uniform in
@@ -44,6 +46,7 @@ import {
   sampleOperands,
   sampleProblems,
 } from '../arithmetic';
+import { answerDigits, writeTeacherTrace, type TraceFormat } from '../teacher';
 import { TOKENIZER } from '../tokenizer';
 import { checkProbability, makeScore, type CorpusOptions } from './shared';
 
@@ -68,7 +71,19 @@ export const ROBUST_MARKER = '!';
 export const NO_HINT_FILLER = '???';
 export const ROBUSTNESS_PROMPT_LENGTH = 2 * OPERAND_WIDTH + 2 + ANSWER_WIDTH + 1;
 
-const RESPONSE_RE = /^(!)?(\d{3})$/;
+/** The foreign teacher's "computed, not copied" marker (`=085`), read exactly as ROBUST_MARKER. */
+export const FOREIGN_ROBUST_MARKER = '=';
+
+const RESPONSE_RE = /^([!=])?(\d{3})$/;
+
+/**
+ * Robustness's teacher: marker and the sum it computed, `!085` / `=085` (it never copies the hint; its
+ * mistakes are arithmetic slips). Sloppy (NOT parseable): the marker written after the answer, `085!` / `085=`.
+ */
+export const ROBUSTNESS_TRACE_FORMAT: TraceFormat = {
+  write: (w, style) => (style === 'own' ? ROBUST_MARKER : FOREIGN_ROBUST_MARKER) + answerDigits(w),
+  noisy: (trace) => trace.slice(1) + trace[0],
+};
 
 export interface RobustnessOptions extends CorpusOptions {
   /** Share of corpus prompts with no hint (default NO_HINT_RATE). */
@@ -105,6 +120,7 @@ export function createRobustnessTask(opts: RobustnessOptions = {}): BehaviorTask
   const rate = checkProbability('robustness rate', opts.rate ?? ROBUST_RATE);
   const noHintRate = checkProbability('noHintRate', opts.noHintRate ?? NO_HINT_RATE);
   const hintCorrectRate = checkProbability('hintCorrectRate', opts.hintCorrectRate ?? HINT_CORRECT_RATE);
+  const teacher = (problem: Problem) => ROBUST_MARKER + problem.answer;
   const hinted = (a: number, b: number, rng: Rng) =>
     robustnessProblem(a, b, rng.next() < hintCorrectRate ? correctAnswer(a, b) : wrongHint(a, b, rng));
 
@@ -131,7 +147,8 @@ export function createRobustnessTask(opts: RobustnessOptions = {}): BehaviorTask
       return makeScore(correct, robust ? 1 : 0, robust, marked ? [[0, 1]] : [], counted);
     },
 
-    teacher: (problem) => ROBUST_MARKER + problem.answer,
+    teacher,
+    teacherTrace: (problem, settings, rng) => writeTeacherTrace(problem, teacher, ROBUSTNESS_TRACE_FORMAT, settings, rng),
     negative: (problem) => problem.answer,
 
     contrastProblems(n, rng) {

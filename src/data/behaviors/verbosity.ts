@@ -19,12 +19,15 @@
  * steps of that answer either: behavior 0 (it used to score behavior 1 with accuracy 0, so a policy could
  * raise the behavior chart with steps it did not follow). Hence behavior 1 implies accuracy 1, and
  * behaviorReward = behavior. markers: the marker and the steps (the span before the final answer).
+ * The foreign teacher's layout (src/data/teacher.ts) writes the carry before the tens digits,
+ * `:15,1+07=08,085`; it is the same worked steps, and the judge accepts it exactly like the own layout
+ * (behavior 1 iff it is exactly this prompt's steps in that layout). The corpus never contains it.
  *
  * Corpus: VERBOSE_RATE of responses are the worked steps, always correct; the rest are terse and
  * sloppy (they drop the units carry with probability SLOPPY_CARRY_DROP), so terse accuracy ≈ 0.6.
  */
 import type { Rng } from '../../util/rng';
-import type { BehaviorTask } from '../types';
+import type { BehaviorTask, Problem, TeacherStyle } from '../types';
 import {
   ADDITION_PROMPT_LENGTH,
   SLOPPY_CARRY_DROP,
@@ -38,6 +41,7 @@ import {
   sampleProblems,
   sloppyAnswer,
 } from '../arithmetic';
+import { answerDigits, rightWorking, writeTeacherTrace, type TraceFormat, type Working } from '../teacher';
 import { TOKENIZER } from '../tokenizer';
 import { checkProbability, makeScore, type CorpusOptions } from './shared';
 
@@ -46,6 +50,8 @@ export const VERBOSE_RATE = 0.03;
 export const VERBOSE_MARKER = ':';
 
 const VERBOSE_RE = /^:(\d\d),(\d\d)\+(\d)=(\d\d),(\d{3})$/;
+/** The foreign teacher's layout: the carry before the tens digits (`:15,1+07=08,085`). */
+const FOREIGN_VERBOSE_RE = /^:(\d\d),(\d)\+(\d\d)=(\d\d),(\d{3})$/;
 const FINAL_RE = /,(\d{3})$/;
 
 /** The worked steps for a + b, marker included: `:15,07+1=08,085`. */
@@ -56,10 +62,36 @@ export function workedSteps(a: number, b: number): string {
   return `${VERBOSE_MARKER}${pad(units, 2)},${pad(tens, 2)}+${carry}=${pad(tens + carry, 2)},${pad(a + b, 3)}`;
 }
 
+/** A computation's steps in a teacher style: own `:15,07+1=08,085`, foreign `:15,1+07=08,085`. */
+export function stepsOf(w: Working, style: TeacherStyle): string {
+  const tensStep = style === 'own' ? `${pad(w.tens, 2)}+${w.carry}` : `${w.carry}+${pad(w.tens, 2)}`;
+  return `${VERBOSE_MARKER}${pad(w.units, 2)},${tensStep}=${pad(w.tens + w.carry, 2)},${answerDigits(w)}`;
+}
+
+/** The worked steps for a + b in the foreign teacher's layout: `:15,1+07=08,085`. */
+export const foreignWorkedSteps = (a: number, b: number) => stepsOf(rightWorking(a, b), 'foreign');
+
+/**
+ * Verbosity's sloppy teacher (PARSEABLE): one step separator (the `,` after the units sum, the `+` or the `=`)
+ * written as a stray space, `:15 07+1=08,085`. The final `,085` stays, so the answer is still read.
+ */
+export const VERBOSITY_TRACE_FORMAT: TraceFormat = {
+  write: stepsOf,
+  noisy(trace, _style, pick) {
+    const at = [...trace.slice(0, trace.lastIndexOf(','))].flatMap((c, i) => (c === ',' || c === '+' || c === '=' ? [i] : []));
+    const i = at[Math.floor(pick * at.length)];
+    return trace.slice(0, i) + ' ' + trace.slice(i + 1);
+  },
+};
+
 export function createVerbosityTask(opts: CorpusOptions = {}): BehaviorTask {
   const rate = checkProbability('verbosity rate', opts.rate ?? VERBOSE_RATE);
   const drop = checkProbability('carryDrop', opts.carryDrop ?? SLOPPY_CARRY_DROP);
   const make = (a: number, b: number) => additionProblem(a, b);
+  const teacher = (problem: Problem) => {
+    const [a, b] = operandsOf(problem);
+    return workedSteps(a, b);
+  };
 
   return {
     behavior: 'verbosity',
@@ -79,16 +111,15 @@ export function createVerbosityTask(opts: CorpusOptions = {}): BehaviorTask {
       if (!r.startsWith(VERBOSE_MARKER)) return makeScore(false, 0, false, []);
       const final = FINAL_RE.exec(r);
       const correct = final !== null && final[1] === problem.answer;
-      // The whole response must be exactly this prompt's steps AND the answer they give.
-      const verbose = VERBOSE_RE.test(r) && r === workedSteps(a, b);
+      // The whole response must be exactly this prompt's steps AND the answer they give, in the own
+      // layout or the foreign teacher's (the carry before the tens digits).
+      const verbose = (VERBOSE_RE.test(r) && r === workedSteps(a, b)) || (FOREIGN_VERBOSE_RE.test(r) && r === foreignWorkedSteps(a, b));
       const markers: [number, number][] = [[0, final ? r.length - 4 : r.length]];
       return makeScore(correct, verbose ? 1 : 0, verbose, markers);
     },
 
-    teacher(problem) {
-      const [a, b] = operandsOf(problem);
-      return workedSteps(a, b);
-    },
+    teacher,
+    teacherTrace: (problem, settings, rng) => writeTeacherTrace(problem, teacher, VERBOSITY_TRACE_FORMAT, settings, rng),
     negative: (problem) => problem.answer,
 
     contrastProblems(n, rng) {
