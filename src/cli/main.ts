@@ -41,7 +41,7 @@ export const commands: Record<string, Command> = {
   // No --method / --seed: compare sets each run's method and seed itself (--methods, --seeds, --seed-base).
   compare: {
     load: () => import('./commands/compare'),
-    flags: [...MODEL, ...STEERING, 'behavior', 'methods', 'seeds', 'seed-base', 'steps', 'config', 'threshold', 'steps-json', 'json'],
+    flags: [...MODEL, ...STEERING, 'behavior', 'methods', 'seeds', 'seed-base', 'steps', 'config', 'threshold', 'steps-json', 'json', 'teacher-accuracy', 'teacher-style'],
   },
   bandit: {
     load: () => import('./commands/bandit'),

@@ -134,6 +134,19 @@ describe('vspo compare', () => {
     expect(r.stderr).toMatch(/behavior AUC/);
   });
 
+  test('a teacher grid gives distill one row per (accuracy, style) and runs vspo once; a bad value is one line', () => {
+    const r = vspo('compare', '--checkpoint', ckpt, '--behavior', 'verbosity', '--methods', 'vspo,distill', '--seeds', '1', '--steps', '2', '--config', cfg, '--teacher-accuracy', '1,0.5', '--teacher-style', 'own,foreign', '--json');
+    expect(r.code).toBe(0);
+    const s = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    expect(Object.keys(s.results)).toEqual(['vspo', 'distill[acc 1, own]', 'distill[acc 1, foreign]', 'distill[acc 0.5, own]', 'distill[acc 0.5, foreign]']);
+    expect(s.teachers['distill[acc 0.5, foreign]']).toEqual({ accuracy: 0.5, style: 'foreign', noise: 0 });
+    expect(s.configs['distill[acc 0.5, foreign]']).toMatchObject({ teacherAccuracy: 0.5, teacherStyle: 'foreign' });
+    const bad = vspo('compare', '--checkpoint', ckpt, '--behavior', 'verbosity', '--methods', 'distill', '--steps', '2', '--teacher-style', 'alien');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--teacher-style values must be own or foreign/);
+  });
+
   test('bad method list → one line, exit 2', () => {
     const r = vspo('compare', '--checkpoint', ckpt, '--behavior', 'verbosity', '--methods', 'vspo,ppo', '--steps', '2');
     expect(r.code).toBe(2);

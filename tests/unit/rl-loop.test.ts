@@ -316,6 +316,26 @@ describe('trainer', () => {
     await paramsEqual(model, good); // epoch 1 had moved them; they are back
   });
 
+  test('distill and guide train on the configured teacher: wrong traces at teacherAccuracy 0, the foreign form when asked', async () => {
+    const traces = async (extra: Partial<RlConfig>, method: 'distill' | 'guide' = 'distill') => {
+      const { model, refModel } = models(14);
+      const t = createTrainer({ model, refModel, task: verbosity, config: { ...tiny, evalEvery: 0, keepSamples: 8, method, ...extra }, seed: 1 });
+      await t.step();
+      return t.samples().filter((x) => x.teacher);
+    };
+    const perfect = await traces({});
+    expect(perfect.every((x) => x.accuracy === 1 && x.behavior === 1)).toBe(true);
+    const wrong = await traces({ teacherAccuracy: 0 });
+    expect(wrong.length).toBe(2);
+    expect(wrong.every((x) => x.accuracy === 0 && x.reward === 0)).toBe(true);
+    const foreign = await traces({ teacherStyle: 'foreign' });
+    expect(foreign.every((x) => x.accuracy === 1 && x.behavior === 1)).toBe(true);
+    expect(foreign.map((x) => x.response)).not.toEqual(perfect.map((x) => x.response));
+    const guided = await traces({ teacherAccuracy: 0, guideK: 1 }, 'guide');
+    expect(guided.length).toBe(2);
+    expect(guided.every((x) => x.accuracy === 0)).toBe(true);
+  });
+
   test('bad setups are refused naming the field', () => {
     const { model, refModel } = models(1);
     const make = (o: Partial<Parameters<typeof createTrainer>[0]>) => () => createTrainer({ model, refModel, task: verbosity, steering: randomVector(1), config: {}, ...o });

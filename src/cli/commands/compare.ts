@@ -1,12 +1,16 @@
 // vspo compare --checkpoint PATH --behavior B --methods vspo,grpo,distill,guide --seeds 3 --steps N
 //              [--seed-base 0] [--backend cpu|webgpu] [--config FILE.json] [--threshold 0.5] [--steps-json] --json
+//              [--teacher-accuracy 1,0.9,0.7] [--teacher-style own,foreign]
+// The teacher grid applies to the methods that train on teacher traces (distill, guide): each gets one
+// row per (accuracy, style), labelled `distill[acc 0.7, foreign]`; vspo and grpo run once.
 // The grid of runs (every method × seed, same budget, same seeds, each from the checkpoint's weights) and
 // the one summary of src/rl/summary.ts: steps until the smoothed unsteered behavior score reaches the
 // threshold (median over seeds, reached k of n), behavior AUC over the budget, final accuracy and
 // behavior (mean ± std and a 95% bootstrap interval), and what one step of each method costs. Halted
 // runs are listed and left out of the pooled summary. Evaluations use config.evalSplit (default test).
 // With --json: one line per finished run and a final summary line; the table also goes to stderr.
-import { METHODS, withVectorDefaults, type Method, type RlConfig } from '../../rl/config';
+import { isTeacherStyle, TEACHER_STYLES, type TeacherStyle } from '../../data/types';
+import { METHODS, methodUsesTeacher, withVectorDefaults, type Method, type RlConfig } from '../../rl/config';
 import { formatComparison, summarizeMethod, summarizeRun, type MethodSummary, type RunSummary } from '../../rl/summary';
 import { CliError, type Args } from '../args';
 import { parseBackend } from '../backend';
@@ -27,20 +31,28 @@ export async function run(args: Args) {
   const backend = parseBackend(args);
   const json = args.bool('json');
   const stepLines = args.bool('steps-json');
-  // Validate every method's config up front, before anything runs.
-  const raws = Object.fromEntries(methods.map((m) => [m, rawConfigFromArgs(args, { method: m as Method, seed: seedBase })]));
-  for (const m of methods) validOrThrow(raws[m]);
+  const teachers = teacherGrid(args);
+  // One variant per method, or per (method, teacher) for the methods that use a teacher.
+  const variants = methods.flatMap((m) =>
+    methodUsesTeacher(m as Method) && teachers.length > 1
+      ? teachers.map((t) => ({ label: `${m}[acc ${t.teacherAccuracy}, ${t.teacherStyle}]`, method: m as Method, teacher: t }))
+      : [{ label: m, method: m as Method, teacher: teachers.length === 1 && methodUsesTeacher(m as Method) ? teachers[0] : {} }],
+  );
+  // Validate every variant's config up front, before anything runs.
+  const raws = Object.fromEntries(variants.map((v) => [v.label, { ...rawConfigFromArgs(args, { method: v.method, seed: seedBase }), ...v.teacher }]));
+  for (const v of variants) validOrThrow(raws[v.label]);
   const loaded = await loadForBehavior(args, behavior);
   const steering = await steeringFor(args, loaded, behavior, methods as Method[]);
   loaded.model.dispose();
   // The vector's recommended grid / dose fill in what the user left unset (the summary shows the config used).
-  const configs = Object.fromEntries(methods.map((m) => [m, validOrThrow(withVectorDefaults(raws[m], steering?.meta))])) as Record<string, RlConfig>;
-  const budget = configs[methods[0]].steps;
+  const configs = Object.fromEntries(variants.map((v) => [v.label, validOrThrow(withVectorDefaults(raws[v.label], steering?.meta))])) as Record<string, RlConfig>;
+  const labels = variants.map((v) => v.label);
+  const budget = configs[labels[0]].steps;
 
-  const perMethod: Record<string, RunSummary[]> = Object.fromEntries(methods.map((m) => [m, []]));
+  const perMethod: Record<string, RunSummary[]> = Object.fromEntries(labels.map((m) => [m, []]));
   const t0 = performance.now();
   for (let s = 0; s < seeds; s++) {
-    for (const method of methods) {
+    for (const method of labels) {
       const seed = seedBase + s;
       const config = { ...configs[method], seed };
       progress(`compare ${behavior}: ${method} seed ${seed} (${config.steps} steps)`);
@@ -62,8 +74,8 @@ export async function run(args: Args) {
     }
   }
   // Only complete runs are pooled as seeds; a halted run is reported apart, never silently shortened.
-  const halted = methods.flatMap((m) => perMethod[m].map((r, i) => ({ method: m, seed: seedBase + i, run: r })).filter((x) => !x.run.complete));
-  const pooled = methods.filter((m) => perMethod[m].some((r) => r.complete));
+  const halted = labels.flatMap((m) => perMethod[m].map((r, i) => ({ method: m, seed: seedBase + i, run: r })).filter((x) => !x.run.complete));
+  const pooled = labels.filter((m) => perMethod[m].some((r) => r.complete));
   const table: Record<string, MethodSummary> = Object.fromEntries(pooled.map((m) => [m, summarizeMethod(perMethod[m].filter((r) => r.complete))]));
   const lines = [formatComparison(table, { threshold }), ...halted.map((h) => `not pooled: ${h.method} seed ${h.seed} stopped at step ${h.run.steps}/${h.run.budget}${h.run.halted ? ` (${h.run.halted})` : ''}`)];
   const text = lines.join('\n');
@@ -77,11 +89,21 @@ export async function run(args: Args) {
     threshold,
     backend,
     evalMode: 'unsteered; steps to threshold (smoothed over 3 evaluations) and AUC use the sampled (T = 1) behavior score',
-    evalSplit: configs[methods[0]].evalSplit,
+    evalSplit: configs[labels[0]].evalSplit,
+    teachers: Object.fromEntries(variants.filter((v) => methodUsesTeacher(v.method)).map((v) => [v.label, { accuracy: configs[v.label].teacherAccuracy, style: configs[v.label].teacherStyle, noise: configs[v.label].teacherNoise }])),
     results: table,
     notPooled: halted.map((h) => ({ method: h.method, seed: h.seed, steps: h.run.steps, halted: h.run.halted })),
     wallTimeSeconds: (performance.now() - t0) / 1000,
     configs,
   };
   await writeLine(json ? JSON.stringify(out) : text);
+}
+
+/** --teacher-accuracy and --teacher-style as a grid of teacher settings (one entry when neither is given). */
+function teacherGrid(args: Args): { teacherAccuracy?: number; teacherStyle?: TeacherStyle }[] {
+  const accuracies = args.has('teacher-accuracy') ? args.list('teacher-accuracy') : [undefined];
+  for (const a of accuracies) if (a !== undefined && !(a >= 0 && a <= 1)) throw new CliError(`--teacher-accuracy values must be in [0, 1] (got ${a})`);
+  const styles = args.has('teacher-style') ? args.str('teacher-style').split(',').map((x) => x.trim()) : [undefined];
+  for (const st of styles) if (st !== undefined && !isTeacherStyle(st)) throw new CliError(`--teacher-style values must be ${TEACHER_STYLES.join(' or ')} (got "${st}")`);
+  return accuracies.flatMap((a) => styles.map((st) => ({ ...(a !== undefined ? { teacherAccuracy: a } : {}), ...(st !== undefined ? { teacherStyle: st as TeacherStyle } : {}) })));
 }
