@@ -4,8 +4,11 @@
 // computes a dose-response and captures it, trains a short GRPO run and a VSPO run, then captures the
 // other views in both modes, a chart in full screen, and the page shown without WebGPU.
 // Env: E2E_SKIP_BUILD=1 reuses the last build; SHOT_STEPS (default 20) sets the run length.
+//   SHOT_ONLY=compare   only the Compare view at 1440×900 (3 seeds of VSPO and GRPO, plus a run of another
+//                       config that is not pooled) → $SHOT_OUT (default <tmp>/vspo-shots/compare-1440x900.png)
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildApp, launchChromium, ROOT, serve } from './harness';
 
@@ -118,7 +121,45 @@ async function main() {
   }
 }
 
-main().catch((e) => {
+/** The Compare view alone: pooled groups, bands, and the "Not pooled" table. */
+async function compareOnly() {
+  const file = process.env.SHOT_OUT ?? join(tmpdir(), 'vspo-shots', 'compare-1440x900.png');
+  mkdirSync(dirname(file), { recursive: true });
+  const dist = await buildApp();
+  const server = await serve(dist);
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    const cfg = `t.steps=${Math.min(STEPS, 8)}&t.evalEvery=2&t.evalSamples=32&t.batchPrompts=4&t.groupSize=4&t.grid=0,4&t.saveEvery=0&t.beta=0`;
+    await page.goto(`${server.url}#view=steer&behavior=verbosity&${cfg}`);
+    await page.getByTestId('model-info').waitFor({ timeout: 180_000 });
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Compare' }).click();
+    await page.getByRole('button', { name: 'Run 6 runs' }).click();
+    await page.getByText(/^6 runs of verbosity on this page: 2 pooled groups/).waitFor({ timeout: 30 * 60_000 });
+    // One more run of another config (lr), which is listed apart.
+    await page.evaluate(() => {
+      const h = new URLSearchParams(location.hash.slice(1));
+      h.set('t.lr', '0.0001');
+      h.set('view', 'train');
+      location.hash = h.toString();
+    });
+    await waitIdle(page, 400);
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.waitForFunction(() => /: (finished|stopped|halted|failed)/.test(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), null, { timeout: 10 * 60_000 });
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Compare' }).click();
+    await waitIdle(page, 1200);
+    for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click().catch(() => undefined);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`wrote ${file}`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+(process.env.SHOT_ONLY === 'compare' ? compareOnly() : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 // The UI's pure logic (no browser needed; it lives here because src/ui's tests belong to tests/e2e —
 // it can move to tests/unit unchanged): the URL-hash round trip, the trainer form's inline validation,
-// marker segments (text only), the chart throttle, mean ± std over seeds.
+// marker segments (text only), the chart throttle, mean ± std bands over seeds, a colour per run. (The
+// Compare view's grouping and summary numbers: tests/unit/ui-compare.test.ts.)
 import { describe, expect, it, vi } from 'vitest';
 import { dataFromHash, experimentDefaults, hashFromData } from '../../src/ui/stores/experiment';
 import { parseRlDraft } from '../../src/ui/lib/rlForm';
@@ -8,7 +9,7 @@ import { splitHash } from '../../src/ui/lib/hash';
 import { BANDIT_INPUT_DEFAULTS, banditInputsFromHash } from '../../src/ui/stores/bandit';
 import { segments } from '../../src/ui/lib/highlight';
 import { throttle } from '../../src/ui/lib/throttle';
-import { meanStd, normalisedArea, stepsToThreshold } from '../../src/ui/lib/stats';
+import { meanStd } from '../../src/ui/lib/stats';
 import { behaviorAccuracyRows, type RunView } from '../../src/ui/lib/runs';
 import { checkpointBehavior } from '../../src/ui/stores/checkpoints';
 import type { StepMetrics } from '../../src/rl/loop';
@@ -104,13 +105,12 @@ describe('runs and seeds', () => {
     ]);
     expect(band[1].mean).toBeCloseTo(0.5);
     expect(band[1].std).toBeCloseTo(Math.sqrt(0.02));
-    expect(stepsToThreshold([{ step: 0, value: 0 }, { step: 5, value: 0.6 }], 0.5)).toBe(5);
-    expect(normalisedArea([{ step: 0, value: 0 }, { step: 10, value: 1 }])).toBeCloseTo(0.5);
   });
-  it('draws one behavior point per evaluation, colour by method', () => {
-    const d = behaviorAccuracyRows([run('a', 'vspo', [[0, 0, 0.5], [1, 0.2, 0.5]]), run('b', 'grpo', [[0, 0, 0.5]])], 'sampled', (m) => m);
+  it('draws one behavior point per evaluation, a colour per run (not per method)', () => {
+    const d = behaviorAccuracyRows([run('a', 'vspo', [[0, 0, 0.5], [1, 0.2, 0.5]]), run('b', 'vspo', [[0, 0, 0.5]])], 'sampled', (r) => r.id);
     expect(d.points).toBe(3);
-    expect(d.series.map((s) => s.color)).toEqual(['vspo', 'vspo', 'grpo', 'grpo']);
+    expect(d.series.map((s) => s.color)).toEqual(['a', 'a', 'b', 'b']);
+    expect(d.series[0].name).toBe('a [VSPO] behavior');
     expect(d.series.filter((s) => s.dashed).length).toBe(2);
   });
   it('finds a checkpoint’s behavior from its metadata or its only vector', () => {

@@ -1,6 +1,7 @@
 // Every trainer setting, validated inline by the trainer's own validator: the field and its allowed range.
 import { useMemo } from 'react';
-import { AGGREGATIONS, INTENSITY_MODES, METHODS, SHRINK_SCHEDULES, WINDOW_SETTINGS, defaultRlConfig, rlConfigFields } from '../../rl/config';
+import { ADVANTAGE_STDS, AGGREGATIONS, EVAL_SPLITS, INTENSITY_MODES, METHODS, SHRINK_SCHEDULES, WINDOW_SETTINGS, defaultRlConfig, rlConfigFields } from '../../rl/config';
+import { TEACHER_STYLES } from '../../data/types';
 import { useExperiment } from '../stores/experiment';
 import { RL_GROUPS, RL_LABELS, effectiveDefaultText, parseRlDraft, type RlKey } from '../lib/rlForm';
 import { useSession } from '../stores/session';
@@ -8,6 +9,9 @@ import { useSession } from '../stores/session';
 const CHOICES: Partial<Record<RlKey, readonly string[]>> = {
   method: METHODS,
   aggregation: AGGREGATIONS,
+  advantageStd: ADVANTAGE_STDS,
+  evalSplit: EVAL_SPLITS,
+  teacherStyle: TEACHER_STYLES,
   intensityMode: INTENSITY_MODES,
   shrink: SHRINK_SCHEDULES,
   window: WINDOW_SETTINGS,

@@ -6,6 +6,7 @@ import { shippedRef, useExperiment } from '../stores/experiment';
 import { useCheckpoints } from '../stores/checkpoints';
 import { useSession } from '../stores/session';
 import { isLive, useTrain } from '../stores/train';
+import { WeightsLine } from './WeightsLine';
 
 export function ModelPicker(props: { disabled?: boolean }) {
   // Other weights cannot be loaded while a run trains the current ones.
@@ -61,29 +62,18 @@ export function ModelInfoLine() {
   if (error) return <MissingModel error={error} />;
   if (!model) return null;
   const v = model.vector;
-  const trained = model.trained;
-  const live = useTrain.getState().runs.some(isLive);
   return (
-    <p className="muted model-info" data-testid="model-info" role="status">
-      Loaded <strong>{model.name}</strong> ({model.behavior}
-      {model.step !== undefined ? `, step ${model.step}` : ''}) · {(paramCount(model.config) / 1000).toFixed(0)}k parameters · d={model.config.dModel}, {model.config.nLayers}{' '}
-      layers
-      {v
-        ? ` · vector: ${v.mode ?? '?'}${v.pca ? ' (PCA)' : ''}, layer ${v.layer ?? '?'}, ${v.window ?? 'decision'} window${typeof v.relativeScale === 'number' ? `, ‖v‖ = ${v.relativeScale.toFixed(2)}× the mean residual` : ''}`
-        : ' · no steering vector for this behavior'}
-      {trained ? (
-        <>
-          {' · '}
-          <strong>
-            now trained by {trained.run} for {trained.step} steps
-          </strong>{' '}
-          (save a checkpoint to keep it){' '}
-          <button type="button" onClick={() => void useSession.getState().loadModel(model.ref, model.behavior)} disabled={live}>
-            Reload the checkpoint’s weights
-          </button>
-        </>
-      ) : null}
-    </p>
+    <>
+      <p className="muted model-info" data-testid="model-info" role="status">
+        Loaded <strong>{model.name}</strong> ({model.behavior}
+        {model.step !== undefined ? `, step ${model.step}` : ''}) · {(paramCount(model.config) / 1000).toFixed(0)}k parameters · d={model.config.dModel}, {model.config.nLayers}{' '}
+        layers
+        {v
+          ? ` · vector: ${v.mode ?? '?'}${v.pca ? ' (PCA)' : ''}, layer ${v.layer ?? '?'}, ${v.window ?? 'decision'} window${typeof v.relativeScale === 'number' ? `, ‖v‖ = ${v.relativeScale.toFixed(2)}× the mean residual` : ''}`
+          : ' · no steering vector for this behavior'}
+      </p>
+      <WeightsLine />
+    </>
   );
 }
 

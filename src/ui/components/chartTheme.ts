@@ -80,3 +80,17 @@ export const pick = (c: { normal: string; talk: string }, t: ChartTheme) => (t.t
 
 /** Further series (per-intensity rates, etc.): ordered, distinguishable. */
 export const SERIES_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#8B4513'];
+
+/**
+ * One colour per RUN (several runs of one method must be told apart): Okabe–Ito, then Tol's muted
+ * colours; talk mode swaps the pale ones for darker variants. A run keeps its slot while on the page.
+ */
+export const RUN_COLORS = {
+  normal: ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#882255', '#000000', '#44AA99', '#999933', '#AA4499', '#661100'],
+  talk: ['#004C99', '#C23B00', '#007050', '#A0266E', '#8A5A00', '#1F6FB4', '#6A1040', '#000000', '#2A7A6E', '#6E6E10', '#7A2A70', '#661100'],
+};
+
+export function runColor(run: { colorIndex?: number }, t: ChartTheme): string {
+  const p = t.talk ? RUN_COLORS.talk : RUN_COLORS.normal;
+  return p[(run.colorIndex ?? 0) % p.length];
+}

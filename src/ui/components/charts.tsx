@@ -171,6 +171,8 @@ export interface BandGroup {
   key: string;
   name: string;
   color: string;
+  /** Drawn dashed (a second pooled config of the same method). */
+  dashed?: boolean;
   band: BandPoint[];
 }
 
@@ -182,7 +184,8 @@ export function BandChart(props: { groups: BandGroup[]; xLabel: string; yLabel: 
     for (const p of g.band) {
       const row = byStep.get(p.step) ?? byStep.set(p.step, { x: p.step }).get(p.step)!;
       row[g.key + '_mean'] = p.mean;
-      row[g.key + '_band'] = [p.lo, p.hi];
+      // mean ± std can leave the score's range (a score is in [0, 1]): the band stops at the axis.
+      row[g.key + '_band'] = props.yDomain ? [Math.max(props.yDomain[0], p.lo), Math.min(props.yDomain[1], p.hi)] : [p.lo, p.hi];
     }
   const rows = [...byStep.values()].sort((a, b) => (a.x as number) - (b.x as number));
   const height = useChartHeight(props.height ?? t.height);
@@ -196,7 +199,17 @@ export function BandChart(props: { groups: BandGroup[]; xLabel: string; yLabel: 
           <Area key={g.key + '_band'} dataKey={g.key + '_band'} name={`${g.name} ± std`} stroke="none" fill={g.color} fillOpacity={t.talk ? 0.25 : 0.18} connectNulls isAnimationActive={false} legendType="none" />
         ))}
         {props.groups.map((g) => (
-          <Line key={g.key + '_mean'} dataKey={g.key + '_mean'} name={g.name} stroke={g.color} strokeWidth={t.stroke} dot={{ r: t.dot, fill: g.color }} connectNulls isAnimationActive={false} />
+          <Line
+            key={g.key + '_mean'}
+            dataKey={g.key + '_mean'}
+            name={g.name}
+            stroke={g.color}
+            strokeWidth={t.stroke}
+            strokeDasharray={g.dashed ? (t.talk ? '14 8' : '7 4') : undefined}
+            dot={{ r: t.dot, fill: g.color }}
+            connectNulls
+            isAnimationActive={false}
+          />
         ))}
       </ComposedChart>
     </ResponsiveContainer>

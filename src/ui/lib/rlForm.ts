@@ -69,13 +69,13 @@ export function parseRlDraft(draft: RlDraft): ParsedRl {
 export const RL_GROUPS: { title: string; keys: RlKey[] }[] = [
   { title: 'Run', keys: ['method', 'steps', 'seed'] },
   { title: 'Batch', keys: ['batchPrompts', 'groupSize', 'temperature', 'topK'] },
-  { title: 'Reward and advantage', keys: ['lambda', 'stdNormalize', 'advantageEps'] },
+  { title: 'Reward and advantage', keys: ['lambda', 'stdNormalize', 'advantageStd', 'advantageEps'] },
   { title: 'Loss', keys: ['epsLow', 'epsHigh', 'beta', 'aggregation', 'epochs'] },
   { title: 'Optimizer (AdamW)', keys: ['lr', 'beta1', 'beta2', 'adamEps', 'weightDecay', 'clipNorm', 'warmupSteps'] },
   { title: 'Intensities (α = 1 adds v)', keys: ['intensityMode', 'grid', 'aMin', 'aMax', 'allowNegative', 'shrink', 'shrinkSteps', 'shrinkFinal', 'window'] },
   { title: 'Ablations', keys: ['piOldSteered', 'truncatedIS', 'truncatedISCap'] },
-  { title: 'Baselines', keys: ['guideK', 'steerAlpha'] },
-  { title: 'Evaluation and saving', keys: ['evalEvery', 'evalSamples', 'saveEvery', 'keepSamples'] },
+  { title: 'Baselines', keys: ['guideK', 'steerAlpha', 'teacherAccuracy', 'teacherStyle', 'teacherNoise'] },
+  { title: 'Evaluation and saving', keys: ['evalEvery', 'evalSamples', 'evalSplit', 'saveEvery', 'keepSamples'] },
 ];
 
 /** Labels people read (the field name stays visible too, since the validator's messages use it). */
@@ -89,6 +89,7 @@ export const RL_LABELS: Record<RlKey, string> = {
   topK: 'Top-k',
   lambda: 'Behavior weight λ',
   stdNormalize: 'Divide advantages by std',
+  advantageStd: 'Advantage std estimator',
   advantageEps: 'Advantage ε',
   epsLow: 'Clip ε low',
   epsHigh: 'Clip ε high',
@@ -116,8 +117,12 @@ export const RL_LABELS: Record<RlKey, string> = {
   truncatedISCap: 'Importance cap c',
   guideK: 'Guide: teacher traces k',
   steerAlpha: 'Steer: fixed α',
+  teacherAccuracy: 'Teacher: accuracy',
+  teacherStyle: 'Teacher: style',
+  teacherNoise: 'Teacher: noise',
   evalEvery: 'Evaluate every N steps',
   evalSamples: 'Eval prompts',
+  evalSplit: 'Eval split (choose on validation, report on test)',
   saveEvery: 'Auto-save every K steps',
   keepSamples: 'Rollouts kept for display',
 };

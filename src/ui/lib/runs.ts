@@ -22,6 +22,28 @@ export interface RunView {
   startedAt: number;
   history: StepMetrics[];
   error?: string;
+  /** Index into the run palette, fixed while the run is on the page (colours tell runs apart). */
+  colorIndex?: number;
+}
+
+/** Colours a run by its palette slot. */
+export type RunColor = (run: RunView) => string;
+
+/** The smallest palette slot no run on the page uses. */
+export function freeColorIndex(runs: Pick<RunView, 'colorIndex'>[]): number {
+  const used = new Set(runs.map((r) => r.colorIndex));
+  let i = 0;
+  while (used.has(i)) i++;
+  return i;
+}
+
+/** A default run name, made unique among `taken` with a " (2)", " (3)", … suffix. */
+export function uniqueRunName(base: string, taken: Iterable<string>): string {
+  const names = new Set(taken);
+  if (!names.has(base)) return base;
+  let k = 2;
+  while (names.has(`${base} (${k})`)) k++;
+  return `${base} (${k})`;
 }
 
 export type EvalKind = 'sampled' | 'greedy';
@@ -37,10 +59,19 @@ export function evalSeries(run: RunView, kind: EvalKind): { behavior: SeriesPoin
   return { behavior, accuracy };
 }
 
-export const runLabel = (r: RunView) => `${r.method.toUpperCase()} seed ${r.seed}`;
+export const defaultRunName = (method: string, seed: number) => `${method.toUpperCase()} seed ${seed}`;
 
-/** Behavior (solid) and accuracy (dashed) over steps for every run; colour by method. */
-export function behaviorAccuracyRows(runs: RunView[], kind: EvalKind, color: (method: string) => string): { rows: Row[]; series: SeriesSpec[]; points: number } {
+/** What a run is called on screen: its (editable) name. */
+export const runLabel = (r: Pick<RunView, 'name' | 'method' | 'seed'>) => r.name || defaultRunName(r.method, r.seed);
+
+/** The legend text: the name, with the method added when the name does not say it. */
+export const runLegend = (r: Pick<RunView, 'name' | 'method' | 'seed'>) => {
+  const name = runLabel(r);
+  return name.toLowerCase().includes(r.method.toLowerCase()) ? name : `${name} [${r.method.toUpperCase()}]`;
+};
+
+/** Behavior (solid) and accuracy (dashed) over steps for every run; one colour per run. */
+export function behaviorAccuracyRows(runs: RunView[], kind: EvalKind, color: RunColor): { rows: Row[]; series: SeriesSpec[]; points: number } {
   const byStep = new Map<number, Row>();
   const series: SeriesSpec[] = [];
   let points = 0;
@@ -53,8 +84,8 @@ export function behaviorAccuracyRows(runs: RunView[], kind: EvalKind, color: (me
       points++;
     }
     for (const p of accuracy) (byStep.get(p.step) ?? byStep.set(p.step, { x: p.step }).get(p.step)!)[ka] = p.value;
-    const c = color(r.method);
-    series.push({ key: kb, name: `${runLabel(r)} behavior`, color: c }, { key: ka, name: `${runLabel(r)} accuracy`, color: c, dashed: true });
+    const c = color(r);
+    series.push({ key: kb, name: `${runLegend(r)} behavior`, color: c }, { key: ka, name: `${runLegend(r)} accuracy`, color: c, dashed: true });
   });
   const rows = [...byStep.values()].sort((a, b) => (a.x as number) - (b.x as number));
   return { rows, series, points };
@@ -63,7 +94,7 @@ export function behaviorAccuracyRows(runs: RunView[], kind: EvalKind, color: (me
 type NumKey = 'rewardMean' | 'kl' | 'clipFraction' | 'entropy' | 'loss' | 'gradNorm' | 'zeroSpreadFraction' | 'rolloutTokensPerSec' | 'behaviorRate' | 'accuracy';
 
 /** One scalar metric over steps, one line per run. */
-export function metricRows(runs: RunView[], key: NumKey, color: (method: string) => string): { rows: Row[]; series: SeriesSpec[]; points: number } {
+export function metricRows(runs: RunView[], key: NumKey, color: RunColor): { rows: Row[]; series: SeriesSpec[]; points: number } {
   const byStep = new Map<number, Row>();
   const series: SeriesSpec[] = [];
   let points = 0;
@@ -77,7 +108,7 @@ export function metricRows(runs: RunView[], key: NumKey, color: (method: string)
       any = true;
       points++;
     }
-    if (any) series.push({ key: k, name: runLabel(r), color: color(r.method) });
+    if (any) series.push({ key: k, name: runLegend(r), color: color(r) });
   });
   return { rows: [...byStep.values()].sort((a, b) => (a.x as number) - (b.x as number)), series, points };
 }
@@ -103,11 +134,11 @@ export function perIntensityRows(run: RunView | undefined, palette: string[]): {
   return { rows, series, points };
 }
 
-export function trajectories(runs: RunView[], kind: EvalKind, color: (method: string) => string): TrajectoryRun[] {
+export function trajectories(runs: RunView[], kind: EvalKind, color: RunColor): TrajectoryRun[] {
   return runs.map((r) => ({
     id: r.id,
-    name: runLabel(r),
-    color: color(r.method),
+    name: runLegend(r),
+    color: color(r),
     points: r.history.filter((m) => m.eval).map((m) => ({ step: m.step, accuracy: m.eval![kind].accuracy, behavior: m.eval![kind].behavior })),
   }));
 }

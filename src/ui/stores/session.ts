@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 import type { Behavior } from '../../data/types';
 import { createClient } from '../worker/client';
-import { NoWebGpuError, type Backend, type ModelInfo, type WorkbenchClient } from '../worker/types';
+import { NoWebGpuError, type Backend, type LoadedWeights, type ModelInfo, type WorkbenchClient } from '../worker/types';
 import { useExperiment } from './experiment';
 import { notify } from './ui';
 
@@ -28,6 +28,16 @@ let client: WorkbenchClient | null = null;
 let epoch = 0;
 const listeners = new Set<() => void>();
 const crashListeners = new Set<(message: string) => void>();
+const weightListeners = new Set<(w: LoadedWeights) => void>();
+
+/** Called whenever the worker's weights change or a checkpoint is loaded (the weights store listens). */
+export function onWeights(fn: (w: LoadedWeights) => void): () => void {
+  weightListeners.add(fn);
+  return () => weightListeners.delete(fn);
+}
+const emitWeights = (w: LoadedWeights) => {
+  for (const fn of weightListeners) fn(w);
+};
 
 /** Called when the worker crashes (before it is restarted), e.g. so a live run is marked as failed. */
 export function onCrash(fn: (message: string) => void): () => void {
@@ -65,6 +75,9 @@ export const useSession = create<SessionState>((set, get) => ({
     const c = createClient({
       onNotice: (kind, text) => {
         if (my === epoch) notify({ kind, text, sticky: kind === 'error' });
+      },
+      onWeights: (w) => {
+        if (my === epoch) emitWeights(w);
       },
       onCrash: (message) => {
         if (my !== epoch) return;
@@ -104,6 +117,7 @@ export const useSession = create<SessionState>((set, get) => ({
       const info = await client.loadCheckpoint(ref, behavior);
       if (my !== epoch) return null;
       set({ model: info, modelLoading: null, crashes: 0 });
+      emitWeights(info.weights);
       return info;
     } catch (e) {
       if (my !== epoch) return null;

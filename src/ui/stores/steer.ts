@@ -10,6 +10,8 @@ import { throttle } from '../lib/throttle';
 import { useExperiment } from './experiment';
 import { isCancelled } from '../worker/types';
 import { getClient, onReconnect, useSession } from './session';
+import { useWeights } from './weights';
+import { isLive, useTrain } from './train';
 
 export interface Generation {
   prompt: string;
@@ -36,9 +38,9 @@ interface SteerState {
   cancelSweep(): Promise<void>;
 }
 
-/** The held-out prompts of the live generations; the worker draws the same ones from (n, seed). */
+/** The held-out prompts of the live generations (validation split); the worker draws the same ones from (n, seed). */
 export function heldOutProblems(behavior: string, n: number, seed: number): Problem[] {
-  return getTask(behavior).problems('eval', n, createRng(seed));
+  return getTask(behavior).problems('validation', n, createRng(seed));
 }
 
 function judge(behavior: string, problems: Problem[], responses: string[]): Generation[] {
@@ -53,7 +55,9 @@ function judge(behavior: string, problems: Problem[], responses: string[]): Gene
 export const sweepKeyOf = () => {
   const e = useExperiment.getState();
   const m = useSession.getState().model;
-  return `${m?.ref ?? e.checkpoint}|${e.behavior}|${e.seed}|${e.sweepSamples}|${e.sweepAlphas.join(',')}`;
+  const w = useWeights.getState().weights;
+  const weights = w?.kind === 'run' ? `run:${w.runId}@${w.step}` : 'checkpoint';
+  return `${m?.ref ?? e.checkpoint}|${weights}|${e.behavior}|${e.seed}|${e.sweepSamples}|${e.sweepAlphas.join(',')}`;
 };
 
 let running = false;
@@ -158,3 +162,11 @@ useSession.subscribe((s, prev) => {
   }
 });
 onReconnect(schedule);
+// New weights (a run's steps, a reset): regenerate, but not while a run trains (once it ends, then).
+const anyLive = () => useTrain.getState().busy || useTrain.getState().runs.some(isLive);
+useWeights.subscribe((s, prev) => {
+  if (s.weights !== prev.weights && prev.weights && !anyLive()) schedule();
+});
+useTrain.subscribe((s, prev) => {
+  if (prev.runs.some(isLive) && !s.runs.some(isLive)) schedule();
+});

@@ -6,7 +6,8 @@ import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import { validateRlConfig, withVectorDefaults, type Method, type RlConfig } from '../../rl/config';
 import { openDb } from './dbHandle';
 import { CHART_REDRAW_MS, throttle } from '../lib/throttle';
-import type { RunStatus, RunView } from '../lib/runs';
+import { defaultRunName, freeColorIndex, uniqueRunName, type RunStatus, type RunView } from '../lib/runs';
+import { useCheckpoints } from './checkpoints';
 import { parseRlDraft } from '../lib/rlForm';
 import type { RunEvent } from '../worker/types';
 import { useExperiment } from './experiment';
@@ -42,6 +43,8 @@ interface TrainState {
   /** Resume a stored run (e.g. after a closed tab) from its last auto-save. */
   resumeStored(runId: string): Promise<void>;
   reopen(runId: string): Promise<void>;
+  /** Renames a run, on the page and in IndexedDB (the run list and exports show the new name). */
+  renameRun(runId: string, name: string): Promise<void>;
   hide(runId: string): void;
   clear(): void;
 }
@@ -110,13 +113,6 @@ function onEvent(e: RunEvent) {
   const status: RunStatus = e.status;
   if (e.autosaveId) useTrain.setState({ lastAutosave: { runId: e.runId, checkpointId: e.autosaveId, step: e.autosaveStep } });
   setStatus(e.runId, status, e.message);
-  if (status === 'finished' || status === 'stopped' || status === 'halted') {
-    // The worker's weights are now the trained ones: say so wherever the model is shown.
-    const run = useTrain.getState().runs.find((r) => r.id === e.runId);
-    const model = useSession.getState().model;
-    const step = Math.max(0, ...(run?.history.map((m) => m.step) ?? []), ...(pending.get(e.runId)?.map((m) => m.step) ?? []));
-    if (model && run && run.method !== 'steer' && step > 0) useSession.setState({ model: { ...model, trained: { run: `${run.method.toUpperCase()} seed ${run.seed}`, step } } });
-  }
   if (status === 'device-lost') {
     const a = useTrain.getState().lastAutosave;
     notify({
@@ -177,15 +173,18 @@ export const useTrain = create<TrainState>((set, get) => ({
     const checked = validateRlConfig(withVectorDefaults({ ...parsed.values, ...(overrides ?? {}) }, session.model?.vector));
     if (checked.error) {
       notify({ kind: 'error', text: `Fix the trainer settings first — ${checked.error.message}` });
+      set({ busy: false });
       return;
     }
     const config: RlConfig = checked.config;
     const behavior = session.model?.behavior ?? e.behavior;
+    // A name of its own (two runs of one method and seed are told apart), unique on the page and in the store.
+    const name = uniqueRunName(defaultRunName(config.method, config.seed), [...get().runs.map((r) => r.name), ...useCheckpoints.getState().runs.map((r) => r.name)]);
     try {
-      const { runId } = await getClient().startRun({ behavior, checkpoint: session.model?.ref ?? e.checkpoint, config }, onEvent);
+      const { runId } = await getClient().startRun({ behavior, checkpoint: session.model?.ref ?? e.checkpoint, config, name }, onEvent);
       const run: RunView = {
         id: runId,
-        name: `${config.method} · ${behavior} · seed ${config.seed}`,
+        name,
         behavior,
         method: config.method,
         seed: config.seed,
@@ -194,9 +193,11 @@ export const useTrain = create<TrainState>((set, get) => ({
         status: pendingStatus.get(runId)?.status ?? 'running',
         startedAt: Date.now(),
         history: [],
+        colorIndex: freeColorIndex(get().runs),
       };
       set({ runs: [...get().runs.filter((r) => r.id !== runId), run], activeId: runId, samples: [], progress: computeProgress(run) });
       flush();
+      void useCheckpoints.getState().refresh();
     } catch (err) {
       notify({ kind: 'error', text: `Could not start the run: ${(err as Error)?.message ?? err}`, sticky: true });
     } finally {
@@ -292,12 +293,27 @@ export const useTrain = create<TrainState>((set, get) => ({
         startedAt: run.createdAt,
         history: metrics.sort((a, b) => a.step - b.step),
         error: run.message,
+        colorIndex: freeColorIndex(get().runs),
       };
       set({ runs: [...get().runs, view] });
       if (run.autosaveId) set({ lastAutosave: { runId: run.id, checkpointId: run.autosaveId, step: run.stepsDone } });
     } catch (err) {
       notify({ kind: 'error', text: `Could not reopen the run: ${(err as Error)?.message ?? err}` });
     }
+  },
+
+  async renameRun(runId, name) {
+    const clean = name.trim().slice(0, 120);
+    if (!clean) return;
+    try {
+      await (await openDb()).updateRun(runId, { name: clean });
+    } catch (err) {
+      notify({ kind: 'error', text: `Could not rename the run: ${(err as Error)?.message ?? err}` });
+      return;
+    }
+    set({ runs: get().runs.map((r) => (r.id === runId ? { ...r, name: clean } : r)) });
+    const c = useCheckpoints.getState();
+    useCheckpoints.setState({ runs: c.runs.map((r) => (r.id === runId ? { ...r, name: clean } : r)) });
   },
 
   hide(runId) {

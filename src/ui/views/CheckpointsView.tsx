@@ -12,6 +12,7 @@ import { useTrain } from '../stores/train';
 import { notify } from '../stores/ui';
 import { formatBytes, formatDate } from '../lib/format';
 import { ModelInfoLine } from '../components/ModelPicker';
+import { RunName } from '../components/RunName';
 
 function Storage() {
   const est = useCheckpoints((s) => s.estimate);
@@ -204,8 +205,10 @@ function Runs() {
         </thead>
         <tbody>
           {runs.map((r) => (
-            <tr key={r.id}>
-              <td>{r.name}</td>
+            <tr key={r.id} data-testid="run-row">
+              <td>
+                <RunName id={r.id} name={r.name} />
+              </td>
               <td>{r.behavior}</td>
               <td>{r.method}</td>
               <td>

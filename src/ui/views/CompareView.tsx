@@ -1,12 +1,13 @@
-// Compare: VSPO and the baselines overlaid — mean ± std bands over seeds, the behavior–accuracy
-// trajectory of every run, and the summary table (steps to behavior ≥ 0.5, area under the behavior
-// curve, final accuracy). Runs come from this page and from IndexedDB.
+// Compare: VSPO and the baselines overlaid — mean ± std bands over the seeds of each POOLED group, the
+// behavior–accuracy trajectory of every run (a colour per run), the pooled summary (src/rl/summary.ts)
+// and the runs that are not pooled with the reason. Runs come from this page and from IndexedDB.
 import { useEffect, useMemo, useState } from 'react';
 import { METHODS, type Method } from '../../rl/config';
 import { ChartCard, EmptyChart } from '../components/ChartCard';
 import { BandChart, TrajectoryChart } from '../components/charts';
-import { methodColor, useChartTheme } from '../components/chartTheme';
-import { groupByMethod, pm, summarize } from '../lib/compare';
+import { methodColor, runColor, useChartTheme } from '../components/chartTheme';
+import { ApartTable, PooledTable } from '../components/CompareTables';
+import { groupRuns, THRESHOLD, type PooledGroup } from '../lib/compare';
 import { trajectories, type EvalKind } from '../lib/runs';
 import { useCheckpoints } from '../stores/checkpoints';
 import { useExperiment } from '../stores/experiment';
@@ -93,76 +94,53 @@ function StoredRuns() {
   );
 }
 
+function bandGroups(groups: PooledGroup[], which: 'behavior' | 'accuracy', t: ReturnType<typeof useChartTheme>) {
+  return groups.map((g) => ({ key: g.key, name: `${g.label}: mean of ${g.runs.length} seeds`, color: methodColor(g.method, t), dashed: g.variant > 0, band: g[which] }));
+}
+
 export function CompareView() {
   const t = useChartTheme();
   const behavior = useExperiment((s) => s.behavior);
   const all = useTrain((s) => s.runs);
   const runs = useMemo(() => all.filter((r) => r.behavior === behavior), [all, behavior]);
   const [kind, setKind] = useState<EvalKind>('sampled');
-  const groups = useMemo(() => groupByMethod(runs, kind), [runs, kind]);
-  const summary = useMemo(() => summarize(groups, kind), [groups, kind]);
-  const trajs = useMemo(() => trajectories(runs, kind, (m) => methodColor(m, t)), [runs, kind, t]);
-  const bandGroups = (which: 'behavior' | 'accuracy') => groups.map((g) => ({ key: g.method, name: `${g.method.toUpperCase()} mean of ${g.runs.length} seed${g.runs.length > 1 ? 's' : ''}`, color: methodColor(g.method, t), band: g[which] }));
+  const { pooled, apart } = useMemo(() => groupRuns(runs, kind), [runs, kind]);
+  const trajs = useMemo(() => trajectories(runs, kind, (r) => runColor(r, t)), [runs, kind, t]);
   const points = trajs.reduce((n, r) => n + r.points.length, 0);
+  const bandPoints = (which: 'behavior' | 'accuracy') => pooled.reduce((n, g) => n + g[which].length, 0);
+  const noBands = runs.length ? 'No pooled groups: bands need ≥ 2 finished seeds of one config (see “Not pooled” below).' : 'Run VSPO and a baseline (above) to compare.';
   return (
     <div className="view compare-view">
       <Launcher />
       <StoredRuns />
       <div className="row">
         <span className="muted">
-          {runs.length} run{runs.length === 1 ? '' : 's'} of <strong>{behavior}</strong> on this page.
+          {runs.length} run{runs.length === 1 ? '' : 's'} of <strong>{behavior}</strong> on this page: {pooled.length} pooled group{pooled.length === 1 ? '' : 's'}, {apart.length} not pooled.
         </span>
         <span className="spacer" />
         <EvalKindToggle value={kind} onChange={setKind} />
       </div>
       <div className="grid2">
-        <ChartCard title="Behavior score over steps, mean ± std over seeds (unsteered eval)" points={groups.reduce((n, g) => n + g.behavior.length, 0)}>
-          {groups.length ? <BandChart groups={bandGroups('behavior')} xLabel="Training step" yLabel="Behavior score" yDomain={[0, 1]} /> : <EmptyChart text="Run VSPO and a baseline (above) to compare." />}
+        <ChartCard title="Behavior score over steps, mean ± std over the seeds of each pooled group (unsteered eval)" points={bandPoints('behavior')}>
+          {pooled.length ? <BandChart groups={bandGroups(pooled, 'behavior', t)} xLabel="Training step" yLabel="Behavior score" yDomain={[0, 1]} /> : <EmptyChart text={noBands} />}
         </ChartCard>
-        <ChartCard title="Behavior–accuracy trajectory (unsteered eval, a point per evaluation)" points={points} note="Each path runs in step order; up = more behavior, right = more accurate.">
+        <ChartCard title="Behavior–accuracy trajectory (unsteered eval, a point per evaluation)" points={points} note="Each path runs in step order; up = more behavior, right = more accurate. A colour per run.">
           {points ? <TrajectoryChart runs={trajs} /> : <EmptyChart text="No evaluations yet." />}
         </ChartCard>
-        <ChartCard title="Accuracy over steps, mean ± std over seeds (unsteered eval)" points={groups.reduce((n, g) => n + g.accuracy.length, 0)}>
-          {groups.length ? <BandChart groups={bandGroups('accuracy')} xLabel="Training step" yLabel="Accuracy" yDomain={[0, 1]} /> : <EmptyChart text="No runs yet." />}
+        <ChartCard title="Accuracy over steps, mean ± std over the seeds of each pooled group (unsteered eval)" points={bandPoints('accuracy')}>
+          {pooled.length ? <BandChart groups={bandGroups(pooled, 'accuracy', t)} xLabel="Training step" yLabel="Accuracy" yDomain={[0, 1]} /> : <EmptyChart text={noBands} />}
         </ChartCard>
         <BehaviorAccuracyChart runs={runs} title="Behavior score and accuracy over steps, every run (unsteered eval)" />
       </div>
       <section className="panel" aria-labelledby="summary-title">
-        <h3 id="summary-title">Summary (mean ± std over seeds)</h3>
-        {summary.length ? (
-          <table className="data" data-testid="compare-summary">
-            <thead>
-              <tr>
-                <th>method</th>
-                <th className="num">seeds</th>
-                <th className="num">steps to behavior ≥ 0.5</th>
-                <th className="num">area under behavior curve</th>
-                <th className="num">final behavior</th>
-                <th className="num">final accuracy</th>
-              </tr>
-            </thead>
-            <tbody>
-              {summary.map((s) => (
-                <tr key={s.method}>
-                  <th scope="row" style={{ color: methodColor(s.method, t) }}>
-                    {s.method.toUpperCase()}
-                  </th>
-                  <td className="num">{s.seeds}</td>
-                  <td className="num">
-                    {s.stepsToThreshold.reached ? pm(s.stepsToThreshold, 1) : '—'}
-                    {s.stepsToThreshold.reached < s.seeds ? ` (${s.stepsToThreshold.reached}/${s.seeds} reached)` : ''}
-                  </td>
-                  <td className="num">{pm(s.auc)}</td>
-                  <td className="num">{pm(s.finalBehavior)}</td>
-                  <td className="num">{pm(s.finalAccuracy)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <p className="muted">No runs of this behavior yet.</p>
-        )}
+        <h3 id="summary-title">Pooled over seeds (mean ± std, 95% bootstrap CI)</h3>
+        <p className="muted" style={{ marginTop: 0 }}>
+          Finished runs of one config (method, every setting but the seed, same budget), one run per seed. Steps to ≥ {THRESHOLD}: first evaluation where the behavior score (sampled, smoothed over 3
+          evaluations) reaches τ; the median over seeds counts a miss as beyond the budget. AUC: mean behavior over the whole budget.
+        </p>
+        <PooledTable groups={pooled} />
       </section>
+      <ApartTable runs={apart} />
     </div>
   );
 }

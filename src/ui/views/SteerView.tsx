@@ -76,7 +76,7 @@ function Samples() {
     <section className="panel" aria-labelledby="samples-title">
       <div className="row">
         <h2 id="samples-title" style={{ margin: 0 }}>
-          Held-out prompts, steered at α = {shownAlpha ?? '…'}
+          Held-out prompts (validation split), steered at α = {shownAlpha ?? '…'}
         </h2>
         <span className="spacer" />
         <span role="status" aria-live="polite" className="muted">
@@ -158,7 +158,7 @@ function DoseResponse() {
       points={rows.length}
       note={
         <>
-          Sampled at T = 1 on {sweepSamples} held-out prompts per α; dashed line = the current α. {stale ? <strong>Stale: the model or settings changed since.</strong> : null}
+          Sampled at T = 1 on {sweepSamples} held-out prompts per α (validation split); dashed line = the current α. {stale ? <strong>Stale: the model or settings changed since.</strong> : null}
         </>
       }
       actions={

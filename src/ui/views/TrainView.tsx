@@ -6,7 +6,9 @@ import { ConfigForm, useParsedRl } from '../components/ConfigForm';
 import { ModelPicker } from '../components/ModelPicker';
 import { ChartCard, EmptyChart } from '../components/ChartCard';
 import { LinesChart } from '../components/charts';
-import { methodColor, SERIES_COLORS, useChartTheme } from '../components/chartTheme';
+import { runColor, SERIES_COLORS, useChartTheme } from '../components/chartTheme';
+import { RunName } from '../components/RunName';
+import { LatestEval } from '../components/LatestEval';
 import { ProgressBar } from '../components/Progress';
 import { Marked } from '../components/Marked';
 import { activeRun, isLive, useTrain } from '../stores/train';
@@ -31,13 +33,14 @@ export function EvalKindToggle(props: { value: EvalKind; onChange(v: EvalKind): 
 export function BehaviorAccuracyChart(props: { runs: RunView[]; title?: string }) {
   const t = useChartTheme();
   const [kind, setKind] = useState<EvalKind>('sampled');
-  const data = useMemo(() => behaviorAccuracyRows(props.runs, kind, (m) => methodColor(m, t)), [props.runs, kind, t]);
+  const data = useMemo(() => behaviorAccuracyRows(props.runs, kind, (r) => runColor(r, t)), [props.runs, kind, t]);
+  const splits = [...new Set(props.runs.flatMap((r) => r.history.map((m) => m.eval?.split).filter(Boolean)))].join(' / ');
   return (
     <ChartCard
       title={props.title ?? CENTRAL_TITLE}
       testId="behavior-accuracy-chart"
       points={data.points}
-      note="Held-out prompts, no steering. Solid: behavior score; dashed: accuracy. Colour = method."
+      note={`Held-out prompts${splits ? ` (${splits} split)` : ''}, no steering. Solid: behavior score; dashed: accuracy. A colour per run.`}
       actions={<EvalKindToggle value={kind} onChange={setKind} />}
     >
       {data.points ? (
@@ -51,7 +54,7 @@ export function BehaviorAccuracyChart(props: { runs: RunView[]; title?: string }
 
 function MetricChart(props: { runs: RunView[]; metric: Parameters<typeof metricRows>[1]; title: string; yLabel: string; note?: string; yDomain?: [number, number] }) {
   const t = useChartTheme();
-  const data = useMemo(() => metricRows(props.runs, props.metric, (m) => methodColor(m, t)), [props.runs, props.metric, t]);
+  const data = useMemo(() => metricRows(props.runs, props.metric, (r) => runColor(r, t)), [props.runs, props.metric, t]);
   return (
     <ChartCard title={props.title} points={data.points} note={props.note}>
       {data.points ? <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel={props.yLabel} yDomain={props.yDomain} /> : <EmptyChart text="No steps yet." />}
@@ -175,8 +178,9 @@ function RunsOnPage() {
     <div className="row" aria-label="Runs on this page">
       <span className="muted">Runs on this page:</span>
       {runs.map((r) => (
-        <span key={r.id} className="badge" style={{ color: methodColor(r.method, t) }}>
-          {runLabel(r)} · {r.status}{' '}
+        <span key={r.id} className="badge" style={{ color: runColor(r, t) }}>
+          <span className="swatch" style={{ background: runColor(r, t) }} aria-hidden="true" />
+          <RunName id={r.id} name={runLabel(r)} /> · {r.method.toUpperCase()} · {r.status}{' '}
           {!isLive(r) ? (
             <button type="button" className="ghost" aria-label={`Hide ${runLabel(r)}`} onClick={() => hide(r.id)}>
               ×
@@ -202,6 +206,7 @@ export function TrainView() {
       </div>
       <Controls />
       <BehaviorAccuracyChart runs={runs} />
+      <LatestEval run={run ?? runs[runs.length - 1]} />
       <RunsOnPage />
       <div className="grid-small">
         <PerIntensityChart run={run ?? runs[runs.length - 1]} />

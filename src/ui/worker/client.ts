@@ -8,13 +8,15 @@ import { transfer } from 'comlink';
 import type { StepMetrics } from '../../rl/loop';
 import { throttle } from '../lib/throttle';
 import { openDb } from '../stores/dbHandle';
-import { NoWebGpuError, type Backend, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
+import { NoWebGpuError, type Backend, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
 
 export interface ClientHooks {
   /** The worker died (uncaught error, failed to load, or stopped answering). */
   onCrash(message: string): void;
   /** Worker-level messages that are not tied to a call (failed auto-saves, errors). */
   onNotice?(kind: 'error' | 'warning', text: string): void;
+  /** The weights in memory changed (a run started from the checkpoint, took a step, or they were reset). */
+  onWeights?(weights: LoadedWeights): void;
 }
 
 const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints/${b}.safetensors`;
@@ -32,7 +34,7 @@ async function fetchShipped(behavior: string): Promise<Uint8Array> {
 }
 
 function toModelInfo(ref: string, name: string, m: ApiModelInfo): ModelInfo {
-  return { ref, name, behavior: m.behavior, config: m.config, step: m.step, vector: m.steering ?? undefined, metadata: m.metadata };
+  return { ref, name, behavior: m.behavior, config: m.config, step: m.step, vector: m.steering ?? undefined, metadata: m.metadata, weights: m.weights ?? { kind: 'checkpoint' } };
 }
 
 export function createClient(hooks: ClientHooks): WorkbenchClient {
@@ -102,6 +104,9 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       }
       case 'error':
         hooks.onNotice?.('error', e.message);
+        return;
+      case 'weights':
+        hooks.onWeights?.(e.weights);
         return;
     }
   };
@@ -205,7 +210,7 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       const m = metricsCallback();
       const info = req.resumeFrom
         ? await call((a) => a.resumeRun(req.resumeFrom!.runId, m.cb))
-        : await call((a) => a.start(req.config, m.cb, { name: `${req.config.method} · ${req.behavior} · seed ${req.config.seed}` }));
+        : await call((a) => a.start(req.config, m.cb, { name: req.name ?? `${req.config.method} · ${req.behavior} · seed ${req.config.seed}` }));
       currentRun = info.runId;
       // Deliver after the caller has registered the run (it does so right after this resolves).
       queueMicrotask(() => m.setId(info.runId));
@@ -220,6 +225,10 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     },
     async stop() {
       await call((a) => a.stop());
+    },
+    async resetWeights() {
+      const info = await call((a) => a.resetWeights());
+      return info.weights ?? { kind: 'checkpoint' };
     },
     async saveCheckpoint(name) {
       const rec = await call((a) => a.saveCheckpoint(name));

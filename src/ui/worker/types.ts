@@ -6,6 +6,9 @@ import type { RlConfig } from '../../rl/config';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import type { SteeringVectorMeta } from '../../steering/types';
 import type { SweepPoint } from '../../steering/sweep';
+import type { LoadedWeights } from '../../worker/api';
+
+export type { LoadedWeights };
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -19,14 +22,14 @@ export interface ModelInfo {
   /** The steering vector for `behavior`, if the checkpoint carries one. */
   vector?: SteeringVectorMeta;
   metadata?: Record<string, unknown>;
-  /** Set by the UI once a run has changed the weights in the worker (they are no longer the checkpoint's). */
-  trained?: { run: string; step: number };
+  /** Which weights were in memory when this was loaded (later changes come as weights events). */
+  weights: LoadedWeights;
 }
 
 export interface GenerateRequest {
   behavior: Behavior;
   alpha: number;
-  /** The held-out prompts: task.problems('eval', n, createRng(seed)) — the worker draws the same ones. */
+  /** The held-out prompts: task.problems('validation', n, createRng(seed)) — the worker draws the same ones. */
   prompts: string[];
   temperature: number;
   seed: number;
@@ -56,6 +59,8 @@ export interface StartRunRequest {
   behavior: Behavior;
   checkpoint: string;
   config: RlConfig;
+  /** The run's name (stored with it; renamed later in the run list). */
+  name?: string;
   /** Resume: start from this auto-saved checkpoint id and continue this run id. */
   resumeFrom?: { runId: string; checkpointId: string };
 }
@@ -85,6 +90,8 @@ export interface WorkbenchClient {
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
+  /** Puts the loaded checkpoint's weights back after a run (refused while a run is active). */
+  resetWeights(): Promise<LoadedWeights>;
   /** Saves the current model (trained or loaded) to IndexedDB. */
   saveCheckpoint(name: string): Promise<{ id: string; name: string }>;
   /** The current weights as safetensors bytes. */
