@@ -159,6 +159,12 @@ export interface RlConfig {
   evalEvery: number;
   /** Held-out prompts per evaluation (each scored greedy and sampled). */
   evalSamples: number;
+  /**
+   * Also measure, at each evaluation, the bandit's alignment figures on the model: per α of the grid the
+   * steered/unsteered behavior ratio and the TV to the target (one steered sampling per α; off by default
+   * for its cost). The projection on v̂ and the decision log-odds are measured whenever a vector is loaded.
+   */
+  evalAlignment: boolean;
   /** Held-out split of the step evaluations: choose settings on validation, report on test. */
   evalSplit: EvalSplit;
   /** Auto-save a checkpoint every K steps (worker: to IndexedDB; CLI: to --out); 0 = never. */
@@ -216,6 +222,7 @@ export const defaultRlConfig: RlConfig = {
   teacherNoise: 0,
   evalEvery: 5,
   evalSamples: 128,
+  evalAlignment: false,
   evalSplit: 'test',
   saveEvery: 10,
   keepSamples: 16,
@@ -265,6 +272,7 @@ export const rlConfigFields: Record<keyof RlConfig, string> = {
   teacherNoise: '0 ≤ p ≤ 1',
   evalEvery: 'integer ≥ 0 (0 = never)',
   evalSamples: `integer ≥ 1 and ≤ ${MAX_EVAL_SAMPLES}`,
+  evalAlignment: 'boolean',
   evalSplit: `one of ${EVAL_SPLITS.join(', ')}`,
   saveEvery: 'integer ≥ 0 (0 = never)',
   keepSamples: `integer ≥ 0 and ≤ ${MAX_KEEP_SAMPLES}`,
@@ -359,6 +367,7 @@ export function validateRlConfig(partial: Partial<RlConfig> | Record<string, unk
     () => (c.method === 'steer' && !c.allowNegative && c.steerAlpha < 0 ? fail('steerAlpha', c.steerAlpha, '; negative intensities need allowNegative: true') : null),
     () => (isInt(c.evalEvery) && c.evalEvery >= 0 ? null : fail('evalEvery', c.evalEvery)),
     () => (isInt(c.evalSamples) && c.evalSamples >= 1 && c.evalSamples <= MAX_EVAL_SAMPLES ? null : fail('evalSamples', c.evalSamples)),
+    () => (typeof c.evalAlignment === 'boolean' ? null : fail('evalAlignment', c.evalAlignment)),
     () => oneOf('evalSplit', EVAL_SPLITS),
     () => (isInt(c.saveEvery) && c.saveEvery >= 0 ? null : fail('saveEvery', c.saveEvery)),
     () => (isInt(c.keepSamples) && c.keepSamples >= 0 && c.keepSamples <= MAX_KEEP_SAMPLES ? null : fail('keepSamples', c.keepSamples)),

@@ -149,7 +149,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
   async function evaluate(): Promise<EvalMetrics> {
     const t0 = now();
     const alpha = method === 'steer' ? cfg.steerAlpha : 0;
-    const r = await evaluatePolicy(model, task, { split: cfg.evalSplit, samples: cfg.evalSamples, seed: evalSeed, alpha, vector });
+    const r = await evaluatePolicy(model, task, { split: cfg.evalSplit, samples: cfg.evalSamples, seed: evalSeed, alpha, vector, ...(cfg.evalAlignment ? { alignmentGrid: cfg.grid } : {}) });
     return { step: stepsDone, ...r, ms: now() - t0 };
   }
 

@@ -2,6 +2,7 @@
 // Shapes: a step has B prompts × G group slots; rollouts are the sampled slots, teacher traces the rest.
 import { summarizeScores, type ScoreStats } from '../data/score';
 import type { Split } from '../data/types';
+import type { AlignmentPoint, Internalization } from '../steering/internalization';
 import type { Method } from './config';
 import { intensityKey } from './intensities';
 import type { Seq } from './rollout';
@@ -20,6 +21,10 @@ export interface EvalMetrics {
   sampled: EvalScores;
   samples: number;
   ms: number;
+  /** The unsteered model's projection on v̂ and decision log-odds, when the run has a vector (src/steering/internalization.ts). */
+  internalization?: Internalization;
+  /** With evalAlignment: per α of the grid, steered/unsteered behavior ratio and TV to the target. */
+  alignment?: AlignmentPoint[];
 }
 
 export interface IntensityMetrics {

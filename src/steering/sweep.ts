@@ -6,6 +6,7 @@ import type { BehaviorTask, Problem, Score, Split } from '../data/types';
 import type { LanguageModel } from '../model/types';
 import { createRng } from '../util/rng';
 import { sampleResponses } from './generate';
+import { alignmentPoint, measureInternalization, type AlignmentPoint, type Internalization } from './internalization';
 import type { SteeringVector, WindowMode } from './types';
 
 export interface SweepPoint extends ScoreStats {
@@ -99,18 +100,38 @@ export interface EvalResult {
   greedy: ScoreStats;
   sampled: ScoreStats; // T = 1 over the full vocabulary, whatever the rollouts used
   samples: number;
+  /** With a vector: the unsteered model's projection on v̂ and decision log-odds (internalization.ts). */
+  internalization?: Internalization;
+  /** With alignmentGrid: per α, the steered/unsteered behavior ratio and the TV to the target. */
+  alignment?: AlignmentPoint[];
 }
 
 /**
  * The evaluation every caller reports (trainer, CLI eval, pretraining, the worker): held-out prompts of
  * one split, scored greedy and sampled at T = 1; unsteered unless a vector and α ≠ 0 are given.
  */
-export async function evaluatePolicy(model: LanguageModel, task: BehaviorTask, o: { split: Split; samples: number; seed: number; alpha?: number; vector?: SteeringVector; batchSize?: number }): Promise<EvalResult> {
+export async function evaluatePolicy(
+  model: LanguageModel,
+  task: BehaviorTask,
+  o: { split: Split; samples: number; seed: number; alpha?: number; vector?: SteeringVector; batchSize?: number; alignmentGrid?: number[] },
+): Promise<EvalResult> {
   const problems = task.problems(o.split, o.samples, createRng(o.seed));
   const alpha = o.alpha ?? 0;
   const vector = alpha !== 0 ? o.vector : undefined;
   const greedy = await scoreAt(model, task, problems, alpha, vector, { temperature: 0, seed: o.seed, batchSize: o.batchSize });
   const sampled = await scoreAt(model, task, problems, alpha, vector, { temperature: 1, seed: o.seed + 1, batchSize: o.batchSize });
   const strip = ({ responses: _r, ...stats }: ScoreSummary): ScoreStats => stats;
-  return { split: o.split, alpha, greedy: strip(greedy), sampled: strip(sampled), samples: problems.length };
+  const r: EvalResult = { split: o.split, alpha, greedy: strip(greedy), sampled: strip(sampled), samples: problems.length };
+  // Measured on the unsteered model only (the question is what it has made its own).
+  if (o.vector && alpha === 0) {
+    r.internalization = await measureInternalization(model, task, o.vector, problems, greedy.responses);
+    if (o.alignmentGrid) {
+      r.alignment = [];
+      for (const a of o.alignmentGrid.filter((x) => x !== 0)) {
+        const s = await scoreAt(model, task, problems, a, o.vector, { temperature: 1, seed: o.seed + 1, batchSize: o.batchSize });
+        r.alignment.push(alignmentPoint(a, s, sampled.behavior));
+      }
+    }
+  }
+  return r;
 }

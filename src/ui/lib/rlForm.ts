@@ -75,7 +75,7 @@ export const RL_GROUPS: { title: string; keys: RlKey[] }[] = [
   { title: 'Intensities (α = 1 adds v)', keys: ['intensityMode', 'grid', 'aMin', 'aMax', 'allowNegative', 'shrink', 'shrinkSteps', 'shrinkFinal', 'window'] },
   { title: 'Ablations', keys: ['piOldSteered', 'truncatedIS', 'truncatedISCap'] },
   { title: 'Baselines', keys: ['guideK', 'steerAlpha', 'teacherAccuracy', 'teacherStyle', 'teacherNoise'] },
-  { title: 'Evaluation and saving', keys: ['evalEvery', 'evalSamples', 'evalSplit', 'saveEvery', 'keepSamples'] },
+  { title: 'Evaluation and saving', keys: ['evalEvery', 'evalSamples', 'evalSplit', 'evalAlignment', 'saveEvery', 'keepSamples'] },
 ];
 
 /** Labels people read (the field name stays visible too, since the validator's messages use it). */
@@ -122,6 +122,7 @@ export const RL_LABELS: Record<RlKey, string> = {
   teacherNoise: 'Teacher: noise',
   evalEvery: 'Evaluate every N steps',
   evalSamples: 'Eval prompts',
+  evalAlignment: 'Alignment per α at each eval',
   evalSplit: 'Eval split (choose on validation, report on test)',
   saveEvery: 'Auto-save every K steps',
   keepSamples: 'Rollouts kept for display',
