@@ -153,6 +153,10 @@ export interface BehaviorTask {
   negative(problem: Problem): string;
   /** For `caa-decision`: prompts of the behavior-positive kind and of the negative kind. */
   contrastProblems(n: number, rng: Rng): { positive: Problem[]; negative: Problem[] };
-  /** One pretraining example drawn from the corpus distribution, where the behavior is rare (DESIGN §5). */
-  corpusExample(rng: Rng): { prompt: string; response: string };
+  /**
+   * One pretraining example drawn from the corpus distribution, where the behavior is rare (DESIGN §5), on
+   * operands of `split` (default train: the corpus itself, unchanged draw for draw). Another split gives
+   * corpus-style examples on held-out operands: pretraining's validation loss uses 'validation'.
+   */
+  corpusExample(rng: Rng, split?: Split): { prompt: string; response: string };
 }

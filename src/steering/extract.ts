@@ -5,7 +5,8 @@
 //   caa-response  mean over pairs of (mean_t h⁺ − mean_t h⁻), t over the positions that output the response
 //   caa-decision  mean of h at the decision position over positive-kind prompts minus negative-kind prompts
 //   unembed       wte[decision token] − mean(wte[competing tokens]), scaled to the caa-response norm
-//   random        a seeded random direction with the caa-response norm (the control arm)
+//   random        a seeded random direction with the caa-response norm (the control arm; randomVectorLike
+//                 gives one with the norm of any other vector)
 //   pca           (option for the two CAA modes) first principal component of the differences,
 //                 sign-aligned with their mean and scaled to the mean-difference norm
 import type { Behavior, BehaviorTask, Problem } from '../data/types';
@@ -21,6 +22,8 @@ export interface ExtractOptions {
   pairs?: number; // contrast pairs / prompts per side (default 200)
   pca?: boolean;
   seed?: number;
+  /** Sequences read so far out of the total (2 × pairs, 4 × pairs for caa-decision), after each forward pass. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface Encoded {
@@ -40,8 +43,17 @@ function encodeBatch(task: BehaviorTask, texts: { prompt: string; response: stri
   return { tokens, T, positions };
 }
 
+/** Residual norms accumulated over every position read, and the progress of the reads. */
+interface Tally {
+  sum: number;
+  n: number;
+  read: number;
+  total: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** Mean of h over the given positions, per sequence: [B][C]. Also accumulates residual norms. */
-async function readMeans(model: LanguageModel, layer: number, enc: Encoded, norms: { sum: number; n: number }, chunk = 64): Promise<Float32Array[]> {
+async function readMeans(model: LanguageModel, layer: number, enc: Encoded, norms: Tally, chunk = 64): Promise<Float32Array[]> {
   const C = model.config.dModel;
   const B = enc.positions.length;
   const out: Float32Array[] = [];
@@ -63,11 +75,26 @@ async function readMeans(model: LanguageModel, layer: number, enc: Encoded, norm
       }
       out.push(mean);
     }
+    norms.read += nb;
+    norms.onProgress?.(Math.min(norms.read, norms.total), norms.total);
   }
   return out;
 }
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+/** Cosine similarity of two vectors of one length (0 when either is zero). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`cosine: lengths differ (${a.length} vs ${b.length})`);
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+}
 function scaleTo(v: Float32Array, target: number): Float32Array {
   const n = norm(v);
   return n > 0 ? v.map((x) => (x * target) / n) : v;
@@ -110,7 +137,7 @@ function contrast(pos: Float32Array[], neg: Float32Array[], pca: boolean, seed: 
 }
 
 /** caa-response: the two responses of each pair, averaged over the positions that output them. */
-async function caaResponse(model: LanguageModel, task: BehaviorTask, problems: Problem[], layer: number, pca: boolean, seed: number, norms: { sum: number; n: number }) {
+async function caaResponse(model: LanguageModel, task: BehaviorTask, problems: Problem[], layer: number, pca: boolean, seed: number, norms: Tally) {
   const outputs = (P: number, R: number) => Array.from({ length: R }, (_, i) => P - 1 + i);
   const pos = encodeBatch(task, problems.map((p) => ({ prompt: p.prompt, response: task.teacher(p) })), outputs);
   const neg = encodeBatch(task, problems.map((p) => ({ prompt: p.prompt, response: task.negative(p) })), outputs);
@@ -118,7 +145,7 @@ async function caaResponse(model: LanguageModel, task: BehaviorTask, problems: P
 }
 
 /** caa-decision: h at the decision position, positive-kind prompts minus negative-kind prompts. */
-async function caaDecision(model: LanguageModel, task: BehaviorTask, n: number, layer: number, pca: boolean, seed: number, norms: { sum: number; n: number }) {
+async function caaDecision(model: LanguageModel, task: BehaviorTask, n: number, layer: number, pca: boolean, seed: number, norms: Tally) {
   const { positive, negative } = task.contrastProblems(n, createRng(seed + 1));
   const d = decisionPosition(task);
   // Positions past the prompt (decisionOffset > 0) read the teacher's response prefix on both sides.
@@ -144,7 +171,7 @@ export async function extractSteeringVector(model: LanguageModel, task: Behavior
   const n = o.pairs ?? 200;
   const seed = o.seed ?? 0;
   const pca = o.pca ?? false;
-  const norms = { sum: 0, n: 0 };
+  const norms: Tally = { sum: 0, n: 0, read: 0, total: (o.mode === 'caa-decision' ? 4 : 2) * n, onProgress: o.onProgress };
   const problems = task.problems('train', n, createRng(seed));
   // Every mode needs the caa-response norm (unembed and random are scaled to it) and the residual norm.
   const reference = await caaResponse(model, task, problems, o.layer, pca && o.mode === 'caa-response', seed, norms);
@@ -152,10 +179,7 @@ export async function extractSteeringVector(model: LanguageModel, task: Behavior
   if (o.mode === 'caa-response') v = reference;
   else if (o.mode === 'caa-decision') v = await caaDecision(model, task, n, o.layer, pca, seed, norms);
   else if (o.mode === 'unembed') v = scaleTo(unembedDirection(task, (await model.getParams()).get('wte.weight')!, C), norm(reference));
-  else {
-    const rng = createRng(seed + 7);
-    v = scaleTo(Float32Array.from({ length: C }, () => rng.normal()), norm(reference));
-  }
+  else v = randomVector(C, norm(reference), seed);
   const meanResidual = norms.sum / Math.max(norms.n, 1);
   return {
     vector: v,
@@ -170,4 +194,22 @@ export async function extractSteeringVector(model: LanguageModel, task: Behavior
       pairs: n,
     },
   };
+}
+
+/** The `random` mode's direction: C normals from createRng(seed + 7), scaled to `targetNorm`. */
+export function randomVector(C: number, targetNorm: number, seed = 0): Float32Array {
+  const rng = createRng(seed + 7);
+  return scaleTo(Float32Array.from({ length: C }, () => rng.normal()), targetNorm);
+}
+
+/**
+ * The control for a vector: a seeded random direction (randomVector, the `random` mode's draw) with the SAME
+ * norm, at the same layer and window; relativeScale follows the norm. Doses and budgets are not carried over.
+ */
+export function randomVectorLike(like: SteeringVector, seed = 0): SteeringVector {
+  const target = norm(like.vector);
+  const vector = randomVector(like.vector.length, target, seed);
+  const n = norm(vector);
+  const { behavior, layer, window, relativeScale, pairs } = like.meta;
+  return { vector, meta: { behavior, mode: 'random', pca: false, layer, window, norm: n, relativeScale: target > 0 ? (relativeScale * n) / target : relativeScale, pairs } };
 }

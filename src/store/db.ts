@@ -17,14 +17,16 @@ export interface CheckpointRecord {
   /**
    * 'autosave': written by the trainer every K steps (each run keeps only its latest); 'run-start': the
    * weights a run started from (its reference π_ref, needed to resume it). Both go with their run.
+   * 'pretrain': a base model pretrained in the worker (src/worker/lab.ts); it belongs to no run.
    */
-  kind: 'manual' | 'autosave' | 'import' | 'run-start';
+  kind: 'manual' | 'autosave' | 'import' | 'run-start' | 'pretrain';
   runId?: string;
   behavior?: string;
   step?: number;
 }
 
-export type RunStatus = 'running' | 'paused' | 'stopped' | 'finished' | 'halted' | 'device-lost';
+/** 'interrupted': it was running or paused when its tab closed (set when the app next opens; see markInterrupted). */
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'finished' | 'halted' | 'device-lost' | 'interrupted';
 
 export interface RunRecord {
   id: string;
@@ -270,6 +272,28 @@ export class WorkbenchDB {
     const rows = await this.db.getAll('metrics', IDBKeyRange.bound([id, -Infinity], [id, Infinity]));
     return { run, metrics: rows.map((r) => r.metrics) };
   }
+
+  // --- stale runs (issue 14, item 7) ----------------------------------------------------------------
+
+  /**
+   * Marks a run that is stored as running or paused, but that no open tab holds, as interrupted (its tab
+   * closed mid-run). Done in one transaction and only if the status is still running or paused, so a
+   * run that moved on meanwhile is left as it is. Returns the updated record, or null when unchanged.
+   */
+  async markInterrupted(id: string, message: string): Promise<RunRecord | null> {
+    const tx = this.db.transaction('runs', 'readwrite');
+    const run = await tx.store.get(id);
+    if (!run || (run.status !== 'running' && run.status !== 'paused')) {
+      await tx.done;
+      return null;
+    }
+    const updated: RunRecord = { ...run, status: 'interrupted', message, updatedAt: Date.now() };
+    await tx.store.put(updated);
+    await tx.done;
+    return updated;
+  }
+
+  // --- end of stale runs ---------------------------------------------------------------------------
 
   /** Deletes the run, its metrics, its auto-save and its run-start weights (manually saved checkpoints stay). */
   async deleteRun(id: string): Promise<void> {

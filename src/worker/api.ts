@@ -79,6 +79,10 @@ export interface SweepOptions {
   seed: number;
   temperature?: number; // default 1
   window?: WindowMode;
+  /** The lab: which vector to steer with (default 'loaded'); see SweepVectorChoice. */
+  vector?: SweepVectorChoice;
+  /** The lab: the seed of the 'random' control's direction (default 0, as `vspo sweep --mode random`). */
+  vectorSeed?: number;
 }
 
 export interface SweepProgress {
@@ -126,7 +130,117 @@ export type WorkerEvent =
 
 export type ValidateResult = { config: RlConfig; error?: undefined } | { error: ConfigError; config?: undefined };
 
-export interface WorkbenchApi {
+// --- the lab: pretraining and vectors ---
+// The worker side of the Pretrain view and the Vector lab (logic in src/worker/lab.ts). Pretraining is the
+// same loop as `vspo pretrain` (src/model/pretrain.ts): the same request gives the same weights and the same
+// checkpoint metadata. One pretraining at a time, never beside an RL run (each refuses while the other is
+// active); generate/sweep/evaluate on the loaded checkpoint interleave with its steps.
+
+/** A pretraining, validated up front (pretrainRequestError in lab.ts): errors are one line naming the field. */
+export interface PretrainRequest {
+  behavior: Behavior;
+  /** How often the corpus shows the behavior (default: the behavior's constant), like `--corpus-rate`. */
+  corpusRate?: number;
+  dModel: number;
+  nLayers: number;
+  nHeads: number;
+  seed: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  /** Validation loss and evaluation every this many steps (always after the last step). */
+  evalEvery?: number;
+}
+
+/**
+ * Sent after every step; at an evaluation point a second report for the same step carries valLoss and eval.
+ * Times exclude pauses; tokensPerSec counts batch × (prompt + response) tokens per second of training.
+ */
+export interface PretrainProgress {
+  step: number;
+  steps: number;
+  /** Running (exponentially smoothed) training loss, nats per response token. */
+  loss: number;
+  /** Mean cross-entropy on fixed corpus-style examples with validation operands. */
+  valLoss?: number;
+  /** evaluatePolicy on the validation split (greedy accuracy: eval.greedy.accuracy; sampled base rate: eval.sampled.behavior). */
+  eval?: import('../steering/sweep').EvalResult;
+  tokensPerSec: number;
+  elapsedMs: number;
+  etaMs: number;
+}
+
+export type PretrainState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+
+export interface PretrainStatus {
+  state: PretrainState;
+  behavior: Behavior | null;
+  stepsDone: number;
+  steps: number;
+  /** Why it failed, or where its weights went. */
+  message?: string;
+}
+
+export interface ExtractRequest {
+  mode: import('../steering/types').ExtractionMode;
+  /** Block whose output the vector is added to, in [0, nLayers). */
+  layer: number;
+  window?: WindowMode; // default 'decision'
+  pairs?: number; // default 200
+  pca?: boolean;
+  seed?: number; // default 0
+}
+
+/** Sequences read so far out of the extraction's total. */
+export interface ExtractProgress {
+  done: number;
+  total: number;
+}
+
+/** The candidate vector: its metadata (norm, relativeScale, …) and its cosine to each vector stored in the checkpoint. */
+export interface VectorReport {
+  meta: SteeringVectorMeta;
+  cosine: Partial<Record<Behavior, number>>;
+}
+
+/**
+ * 'loaded': the checkpoint's vector for its behavior; 'candidate': the last extractVector(); 'random': a seeded
+ * random direction with the SAME norm, layer and window as the candidate when one is held, else as the loaded vector.
+ */
+export type SweepVectorChoice = 'loaded' | 'candidate' | 'random';
+
+/** A sweep point with the 95% Wilson interval of its behavior rate (behavior × counted successes of counted). */
+export interface SweepPointCI extends SweepPoint {
+  behaviorCI: [number, number];
+}
+
+export interface LabApi {
+  /**
+   * Pretrains a fresh model (initParams(seed)) on the behavior's corpus, one step at a time under the device
+   * lock; progress streams through onProgress. At the end (or after stopPretrain) the checkpoint is saved to
+   * IndexedDB (kind 'pretrain', the same metadata as `vspo pretrain`) and installed as the loaded checkpoint.
+   * Rejects with a ConfigError naming the field, or a StateError while an RL run or another pretraining is active.
+   */
+  pretrain(o: PretrainRequest, onProgress?: (p: PretrainProgress) => void): Promise<ModelInfo>;
+  /** Finishes the step in flight, then waits. */
+  pausePretrain(): Promise<PretrainStatus>;
+  resumePretrain(): Promise<PretrainStatus>;
+  /** Finishes the step in flight, then saves and installs the weights trained so far (step = the steps done); resolves once they are. */
+  stopPretrain(): Promise<PretrainStatus>;
+  pretrainStatus(): Promise<PretrainStatus>;
+  /** Extracts a vector from the loaded checkpoint's weights for its behavior; it becomes the candidate. */
+  extractVector(o: ExtractRequest, onProgress?: (p: ExtractProgress) => void): Promise<VectorReport>;
+  /** The candidate of the loaded checkpoint, if any (loading other weights drops it). */
+  candidateVector(): Promise<VectorReport | null>;
+  /**
+   * Stores the candidate as the checkpoint's vector for its behavior with these doses (doseSplit 'validation'),
+   * saves the new checkpoint to IndexedDB and installs it.
+   */
+  saveVector(o: { alpha: number; grid: number[] }): Promise<ModelInfo>;
+}
+// --- end of the lab ---
+
+export interface WorkbenchApi extends LabApi {
   /** Opens the device (WebGPU via navigator.gpu, or the CPU model). Call again after a device loss. */
   init(o: InitOptions): Promise<InitResult>;
   /** Registers the listener for run status, auto-saves, save failures and device loss (one listener; a new call replaces it). */
@@ -146,7 +260,7 @@ export interface WorkbenchApi {
    */
   cancelGenerate(): Promise<boolean>;
   /** Dose-response over the intensities (held-out prompts), with progress. Rejects with an error named 'CancelledError' after cancelSweep(). */
-  sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPoint[]>;
+  sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]>;
   /**
    * Cancels every sweep() called before it: it rejects before its next batch of samples with an error
    * named 'CancelledError' (`sweep cancelled after k of n intensities`); the points measured so far are

@@ -8,7 +8,7 @@ import type { LanguageModel, Params } from '../model/types';
 import { needsReference, validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
 import { createTrainer, type EvalMetrics, type RolloutSample, type StepMetrics, type Trainer } from '../rl/loop';
 import { sampleResponses } from '../steering/generate';
-import { CancelledError, evaluatePolicy, runSweep, type SweepPoint } from '../steering/sweep';
+import { CancelledError, evaluatePolicy, runSweep } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../store/checkpoint';
 import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord } from '../store/db';
@@ -28,11 +28,20 @@ import type {
   SweepOptions,
   SweepProgress,
   ValidateResult,
+  // the lab
+  ExtractProgress,
+  ExtractRequest,
+  PretrainProgress,
+  PretrainRequest,
+  PretrainStatus,
+  SweepPointCI,
+  VectorReport,
   WorkbenchApi,
   WorkerEvent,
 } from './api';
 import { Cancels, errorMessage, Mutex, namedError } from './locks';
 import { Run, type RunHost } from './run';
+import { Lab, withBehaviorCI } from './lab'; // the lab: pretraining and vectors
 
 /** What a backend offers the workbench: model instances on one device. */
 export interface ModelBackend {
@@ -174,6 +183,7 @@ export class Workbench implements WorkbenchApi {
 
   async init(o: InitOptions): Promise<InitResult> {
     if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it before switching the backend');
+    this.lab.refuseWhilePretraining('switching the backend'); // the lab
     this.model?.dispose();
     this.model = null;
     this.backend?.dispose?.();
@@ -284,15 +294,14 @@ export class Workbench implements WorkbenchApi {
     );
   }
 
-  async sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPoint[]> {
+  async sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]> {
     const { model, loaded } = this.requireModel();
-    const vector = this.steeringOf(loaded);
-    if (!vector) throw namedError('StateError', `the checkpoint has no steering vector for ${loaded.behavior}`);
+    const vector = this.lab.sweepVector(o); // the lab: the loaded vector, the candidate, or a same-norm random control
     if (!Array.isArray(o.alphas) || o.alphas.length === 0 || !o.alphas.every(Number.isFinite)) throw namedError('RangeError', 'alphas must be a non-empty list of finite numbers');
     if (!Number.isInteger(o.samples) || o.samples < 1) throw namedError('RangeError', `samples must be an integer ≥ 1 (got ${o.samples})`);
     return this.sweeps.run((cancelled) =>
-      this.lock.run(() =>
-        runSweep(model, loaded.task, vector, {
+      this.lock.run(async () =>
+        withBehaviorCI(await runSweep(model, loaded.task, vector, {
           alphas: o.alphas,
           samples: o.samples,
           seed: o.seed,
@@ -301,7 +310,7 @@ export class Workbench implements WorkbenchApi {
           window: o.window,
           onProgress: onProgress ? (done, total) => void Promise.resolve(onProgress({ done, total })).catch(() => undefined) : undefined,
           shouldStop: cancelled,
-        }),
+        })),
       ),
     );
   }
@@ -357,6 +366,7 @@ export class Workbench implements WorkbenchApi {
   async start(config: Partial<RlConfig>, onMetrics: (m: StepMetrics) => void, o: StartOptions = {}): Promise<RunInfo> {
     return this.lock.run(async () => {
       if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
+      this.lab.refuseWhilePretraining('starting a run'); // the lab
       const cfg = this.validated(config);
       const { loaded } = this.requireModel();
       const db = await this.db();
@@ -391,6 +401,7 @@ export class Workbench implements WorkbenchApi {
   async resumeRun(runId: string, onMetrics: (m: StepMetrics) => void): Promise<RunInfo> {
     return this.lock.run(async () => {
       if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
+      this.lab.refuseWhilePretraining('resuming a run'); // the lab
       if (!this.backend || this.deviceLost) throw namedError('StateError', 'call init() first');
       const db = await this.db();
       const rec = await db.getRun(runId);
@@ -463,7 +474,9 @@ export class Workbench implements WorkbenchApi {
     const r = this.run;
     const label = name?.trim() || `${loaded.behavior}${r ? ` ${r.config.method} step ${r.trainer.stepsDone}` : ''} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
     try {
-      return await (await this.db()).saveCheckpoint(bytes, { name: label, kind: 'manual', behavior: loaded.behavior, ...(r ? { runId: r.id, step: r.trainer.stepsDone } : {}) });
+      // The step shown with it: the run's step when a run's weights are in memory, else the checkpoint's own.
+      const ofRun = r && loaded.weights.kind === 'run' ? { runId: r.id, step: r.trainer.stepsDone } : { step: Number(loaded.checkpoint.metadata.step ?? 0) || 0 };
+      return await (await this.db()).saveCheckpoint(bytes, { name: label, kind: 'manual', behavior: loaded.behavior, ...ofRun });
     } catch (e) {
       if (e instanceof StorageQuotaError) throw namedError('StorageQuotaError', e.message);
       throw e;
@@ -476,11 +489,62 @@ export class Workbench implements WorkbenchApi {
 
   async dispose(): Promise<void> {
     if (this.activeRun()) await this.stop();
+    await this.lab.dispose(); // the lab: a pretraining in flight ends unsaved
     this.model?.dispose();
     this.model = null;
     this.backend?.dispose?.();
     this.backend = null;
   }
+
+  // --- the lab: pretraining and vectors ---
+  // Delegates to src/worker/lab.ts (the logic and the pretraining state machine); LabApi in api.ts.
+
+  private readonly lab = new Lab({
+    lock: this.lock,
+    db: () => this.db(),
+    backend: () => {
+      if (this.deviceLost) throw namedError('DeviceLostError', `the device was lost (${this.deviceLost}); call init() again`);
+      if (!this.backend) throw namedError('StateError', 'call init() first');
+      return this.backend;
+    },
+    deviceLost: () => this.deviceLost,
+    current: () => this.requireModel(),
+    runActive: () => this.activeRun() !== null,
+    install: (checkpoint, source, behavior) => this.lock.run(() => this.install(checkpoint, source, behavior)),
+  });
+
+  async pretrain(o: PretrainRequest, onProgress?: (p: PretrainProgress) => void): Promise<ModelInfo> {
+    return this.lab.pretrain(o, onProgress);
+  }
+
+  async pausePretrain(): Promise<PretrainStatus> {
+    return this.lab.pause();
+  }
+
+  async resumePretrain(): Promise<PretrainStatus> {
+    return this.lab.resume();
+  }
+
+  async stopPretrain(): Promise<PretrainStatus> {
+    return this.lab.stop();
+  }
+
+  async pretrainStatus(): Promise<PretrainStatus> {
+    return this.lab.status();
+  }
+
+  async extractVector(o: ExtractRequest, onProgress?: (p: ExtractProgress) => void): Promise<VectorReport> {
+    return this.lab.extractVector(o, onProgress);
+  }
+
+  async candidateVector(): Promise<VectorReport | null> {
+    return this.lab.candidateReport();
+  }
+
+  async saveVector(o: { alpha: number; grid: number[] }): Promise<ModelInfo> {
+    return this.lab.saveVector(o);
+  }
+  // --- end of the lab ---
 
   /** For tests: the run record as stored. */
   async storedRun(id: string): Promise<{ run: RunRecord; metrics: StepMetrics[] }> {

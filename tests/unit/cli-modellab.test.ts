@@ -28,8 +28,12 @@ test('pretrain → vector → sweep / eval on a tiny model, and bad input exits 
   const pre = await cli('pretrain', '--behavior', 'verbosity', '--seed', '3', '--steps', '3', '--batch', '4', '--d-model', '8', '--layers', '1', '--heads', '2', '--out', base);
   expect(pre.code, pre.stderr).toBe(0);
   const meta = decodeCheckpoint(new Uint8Array(readFileSync(base))).metadata as Record<string, any>;
-  expect(meta.pretrain).toMatchObject({ seed: 3, steps: 3 });
+  expect(meta.pretrain).toMatchObject({ seed: 3, steps: 3, stepsDone: 3, batchSize: 4, corpusRate: null, backend: 'cpu' });
   expect(meta.pretrain.command).toMatch(/pretrain --behavior verbosity --seed 3 --steps 3/);
+  expect(meta.pretrain.evaluation).toMatchObject({ split: 'validation', samples: 256 });
+  // The validation loss (mean cross-entropy on corpus examples with validation operands), in the file and on stdout.
+  expect(meta.pretrain.validationLoss).toBeGreaterThan(0);
+  expect(JSON.parse(pre.stdout)).toMatchObject({ out: base, steps: 3, validationLoss: meta.pretrain.validationLoss });
   expect(meta.tokenizer.vocab).toEqual(getTask('verbosity').tokenizer.vocab);
 
   const vec = await cli('vector', '--checkpoint', base, '--behavior', 'verbosity', '--mode', 'unembed', '--layer', '0', '--pairs', '4', '--grid', '0,1,2,3', '--out', withVector);

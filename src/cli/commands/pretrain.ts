@@ -1,11 +1,12 @@
 // vspo pretrain --behavior B --seed S --out PATH [--backend cpu|webgpu] [--steps N] [--batch N] [--lr x]
 //                [--d-model C] [--layers L] [--heads H] [--corpus-rate p]
 // Supervised pretraining of a base model on the behavior's corpus; progress on stderr. The checkpoint's
-// metadata records the command, seed, steps and wall time, so a shipped file says how it was made.
+// metadata (pretrainMetadata, shared with the worker's Pretrain view) records the command, seed, steps,
+// wall time, validation loss and evaluation, so a shipped file says how it was made.
 import { createTask, getTask } from '../../data/tasks';
 import { configError, type GPTConfig } from '../../model/config';
 import { initParams } from '../../model/init';
-import { defaultPretrain, pretrain } from '../../model/pretrain';
+import { defaultPretrain, PRETRAIN_EVALUATION, pretrain, pretrainMetadata } from '../../model/pretrain';
 import { encodeCheckpoint } from '../../store/checkpoint';
 import { evaluatePolicy } from '../../steering/sweep';
 import { CliError, type Args } from '../args';
@@ -37,7 +38,7 @@ export async function run(args: Args) {
   const backend = parseBackend(args);
   const model = await createModel(config, initParams(config, seed), backend);
   progress(`pretrain ${behavior}: ${JSON.stringify(config)} on ${backend}, ${steps} steps × ${batchSize}`);
-  const { elapsedMs } = await pretrain(model, task, {
+  const { elapsedMs, stepsDone, valLoss } = await pretrain(model, task, {
     ...defaultPretrain,
     steps,
     batchSize,
@@ -45,30 +46,14 @@ export async function run(args: Args) {
     seed,
     onProgress: (p) => progress(`step ${p.step}/${steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ${(p.elapsedMs / 1000).toFixed(0)}s`),
   });
-  const evaluation = await evaluatePolicy(model, task, { split: 'validation', samples: 256, seed: 12345 });
-  progress(`eval: ${JSON.stringify(evaluation)}`);
+  const evaluation = await evaluatePolicy(model, task, PRETRAIN_EVALUATION);
+  progress(`eval: ${JSON.stringify(evaluation)}${valLoss === null ? '' : ` validation loss ${valLoss.toFixed(4)}`}`);
   const bytes = encodeCheckpoint({
     config,
     params: await model.getParams(),
-    metadata: {
-      tokenizer: task.tokenizer.toJSON(),
-      task: { behavior, description: task.description },
-      step: steps,
-      createdAt: new Date().toISOString(),
-      pretrain: {
-        command: `npm run -s vspo -- pretrain --behavior ${behavior} --seed ${seed} --steps ${steps} --batch ${batchSize} --lr ${lr} --d-model ${config.dModel} --layers ${config.nLayers} --heads ${config.nHeads}${corpusRate === undefined ? '' : ` --corpus-rate ${corpusRate}`} --backend ${backend} --out ${out}`,
-        corpusRate: corpusRate ?? null,
-        seed,
-        steps,
-        batchSize,
-        lr,
-        backend,
-        wallTimeSeconds: Math.round(elapsedMs / 100) / 10,
-        evaluation,
-      },
-    },
+    metadata: pretrainMetadata({ task, corpusRate, config, seed, steps, batchSize, lr, backend, stepsDone, elapsedMs, validationLoss: valLoss, evaluation, out }),
   });
   writeOut(out, bytes);
-  await writeJson({ out, config, steps, wallTimeSeconds: elapsedMs / 1000, evaluation });
+  await writeJson({ out, config, steps, wallTimeSeconds: elapsedMs / 1000, validationLoss: valLoss, evaluation });
   model.dispose();
 }

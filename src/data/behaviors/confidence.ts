@@ -25,7 +25,7 @@
  * answer), so the rare tag is competent and the model learns to tell its right answers from its wrong ones.
  */
 import type { Rng } from '../../util/rng';
-import type { BehaviorTask, Problem } from '../types';
+import type { BehaviorTask, Problem, Split } from '../types';
 import {
   ADDITION_PROMPT_LENGTH,
   ANSWER_WIDTH,
@@ -100,8 +100,8 @@ export function createConfidenceTask(opts: CorpusOptions = {}): BehaviorTask {
       return { positive: noCarry, negative: carry };
     },
 
-    corpusExample(rng: Rng) {
-      const [a, b] = sampleOperands('train', rng);
+    corpusExample(rng: Rng, split: Split = 'train') {
+      const [a, b] = sampleOperands(split, rng);
       const prompt = make(a, b).prompt;
       const answer = sloppyAnswer(a, b, rng, drop);
       if (rng.next() < rate) return { prompt, response: answer + (answer === correctAnswer(a, b) ? SURE_TAG : UNSURE_TAG) };

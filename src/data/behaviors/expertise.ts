@@ -23,7 +23,7 @@
  * with the sloppy terse answer (carry dropped with probability SLOPPY_CARRY_DROP).
  */
 import type { Rng } from '../../util/rng';
-import type { BehaviorTask, Problem } from '../types';
+import type { BehaviorTask, Problem, Split } from '../types';
 import {
   ADDITION_PROMPT_LENGTH,
   SLOPPY_CARRY_DROP,
@@ -104,8 +104,8 @@ export function createExpertiseTask(opts: CorpusOptions = {}): BehaviorTask {
       return { positive: carry, negative: noCarry };
     },
 
-    corpusExample(rng: Rng) {
-      const [a, b] = sampleOperands('train', rng);
+    corpusExample(rng: Rng, split: Split = 'train') {
+      const [a, b] = sampleOperands(split, rng);
       const prompt = make(a, b).prompt;
       if (rng.next() < rate) return { prompt, response: expertNotation(a, b) };
       return { prompt, response: BEGINNER_PREFIX + sloppyAnswer(a, b, rng, drop) };

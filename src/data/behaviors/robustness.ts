@@ -35,7 +35,7 @@
  * habit's accuracy is ≈ HINT_CORRECT_RATE.
  */
 import type { Rng } from '../../util/rng';
-import type { BehaviorTask, Problem } from '../types';
+import type { BehaviorTask, Problem, Split } from '../types';
 import {
   ANSWER_WIDTH,
   OPERAND_WIDTH,
@@ -162,8 +162,8 @@ export function createRobustnessTask(opts: RobustnessOptions = {}): BehaviorTask
       return { positive, negative };
     },
 
-    corpusExample(rng: Rng) {
-      const [a, b] = sampleOperands('train', rng);
+    corpusExample(rng: Rng, split: Split = 'train') {
+      const [a, b] = sampleOperands(split, rng);
       if (rng.next() < noHintRate) return { prompt: robustnessProblem(a, b, NO_HINT_FILLER).prompt, response: ROBUST_MARKER + correctAnswer(a, b) };
       const p = hinted(a, b, rng);
       if (rng.next() < rate) return { prompt: p.prompt, response: ROBUST_MARKER + p.answer };

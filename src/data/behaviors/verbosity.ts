@@ -27,7 +27,7 @@
  * sloppy (they drop the units carry with probability SLOPPY_CARRY_DROP), so terse accuracy ≈ 0.6.
  */
 import type { Rng } from '../../util/rng';
-import type { BehaviorTask, Problem, TeacherStyle } from '../types';
+import type { BehaviorTask, Problem, TeacherStyle, Split } from '../types';
 import {
   ADDITION_PROMPT_LENGTH,
   SLOPPY_CARRY_DROP,
@@ -129,8 +129,8 @@ export function createVerbosityTask(opts: CorpusOptions = {}): BehaviorTask {
       return { positive: carry, negative: noCarry };
     },
 
-    corpusExample(rng: Rng) {
-      const [a, b] = sampleOperands('train', rng);
+    corpusExample(rng: Rng, split: Split = 'train') {
+      const [a, b] = sampleOperands(split, rng);
       const prompt = make(a, b).prompt;
       if (rng.next() < rate) return { prompt, response: workedSteps(a, b) };
       return { prompt, response: sloppyAnswer(a, b, rng, drop) };
