@@ -1,12 +1,11 @@
-// The app shell: top bar with the five views (digits 1–5), talk mode, notices, the `?` overlay, and the
-// page shown when WebGPU is missing. Views read and write zustand stores; only the stores talk to the worker.
+// The app shell: the top bar (views, what is in progress, backend switch, talk mode), notices, the `?`
+// overlay, and the page shown when WebGPU is missing. Views read and write zustand stores; only the stores talk to the worker.
 import { useEffect } from 'react';
-import { bindHash, useExperiment, VIEWS, VIEW_LABELS, type View } from './stores/experiment';
+import { bindHash, useExperiment, VIEW_LABELS, type View } from './stores/experiment';
 import { useSession } from './stores/session';
-import { useUi } from './stores/ui';
-import { useTrain } from './stores/train';
-import { useSteer } from './stores/steer';
+import { useCheckpoints } from './stores/checkpoints';
 import { ShortcutsOverlay, useGlobalShortcuts } from './components/Shortcuts';
+import { TopBar } from './components/TopBar';
 import { Notices } from './components/Notices';
 import { NoWebGpu } from './views/NoWebGpu';
 import { SteerView } from './views/SteerView';
@@ -30,32 +29,17 @@ function ViewSwitch(props: { view: View }) {
   }
 }
 
-function BackendStatus() {
-  const s = useSession();
-  let text: string;
-  if (s.status === 'starting') text = 'starting the worker…';
-  else if (s.status === 'ready') text = s.backend === 'cpu' ? 'CPU backend' : `WebGPU${s.adapter ? ` · ${s.adapter}` : ''}`;
-  else if (s.status === 'restarting') text = 'restarting the worker…';
-  else if (s.status === 'no-webgpu') text = 'no WebGPU';
-  else text = 'worker failed';
-  return (
-    <span className="status" role="status" aria-live="polite">
-      {text}
-    </span>
-  );
-}
-
 export function App() {
   const view = useExperiment((s) => s.view);
   const talk = useExperiment((s) => s.talk);
-  const set = useExperiment((s) => s.set);
   const status = useSession((s) => s.status);
   const noGpuReason = useSession((s) => s.noWebGpuReason);
-  const setHelp = useUi((s) => s.setHelp);
 
   useEffect(() => bindHash(), []);
   useEffect(() => {
     void useSession.getState().connect();
+    // The stored checkpoints and runs (runs whose tab closed are marked interrupted here, once).
+    void useCheckpoints.getState().refresh();
   }, []);
   useEffect(() => {
     document.documentElement.classList.toggle('talk', talk);
@@ -64,16 +48,7 @@ export function App() {
     document.title = `VSPO Workbench — ${VIEW_LABELS[view]}`;
   }, [view]);
 
-  useGlobalShortcuts({
-    toggleTraining: () => useTrain.getState().toggle(),
-    regenerate: () => {
-      if (useExperiment.getState().view === 'steer') void useSteer.getState().regenerate();
-    },
-    sweep: () => {
-      if (useExperiment.getState().view === 'steer') void useSteer.getState().runSweep();
-    },
-    recommendedAlpha: () => useSession.getState().model?.vector?.alpha,
-  });
+  useGlobalShortcuts();
 
   if (status === 'no-webgpu')
     return (
@@ -85,27 +60,7 @@ export function App() {
 
   return (
     <>
-      <header className="topbar">
-        <div className="brand">
-          VSPO Workbench<small>vector-steered policy optimization</small>
-        </div>
-        <nav className="tabs" aria-label="Views">
-          {VIEWS.map((v, i) => (
-            <button key={v} type="button" aria-current={v === view ? 'page' : undefined} onClick={() => set({ view: v })} aria-keyshortcuts={String(i + 1)}>
-              <kbd aria-hidden="true">{i + 1}</kbd>
-              {VIEW_LABELS[v]}
-            </button>
-          ))}
-        </nav>
-        <span className="spacer" />
-        <BackendStatus />
-        <button type="button" className="toggle" aria-pressed={talk} onClick={() => set({ talk: !talk })} aria-keyshortcuts="t" title="Talk mode (T)">
-          Talk mode
-        </button>
-        <button type="button" className="toggle" onClick={() => setHelp(true)} aria-keyshortcuts="?" title="Keyboard shortcuts (?)">
-          Shortcuts <kbd>?</kbd>
-        </button>
-      </header>
+      <TopBar />
       <Notices />
       <main>
         <ViewSwitch view={view} />

@@ -1,9 +1,15 @@
-// Screenshots of the main views, normal and talk mode, for the README:
-//   npx tsx tests/e2e/screenshots.ts            → tests/e2e/screenshots/<view>[-talk].png
-// Builds the app, serves it, drives the system Chromium: opens the Steer view on the shipped checkpoint,
-// computes a dose-response and captures it, trains a short GRPO run and a VSPO run, then captures the
-// other views in both modes, a chart in full screen, and the page shown without WebGPU.
-// Env: E2E_SKIP_BUILD=1 reuses the last build; SHOT_STEPS (default 20) sets the run length.
+// Screenshots of the main views for the README, as a newcomer (1440×900) and a speaker (talk mode on a
+// 1024×768 projector) see them:
+//   npx tsx tests/e2e/screenshots.ts     → tests/e2e/screenshots/<view>.png       1440×900, the whole page
+//                                          tests/e2e/screenshots/<view>-talk.png  1024×768 talk mode, the screen
+//                                          chart-fullscreen-talk.png, shortcuts-talk.png, no-webgpu.png
+// Builds the app, serves it, drives the system Chromium: opens the Steer view on the shipped checkpoint
+// (WebGPU, with the backend switch's measured speeds), computes a dose-response and captures it, switches
+// to the backend the header suggests (the CPU one on a software adapter), trains a short GRPO run and a
+// VSPO run, then captures the other views in both modes, a chart in full screen, the shortcut list, and
+// the page shown without WebGPU.
+// Env: E2E_SKIP_BUILD=1 reuses the last build; SHOT_STEPS (default 30) sets the run length;
+//   SHOT_BACKEND=webgpu trains on WebGPU even when the header suggests the CPU backend.
 //   SHOT_ONLY=compare   only the Compare view at 1440×900 (3 seeds of VSPO and GRPO, plus a run of another
 //                       config that is not pooled) → $SHOT_OUT (default <tmp>/vspo-shots/compare-1440x900.png)
 import { mkdirSync } from 'node:fs';
@@ -13,8 +19,10 @@ import type { Page } from 'playwright-core';
 import { buildApp, launchChromium, ROOT, serve } from './harness';
 
 const OUT = join(ROOT, 'tests/e2e/screenshots');
-const STEPS = Number(process.env.SHOT_STEPS ?? 20);
-const TRAIN = `t.steps=${STEPS}&t.evalEvery=5&t.evalSamples=64&t.batchPrompts=8&t.groupSize=8&t.saveEvery=0`;
+const STEPS = Number(process.env.SHOT_STEPS ?? 30);
+const TRAIN = `t.steps=${STEPS}&t.evalEvery=5&t.evalSamples=64&t.batchPrompts=8&t.groupSize=8&t.saveEvery=10`;
+const NORMAL = { width: 1440, height: 900 };
+const TALK = { width: 1024, height: 768 };
 
 async function waitIdle(page: Page, ms = 600) {
   await page.waitForTimeout(ms);
@@ -37,47 +45,74 @@ async function runTo(page: Page, method: string, seed: number) {
   );
 }
 
+async function dismissNotices(page: Page) {
+  for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click().catch(() => undefined);
+}
+
+/** Normal mode: the whole page at 1440 wide. Talk mode: what the projector shows (1024×768, top of the page). */
+async function shoot(page: Page, name: string, talk: boolean) {
+  await dismissNotices(page);
+  await page.mouse.move(2, 2);
+  const file = join(OUT, `${name}${talk ? '-talk' : ''}.png`);
+  await page.screenshot({ path: file, fullPage: !talk });
+  console.log(`wrote ${file}`);
+}
+
+async function setTalk(page: Page, talk: boolean) {
+  await page.setViewportSize(talk ? TALK : NORMAL);
+  const on = await page.evaluate(() => document.documentElement.classList.contains('talk'));
+  if (on !== talk) await page.keyboard.press('t');
+  await waitIdle(page, 900);
+}
+
 async function main() {
   mkdirSync(OUT, { recursive: true });
   const dist = await buildApp();
   const server = await serve(dist);
   const browser = await launchChromium();
   try {
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
+    const context = await browser.newContext({ viewport: NORMAL, deviceScaleFactor: 1 });
     const page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') console.error(`[browser ${m.type()}] ${m.text()}`);
     });
     page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-    await page.goto(`${server.url}#view=steer&behavior=verbosity&alpha=4&seed=1&prompts=6&sweepSamples=16&${TRAIN}`);
+    await page.goto(`${server.url}#view=steer&behavior=verbosity&alpha=3&seed=1&prompts=6&sweepSamples=16&${TRAIN}`);
     await page.getByTestId('model-info').waitFor({ timeout: 180_000 });
     await page.locator('[data-testid=response]').first().waitFor({ timeout: 180_000 });
     await page.waitForFunction(() => !document.querySelector('[data-testid=samples][aria-busy=true]'), null, { timeout: 180_000 });
+    // The backend switch measures both backends once the app is idle.
+    await page.waitForFunction(() => /tok\/s|n\/a/.test(document.querySelector('[data-testid=backend-cpu]')?.textContent ?? ''), null, { timeout: 180_000 }).catch(() => undefined);
     await page.keyboard.press('d');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=dose-response]')?.getAttribute('data-points')) > 0, null, { timeout: 15 * 60_000 });
 
     // The Steer view on the shipped (untrained) weights, in both modes.
-    const shoot = async (name: string, talk: boolean) => {
-      for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click().catch(() => undefined);
-      const file = join(OUT, `${name}${talk ? '-talk' : ''}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      console.log(`wrote ${file}`);
-    };
-    await shoot('steer', false);
-    await page.setViewportSize({ width: 1920, height: 1080 });
-    await page.keyboard.press('t');
-    await waitIdle(page, 900);
-    await shoot('steer', true);
-    await page.keyboard.press('t');
-    await page.setViewportSize({ width: 1600, height: 1000 });
-    await waitIdle(page, 500);
+    await shoot(page, 'steer', false);
+    await setTalk(page, true);
+    await shoot(page, 'steer', true);
+    // The dose-response chart in full screen, as on a projector.
+    await page.getByTestId('dose-response').getByRole('button', { name: /^Full screen/ }).click();
+    await waitIdle(page, 1200);
+    await page.screenshot({ path: join(OUT, 'chart-fullscreen-talk.png') });
+    console.log(`wrote ${join(OUT, 'chart-fullscreen-talk.png')}`);
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => (document.fullscreenElement ? document.exitFullscreen() : undefined));
+    await page.keyboard.press('?');
+    await waitIdle(page, 400);
+    await page.screenshot({ path: join(OUT, 'shortcuts-talk.png') });
+    console.log(`wrote ${join(OUT, 'shortcuts-talk.png')}`);
+    await page.keyboard.press('Escape');
+    await setTalk(page, false);
 
+    // Train on the backend the header suggests (the CPU one when the WebGPU adapter is a CPU emulator).
+    const hint = page.getByTestId('backend-hint');
+    if (process.env.SHOT_BACKEND !== 'webgpu' && (await hint.count())) {
+      await page.getByTestId('backend-cpu').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid=backend-cpu]')?.getAttribute('aria-pressed') === 'true', null, { timeout: 180_000 });
+      await page.getByTestId('model-info').waitFor({ timeout: 180_000 });
+    }
     await page.keyboard.press('2');
-    await page.getByRole('button', { name: 'Start', exact: true }).waitFor({ timeout: 5000 }).catch(async () => {
-      console.error('(the 2 key did not switch views; hash is ' + (await page.evaluate(() => location.hash)) + ')');
-      await page.screenshot({ path: '/tmp/shot-debug.png' });
-      throw new Error('view switch failed');
-    });
+    await page.getByRole('button', { name: 'Start', exact: true }).waitFor({ timeout: 5000 });
     for (const [m, s] of [['grpo', 0], ['vspo', 0]] as const) await runTo(page, m, s);
 
     const shots: [string, string][] = [
@@ -87,27 +122,26 @@ async function main() {
       ['5', 'bandit'],
     ];
     for (const talk of [false, true]) {
-      if (talk) {
-        await page.setViewportSize({ width: 1920, height: 1080 });
-        await page.keyboard.press('t');
-      }
+      await setTalk(page, talk);
       for (const [key, name] of shots) {
         await page.keyboard.press(key);
+        await page.evaluate(() => window.scrollTo(0, 0));
         await waitIdle(page, name === 'bandit' ? 3000 : 900);
-        await shoot(name, talk);
+        await shoot(page, name, talk);
       }
     }
-    // A chart in full screen (F), as on a projector.
+    // The Train view's central chart in full screen (F), as on a projector.
     await page.keyboard.press('2');
     await waitIdle(page, 500);
     await page.keyboard.press('f');
     await waitIdle(page, 1200);
-    await page.screenshot({ path: join(OUT, 'chart-fullscreen-talk.png') });
-    console.log(`wrote ${join(OUT, 'chart-fullscreen-talk.png')}`);
+    await page.mouse.move(2, 2);
+    await page.screenshot({ path: join(OUT, 'train-chart-fullscreen-talk.png') });
+    console.log(`wrote ${join(OUT, 'train-chart-fullscreen-talk.png')}`);
     await page.keyboard.press('Escape');
 
     // The page shown without WebGPU.
-    const plain = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const plain = await browser.newContext({ viewport: NORMAL });
     const p2 = await plain.newPage();
     // A browser without WebGPU (a string, so no bundler helpers leak into the page).
     await p2.addInitScript({ content: 'delete Navigator.prototype.gpu;' });

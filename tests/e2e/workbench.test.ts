@@ -111,10 +111,10 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     await card.getByTestId('sweep-cancelled').waitFor({ timeout: 60_000 });
     expect(await card.getByRole('alert').count()).toBe(0);
     expect(await bar.count()).toBe(0);
-    // A small sweep then runs to the end: one point per intensity, and the note is gone.
+    // A small sweep then runs to the end: one point per intensity (the 7 of the grid and the vector's dose), and the note is gone.
     await card.getByRole('combobox', { name: 'Prompts per α' }).selectOption('8');
     await card.getByRole('button', { name: 'Compute dose-response' }).click();
-    await expect.poll(() => card.getAttribute('data-points'), { timeout: MODEL_TIMEOUT }).toBe('7');
+    await expect.poll(() => card.getAttribute('data-points'), { timeout: MODEL_TIMEOUT }).toBe('8');
     expect(await card.getByTestId('sweep-cancelled').count()).toBe(0);
     await context.close();
   });
@@ -277,7 +277,7 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     await expect.poll(() => err.textContent()).toMatch(/groupSize \(G = 6\) must be a multiple of the grid size \(4\)/);
     await page.getByText('All settings').click();
     await page.locator('#rl-epsLow').fill('1.5');
-    await expect.poll(() => page.locator('#rl-epsLow-err').textContent()).toMatch(/epsLow must be 0 < ε_low < 1/);
+    await expect.poll(() => page.locator('#rl-epsLow-err').textContent()).toMatch(/^Must be 0 < ε_low < 1 \(got 1\.5\)/);
     expect(await page.getByRole('button', { name: 'Start', exact: true }).isDisabled()).toBe(true);
     // The invalid draft is in the link too, so a shared link shows the same error.
     await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/t\.groupSize=6/);
@@ -285,7 +285,7 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     await page.keyboard.press('?');
     const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await dialog.waitFor();
-    expect(await dialog.textContent()).toMatch(/Space.*Start \/ pause training/);
+    expect(await dialog.textContent()).toMatch(/Space.*Train view: start \/ pause \/ resume the run\. Elsewhere: pauses a running run, never starts one/);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
     await page.keyboard.press('4');

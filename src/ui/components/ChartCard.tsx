@@ -1,26 +1,83 @@
-// A chart with a visible title (its accessible name), an optional note, and a full-screen button.
-import { createContext, useContext, useId, useRef, useState, useEffect, type ReactNode } from 'react';
+// A chart with a visible title (its accessible name), an optional note, export (PNG, SVG, CSV of its
+// data) and a full-screen button. Full screen is a flex column: the title and note take what they need
+// and the plot (ChartFrame) takes the rest, so the axes always stay on the screen.
+import { createContext, useContext, useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { pngOfSvg, svgOfCard, toCsv, type ChartExport } from '../lib/chartExport';
+import { downloadBlob, safeFilename } from '../lib/download';
+import { notify } from '../stores/ui';
 
-/** True inside a chart card that is full screen: charts then take the screen's height. */
-const FullContext = createContext(false);
+interface CardContext {
+  /** The chart's id (its title): hidden legend entries are kept per chart. */
+  id: string;
+  full: boolean;
+  exportRef: { current: ChartExport | null };
+}
 
-/** The height a chart should take: its own, or the screen's when its card is full screen. */
-export function useChartHeight(normal: number): number {
-  const full = useContext(FullContext);
-  const [h, setH] = useState(() => (typeof window !== 'undefined' ? window.innerHeight : 800));
-  useEffect(() => {
-    if (!full) return;
-    const on = () => setH(window.innerHeight);
-    on();
-    window.addEventListener('resize', on);
-    return () => window.removeEventListener('resize', on);
-  }, [full]);
-  return full ? Math.max(normal, h - 220) : normal;
+const Ctx = createContext<CardContext>({ id: '', full: false, exportRef: { current: null } });
+
+export const useChartCard = () => useContext(Ctx);
+
+/** Called by a chart on every render: the data its card exports. */
+export function useChartExport(data: ChartExport | null) {
+  const ref = useContext(Ctx).exportRef;
+  useLayoutEffect(() => {
+    ref.current = data;
+  });
+}
+
+/** The plot's box: `height` px, or in a full-screen card whatever is left below the title. */
+export function ChartFrame(props: { height: number; children: ReactNode }) {
+  const { full } = useContext(Ctx);
+  return (
+    <div className="chart-plot" style={full ? undefined : { height: props.height }}>
+      {props.children}
+    </div>
+  );
+}
+
+function ExportMenu(props: { title: string; card: { current: HTMLElement | null }; data: { current: ChartExport | null } }) {
+  const menu = useRef<HTMLDetailsElement>(null);
+  const base = safeFilename(props.title, '');
+  const run = async (kind: 'png' | 'svg' | 'csv') => {
+    if (menu.current) menu.current.open = false;
+    const d = props.data.current;
+    try {
+      if (kind === 'csv') {
+        if (!d) throw new Error('this chart has no data yet');
+        return downloadBlob(toCsv(d), `${base}.csv`, 'text/csv');
+      }
+      const s = props.card.current && svgOfCard(props.card.current, props.title, d?.legend ?? []);
+      if (!s) throw new Error('this chart has nothing drawn yet');
+      if (kind === 'svg') return downloadBlob(s.svg, `${base}.svg`, 'image/svg+xml');
+      downloadBlob(await pngOfSvg(s.svg, s.width, s.height), `${base}.png`, 'image/png');
+    } catch (e) {
+      notify({ kind: 'error', text: `Could not export the chart: ${(e as Error)?.message ?? e}` });
+    }
+  };
+  return (
+    <details className="export-menu" ref={menu}>
+      <summary aria-label={`Export: ${props.title}`} title="Export the chart (PNG, SVG) or its data (CSV)">
+        Export
+      </summary>
+      <div className="menu" role="group" aria-label="Export as">
+        <button type="button" onClick={() => void run('png')}>
+          PNG image
+        </button>
+        <button type="button" onClick={() => void run('svg')}>
+          SVG drawing
+        </button>
+        <button type="button" onClick={() => void run('csv')}>
+          CSV data
+        </button>
+      </div>
+    </details>
+  );
 }
 
 export function ChartCard(props: { title: string; note?: ReactNode; children: ReactNode; actions?: ReactNode; testId?: string; points?: number; className?: string }) {
   const id = useId();
   const ref = useRef<HTMLElement>(null);
+  const exportRef = useRef<ChartExport | null>(null);
   const [full, setFull] = useState(false);
   useEffect(() => {
     const on = () => setFull(document.fullscreenElement === ref.current);
@@ -45,6 +102,7 @@ export function ChartCard(props: { title: string; note?: ReactNode; children: Re
         <h3 id={id}>{props.title}</h3>
         <div className="chart-actions">
           {props.actions}
+          <ExportMenu title={props.title} card={ref} data={exportRef} />
           <button type="button" className="ghost" onClick={toggle} title="Full screen (F on a focused chart)" aria-label={`${full ? 'Exit full screen' : 'Full screen'}: ${props.title}`}>
             {full ? '⤡' : '⤢'}
           </button>
@@ -52,7 +110,7 @@ export function ChartCard(props: { title: string; note?: ReactNode; children: Re
       </header>
       {props.note ? <p className="chart-note">{props.note}</p> : null}
       <div className="chart-body">
-        <FullContext.Provider value={full}>{props.children}</FullContext.Provider>
+        <Ctx.Provider value={{ id: props.title, full, exportRef }}>{props.children}</Ctx.Provider>
       </div>
     </section>
   );

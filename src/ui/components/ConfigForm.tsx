@@ -1,9 +1,9 @@
 // Every trainer setting, validated inline by the trainer's own validator: the field and its allowed range.
 import { useMemo } from 'react';
-import { ADVANTAGE_STDS, AGGREGATIONS, EVAL_SPLITS, INTENSITY_MODES, METHODS, SHRINK_SCHEDULES, WINDOW_SETTINGS, defaultRlConfig, rlConfigFields } from '../../rl/config';
+import { ADVANTAGE_STDS, AGGREGATIONS, EVAL_SPLITS, INTENSITY_MODES, METHODS, SHRINK_SCHEDULES, WINDOW_SETTINGS, defaultRlConfig } from '../../rl/config';
 import { TEACHER_STYLES } from '../../data/types';
 import { useExperiment } from '../stores/experiment';
-import { RL_GROUPS, RL_LABELS, effectiveDefaultText, parseRlDraft, type RlKey } from '../lib/rlForm';
+import { RL_GROUPS, RL_LABELS, effectiveDefaultText, fieldErrorText, hintText, parseRlDraft, type RlKey } from '../lib/rlForm';
 import { useSession } from '../stores/session';
 
 const CHOICES: Partial<Record<RlKey, readonly string[]>> = {
@@ -20,12 +20,16 @@ const CHOICES: Partial<Record<RlKey, readonly string[]>> = {
 /** Fields shown without opening "All settings". */
 const PRIMARY: RlKey[] = ['method', 'steps', 'seed', 'batchPrompts', 'groupSize', 'grid', 'lambda', 'beta', 'lr', 'evalEvery'];
 
+/** The settings a run is started with, shown next to Start (the rest of the form is below the charts). */
+export const ESSENTIALS: RlKey[] = ['method', 'steps', 'seed', 'batchPrompts', 'groupSize', 'grid'];
+
 export function useParsedRl() {
   const rl = useExperiment((s) => s.rl);
-  return useMemo(() => parseRlDraft(rl), [rl]);
+  const vector = useSession((s) => s.model?.vector);
+  return useMemo(() => parseRlDraft(rl, vector), [rl, vector]);
 }
 
-function Field(props: { k: RlKey; error?: string; disabled?: boolean }) {
+export function Field(props: { k: RlKey; error?: string; disabled?: boolean; compact?: boolean }) {
   const { k } = props;
   const vectorMeta = useSession((s) => s.model?.vector);
   const text = useExperiment((s) => s.rl[k]) ?? effectiveDefaultText(k, vectorMeta);
@@ -75,24 +79,25 @@ function Field(props: { k: RlKey; error?: string; disabled?: boolean }) {
       />
     );
   return (
-    <div className="field">
-      <label htmlFor={id} title={k}>
+    <div className={'field' + (props.compact ? ' compact' : '')}>
+      <label htmlFor={id} title={`setting ${k}`}>
         {RL_LABELS[k]}
       </label>
       {input}
       <span className="hint" id={hintId}>
-        <code>{k}</code>: {rlConfigFields[k]}
+        {hintText(k)}
       </span>
       {props.error ? (
         <span className="err" id={errId} role="alert">
-          {props.error}
+          {fieldErrorText(k, props.error)}
         </span>
       ) : null}
     </div>
   );
 }
 
-export function ConfigForm(props: { disabled?: boolean }) {
+export function ConfigForm(props: { disabled?: boolean; exclude?: RlKey[] }) {
+  const exclude = props.exclude ?? [];
   const parsed = useParsedRl();
   const resetRl = useExperiment((s) => s.resetRl);
   const changed = Object.keys(useExperiment((s) => s.rl)).length;
@@ -108,12 +113,13 @@ export function ConfigForm(props: { disabled?: boolean }) {
       </fieldset>
     ) : null;
   // Invalid fields are always visible, even when they live under "All settings".
-  const primaryGroups = RL_GROUPS.map((g) => ({ title: g.title, keys: g.keys.filter((k) => PRIMARY.includes(k) || parsed.errors[k]) }));
-  const restGroups = RL_GROUPS.map((g) => ({ title: g.title, keys: g.keys.filter((k) => !PRIMARY.includes(k) && !parsed.errors[k]) }));
+  const shown = (k: RlKey) => !exclude.includes(k);
+  const primaryGroups = RL_GROUPS.map((g) => ({ title: g.title, keys: g.keys.filter((k) => shown(k) && (PRIMARY.includes(k) || parsed.errors[k])) }));
+  const restGroups = RL_GROUPS.map((g) => ({ title: g.title, keys: g.keys.filter((k) => shown(k) && !PRIMARY.includes(k) && !parsed.errors[k]) }));
   return (
     <form className="panel" aria-label="Trainer settings" onSubmit={(e) => e.preventDefault()} noValidate>
       <div className="row">
-        <h2 style={{ margin: 0 }}>Trainer settings</h2>
+        <h2 style={{ margin: 0 }}>{exclude.length ? 'More trainer settings' : 'Trainer settings'}</h2>
         <span className="spacer" />
         {errorCount ? (
           <span className="badge bad" role="status">

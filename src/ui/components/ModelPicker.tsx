@@ -7,6 +7,7 @@ import { useCheckpoints } from '../stores/checkpoints';
 import { useSession } from '../stores/session';
 import { isLive, useTrain } from '../stores/train';
 import { WeightsLine } from './WeightsLine';
+import { isRunCheckpoint } from '../lib/runs';
 
 export function ModelPicker(props: { disabled?: boolean }) {
   // Other weights cannot be loaded while a run trains the current ones.
@@ -20,7 +21,8 @@ export function ModelPicker(props: { disabled?: boolean }) {
   useEffect(() => {
     if (!loaded) void refresh();
   }, [loaded, refresh]);
-  const options = stored.filter((c) => !c.behavior || c.behavior === behavior || `db:${c.id}` === checkpoint);
+  // Saved and imported checkpoints; a run's auto-saves are loaded from its row in the Checkpoints view (and listed here only while loaded).
+  const options = stored.filter((c) => `db:${c.id}` === checkpoint || (!isRunCheckpoint(c) && (!c.behavior || c.behavior === behavior)));
   const known = checkpoint === shippedRef(behavior) || options.some((c) => `db:${c.id}` === checkpoint);
   return (
     <div className="controls">
@@ -40,7 +42,7 @@ export function ModelPicker(props: { disabled?: boolean }) {
           <option value={shippedRef(behavior)}>shipped: {behavior}.safetensors</option>
           {options.map((c) => (
             <option key={c.id} value={`db:${c.id}`}>
-              {c.name} ({c.kind}
+              {c.name} ({c.kind === 'autosave' ? 'auto-save' : c.kind}
               {c.step !== undefined ? `, step ${c.step}` : ''})
             </option>
           ))}
@@ -66,11 +68,15 @@ export function ModelInfoLine() {
     <>
       <p className="muted model-info" data-testid="model-info" role="status">
         Loaded <strong>{model.name}</strong> ({model.behavior}
-        {model.step !== undefined ? `, step ${model.step}` : ''}) · {(paramCount(model.config) / 1000).toFixed(0)}k parameters · d={model.config.dModel}, {model.config.nLayers}{' '}
-        layers
-        {v
-          ? ` · vector: ${v.mode ?? '?'}${v.pca ? ' (PCA)' : ''}, layer ${v.layer ?? '?'}, ${v.window ?? 'decision'} window${typeof v.relativeScale === 'number' ? `, ‖v‖ = ${v.relativeScale.toFixed(2)}× the mean residual` : ''}`
-          : ' · no steering vector for this behavior'}
+        {model.step !== undefined ? `, step ${model.step}` : ''})
+        <span className="tech">
+          {' '}
+          · {(paramCount(model.config) / 1000).toFixed(0)}k parameters · d={model.config.dModel}, {model.config.nLayers} layers
+          {v
+            ? ` · vector: ${v.mode ?? '?'}${v.pca ? ' (PCA)' : ''}, layer ${v.layer ?? '?'}, ${v.window ?? 'decision'} window${typeof v.relativeScale === 'number' ? `, ‖v‖ = ${v.relativeScale.toFixed(2)}× the mean residual` : ''}`
+            : ''}
+        </span>
+        {v ? null : ' · no steering vector for this behavior'}
       </p>
       <WeightsLine />
     </>

@@ -1,101 +1,81 @@
-// Global keyboard shortcuts and the `?` overlay that lists them.
+// Global keyboard shortcuts (rules in lib/keys.ts) and the `?` overlay that lists them.
 import { useEffect, useRef } from 'react';
 import { clampAlpha, useExperiment, VIEWS, VIEW_LABELS } from '../stores/experiment';
-import { useUi } from '../stores/ui';
-
-export interface ShortcutHandlers {
-  toggleTraining(): void;
-}
+import { useSession } from '../stores/session';
+import { useSteer } from '../stores/steer';
+import { activeRun, useTrain } from '../stores/train';
+import { notify, useUi } from '../stores/ui';
+import { focusKind, shortcutFor, type ShortcutAction } from '../lib/keys';
 
 export const SHORTCUTS: { keys: string; what: string }[] = [
-  ...VIEWS.map((v, i) => ({ keys: String(i + 1), what: `${VIEW_LABELS[v]} view` })),
-  { keys: 'Space', what: 'Start / pause training' },
-  { keys: '← / →', what: 'Steering intensity down / up (0.5 a press)' },
-  { keys: 'V', what: "Steering intensity to the vector's recommended dose" },
-  { keys: 'T', what: 'Talk mode (large type, high contrast)' },
-  { keys: 'F', what: 'Full screen the focused chart (or the first on the page); Esc leaves' },
-  { keys: 'R', what: 'Regenerate the steered samples' },
-  { keys: 'D', what: 'Compute the dose-response curve' },
+  { keys: VIEWS.map((_, i) => i + 1).join(' '), what: VIEWS.map((v) => VIEW_LABELS[v]).join(' · ') + ' view' },
+  { keys: 'Space', what: 'Train view: start / pause / resume the run. Elsewhere: pauses a running run, never starts one' },
+  { keys: '← / →', what: 'Steer view: intensity α down / up by 0.5 (also while the slider has the focus)' },
+  { keys: 'V', what: "Steer view: α to the vector's recommended dose" },
+  { keys: 'R', what: 'Steer view: regenerate the samples' },
+  { keys: 'D', what: 'Steer view: compute the dose-response curve' },
+  { keys: 'F', what: 'Full screen the focused chart (else the first on the page); Esc leaves' },
+  { keys: 'T', what: 'Talk mode: large type, thick lines, for a projector' },
   { keys: '?', what: 'Show / hide this list' },
 ];
 
-function typingInto(el: EventTarget | null): boolean {
-  if (!(el instanceof HTMLElement)) return false;
-  if (el.isContentEditable) return true;
-  const tag = el.tagName;
-  if (tag === 'TEXTAREA' || tag === 'SELECT') return true;
-  if (tag === 'INPUT') return (el as HTMLInputElement).type !== 'checkbox' && (el as HTMLInputElement).type !== 'radio';
-  return false;
+const onSteer = () => useExperiment.getState().view === 'steer';
+
+/** Space: the Train view's start / pause / resume; on any other view it only ever pauses. */
+function space() {
+  const train = useTrain.getState();
+  if (useExperiment.getState().view === 'train') return train.toggle();
+  const r = activeRun(train);
+  if (r?.status === 'running') {
+    void train.pause();
+    notify({ kind: 'info', text: 'Pausing the run (Space). Resume it on the Train view.' });
+  }
 }
 
-export function useGlobalShortcuts(h: { toggleTraining(): void; regenerate(): void; sweep(): void; recommendedAlpha(): number | undefined }): void {
-  const ref = useRef(h);
-  ref.current = h;
+function fullscreen() {
+  const focused = (document.activeElement as HTMLElement | null)?.closest?.('[data-chart-card]');
+  const card = (focused ?? document.querySelector('main [data-chart-card]')) as HTMLElement | null;
+  if (document.fullscreenElement) void document.exitFullscreen();
+  else void card?.requestFullscreen?.().catch(() => undefined);
+}
+
+function run(a: ShortcutAction) {
+  const exp = useExperiment.getState();
+  switch (a.type) {
+    case 'help':
+      return useUi.getState().setHelp(!useUi.getState().help);
+    case 'view':
+      return exp.set({ view: VIEWS[a.index] });
+    case 'space':
+      return space();
+    case 'nudge':
+      return onSteer() ? exp.nudgeAlpha(a.direction) : undefined;
+    case 'vector-dose': {
+      const dose = useSession.getState().model?.vector?.alpha;
+      return onSteer() && dose !== undefined ? exp.set({ alpha: clampAlpha(dose) }) : undefined;
+    }
+    case 'talk':
+      return exp.set({ talk: !exp.talk });
+    case 'fullscreen':
+      return fullscreen();
+    case 'regenerate':
+      return onSteer() ? void useSteer.getState().regenerate() : undefined;
+    case 'sweep':
+      return onSteer() ? void useSteer.getState().runSweep() : undefined;
+  }
+}
+
+export function useGlobalShortcuts(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
       const ui = useUi.getState();
-      const exp = useExperiment.getState();
-      if (e.key === 'Escape' && ui.help) {
-        ui.setHelp(false);
-        return;
-      }
-      if (typingInto(e.target)) return;
-      const target = e.target as HTMLElement | null;
-      const onRange = target instanceof HTMLInputElement && target.type === 'range';
-      if (e.key === '?') {
-        e.preventDefault();
-        ui.setHelp(!ui.help);
-        return;
-      }
-      const digit = Number(e.key);
-      if (Number.isInteger(digit) && digit >= 1 && digit <= VIEWS.length && e.key.length === 1) {
-        e.preventDefault();
-        exp.set({ view: VIEWS[digit - 1] });
-        return;
-      }
-      switch (e.key) {
-        case ' ':
-        case 'Spacebar': {
-          // A focused button or checkbox keeps Space for itself.
-          if (target && (target.tagName === 'BUTTON' || (target instanceof HTMLInputElement && !onRange))) return;
-          e.preventDefault();
-          ref.current.toggleTraining();
-          return;
-        }
-        case 'ArrowLeft':
-        case 'ArrowRight':
-          if (onRange) return; // the slider moves itself
-          e.preventDefault();
-          exp.nudgeAlpha(e.key === 'ArrowRight' ? 1 : -1);
-          return;
-        case 'v':
-        case 'V': {
-          const a = ref.current.recommendedAlpha();
-          if (a !== undefined) exp.set({ alpha: clampAlpha(a) });
-          return;
-        }
-        case 't':
-        case 'T':
-          exp.set({ talk: !exp.talk });
-          return;
-        case 'f':
-        case 'F': {
-          const focused = (document.activeElement as HTMLElement | null)?.closest?.('[data-chart-card]');
-          const card = (focused ?? document.querySelector('main [data-chart-card]')) as HTMLElement | null;
-          if (document.fullscreenElement) void document.exitFullscreen();
-          else void card?.requestFullscreen?.().catch(() => undefined);
-          return;
-        }
-        case 'r':
-        case 'R':
-          ref.current.regenerate();
-          return;
-        case 'd':
-        case 'D':
-          ref.current.sweep();
-          return;
-      }
+      if (e.key === 'Escape' && ui.help) return ui.setHelp(false);
+      if (e.key === 'Escape' && document.fullscreenElement) return void document.exitFullscreen().catch(() => undefined);
+      const action = shortcutFor(e.key, focusKind(e.target as HTMLInputElement | null), VIEWS.length);
+      if (!action) return;
+      e.preventDefault();
+      run(action);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -112,24 +92,28 @@ export function ShortcutsOverlay() {
   if (!open) return null;
   return (
     <div className="overlay" onClick={() => setHelp(false)}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
-        <h2>Keyboard shortcuts</h2>
-        <table className="shortcuts">
-          <tbody>
-            {SHORTCUTS.map((s) => (
-              <tr key={s.keys}>
-                <th scope="row">
-                  <kbd>{s.keys}</kbd>
-                </th>
-                <td>{s.what}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <p className="muted">Shortcuts are ignored while typing in a field. The whole config is in the address bar: copy the link to reproduce this experiment.</p>
-        <button ref={closeRef} type="button" onClick={() => setHelp(false)}>
-          Close
-        </button>
+      <div className="dialog shortcuts-dialog" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
+        <div className="dialog-head">
+          <h2>Keyboard shortcuts</h2>
+          <button ref={closeRef} type="button" onClick={() => setHelp(false)}>
+            Close
+          </button>
+        </div>
+        <div className="dialog-body">
+          <table className="shortcuts">
+            <tbody>
+              {SHORTCUTS.map((s) => (
+                <tr key={s.keys}>
+                  <th scope="row">
+                    <kbd>{s.keys}</kbd>
+                  </th>
+                  <td>{s.what}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="muted">Ignored while typing in a field. Back / Forward move between views. The whole config is in the address bar: copy the link to reproduce this experiment.</p>
+        </div>
       </div>
     </div>
   );

@@ -2,6 +2,7 @@
 // large ticks and labels, thick lines, big dots, dark-on-white with saturated colours (projectors wash
 // out dark themes and pale hues).
 import { useExperiment } from '../stores/experiment';
+import { useUi } from '../stores/ui';
 import type { Method } from '../../rl/config';
 
 export interface ChartTheme {
@@ -46,7 +47,7 @@ const talk: ChartTheme = {
   label: 28,
   legend: 26,
   stroke: 6,
-  thin: 3,
+  thin: 4,
   dot: 8,
   grid: '#9aa1ab',
   axis: '#000000',
@@ -56,8 +57,19 @@ const talk: ChartTheme = {
   xHeight: 84,
 };
 
+/** Talk-mode chart height: a card (title, note, legend, axes) fits a 768 px projector screen. */
+export const talkChartHeight = (viewportHeight: number) => Math.round(Math.min(520, Math.max(300, viewportHeight - 400)));
+
+const talkThemes = new Map<number, ChartTheme>();
+
 export function useChartTheme(): ChartTheme {
-  return useExperiment((s) => s.talk) ? talk : normal;
+  const isTalk = useExperiment((s) => s.talk);
+  const vh = useUi((s) => s.viewport.height);
+  if (!isTalk) return normal;
+  const h = talkChartHeight(vh);
+  let t = talkThemes.get(h);
+  if (!t) talkThemes.set(h, (t = { ...talk, height: h }));
+  return t;
 }
 
 /** Okabe–Ito: distinguishable for colour-blind viewers; talk mode uses darker variants for projectors. */

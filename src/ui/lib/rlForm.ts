@@ -32,7 +32,11 @@ export interface ParsedRl {
   values: Partial<RlConfig>;
 }
 
-export function parseRlDraft(draft: RlDraft): ParsedRl {
+/**
+ * Parses the draft and validates it as the trainer will run it: fields left unset take the loaded
+ * vector's recommended grid / dose / budget (`vectorMeta`), as start() does.
+ */
+export function parseRlDraft(draft: RlDraft, vectorMeta?: object | null): ParsedRl {
   const errors: Partial<Record<RlKey, string>> = {};
   const values: Record<string, unknown> = {};
   for (const key of RL_KEYS) {
@@ -42,13 +46,21 @@ export function parseRlDraft(draft: RlDraft): ParsedRl {
     if (parsed === undefined) errors[key] = `${key} must be ${rlConfigFields[key]} (got "${raw}")`;
     else values[key] = parsed;
   }
-  const candidate: Record<string, unknown> = { ...values };
-  for (const k of Object.keys(errors)) delete candidate[k];
+  const typed: Record<string, unknown> = { ...values };
+  for (const k of Object.keys(errors)) delete typed[k];
+  const candidate: Record<string, unknown> = withVectorDefaults(typed as Partial<RlConfig>, vectorMeta ?? undefined) as Record<string, unknown>;
   for (let guard = 0; guard <= RL_KEYS.length; guard++) {
     const r = validateRlConfig(candidate);
     if (!r.error) {
       if (Object.keys(errors).length === 0) return { config: r.config, errors, values: values as Partial<RlConfig> };
       break;
+    }
+    if (r.error.field === 'groupSize' && GRID_RULE.test(r.error.message)) {
+      pinGridError(errors, draft, candidate);
+      if (!('grid' in candidate) && !('groupSize' in candidate)) break;
+      delete candidate.grid;
+      delete candidate.groupSize;
+      continue;
     }
     const field = r.error.field as RlKey;
     if (!(field in defaultRlConfig)) {
@@ -63,6 +75,35 @@ export function parseRlDraft(draft: RlDraft): ParsedRl {
     delete candidate[field];
   }
   return { errors, values: values as Partial<RlConfig> };
+}
+
+const GRID_RULE = /multiple of the grid size/;
+
+/**
+ * The trainer names groupSize when G is not a multiple of the grid's length. That is a rule about the
+ * pair: the error goes on the field the user changed (the grid, the group size, or both).
+ */
+function pinGridError(errors: Partial<Record<RlKey, string>>, draft: RlDraft, c: Record<string, unknown>) {
+  const message = validateRlConfig(c).error?.message ?? '';
+  const G = Number(c.groupSize ?? defaultRlConfig.groupSize);
+  const n = (Array.isArray(c.grid) ? c.grid : defaultRlConfig.grid).length;
+  const fits = [1, 2, 3, 4, 5, 6, 8, 12, 16].filter((d) => d <= G && G % d === 0);
+  const gridText = `the grid has ${n} intensit${n === 1 ? 'y' : 'ies'}, which does not divide the group size G = ${G}: in grid mode each group takes every intensity equally often (use ${fits.join(', ')} intensities, or change G)`;
+  const gridTyped = draft.grid !== undefined;
+  const groupTyped = draft.groupSize !== undefined;
+  if (gridTyped) errors.grid = gridText;
+  if (groupTyped || !gridTyped) errors.groupSize ??= message;
+}
+
+/** A field's allowed values for its hint: the trainer's one-liner without its symbol prefix ("B: …"). */
+export function hintText(key: RlKey): string {
+  return rlConfigFields[key].replace(/^[^\s:]{1,3}: /, '');
+}
+
+/** An error as shown under its field: "Must be …" instead of repeating the setting's name. */
+export function fieldErrorText(key: RlKey, message: string): string {
+  const prefix = `${key} must be ${rlConfigFields[key]}`;
+  return message.startsWith(prefix) ? `Must be ${hintText(key)}${message.slice(prefix.length)}` : message;
 }
 
 /** The fields grouped as the form shows them (every setting of the trainer appears exactly once). */

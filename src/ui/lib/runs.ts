@@ -5,9 +5,53 @@ import type { RlConfig } from '../../rl/config';
 import type { Row, SeriesSpec, TrajectoryRun } from '../components/charts';
 import type { SeriesPoint } from './stats';
 
-import type { RunStatus as StoredStatus } from '../../store/db';
+import type { CheckpointRecord, RunRecord, RunStatus as StoredStatus } from '../../store/db';
+import { needsReference } from '../../rl/config';
 
-export type RunStatus = StoredStatus | 'starting' | 'failed';
+/**
+ * 'pausing' / 'stopping': asked for, while the step in flight finishes (seconds on a slow adapter);
+ * 'interrupted': stored as running or paused, but no tab has it (the tab closed mid-run).
+ */
+export type RunStatus = StoredStatus | 'starting' | 'failed' | 'pausing' | 'stopping';
+
+/** Auto-saves and run starts belong to their run: listed with it, not among the saved checkpoints. */
+export const isRunCheckpoint = (c: Pick<CheckpointRecord, 'kind'>) => c.kind === 'autosave' || c.kind === 'run-start';
+
+/** Whether (and from where) a stored run can be continued, in words a person can act on. */
+export interface Resumability {
+  ok: boolean;
+  /** The auto-save it continues from. */
+  from?: CheckpointRecord;
+  text: string;
+}
+
+/** A stored run's resume point: its auto-save (and, with β > 0, its starting weights as the KL reference). */
+export function resumability(run: Pick<RunRecord, 'status' | 'stepsDone' | 'autosaveId' | 'config' | 'id'>, checkpoints: CheckpointRecord[]): Resumability {
+  if (run.status === 'finished') return { ok: false, text: 'finished' };
+  const cfg = run.config as { saveEvery?: number; beta?: number; method?: string; steps?: number };
+  const auto = run.autosaveId ? checkpoints.find((c) => c.id === run.autosaveId) : undefined;
+  if (!auto) {
+    const every = Number(cfg.saveEvery ?? 0);
+    const why = !(every > 0)
+      ? 'auto-saves were off (saveEvery = 0)'
+      : run.stepsDone < every
+        ? `it stopped at step ${run.stepsDone}, before the first auto-save (every ${every} steps)`
+        : run.autosaveId
+          ? 'its auto-save was deleted'
+          : 'no auto-save was made';
+    return { ok: false, text: `cannot be resumed: ${why}` };
+  }
+  const beta = Number(cfg.beta ?? 0);
+  const method = String(cfg.method ?? 'vspo') as never;
+  if (needsReference({ beta, method }) && !checkpoints.some((c) => c.runId === run.id && c.kind === 'run-start'))
+    return { ok: false, from: auto, text: `cannot be resumed: its starting weights (the KL reference for β = ${beta}) are gone` };
+  return { ok: true, from: auto, text: `resumable from the auto-save at step ${auto.step ?? '?'}${run.stepsDone > (auto.step ?? 0) ? ` (steps ${(auto.step ?? 0) + 1}–${run.stepsDone} are redone)` : ''}` };
+}
+
+/** A stored status as the UI shows it ('interrupted' for a run that no open tab holds). */
+export function interruptedMessage(run: Pick<RunRecord, 'status' | 'stepsDone'>): string {
+  return run.status === 'paused' ? `the tab closed while it was paused at step ${run.stepsDone}` : `the tab closed (or crashed) at step ${run.stepsDone}`;
+}
 
 /** A run as the UI shows it: live (from the worker's stream) or reopened from IndexedDB. */
 export interface RunView {

@@ -5,8 +5,12 @@ import { BEHAVIORS, type Behavior } from '../../data/types';
 import { decodeCheckpoint } from '../../store/checkpoint';
 import { runToCSV, runToJSON, storageEstimate, type CheckpointRecord, type RunRecord, type StorageEstimate } from '../../store/db';
 import { downloadBlob, safeFilename } from '../lib/download';
+import { notSafetensors } from '../lib/importCheck';
+import { heldRunIds, isStale } from '../lib/runLocks';
+import { interruptedMessage } from '../lib/runs';
 import { openDb } from './dbHandle';
 import { notify } from './ui';
+import { useExperiment } from './experiment';
 
 export interface ShippedEntry {
   behavior: Behavior;
@@ -49,6 +53,44 @@ export function checkpointBehavior(meta: Record<string, unknown>, vectors: strin
 
 const message = (e: unknown) => (e as Error)?.message ?? String(e);
 
+type Db = Awaited<ReturnType<typeof openDb>>;
+
+/**
+ * Once per page load, before the run list is first shown: a run stored as running or paused that no
+ * open tab holds is marked interrupted (its tab closed mid-run); whether it can be resumed is said
+ * next to it (lib/runs resumability).
+ */
+let reconciled: Promise<void> | null = null;
+function reconcileOnce(db: Db): Promise<void> {
+  return (reconciled ??= (async () => {
+    const held = await heldRunIds();
+    const marked: string[] = [];
+    for (const r of await db.listRuns()) if (isStale(r, held) && (await db.markInterrupted(r.id, interruptedMessage(r)).catch(() => null))) marked.push(r.name);
+    if (marked.length)
+      notify({
+        kind: 'info',
+        text: `${marked.length === 1 ? `The run “${marked[0]}” was` : `${marked.length} runs were`} interrupted when ${marked.length === 1 ? 'its tab' : 'their tabs'} closed. The Checkpoints view says whether ${marked.length === 1 ? 'it' : 'each'} can be resumed.`,
+        action: { label: 'Show runs', run: () => useExperiment.getState().set({ view: 'checkpoints' }) },
+      });
+  })().catch(() => undefined));
+}
+
+/** Which shipped checkpoints exist: one HEAD request each, once per page load (they do not change while it is open). */
+let shippedCheck: Promise<ShippedEntry[]> | null = null;
+function checkShipped(entries: ShippedEntry[]): Promise<ShippedEntry[]> {
+  return (shippedCheck ??= Promise.all(
+    entries.map(async (s) => {
+      try {
+        const r = await fetch(s.url, { method: 'HEAD' });
+        const len = Number(r.headers.get('content-length'));
+        return { ...s, available: r.ok && !(r.headers.get('content-type') ?? '').includes('text/html'), size: Number.isFinite(len) && len > 0 ? len : undefined };
+      } catch {
+        return { ...s, available: false };
+      }
+    }),
+  ));
+}
+
 export const useCheckpoints = create<CheckpointsState>((set, get) => ({
   checkpoints: [],
   runs: [],
@@ -62,24 +104,13 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
   async refresh() {
     try {
       const db = await openDb();
+      await reconcileOnce(db);
       const [checkpoints, runs, estimate] = await Promise.all([db.listCheckpoints(), db.listRuns(), storageEstimate()]);
       set({ checkpoints, runs, estimate, loaded: true, error: null });
     } catch (e) {
       set({ error: `IndexedDB is not available: ${message(e)}`, loaded: true });
     }
-    // Which shipped checkpoints exist (a HEAD request each, same origin).
-    const shipped = await Promise.all(
-      get().shipped.map(async (s) => {
-        try {
-          const r = await fetch(s.url, { method: 'HEAD', cache: 'no-store' });
-          const len = Number(r.headers.get('content-length'));
-          return { ...s, available: r.ok && !(r.headers.get('content-type') ?? '').includes('text/html'), size: Number.isFinite(len) && len > 0 ? len : undefined };
-        } catch {
-          return { ...s, available: false };
-        }
-      }),
-    );
-    set({ shipped });
+    if (get().shipped.some((s) => s.available === null)) set({ shipped: await checkShipped(get().shipped) });
   },
 
   async rename(id, name) {
@@ -126,6 +157,8 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
       try {
         if (f.size > MAX_IMPORT_BYTES) throw new Error(`the file is ${Math.round(f.size / 2 ** 20)} MiB; the importer takes files up to ${MAX_IMPORT_BYTES / 2 ** 20} MiB`);
         const bytes = new Uint8Array(await f.arrayBuffer());
+        const notOne = notSafetensors(bytes);
+        if (notOne) throw new Error(notOne);
         // Refused here, before anything is written, with the decoder's one-line message.
         const decoded = decodeCheckpoint(bytes);
         const behavior = checkpointBehavior(decoded.metadata, Object.keys(decoded.steering));

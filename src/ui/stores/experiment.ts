@@ -151,14 +151,29 @@ function applyBanditHash(hash: string) {
   if (JSON.stringify(next) !== JSON.stringify(banditInputs())) useBandit.getState().set(next);
 }
 
+/**
+ * How a new hash goes into the history: a change of view is a new entry (so Back / Forward move between
+ * views), anything else replaces the current one (dragging a slider must not fill the history).
+ */
+export function historyMode(current: string, next: string): 'push' | 'replace' | 'none' {
+  if (current === next) return 'none';
+  const was = splitHash(current).top.view;
+  const now = splitHash(next).top.view;
+  return was !== undefined && now !== undefined && was !== now ? 'push' : 'replace';
+}
+
 /** Keeps the URL hash and the stores (experiment, bandit inputs) in step. Returns an unsubscribe function. */
 export function bindHash(): () => void {
   const write = throttle(() => {
     if (applyingHash) return;
     const h = hashFromData(experimentData(), banditInputs());
-    if (h !== location.hash) history.replaceState(null, '', h);
+    const mode = historyMode(location.hash, h);
+    if (mode === 'push') history.pushState(null, '', h);
+    else if (mode === 'replace') history.replaceState(null, '', h);
   }, 200);
   const onHash = () => {
+    if (location.hash === hashFromData(experimentData(), banditInputs())) return;
+    write.cancel();
     const d = dataFromHash(location.hash);
     applyingHash = true;
     useExperiment.setState(d);
@@ -166,13 +181,22 @@ export function bindHash(): () => void {
     applyingHash = false;
   };
   applyBanditHash(location.hash); // before subscribing, so nothing writes back yet
-  const unsubs = [useExperiment.subscribe(write), useBandit.subscribe(write)];
+  const unsubs = [
+    useExperiment.subscribe((s, prev) => {
+      write();
+      // A new view goes into the history at once (not after the throttle), so Back returns to the one before.
+      if (s.view !== prev.view) write.flush();
+    }),
+    useBandit.subscribe(write),
+  ];
   window.addEventListener('hashchange', onHash);
+  window.addEventListener('popstate', onHash);
   write();
   return () => {
     for (const u of unsubs) u();
     write.cancel();
     window.removeEventListener('hashchange', onHash);
+    window.removeEventListener('popstate', onHash);
   };
 }
 

@@ -7,6 +7,9 @@ import type { Problem } from '../../data/types';
 import type { SweepPoint } from '../../steering/sweep';
 import { createRng } from '../../util/rng';
 import { throttle } from '../lib/throttle';
+import { sweepAlphasOf } from '../lib/dose';
+
+export { sweepAlphasOf };
 import { useExperiment } from './experiment';
 import { isCancelled } from '../worker/types';
 import { getClient, onReconnect, useSession } from './session';
@@ -121,12 +124,13 @@ export const useSteer = create<SteerState>((set, get) => ({
     const e = useExperiment.getState();
     const behavior = useSession.getState().model!.behavior;
     const key = sweepKeyOf();
+    const alphas = sweepAlphasOf(e.sweepAlphas, useSession.getState().model?.vector?.alpha);
     // A cancelled sweep leaves the previous curve (still marked stale if the settings changed).
     const prev = { sweep: get().sweep, sweepKey: get().sweepKey };
-    set({ sweepProgress: { done: 0, total: e.sweepAlphas.length * e.sweepSamples }, sweepError: null, sweepCancel: null, sweep: [], sweepKey: key });
+    set({ sweepProgress: { done: 0, total: alphas.length * e.sweepSamples }, sweepError: null, sweepCancel: null, sweep: [], sweepKey: key });
     const progress = throttle((done: number, total: number) => set({ sweepProgress: { done, total } }), 200);
     try {
-      const points = await getClient().sweep({ behavior, alphas: [...e.sweepAlphas].sort((a, b) => a - b), samples: e.sweepSamples, seed: e.seed }, progress);
+      const points = await getClient().sweep({ behavior, alphas, samples: e.sweepSamples, seed: e.seed }, progress);
       progress.cancel();
       set({ sweep: points, sweepProgress: null, sweepCancel: null });
     } catch (err) {

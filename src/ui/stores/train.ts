@@ -13,6 +13,7 @@ import type { RunEvent } from '../worker/types';
 import { useExperiment } from './experiment';
 import { getClient, onCrash, useSession } from './session';
 import { notify } from './ui';
+import { holdRunLock, releaseRunLock } from '../lib/runLocks';
 
 export interface Progress {
   step: number;
@@ -50,7 +51,10 @@ interface TrainState {
 }
 
 export const activeRun = (s: Pick<TrainState, 'runs' | 'activeId'>) => s.runs.find((r) => r.id === s.activeId);
-export const isLive = (r: RunView | undefined) => !!r && (r.status === 'running' || r.status === 'paused' || r.status === 'starting');
+export const isLive = (r: RunView | undefined) => !!r && (r.status === 'running' || r.status === 'paused' || r.status === 'starting' || r.status === 'pausing' || r.status === 'stopping');
+
+/** The current status of a run on the page (after the events not yet drawn). */
+const statusNow = (runId: string): RunStatus | undefined => pendingStatus.get(runId)?.status ?? useTrain.getState().runs.find((r) => r.id === runId)?.status;
 
 // --- buffered metrics → throttled snapshot -------------------------------------------------------
 const pending = new Map<string, StepMetrics[]>();
@@ -112,6 +116,9 @@ function onEvent(e: RunEvent) {
   }
   const status: RunStatus = e.status;
   if (e.autosaveId) useTrain.setState({ lastAutosave: { runId: e.runId, checkpointId: e.autosaveId, step: e.autosaveStep } });
+  // "running" (e.g. with an auto-save) does not undo a pause or stop that waits for the step in flight.
+  const now = statusNow(e.runId);
+  if (status === 'running' && (now === 'pausing' || now === 'stopping')) return;
   setStatus(e.runId, status, e.message);
   if (status === 'device-lost') {
     const a = useTrain.getState().lastAutosave;
@@ -205,11 +212,18 @@ export const useTrain = create<TrainState>((set, get) => ({
     }
   },
 
+  // Pause and stop take effect when the step in flight ends (seconds on a slow adapter): until then the
+  // run says "pausing" / "stopping" and the button that asked is disabled.
   async pause() {
     const r = activeRun(get());
     if (r?.status !== 'running') return;
-    await getClient().pause();
-    setStatus(r.id, 'paused');
+    setStatus(r.id, 'pausing');
+    try {
+      await getClient().pause();
+    } catch (err) {
+      notify({ kind: 'error', text: `Could not pause: ${(err as Error)?.message ?? err}` });
+    }
+    if (statusNow(r.id) === 'pausing') setStatus(r.id, 'paused');
   },
 
   async resume() {
@@ -221,16 +235,21 @@ export const useTrain = create<TrainState>((set, get) => ({
 
   async stop() {
     const r = activeRun(get());
-    if (!isLive(r)) return;
-    await getClient().stop();
-    setStatus(r!.id, 'stopped');
+    if (!isLive(r) || r!.status === 'stopping') return;
+    setStatus(r!.id, 'stopping');
+    try {
+      await getClient().stop();
+    } catch (err) {
+      notify({ kind: 'error', text: `Could not stop: ${(err as Error)?.message ?? err}` });
+    }
+    if (statusNow(r!.id) === 'stopping' || statusNow(r!.id) === 'pausing') setStatus(r!.id, 'stopped');
   },
 
   toggle() {
     const r = activeRun(get());
     if (r?.status === 'running') void get().pause();
     else if (r?.status === 'paused') void get().resume();
-    else void get().start();
+    else if (!isLive(r)) void get().start();
   },
 
   async saveCheckpoint(name) {
@@ -252,7 +271,8 @@ export const useTrain = create<TrainState>((set, get) => ({
     const run = a && get().runs.find((r) => r.id === a.runId);
     if (!a || !run) return;
     // After a device loss the worker needs a fresh device: restart it (it reloads the model), then resume.
-    await useSession.getState().connect();
+    // A run whose tab closed (or that was stopped) continues on the worker as it is.
+    if (run.status === 'device-lost' || run.status === 'failed' || useSession.getState().status !== 'ready') await useSession.getState().connect();
     if (useSession.getState().status !== 'ready') return;
     try {
       const { runId } = await getClient().startRun(
@@ -289,7 +309,8 @@ export const useTrain = create<TrainState>((set, get) => ({
         seed: Number(cfg.seed ?? 0),
         config: cfg,
         checkpoint: run.source,
-        status: run.status === 'running' || run.status === 'paused' ? 'stopped' : run.status,
+        // Not live in this tab: a run stored as running or paused was interrupted (its tab closed).
+        status: run.status === 'running' || run.status === 'paused' ? 'interrupted' : run.status,
         startedAt: run.createdAt,
         history: metrics.sort((a, b) => a.step - b.step),
         error: run.message,
@@ -324,6 +345,17 @@ export const useTrain = create<TrainState>((set, get) => ({
     set({ runs: get().runs.filter((r) => isLive(r)) });
   },
 }));
+
+// While a run is live this tab holds its lock, so other tabs (and this one after a reload) can tell a
+// run in progress from one whose tab closed.
+useTrain.subscribe((s, prev) => {
+  if (s.runs === prev.runs) return;
+  for (const r of s.runs) {
+    if (isLive(r)) holdRunLock(r.id);
+    else releaseRunLock(r.id);
+  }
+  for (const r of prev.runs) if (!s.runs.some((x) => x.id === r.id)) releaseRunLock(r.id);
+});
 
 // A crashed worker takes its run with it: mark live runs as failed (an auto-saved run can be resumed
 // from the Checkpoints view).

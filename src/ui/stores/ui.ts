@@ -12,6 +12,8 @@ export interface Notice {
 
 interface UiState {
   help: boolean;
+  /** The window's inner size (charts in talk mode fit the screen's height). */
+  viewport: { width: number; height: number };
   notices: Notice[];
   setHelp(open: boolean): void;
   notify(n: Omit<Notice, 'id'>): number;
@@ -20,8 +22,11 @@ interface UiState {
 
 let nextId = 1;
 
+const viewportNow = () => (typeof window !== 'undefined' ? { width: window.innerWidth, height: window.innerHeight } : { width: 1440, height: 900 });
+
 export const useUi = create<UiState>((set, get) => ({
   help: false,
+  viewport: viewportNow(),
   notices: [],
   setHelp: (help) => set({ help }),
   notify: (n) => {
@@ -34,3 +39,5 @@ export const useUi = create<UiState>((set, get) => ({
 }));
 
 export const notify = (n: Omit<Notice, 'id'>) => useUi.getState().notify(n);
+
+if (typeof window !== 'undefined') window.addEventListener('resize', () => useUi.setState({ viewport: viewportNow() }));

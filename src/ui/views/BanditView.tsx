@@ -442,7 +442,7 @@ function MeasuredAlignmentCard() {
         xDomain={[-1, 1]}
         xTicks={rows.length <= 11 ? rows.map((r) => r.x) : undefined}
         height={t.talk ? undefined : 240}
-        markX={c ? { x: Number(c.alignment.toFixed(2)), label: '' } : undefined}
+        marks={c ? [{ x: Number(c.alignment.toFixed(2)), label: '' }] : undefined}
         series={[
           { key: 'tv', name: `TV(π^α, q)`, color: SERIES_COLORS[0], dashed: true },
           { key: 'mass', name: `target mass π^α(T)`, color: SERIES_COLORS[2] },

@@ -2,7 +2,7 @@
 // and drag and drop — refused with the decoder's message, nothing written), past runs from IndexedDB
 // (reopen their charts, export JSON / CSV), storage use against the quota.
 import { useEffect, useRef, useState } from 'react';
-import type { CheckpointRecord } from '../../store/db';
+import type { CheckpointRecord, RunRecord } from '../../store/db';
 import { isBehavior } from '../../data/types';
 import { useCheckpoints } from '../stores/checkpoints';
 import { shippedRef, useExperiment } from '../stores/experiment';
@@ -13,6 +13,7 @@ import { notify } from '../stores/ui';
 import { formatBytes, formatDate } from '../lib/format';
 import { ModelInfoLine } from '../components/ModelPicker';
 import { RunName } from '../components/RunName';
+import { isRunCheckpoint, resumability } from '../lib/runs';
 
 function Storage() {
   const est = useCheckpoints((s) => s.estimate);
@@ -180,8 +181,47 @@ function CheckpointRow(props: { c: CheckpointRecord }) {
   );
 }
 
+/** A run's status, and for one that did not finish whether it can be resumed (and from which step). */
+function RunStatusCell(props: { r: RunRecord; onPage: boolean }) {
+  const checkpoints = useCheckpoints((s) => s.checkpoints);
+  const { r } = props;
+  const res = resumability(r, checkpoints);
+  const live = props.onPage && (r.status === 'running' || r.status === 'paused');
+  return (
+    <td data-testid="run-status-cell">
+      <strong>{r.status}</strong>
+      {r.message ? <span className="muted"> — {r.message}</span> : null}
+      {r.status !== 'finished' && !live ? (
+        <div className={res.ok ? 'resume-ok' : 'muted'} data-testid="resumability">
+          {res.text}
+        </div>
+      ) : null}
+    </td>
+  );
+}
+
+function AutosaveButton(props: { r: RunRecord }) {
+  const checkpoints = useCheckpoints((s) => s.checkpoints);
+  const set = useExperiment((s) => s.set);
+  const current = useExperiment((s) => s.checkpoint);
+  const auto = props.r.autosaveId ? checkpoints.find((c) => c.id === props.r.autosaveId) : undefined;
+  if (!auto) return null;
+  const ref = `db:${auto.id}`;
+  return (
+    <button
+      type="button"
+      disabled={current === ref}
+      title="Load the weights of this run's last auto-save (in the Steer view, for instance)"
+      onClick={() => set({ ...(isBehavior(props.r.behavior) ? { behavior: props.r.behavior } : {}), checkpoint: ref })}
+    >
+      {current === ref ? 'Auto-save loaded' : `Load auto-save (step ${auto.step ?? '?'})`}
+    </button>
+  );
+}
+
 function Runs() {
   const runs = useCheckpoints((s) => s.runs);
+  const checkpoints = useCheckpoints((s) => s.checkpoints);
   const exportRun = useCheckpoints((s) => s.exportRun);
   const deleteRun = useCheckpoints((s) => s.deleteRun);
   const reopen = useTrain((s) => s.reopen);
@@ -211,10 +251,7 @@ function Runs() {
               </td>
               <td>{r.behavior}</td>
               <td>{r.method}</td>
-              <td>
-                {r.status}
-                {r.message ? <span className="muted"> — {r.message}</span> : null}
-              </td>
+              <RunStatusCell r={r} onPage={onPage.some((x) => x.id === r.id && x.status !== 'interrupted')} />
               <td className="num">{r.stepsDone}</td>
               <td>{formatDate(r.createdAt)}</td>
               <td>
@@ -228,11 +265,12 @@ function Runs() {
                   >
                     {onPage.some((x) => x.id === r.id) ? 'Show charts' : 'Open charts'}
                   </button>
-                  {r.autosaveId && r.status !== 'finished' ? (
+                  {resumability(r, checkpoints).ok && !onPage.some((x) => x.id === r.id && (x.status === 'running' || x.status === 'paused' || x.status === 'pausing' || x.status === 'stopping')) ? (
                     <button type="button" onClick={() => void resumeStored(r.id)} title="Continue from the last auto-save">
                       Resume
                     </button>
                   ) : null}
+                  <AutosaveButton r={r} />
                   <button type="button" onClick={() => void exportRun(r.id, 'json')}>
                     Export JSON
                   </button>
@@ -260,9 +298,8 @@ function Runs() {
 
 export function CheckpointsView() {
   const s = useCheckpoints();
-  const [showAuto, setShowAuto] = useState(false);
-  const isAuto = (c: CheckpointRecord) => (c.kind as string) === 'autosave' || (c.kind as string) === 'run-start';
-  const shown = s.checkpoints.filter((c) => showAuto || !isAuto(c));
+  // Auto-saves and run starts live under their run (the Runs table below), not in this list.
+  const shown = s.checkpoints.filter((c) => !isRunCheckpoint(c));
   const hidden = s.checkpoints.length - shown.length;
   const set = useExperiment((x) => x.set);
   const checkpoint = useExperiment((x) => x.checkpoint);
@@ -292,10 +329,7 @@ export function CheckpointsView() {
         <Import />
         <div className="row" style={{ marginTop: 16 }}>
           <h3 style={{ margin: 0 }}>Stored in this browser</h3>
-          <label className="row muted" style={{ gap: 6 }}>
-            <input type="checkbox" checked={showAuto} onChange={(e) => setShowAuto(e.target.checked)} />
-            Show auto-saves and run starts{hidden ? ` (${hidden} hidden)` : ''}
-          </label>
+          {hidden ? <span className="muted">(auto-saves are listed with their run, under Runs)</span> : null}
         </div>
         {shown.length ? (
           <div className="table-wrap">
@@ -320,7 +354,7 @@ export function CheckpointsView() {
           </div>
         ) : (
           <p className="muted" data-testid="no-checkpoints">
-            {s.loaded ? (hidden ? 'Only auto-saves so far (tick the box to show them).' : 'No checkpoints stored yet.') : 'Reading IndexedDB…'}
+            {s.loaded ? (hidden ? 'No saved checkpoints yet; the runs’ auto-saves are under Runs.' : 'No checkpoints stored yet.') : 'Reading IndexedDB…'}
           </p>
         )}
         <h3 style={{ marginTop: 16 }}>Shipped with the app</h3>

@@ -2,7 +2,7 @@
 // the judge's markers highlighted; the dose-response curve shows behavior and accuracy against α.
 import { useMemo } from 'react';
 import { ALPHA_MAX, ALPHA_MIN, ALPHA_STEP, clampAlpha, useExperiment } from '../stores/experiment';
-import { sweepKeyOf, useSteer } from '../stores/steer';
+import { sweepAlphasOf, sweepKeyOf, useSteer } from '../stores/steer';
 import { useSession } from '../stores/session';
 import { ModelPicker } from '../components/ModelPicker';
 import { Marked } from '../components/Marked';
@@ -53,7 +53,7 @@ function IntensitySlider() {
           </button>
         )}
       </div>
-      <p className="muted" style={{ margin: '6px 0 0' }}>
+      <p className="muted slider-note" style={{ margin: '6px 0 0' }}>
         α = 1 adds the steering vector itself; ← / → move it by {ALPHA_STEP}. Generations update live.
       </p>
     </div>
@@ -111,6 +111,11 @@ function Samples() {
         </label>
         <span className="muted">Highlighted: the judge’s markers for the behavior.</span>
       </div>
+      <p className="muted decoding-note" data-testid="decoding-note">
+        {temperature === 0
+          ? 'Greedy decoding (T = 0): each prompt gets its single most likely answer, the same every time. The dose-response chart samples at T = 1 instead, so its rates can differ from these answers.'
+          : `Sampled at T = ${temperature} with seed ${seed}: the same seed gives the same answers. The dose-response chart samples at T = 1.`}
+      </p>
       {error ? (
         <p className="error-box" role="alert">
           Generation failed: {error}
@@ -150,6 +155,8 @@ function DoseResponse() {
   const cancelSweep = useSteer((s) => s.cancelSweep);
   const model = useSession((s) => s.model);
   const stale = points.length > 0 && key !== sweepKeyOf();
+  const dose = model?.vector?.alpha;
+  const swept = sweepAlphasOf(sweepAlphas, dose);
   const rows = useMemo(() => points.map((p) => ({ x: p.alpha, behavior: p.behavior, accuracy: p.accuracy })), [points]);
   return (
     <ChartCard
@@ -158,7 +165,8 @@ function DoseResponse() {
       points={rows.length}
       note={
         <>
-          Sampled at T = 1 on {sweepSamples} held-out prompts per α (validation split); dashed line = the current α. {stale ? <strong>Stale: the model or settings changed since.</strong> : null}
+          Sampled at T = 1, {sweepSamples} held-out prompts per α (validation split): rates over many samples, unlike the few live answers. Dashed: the slider’s α
+          {dose !== undefined ? `; dotted: the vector’s dose (α = ${dose}, always swept)` : ''}. {stale ? <strong>Stale: the model or settings changed since.</strong> : null}
         </>
       }
       actions={
@@ -187,6 +195,11 @@ function DoseResponse() {
             }}
           />
         </label>
+        {dose !== undefined && !sweepAlphas.includes(dose) ? (
+          <span className="muted" title={`${swept.length} intensities in all`}>
+            + α = {dose} (vector’s dose)
+          </span>
+        ) : null}
         <label>
           Prompts per α
           <select value={sweepSamples} onChange={(e) => set({ sweepSamples: Number(e.target.value) })}>
@@ -220,7 +233,10 @@ function DoseResponse() {
           yLabel="Score"
           yDomain={[0, 1]}
           xTicks={rows.map((r) => r.x)}
-          markX={{ x: alpha, label: `α = ${alpha}` }}
+          marks={[
+            { x: alpha, label: `α = ${alpha} (slider)` },
+            ...(dose !== undefined && dose !== alpha ? [{ x: dose, label: `vector's dose ${dose}`, dotted: true }] : []),
+          ]}
           series={[
             { key: 'accuracy', name: 'Accuracy', color: pick(ACCURACY_COLOR, t), dashed: true },
             { key: 'behavior', name: 'Behavior score', color: pick(BEHAVIOR_COLOR, t) },

@@ -1,8 +1,10 @@
-// Train: every trainer setting (validated inline), Start / Pause / Stop / Save checkpoint, progress, and
-// the live charts: behavior and accuracy over steps (unsteered eval) for every run on the page, the
-// behavior rate per intensity, reward / KL / clip fraction / entropy, and the current rollouts.
+// Train: the run's essential settings (method, steps, seed, batch, grid) next to Start / Pause / Stop /
+// Save checkpoint with a one-line summary of what Start runs, progress, and the live charts (hover synced
+// across them): behavior and accuracy over steps (unsteered eval) for every run on the page, the behavior
+// rate per intensity, reward / KL / clip fraction / entropy, the current rollouts; every other setting
+// (validated inline) at the bottom.
 import { useMemo, useState } from 'react';
-import { ConfigForm, useParsedRl } from '../components/ConfigForm';
+import { ConfigForm, ESSENTIALS, Field, useParsedRl } from '../components/ConfigForm';
 import { ModelPicker } from '../components/ModelPicker';
 import { ChartCard, EmptyChart } from '../components/ChartCard';
 import { LinesChart } from '../components/charts';
@@ -11,7 +13,7 @@ import { RunName } from '../components/RunName';
 import { LatestEval } from '../components/LatestEval';
 import { ProgressBar } from '../components/Progress';
 import { Marked } from '../components/Marked';
-import { activeRun, isLive, useTrain } from '../stores/train';
+import { activeRun, isLive, useTrain, type Progress } from '../stores/train';
 import { useSession } from '../stores/session';
 import { behaviorAccuracyRows, metricRows, perIntensityRows, runLabel, type EvalKind, type RunView } from '../lib/runs';
 import { formatDuration, fmt } from '../lib/format';
@@ -30,7 +32,7 @@ export function EvalKindToggle(props: { value: EvalKind; onChange(v: EvalKind): 
   );
 }
 
-export function BehaviorAccuracyChart(props: { runs: RunView[]; title?: string }) {
+export function BehaviorAccuracyChart(props: { runs: RunView[]; title?: string; syncId?: string }) {
   const t = useChartTheme();
   const [kind, setKind] = useState<EvalKind>('sampled');
   const data = useMemo(() => behaviorAccuracyRows(props.runs, kind, (r) => runColor(r, t)), [props.runs, kind, t]);
@@ -44,9 +46,9 @@ export function BehaviorAccuracyChart(props: { runs: RunView[]; title?: string }
       actions={<EvalKindToggle value={kind} onChange={setKind} />}
     >
       {data.points ? (
-        <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel="Score" yDomain={[0, 1]} />
+        <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel="Score" yDomain={[0, 1]} syncId={props.syncId} />
       ) : (
-        <EmptyChart text="No evaluation yet: start a run (Space). Step 0 is evaluated before training." />
+        <EmptyChart text="No evaluation yet: start a run (Start above, or Space). Step 0 is evaluated before training." />
       )}
     </ChartCard>
   );
@@ -57,7 +59,7 @@ function MetricChart(props: { runs: RunView[]; metric: Parameters<typeof metricR
   const data = useMemo(() => metricRows(props.runs, props.metric, (r) => runColor(r, t)), [props.runs, props.metric, t]);
   return (
     <ChartCard title={props.title} points={data.points} note={props.note}>
-      {data.points ? <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel={props.yLabel} yDomain={props.yDomain} /> : <EmptyChart text="No steps yet." />}
+      {data.points ? <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel={props.yLabel} yDomain={props.yDomain} syncId="train" /> : <EmptyChart text="No steps yet." />}
     </ChartCard>
   );
 }
@@ -70,14 +72,56 @@ function PerIntensityChart(props: { run: RunView | undefined }) {
       points={data.points}
       note={props.run ? `${runLabel(props.run)}: fraction of rollouts at each α with behavior score ≥ 0.5.` : 'The current run’s rollouts, by intensity.'}
     >
-      {data.points ? <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel="Behavior rate" yDomain={[0, 1]} /> : <EmptyChart text="No rollouts yet." />}
+      {data.points ? <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel="Behavior rate" yDomain={[0, 1]} syncId="train" /> : <EmptyChart text="No rollouts yet." />}
     </ChartCard>
   );
 }
 
-function Controls() {
+function EssentialFields() {
+  const parsed = useParsedRl();
+  const live = useTrain((s) => isLive(activeRun(s)));
+  return (
+    <div className="essentials" role="group" aria-label="Run settings">
+      {ESSENTIALS.map((k) => (
+        <Field key={k} k={k} compact error={parsed.errors[k]} disabled={live} />
+      ))}
+    </div>
+  );
+}
+
+/** What Start will run, in one line (the settings a newcomer must see before pressing it). */
+function StartSummary() {
+  const parsed = useParsedRl();
+  const behavior = useSession((s) => s.model?.behavior);
+  const c = parsed.config;
+  if (!c) return <span className="muted">Fix the settings marked in red to start.</span>;
+  const grid = c.method === 'vspo' ? `, intensities α ∈ {${c.intensityMode === 'grid' ? c.grid.join(', ') : `U[${c.aMin}, ${c.aMax}]`}}` : c.method === 'steer' ? `, fixed α = ${c.steerAlpha}` : '';
+  return (
+    <span data-testid="start-summary">
+      Start runs <strong>{c.method.toUpperCase()}</strong>
+      {behavior ? ` on ${behavior}` : ''} for <strong>{c.steps} steps</strong> (seed {c.seed}): {c.batchPrompts} prompts × {c.groupSize} rollouts a step{grid}. The rest: “More trainer
+      settings” below.
+    </span>
+  );
+}
+
+function statusText(run: RunView, p: Progress | null): string {
+  const at = p ? `step ${p.step} of ${p.steps}` : '';
+  const inFlight = run.history.length ? `step ${(p?.step ?? 0) + 1} of ${p?.steps ?? '?'}` : 'the step-0 evaluation';
+  switch (run.status) {
+    case 'pausing':
+      return `pausing — finishing ${inFlight} first…`;
+    case 'stopping':
+      return `stopping — finishing ${inFlight} first…`;
+    case 'paused':
+      return `paused at ${at}`;
+    default:
+      return run.status;
+  }
+}
+
+function ControlButtons() {
   const run = useTrain(activeRun);
-  const progress = useTrain((s) => s.progress);
   const busy = useTrain((s) => s.busy);
   const { start, pause, resume, stop, saveCheckpoint } = useTrain.getState();
   const ready = useSession((s) => s.status === 'ready' && !!s.model);
@@ -85,40 +129,77 @@ function Controls() {
   const live = isLive(run);
   const status = run?.status;
   return (
-    <section className="panel" aria-label="Training controls">
-      <div className="row">
-        <button type="button" className="primary" onClick={() => void start()} disabled={!ready || !valid || live || busy} aria-keyshortcuts="Space">
-          Start
-        </button>
-        <button type="button" onClick={() => void pause()} disabled={status !== 'running'} aria-keyshortcuts="Space">
-          Pause
-        </button>
-        <button type="button" onClick={() => void resume()} disabled={status !== 'paused'}>
-          Resume
-        </button>
-        <button type="button" className="danger" onClick={() => void stop()} disabled={!live}>
-          Stop
-        </button>
-        <button type="button" onClick={() => void saveCheckpoint()} disabled={!ready}>
-          Save checkpoint
-        </button>
+    <>
+      <button type="button" className="primary" onClick={() => void start()} disabled={!ready || !valid || live || busy} aria-keyshortcuts="Space">
+        Start
+      </button>
+      <button type="button" onClick={() => void pause()} disabled={status !== 'running'} aria-keyshortcuts="Space">
+        {status === 'pausing' ? 'Pausing…' : 'Pause'}
+      </button>
+      <button type="button" onClick={() => void resume()} disabled={status !== 'paused'} aria-keyshortcuts="Space">
+        Resume
+      </button>
+      <button type="button" className="danger" onClick={() => void stop()} disabled={!live || status === 'stopping'}>
+        {status === 'stopping' ? 'Stopping…' : 'Stop'}
+      </button>
+      <button type="button" onClick={() => void saveCheckpoint()} disabled={!ready}>
+        Save checkpoint
+      </button>
+    </>
+  );
+}
+
+function RunProgress() {
+  const run = useTrain(activeRun);
+  const progress = useTrain((s) => s.progress);
+  if (!run || !progress) return null;
+  return (
+    <ProgressBar value={progress.step} max={progress.steps} label="Training progress">
+      <span data-testid="progress-step">
+        Step {progress.step} / {progress.steps}
+      </span>
+      <span>ETA {run.status === 'running' ? formatDuration(progress.etaMs ?? NaN) : '—'}</span>
+      <span>{progress.tokensPerSec !== null ? `${Math.round(progress.tokensPerSec).toLocaleString()} tokens/s` : '— tokens/s'}</span>
+      <span>{progress.msPerStep !== null ? `${(progress.msPerStep / 1000).toFixed(1)} s/step` : ''}</span>
+    </ProgressBar>
+  );
+}
+
+function Controls() {
+  const run = useTrain(activeRun);
+  const progress = useTrain((s) => s.progress);
+  return (
+    <section className="panel run-panel" aria-label="Training controls">
+      <EssentialFields />
+      <div className="row controls-row">
+        <ControlButtons />
         <span className="spacer" />
-        <span role="status" aria-live="polite" data-testid="run-status">
-          {run ? `${runLabel(run)}: ${status}${run.error ? ` — ${run.error}` : ''}` : 'No run yet.'}
+        <span role="status" aria-live="polite" data-testid="run-status" className={run && (run.status === 'pausing' || run.status === 'stopping') ? 'pending' : undefined}>
+          {run ? `${runLabel(run)}: ${statusText(run, progress)}${run.error ? ` — ${run.error}` : ''}` : 'No run yet.'}
         </span>
       </div>
-      {run && progress ? (
-        <div style={{ marginTop: 10 }}>
-          <ProgressBar value={progress.step} max={progress.steps} label="Training progress">
-            <span data-testid="progress-step">
-              Step {progress.step} / {progress.steps}
-            </span>
-            <span>ETA {status === 'running' ? formatDuration(progress.etaMs ?? NaN) : '—'}</span>
-            <span>{progress.tokensPerSec !== null ? `${Math.round(progress.tokensPerSec).toLocaleString()} tokens/s` : '— tokens/s'}</span>
-            <span>{progress.msPerStep !== null ? `${Math.round(progress.msPerStep)} ms/step` : ''}</span>
-          </ProgressBar>
-        </div>
-      ) : null}
+      <p className="start-summary">{isLive(run) ? null : <StartSummary />}</p>
+      <RunProgress />
+    </section>
+  );
+}
+
+/** Clipping needs π_θ ≠ π_old: more than one inner epoch, or π_old taken under steering. */
+function clipMatters(runs: RunView[], draft: { epochs: number; piOldSteered: boolean } | undefined): boolean {
+  if (!runs.length) return !!draft && (draft.epochs > 1 || draft.piOldSteered);
+  return runs.some((r) => Number(r.config.epochs ?? 1) > 1 || r.config.piOldSteered === true || r.history.some((m) => (m.clipFraction ?? 0) > 0));
+}
+
+function ClipFraction(props: { runs: RunView[] }) {
+  const cfg = useParsedRl().config;
+  if (clipMatters(props.runs, cfg)) return <MetricChart runs={props.runs} metric="clipFraction" title="Clip fraction" yLabel="Fraction" yDomain={[0, 1]} />;
+  return (
+    <section className="panel clip-note" data-testid="clip-note" aria-label="Clip fraction">
+      <h3>Clip fraction: not drawn</h3>
+      <p className="muted">
+        With one inner epoch (μ = 1) and π_old unsteered, each update is taken at π_old itself: every importance ratio is 1, nothing is clipped, and the chart would be a flat 0. Set “Inner epochs μ”
+        above 1 (or “π_old under steering”) in More trainer settings to see it.
+      </p>
     </section>
   );
 }
@@ -205,18 +286,18 @@ export function TrainView() {
         <ModelPicker disabled={live} />
       </div>
       <Controls />
-      <BehaviorAccuracyChart runs={runs} />
+      <BehaviorAccuracyChart runs={runs} syncId="train" />
       <LatestEval run={run ?? runs[runs.length - 1]} />
       <RunsOnPage />
       <div className="grid-small">
         <PerIntensityChart run={run ?? runs[runs.length - 1]} />
         <MetricChart runs={runs} metric="rewardMean" title="Reward (mean over rollouts)" yLabel="Reward" note="r = accuracy + λ · behavior reward" />
         <MetricChart runs={runs} metric="kl" title="KL to the reference (k3, token mean)" yLabel="KL" />
-        <MetricChart runs={runs} metric="clipFraction" title="Clip fraction" yLabel="Fraction" yDomain={[0, 1]} />
+        <ClipFraction runs={runs} />
         <MetricChart runs={runs} metric="entropy" title="Entropy of the unsteered policy (nats)" yLabel="Entropy" />
       </div>
       <RolloutsTable />
-      <ConfigForm disabled={live} />
+      <ConfigForm disabled={live} exclude={ESSENTIALS} />
     </div>
   );
 }

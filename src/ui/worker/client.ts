@@ -239,6 +239,32 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       return call((a) => a.exportCheckpoint());
     },
 
+    async probe(prompts, tokens) {
+      // Stopped after `tokens` streamed tokens (cancelGenerate takes effect at the next one); a batch
+      // whose answers all end sooner counts the positions it did generate.
+      let reached = 0;
+      let at = 0;
+      const t0 = performance.now();
+      try {
+        await call((a) =>
+          a.generate(
+            { n: prompts, seed: 0, alpha: 0, temperature: 1 },
+            proxy((u: GenerateUpdate) => {
+              if (u.step > reached && u.step <= tokens) {
+                reached = u.step;
+                at = performance.now();
+              }
+              if (u.step >= tokens) void a.cancelGenerate();
+            }),
+          ),
+        );
+      } catch (e) {
+        if ((e as { name?: string })?.name !== 'CancelledError') throw e;
+      }
+      const ms = (at || performance.now()) - t0;
+      return reached > 0 && ms > 0 ? (prompts * reached * 1000) / ms : 0;
+    },
+
     dispose() {
       dead ??= 'disposed';
       rejectAll = [];

@@ -96,5 +96,7 @@ export interface WorkbenchClient {
   saveCheckpoint(name: string): Promise<{ id: string; name: string }>;
   /** The current weights as safetensors bytes. */
   exportCheckpoint(): Promise<Uint8Array>;
+  /** Times a fixed generation (`prompts` held-out prompts, `tokens` tokens each, unsteered, T = 1): tokens per second. */
+  probe(prompts: number, tokens: number): Promise<number>;
   dispose(): void;
 }

@@ -15,7 +15,8 @@ import {
   YAxis,
 } from 'recharts';
 import type { ArmKind, Comparison } from '../../../bandit';
-import { useChartHeight } from '../ChartCard';
+import { ChartFrame, useChartExport } from '../ChartCard';
+import { wideTable } from '../../lib/chartExport';
 import { methodColor, useChartTheme, type ChartTheme } from '../chartTheme';
 import type { Trace } from './protocol';
 
@@ -48,7 +49,7 @@ function xAxis(t: ChartTheme, label: string, domain: [number, number], ticks?: n
       height={t.xHeight}
       padding={{ left: t.talk ? 16 : 8, right: t.talk ? 16 : 8 }}
       stroke={t.axis}
-      strokeWidth={t.talk ? 2 : 1}
+      strokeWidth={t.talk ? 3 : 1}
       label={{ value: label, position: 'insideBottom', offset: 0, fontSize: t.label, fill: t.text, fontWeight: 600 }}
     />
   );
@@ -78,15 +79,6 @@ export function niceTicks(max: number): number[] {
   const out: number[] = [];
   for (let v = 0; v <= max + 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
-}
-
-/**
- * Chart height: its own, or in a full-screen card the screen's less `reserve` (the HTML legend and the
- * text around the chart, which useChartHeight's allowance for the title does not cover).
- */
-function useFitHeight(normal: number, reserve: number): number {
-  const full = useChartHeight(0); // 0 unless the card is full screen
-  return full > 0 ? Math.max(260, full - reserve) : normal;
 }
 
 /** Powers of ten in [lo, hi]; with 2× and 5× too when the range spans fewer than three decades. */
@@ -170,7 +162,7 @@ export function curveStats(rows: Comparison[]): CurveStats {
 
 export function IterationsCurve(props: { rows: Comparison[]; cap: number; seeds: number; alignments: number[]; crossover: number | null; height?: number }) {
   const t = useChartTheme();
-  const height = useFitHeight(props.height ?? t.height + 60, t.talk ? 300 : 190);
+  const height = props.height ?? t.height + 60;
   const rows = [...props.rows].sort((a, b) => a.alignment - b.alignment);
   const means = rows.flatMap((r) => [r.vspo.mean, r.grpo.mean]).filter((v) => v > 0);
   const his = rows.flatMap((r) => [r.vspo.mean + r.vspo.std, r.grpo.mean + r.grpo.std]);
@@ -192,8 +184,20 @@ export function IterationsCurve(props: { rows: Comparison[]; cap: number; seeds:
   const grpoC = methodColor('grpo', t);
   const xTicks = props.alignments.length <= 11 ? props.alignments : props.alignments.filter((_, i) => i % 2 === 0);
   const seedsText = `mean ± std over ${props.seeds} seed${props.seeds > 1 ? 's' : ''}`;
+  useChartExport({
+    ...wideTable(data, 'x', 'alignment x', [
+      { key: 'vspo', name: 'VSPO iterations (mean)' },
+      { key: 'vspoBand', name: 'VSPO ±1 std' },
+      { key: 'grpo', name: 'GRPO iterations (mean)' },
+      { key: 'grpoBand', name: 'GRPO ±1 std' },
+    ]),
+    legend: [
+      { key: 'vspo', name: 'VSPO', color: vspoC },
+      { key: 'grpo', name: 'GRPO', color: grpoC, dashed: true },
+    ],
+  });
   return (
-    <div>
+    <div className="chart-grow">
       <HtmlLegend
         items={[
           { label: `VSPO (${seedsText})`, color: vspoC, marker: 'dot' },
@@ -202,7 +206,8 @@ export function IterationsCurve(props: { rows: Comparison[]; cap: number; seeds:
           ...(props.crossover !== null ? [{ label: 'crossover', color: t.text, vertical: true, dashed: true, width: t.talk ? 4 : 2 }] : []),
         ]}
       />
-      <ResponsiveContainer width="100%" height={height}>
+      <ChartFrame height={height}>
+      <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={data} margin={{ ...t.margin, top: t.margin.top + (t.talk ? 12 : 6) }}>
           <CartesianGrid stroke={t.grid} strokeDasharray={t.talk ? undefined : '3 3'} />
           {xAxis(t, 'Alignment knob x  (−1: toward decoys · 0: random · 1: toward the target)', [-1, 1], xTicks)}
@@ -215,7 +220,7 @@ export function IterationsCurve(props: { rows: Comparison[]; cap: number; seeds:
             tick={tickStyle(t)}
             tickFormatter={fmtCount}
             stroke={t.axis}
-            strokeWidth={t.talk ? 2 : 1}
+            strokeWidth={t.talk ? 3 : 1}
             width={t.yWidth}
             tickMargin={t.talk ? 8 : 4}
             label={yLabel(t, 'Iterations to τ (log)')}
@@ -245,6 +250,7 @@ export function IterationsCurve(props: { rows: Comparison[]; cap: number; seeds:
           <Line dataKey="vspo" name="VSPO" stroke={vspoC} strokeWidth={t.stroke} dot={curveDot('vspo', vspoC, t, vspoCens)} activeDot={false} isAnimationActive={false} />
         </ComposedChart>
       </ResponsiveContainer>
+      </ChartFrame>
     </div>
   );
 }
@@ -263,7 +269,7 @@ export function kindColor(kind: ArmKind, t: ChartTheme): string {
 
 export function ArmMassChart(props: { trace: Trace; kinds: ArmKind[]; tau: number; height?: number }) {
   const t = useChartTheme();
-  const height = useFitHeight(props.height ?? t.height, t.talk ? 110 : 60);
+  const height = props.height ?? t.height;
   const data = props.trace.points.map((p) => {
     const row: Record<string, number> = { x: p.iteration, total: p.targetMass };
     p.probs.forEach((v, i) => (row['a' + i] = v));
@@ -274,15 +280,20 @@ export function ArmMassChart(props: { trace: Trace; kinds: ArmKind[]; tau: numbe
   // The target mass first, as a wide translucent halo (a target arm that carries all of it stays visible
   // on top), then the muted arms, then the target arms.
   const order = props.kinds.map((k, i) => ({ k, i })).sort((a, b) => Number(a.k === 'target') - Number(b.k === 'target'));
+  useChartExport({
+    ...wideTable(data, 'x', 'iteration', [{ key: 'total', name: 'target mass' }, ...props.kinds.map((k, i) => ({ key: 'a' + i, name: `arm ${i + 1} (${k})` }))]),
+    legend: present.map((k) => ({ key: k, name: KIND_STYLE[k].label, color: kindColor(k, t) })),
+  });
   return (
-    <div>
+    <div className="chart-grow">
       <HtmlLegend
         items={[
           ...present.map((k) => ({ label: `${KIND_STYLE[k].label} ×${props.kinds.filter((x) => x === k).length}`, color: kindColor(k, t), width: k === 'target' ? t.stroke : t.thin })),
           { label: 'target mass π(T) (sum over target arms)', color: t.text, halo: true },
         ]}
       />
-      <ResponsiveContainer width="100%" height={height}>
+      <ChartFrame height={height}>
+      <ResponsiveContainer width="100%" height="100%">
         <LineChart data={data} margin={t.margin}>
           <CartesianGrid stroke={t.grid} strokeDasharray={t.talk ? undefined : '3 3'} />
           {xAxis(t, 'Iteration', [0, Math.max(1, last)], niceTicks(Math.max(1, last)), fmtCount)}
@@ -293,7 +304,7 @@ export function ArmMassChart(props: { trace: Trace; kinds: ArmKind[]; tau: numbe
             tick={tickStyle(t)}
             tickFormatter={(v: number) => String(v)}
             stroke={t.axis}
-            strokeWidth={t.talk ? 2 : 1}
+            strokeWidth={t.talk ? 3 : 1}
             width={t.yWidth}
             tickMargin={t.talk ? 8 : 4}
             label={yLabel(t, 'Probability π_θ(arm)')}
@@ -322,6 +333,7 @@ export function ArmMassChart(props: { trace: Trace; kinds: ArmKind[]; tau: numbe
           ))}
         </LineChart>
       </ResponsiveContainer>
+      </ChartFrame>
     </div>
   );
 }

@@ -1,0 +1,87 @@
+// Runs whose tab closed (issue 14, item 7): on the next load they are marked interrupted, with an honest
+// word on whether they can be resumed (from the last auto-save, or not: no auto-save yet); auto-saves
+// are listed under their run, not among the saved checkpoints or in the checkpoint picker; a manual save
+// records the model's step; the interrupted run resumes and finishes.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './harness';
+
+const base = inject('baseURL');
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const MODEL_TIMEOUT = 180_000;
+const RUN_TIMEOUT = 10 * 60_000;
+const CFG = 'backend=cpu&behavior=verbosity&t.method=vspo&t.steps=10&t.evalEvery=0&t.batchPrompts=2&t.groupSize=4&t.grid=0,4&t.beta=0';
+
+async function page(context: BrowserContext, hash: string): Promise<Page> {
+  const p = await context.newPage();
+  await p.goto(base + hash);
+  await p.getByTestId('model-info').waitFor({ timeout: MODEL_TIMEOUT });
+  return p;
+}
+
+/** Starts a run and closes its tab once it has taken `steps` steps. */
+async function startAndClose(context: BrowserContext, hash: string, steps: number) {
+  const p = await page(context, hash);
+  await p.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect
+    .poll(async () => Number((await p.getByTestId('progress-step').textContent().catch(() => ''))?.match(/Step (\d+)/)?.[1] ?? 0), { timeout: RUN_TIMEOUT, interval: 100 })
+    .toBeGreaterThanOrEqual(steps);
+  await p.close();
+}
+
+describe('runs whose tab closed', () => {
+  it('are marked interrupted on the next load, resumable from their auto-save or honestly not', async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // The first run auto-saves every 2 steps; the second never does.
+    await startAndClose(context, `#view=train&${CFG}&t.saveEvery=2`, 3);
+    await startAndClose(context, `#view=train&${CFG}&t.saveEvery=0`, 1);
+
+    const p = await page(context, `#view=checkpoints&${CFG}`);
+    const rows = p.getByTestId('run-row');
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(2);
+    const first = rows.filter({ has: p.getByRole('button', { name: 'Rename run VSPO seed 0', exact: true }) });
+    const second = rows.filter({ has: p.getByRole('button', { name: 'Rename run VSPO seed 0 (2)', exact: true }) });
+    await expect.poll(() => first.getByTestId('run-status-cell').textContent()).toMatch(/^interrupted — the tab closed/);
+    expect(await first.getByTestId('resumability').textContent()).toMatch(/^resumable from the auto-save at step [2-9]/);
+    expect(await first.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(1);
+    expect(await first.getByRole('button', { name: /^Load auto-save \(step \d+\)$/ }).count()).toBe(1);
+    expect(await second.getByTestId('run-status-cell').textContent()).toMatch(/^interrupted/);
+    expect(await second.getByTestId('resumability').textContent()).toMatch(/cannot be resumed: auto-saves were off/);
+    expect(await second.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(0);
+
+    // Auto-saves and run starts are not listed as saved checkpoints; a manual save shows its step.
+    expect(await p.getByTestId('checkpoint-row').count()).toBe(0);
+    await p.getByRole('textbox', { name: 'New checkpoint name' }).fill('manual');
+    await p.getByRole('button', { name: 'Save checkpoint' }).click();
+    const saved = p.getByTestId('checkpoint-row');
+    await expect.poll(() => saved.count(), { timeout: 60_000 }).toBe(1);
+    const modelStep = (await p.getByTestId('model-info').textContent())!.match(/step (\d+)/)![1];
+    expect(await saved.locator('td.num').first().textContent()).toBe(modelStep);
+
+    // The picker offers the saved checkpoint, not the runs' auto-saves or starts.
+    await p.keyboard.press('1');
+    const options = await p.getByRole('combobox', { name: 'Checkpoint' }).locator('option').allTextContents();
+    expect(options.some((o) => /^manual \(manual, step \d+\)$/.test(o))).toBe(true);
+    expect(options.filter((o) => /auto-?save|run-start|— start/.test(o))).toEqual([]);
+
+    // Resume continues the interrupted run from its auto-save to the end.
+    await p.keyboard.press('4');
+    await first.getByRole('button', { name: 'Resume', exact: true }).click();
+    await expect.poll(() => p.evaluate(() => location.hash)).toMatch(/view=train/);
+    await expect.poll(() => p.getByTestId('run-status').textContent(), { timeout: RUN_TIMEOUT, interval: 500 }).toMatch(/^VSPO seed 0: finished/);
+    await p.reload();
+    await p.getByTestId('model-info').waitFor({ timeout: MODEL_TIMEOUT });
+    await p.keyboard.press('4');
+    await expect.poll(() => first.getByTestId('run-status-cell').textContent(), { timeout: 60_000 }).toMatch(/^finished/);
+    await expect.poll(() => second.getByTestId('run-status-cell').textContent()).toMatch(/^interrupted/);
+    await context.close();
+  });
+});
