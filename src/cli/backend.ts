@@ -87,18 +87,6 @@ export async function loadCheckpointFile(path: string): Promise<Checkpoint> {
   }
 }
 
-interface GpuModelModule {
-  createGpuModel(device: GPUDevice, config: GPTConfig, params: Params): LanguageModel | Promise<LanguageModel>;
-}
-interface NodeDeviceModule {
-  requestNodeDevice(): Promise<GPUDevice>;
-}
-
-// Module paths held in variables: the GPU model is optional at build time, so the CPU path never
-// depends on it being present.
-const GPU_MODEL = '../model/gpu-model';
-const NODE_DEVICE = '../engine/node-device';
-
 export async function createModel(config: GPTConfig, params: Params, backend: Backend): Promise<LanguageModel> {
   if (backend === 'cpu') {
     try {
@@ -107,12 +95,12 @@ export async function createModel(config: GPTConfig, params: Params, backend: Ba
       throw new CliError(`cannot build the model: ${(e as Error).message}`);
     }
   }
-  let gpu: GpuModelModule;
-  let dev: NodeDeviceModule;
+  // Loaded on first use: the CPU path never loads Dawn or the WGSL engine.
+  let gpu: typeof import('../model/gpu-model');
+  let dev: typeof import('../engine/node-device');
   try {
-    gpu = (await import(/* @vite-ignore */ GPU_MODEL)) as GpuModelModule;
-    dev = (await import(/* @vite-ignore */ NODE_DEVICE)) as NodeDeviceModule;
-    if (typeof gpu.createGpuModel !== 'function' || typeof dev.requestNodeDevice !== 'function') throw new Error('module exports are missing');
+    gpu = await import('../model/gpu-model');
+    dev = await import('../engine/node-device');
   } catch (e) {
     throw new CliError(`webgpu backend unavailable: ${firstLine(e)}`);
   }
