@@ -11,7 +11,7 @@ import type { Behavior, BehaviorTask } from '../../data/types';
 import type { LanguageModel } from '../../model/types';
 import { modelBufferSizes } from '../../model/gpu-layout';
 import type { GPTConfig } from '../../model/config';
-import { methodUsesSteering, validateRlConfig, withVectorDefaults, type RlConfig, type ValidationContext } from '../../rl/config';
+import { methodUsesSteering, needsReference, validateRlConfig, withVectorDefaults, type RlConfig, type ValidationContext } from '../../rl/config';
 import { createTrainer, runTrainer, type StepMetrics } from '../../rl/loop';
 import { summarizeRun } from '../../rl/summary';
 import type { SteeringVector } from '../../steering/types';
@@ -97,8 +97,7 @@ export async function runOnce(o: RunOnceOptions): Promise<{ history: StepMetrics
   const { checkpoint, task } = o.loaded;
   validOrThrow(o.config, validationContext(checkpoint.config)); // this model's limits, before allocating
   const model = await createModel(checkpoint.config, checkpoint.params, o.backend);
-  const needsRef = o.config.beta > 0 && o.config.method !== 'distill' && o.config.method !== 'steer';
-  const refModel = needsRef ? await createModel(checkpoint.config, checkpoint.params, o.backend) : undefined;
+  const refModel = needsReference(o.config) ? await createModel(checkpoint.config, checkpoint.params, o.backend) : undefined;
   let trainer;
   try {
     trainer = createTrainer({ model, refModel, task, steering: o.steering, config: o.config });
