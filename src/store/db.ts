@@ -118,6 +118,11 @@ export interface SaveCheckpointOptions {
   step?: number;
   /** Ids deleted in the same transaction once the new bytes are written (an auto-save replacing the last). */
   replaces?: string[];
+  /**
+   * A run whose `autosaveId` is moved to the new checkpoint in the same transaction, so a tab closed
+   * mid-save leaves either the old auto-save and its pointer or the new ones, never a dangling pointer.
+   */
+  autosaveOf?: string;
 }
 
 export class WorkbenchDB {
@@ -159,13 +164,18 @@ export class WorkbenchDB {
       ...(o.step !== undefined ? { step: o.step } : {}),
     };
     const copy = bytes.slice(); // own buffer: never store a view into a larger (or transferred) buffer
-    const tx = this.db.transaction(['checkpoints', 'checkpointBytes'], 'readwrite');
+    const tx = this.db.transaction(['checkpoints', 'checkpointBytes', 'runs'], 'readwrite');
     try {
       await tx.objectStore('checkpointBytes').put({ id: record.id, bytes: copy });
       await tx.objectStore('checkpoints').put(record);
       for (const id of o.replaces ?? []) {
         await tx.objectStore('checkpointBytes').delete(id);
         await tx.objectStore('checkpoints').delete(id);
+      }
+      if (o.autosaveOf !== undefined) {
+        const run = await tx.objectStore('runs').get(o.autosaveOf);
+        if (!run) throw new NotFoundError(`run ${o.autosaveOf}`);
+        await tx.objectStore('runs').put({ ...run, autosaveId: record.id, updatedAt: Date.now() });
       }
       await tx.done;
     } catch (e) {

@@ -144,9 +144,9 @@ export class Run {
         behavior: this.host.behavior(),
         step,
         replaces: this.lastAutosave ? [this.lastAutosave.checkpointId] : [],
+        autosaveOf: this.id, // the run's pointer moves in the same transaction
       });
       this.lastAutosave = { checkpointId: rec.id, step };
-      await db.updateRun(this.id, { autosaveId: rec.id });
       this.host.emit({ type: 'autosaved', checkpoint: rec });
     } catch (e) {
       if (this.host.deviceLost()) return;

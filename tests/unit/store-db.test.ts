@@ -90,6 +90,35 @@ describe('checkpoints', () => {
   });
 });
 
+describe('auto-save pointer', () => {
+  test("an auto-save replaces the last one and moves the run's pointer in one transaction; a failed one changes neither", async () => {
+    const db = await fresh();
+    const run = await db.createRun({ name: 'r', behavior: 'verbosity', method: 'vspo', config: { steps: 3 } });
+    const first = await db.saveCheckpoint(bytes(10), { name: 'auto 1', kind: 'autosave', runId: run.id, autosaveOf: run.id });
+    expect((await db.getRun(run.id))!.autosaveId).toBe(first.id);
+    const second = await db.saveCheckpoint(bytes(10, 2), { name: 'auto 2', kind: 'autosave', runId: run.id, replaces: [first.id], autosaveOf: run.id });
+    expect((await db.getRun(run.id))!.autosaveId).toBe(second.id);
+    expect((await db.listCheckpoints()).map((c) => c.id)).toEqual([second.id]);
+    // The write of the run record fails: the new bytes, the deletion and the pointer all roll back.
+    const proto = (globalThis as unknown as { IDBObjectStore: { prototype: Record<string, unknown> } }).IDBObjectStore.prototype;
+    const put = proto.put as (this: IDBObjectStore, v: unknown) => IDBRequest;
+    proto.put = function (this: IDBObjectStore, v: unknown) {
+      if (this.name === 'runs') throw new DOMException('quota', 'QuotaExceededError');
+      return put.call(this, v);
+    };
+    patched.push(() => (proto.put = put));
+    vi.stubGlobal('navigator', { storage: { estimate: async () => ({ usage: 150, quota: 200 }) } });
+    patched.push(() => vi.unstubAllGlobals());
+    await expect(db.saveCheckpoint(bytes(10, 3), { name: 'auto 3', kind: 'autosave', runId: run.id, replaces: [second.id], autosaveOf: run.id })).rejects.toBeInstanceOf(StorageQuotaError);
+    proto.put = put;
+    expect((await db.getRun(run.id))!.autosaveId).toBe(second.id);
+    expect((await db.listCheckpoints()).map((c) => c.id)).toEqual([second.id]);
+    expect((await db.loadCheckpoint(second.id)).bytes).toEqual(bytes(10, 2));
+    await expect(db.saveCheckpoint(bytes(4), { name: 'x', autosaveOf: 'missing' })).rejects.toBeInstanceOf(NotFoundError);
+    db.close();
+  });
+});
+
 describe('runs', () => {
   test('create, append metrics, list, load, update, delete (with its auto-saves)', async () => {
     const db = await fresh();
