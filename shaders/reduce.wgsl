@@ -1,7 +1,7 @@
-// Workgroup tree reductions shared by the row kernels (layernorm, attention, logprob, adamw).
-// Not a kernel family: a kernel pulls it in with the line `// #include reduce`, expanded by
-// src/engine/shaders.ts. The including shader declares `const WG: u32` (a power of two, the workgroup
-// size); every invocation of the workgroup must call a reduction (each has barriers).
+// Workgroup tree reductions shared by the row kernels (layernorm, attention, logprob, adamw) and
+// sample. Not a kernel family: a kernel pulls it in with the line `// #include reduce`, expanded by
+// src/engine/shader-source.ts. The including shader declares `const WG: u32` (a power of two, the
+// workgroup size); every invocation of the workgroup must call a reduction (each has barriers).
 
 var<workgroup> red: array<f32, WG>;
 

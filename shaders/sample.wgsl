@@ -21,7 +21,9 @@
 //   advance  state[0] += 1 (the last dispatch of each token step).
 //
 // Each invocation owns a contiguous chunk of the vocabulary; chunk sums are combined with a sequential
-// exclusive scan by invocation 0, so "first in index order" is preserved.
+// exclusive scan by invocation 0, so "first in index order" is preserved. The f32 sum is reduce_sum from
+// reduce.wgsl, whose workgroup array `red` also serves the argmax combine and the f32 scan here; the u32
+// count and scan use this file's `redi`.
 //
 // Bindings: 0 params, 1 logits, 2 tokens, 3 logprobs, 4 uniforms, 5 state.
 
@@ -44,8 +46,9 @@ struct Params {
 @group(0) @binding(4) var<storage, read> uniforms: array<f32>;
 @group(0) @binding(5) var<storage, read_write> state: array<u32>;
 
+// #include reduce
+
 var<workgroup> wpos: u32;
-var<workgroup> redf: array<f32, WG>;
 var<workgroup> redi: array<u32, WG>;
 var<workgroup> hist: array<atomic<u32>, 256>;
 var<workgroup> wrank: u32;
@@ -68,20 +71,6 @@ fn float_of(k: u32) -> f32 {
   return bitcast<f32>(~k);
 }
 
-fn reduce_sum(x: f32, lid: u32) -> f32 {
-  redf[lid] = x;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      redf[lid] = redf[lid] + redf[lid + s];
-    }
-    workgroupBarrier();
-  }
-  let r = redf[0];
-  workgroupBarrier();
-  return r;
-}
-
 fn reduce_count(x: u32, lid: u32) -> u32 {
   redi[lid] = x;
   workgroupBarrier();
@@ -96,20 +85,20 @@ fn reduce_count(x: u32, lid: u32) -> u32 {
   return r;
 }
 
-// Exclusive prefix over invocations (in place in redf), sequential so the order is the index order.
+// Exclusive prefix over invocations (in place in red), sequential so the order is the index order.
 fn scan_f(x: f32, lid: u32) -> f32 {
-  redf[lid] = x;
+  red[lid] = x;
   workgroupBarrier();
   if (lid == 0u) {
     var acc = 0.0;
     for (var i = 0u; i < WG; i++) {
-      let t = redf[i];
-      redf[i] = acc;
+      let t = red[i];
+      red[i] = acc;
       acc += t;
     }
   }
   workgroupBarrier();
-  let r = redf[lid];
+  let r = red[lid];
   workgroupBarrier();
   return r;
 }
@@ -159,23 +148,23 @@ fn sample(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
       larg = v;
     }
   }
-  redf[lid] = lmax;
+  red[lid] = lmax;
   redi[lid] = larg;
   workgroupBarrier();
   if (lid == 0u) {
-    var bm = redf[0];
+    var bm = red[0];
     var ba = redi[0];
     for (var i = 1u; i < WG; i++) {
-      if (redi[i] != 0xffffffffu && (ba == 0xffffffffu || redf[i] > bm)) {
-        bm = redf[i];
+      if (redi[i] != 0xffffffffu && (ba == 0xffffffffu || red[i] > bm)) {
+        bm = red[i];
         ba = redi[i];
       }
     }
-    redf[0] = bm;
+    red[0] = bm;
     redi[0] = ba;
   }
   workgroupBarrier();
-  let maxv = redf[0];
+  let maxv = red[0];
   let arg = redi[0];
   workgroupBarrier();
 

@@ -11,6 +11,9 @@ export const roundSize = (bytes: number) => Math.max(256, Math.ceil(bytes / 256)
 
 export class BufferPool {
   private free = new Map<string, GPUBuffer[]>();
+  /** The buffers in `free` (a second release of one is refused before anything else happens). */
+  private pooled = new Set<GPUBuffer>();
+  /** Rounded size of every live buffer this pool made; destroyed ones are forgotten. */
   private sizes = new WeakMap<GPUBuffer, number>();
   private liveCount = 0;
   private liveBytesNow = 0;
@@ -32,6 +35,7 @@ export class BufferPool {
     const list = this.free.get(key);
     if (list && list.length > 0) {
       const buf = list.pop()!;
+      this.pooled.delete(buf);
       this.freeBytes -= size;
       return buf;
     }
@@ -54,7 +58,8 @@ export class BufferPool {
   release(buf: GPUBuffer | null | undefined): void {
     if (!buf) return;
     const size = this.sizes.get(buf);
-    if (size === undefined) throw new Error('BufferPool.release: buffer does not belong to this pool');
+    if (size === undefined) throw new Error('BufferPool.release: buffer does not belong to this pool (or the pool already destroyed it)');
+    if (this.pooled.has(buf)) throw new Error('BufferPool.release: buffer released twice');
     if (this.freeBytes + size > this.keepFreeBytes) {
       this.destroyOne(buf, size);
       return;
@@ -62,12 +67,13 @@ export class BufferPool {
     const key = `${size}:${buf.usage}`;
     let list = this.free.get(key);
     if (!list) this.free.set(key, (list = []));
-    if (list.includes(buf)) throw new Error('BufferPool.release: buffer released twice');
     list.push(buf);
+    this.pooled.add(buf);
     this.freeBytes += size;
   }
 
   private destroyOne(buf: GPUBuffer, size: number) {
+    this.sizes.delete(buf);
     buf.destroy();
     this.liveCount--;
     this.liveBytesNow -= size;
@@ -77,6 +83,7 @@ export class BufferPool {
   trim(): void {
     for (const list of this.free.values()) for (const b of list) this.destroyOne(b, this.sizes.get(b)!);
     this.free.clear();
+    this.pooled.clear();
     this.freeBytes = 0;
   }
 

@@ -3,13 +3,12 @@
 // ACCUMULATE (+=) exactly like their twins. Each call records dispatches into the Program; nothing runs
 // until the Program is encoded and submitted.
 import { cdiv, type Binding, type Program } from './launch';
+import { LAYERNORM_EPS } from './cpu/layernorm'; // one eps for both twins (the WGSL takes it as a param)
 
 /** Workgroups for a grid-stride elementwise kernel. */
 const grid = (n: number, wg: number) => Math.max(1, Math.min(cdiv(n, wg), 16384));
 /** One workgroup per row, as [x, y] so that more than 65535 rows fit (row = x + y * countX). */
 const rows = (n: number): [number, number] => (n <= 65535 ? [Math.max(n, 1), 1] : [65535, cdiv(n, 65535)]);
-
-export const LAYERNORM_EPS = 1e-5;
 
 /** Compile-time constants of the one-workgroup-per-row kernels (see Tuning in launch.ts). */
 const rowConst = (prog: Program) => ({ WG: prog.ctx.tuning.rowWG });
@@ -245,12 +244,9 @@ export function geluBackward(prog: Program, dinp: Binding, inp: Binding, dout: B
   prog.dispatch('gelu', 'backward', { inp, out: null, dout, dinp }, { N }, grid(N, 256));
 }
 
+/** out = inp1 + inp2 (no backward kernel: the models pass the residual gradient on in place). */
 export function residualForward(prog: Program, out: Binding, inp1: Binding, inp2: Binding, N: number): void {
-  prog.dispatch('residual', 'forward', { inp1, inp2, out, dout: null, dinp1: null, dinp2: null }, { N }, grid(N, 256));
-}
-
-export function residualBackward(prog: Program, dinp1: Binding, dinp2: Binding, dout: Binding, N: number): void {
-  prog.dispatch('residual', 'backward', { inp1: null, inp2: null, out: null, dout, dinp1, dinp2 }, { N }, grid(N, 256));
+  prog.dispatch('residual', 'forward', { inp1, inp2, out }, { N }, grid(N, 256));
 }
 
 /** h [B,T,C] += alpha[b] * vector on start[b] <= t < end[b] (in place); backward is the identity. */

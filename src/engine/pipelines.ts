@@ -31,10 +31,14 @@ interface Module {
   params: ParamField[];
 }
 
+/** WGSL without its comments (line and block), so a commented-out declaration is not read as one. */
+const stripComments = (code: string) => code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+
+/** The group-0 buffer bindings declared in WGSL, by binding number: the bind group layout's entries. */
 export function parseBindings(code: string): BindingInfo[] {
   const re = /@group\(0\)\s*@binding\((\d+)\)\s*var(?:<([^>]+)>)?\s+(\w+)/g;
   const out: BindingInfo[] = [];
-  for (const m of code.matchAll(re)) {
+  for (const m of stripComments(code).matchAll(re)) {
     const space = (m[2] ?? '').replace(/\s/g, '');
     const type = space === 'uniform' ? 'uniform' : space === 'storage,read_write' ? 'storage' : 'read-only-storage';
     out.push({ binding: Number(m[1]), name: m[3], type });
@@ -42,14 +46,15 @@ export function parseBindings(code: string): BindingInfo[] {
   return out.sort((a, b) => a.binding - b.binding);
 }
 
+/** The fields of the uniform `struct Params` in declaration order ([] when the shader has none). */
 export function parseParams(code: string): ParamField[] {
-  const m = /struct\s+Params\s*\{([^}]*)\}/.exec(code);
+  const m = /struct\s+Params\s*\{([^}]*)\}/.exec(stripComments(code));
   if (!m) return [];
   const fields: ParamField[] = [];
   for (const f of m[1].split(',')) {
-    const mm = /(\w+)\s*:\s*(u32|i32|f32)/.exec(f.replace(/\/\/.*$/gm, ''));
+    const mm = /(\w+)\s*:\s*(u32|i32|f32)/.exec(f);
     if (mm) fields.push({ name: mm[1], type: mm[2] as ParamField['type'] });
-    else if (f.replace(/\/\/.*$/gm, '').trim()) throw new Error(`struct Params: only u32/i32/f32 fields are supported (got "${f.trim()}")`);
+    else if (f.trim()) throw new Error(`struct Params: only u32/i32/f32 fields are supported (got "${f.trim()}")`);
   }
   return fields;
 }

@@ -1,4 +1,6 @@
-// Where WGSL source text comes from. The WGSL lives in shaders/*.wgsl (DESIGN §1), never in TypeScript.
+// Where WGSL source text comes from, and the two text transforms applied to it before compiling:
+// `// #include` expansion and compile-time constants. The WGSL lives in shaders/*.wgsl (DESIGN §1), never
+// in TypeScript.
 //  - In the browser (and anything built or run by Vite/Vitest) the files are bundled with
 //    `import.meta.glob(..., { query: '?raw' })` in ./shaders.ts, which registers them here.
 //  - Under Node/tsx (the CLI) `?raw` does not exist: src/engine/node-device.ts installs a loader that
@@ -35,6 +37,14 @@ export function loadShader(name: string): string {
 }
 
 /**
+ * Expands each line that is exactly `// #include <name>` into the text of shaders/<name>.wgsl (shared WGSL
+ * helpers, e.g. reduce). One level: included files are not expanded again.
+ */
+export function expandIncludes(source: string): string {
+  return source.replace(/^\/\/ #include (\w+)$/gm, (_, lib: string) => loadShader(lib));
+}
+
+/**
  * Injects small compile-time constants. A shader declares each injectable constant with a default,
  * e.g. `const WG: u32 = 64u;`, so the file stays valid WGSL on its own; this rewrites the value.
  * Throws when a constant is not declared, so a typo cannot silently keep the default.
@@ -46,9 +56,11 @@ export function withConstants(source: string, constants: Record<string, number>)
     const m = re.exec(out);
     if (!m) throw new Error(`shader constant ${name} is not declared (expected "const ${name}: u32 = ...;")`);
     const ty = m[1];
-    if ((ty === 'u32' && (!Number.isInteger(value) || value < 0)) || (ty === 'i32' && !Number.isInteger(value))) {
-      throw new Error(`shader constant ${name}: ${ty} cannot hold ${value}`);
-    }
+    const fits =
+      ty === 'u32' ? Number.isInteger(value) && value >= 0 && value <= 0xffffffff
+      : ty === 'i32' ? Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31
+      : Number.isFinite(value);
+    if (!fits) throw new Error(`shader constant ${name}: ${ty} cannot hold ${value}`);
     const lit = ty === 'u32' ? `${value}u` : ty === 'i32' ? `${value}i` : `${Number.isInteger(value) ? value.toFixed(1) : value}f`;
     out = out.replace(re, `const ${name}: ${ty} = ${lit};`);
   }

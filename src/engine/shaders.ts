@@ -1,7 +1,9 @@
 // The WGSL kernels by name (one op family per file in shaders/). Importing this module registers the
 // Vite `?raw` bundle as the shader loader; under plain Node (tsx) `import.meta.glob` does not exist and
 // node-device.ts installs a filesystem loader instead (see ./shader-source.ts).
-import { hasShaderLoader, loadShader, setShaderLoader, withConstants } from './shader-source';
+import { expandIncludes, hasShaderLoader, loadShader, setShaderLoader, withConstants } from './shader-source';
+
+export { expandIncludes };
 
 export const SHADER_NAMES = [
   'encoder',
@@ -32,11 +34,6 @@ function viteSources(): Record<string, string> | null {
 
 const bundled = viteSources();
 if (bundled && !hasShaderLoader()) setShaderLoader((name) => bundled[name]);
-
-/** Expands `// #include <name>` lines with shaders/<name>.wgsl (shared WGSL helpers, e.g. reduce). */
-export function expandIncludes(source: string): string {
-  return source.replace(/^\/\/ #include (\w+)$/gm, (_, lib: string) => loadShader(lib));
-}
 
 /** WGSL text of one kernel family, with its includes expanded and compile-time constants injected. */
 export function shaderCode(name: ShaderName, constants: Record<string, number> = {}): string {

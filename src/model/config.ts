@@ -16,6 +16,42 @@ export interface ParamSpec {
   decay: boolean;
 }
 
+/** The twelve tensors of one block, by the short keys both models use for them. */
+export type BlockParam =
+  | 'ln1w' | 'ln1b' | 'attnW' | 'attnB' | 'projW' | 'projB'
+  | 'ln2w' | 'ln2b' | 'fcW' | 'fcB' | 'fcprojW' | 'fcprojB';
+
+/** Block i's tensors in paramSpecs order: short key, Hugging Face name after `h.{i}.`, shape, decay. */
+const BLOCK_TABLE: readonly { key: BlockParam; name: string; shape: (C: number) => number[]; decay: boolean }[] = [
+  { key: 'ln1w', name: 'ln_1.weight', shape: (C) => [C], decay: false },
+  { key: 'ln1b', name: 'ln_1.bias', shape: (C) => [C], decay: false },
+  { key: 'attnW', name: 'attn.c_attn.weight', shape: (C) => [C, 3 * C], decay: true },
+  { key: 'attnB', name: 'attn.c_attn.bias', shape: (C) => [3 * C], decay: false },
+  { key: 'projW', name: 'attn.c_proj.weight', shape: (C) => [C, C], decay: true },
+  { key: 'projB', name: 'attn.c_proj.bias', shape: (C) => [C], decay: false },
+  { key: 'ln2w', name: 'ln_2.weight', shape: (C) => [C], decay: false },
+  { key: 'ln2b', name: 'ln_2.bias', shape: (C) => [C], decay: false },
+  { key: 'fcW', name: 'mlp.c_fc.weight', shape: (C) => [C, 4 * C], decay: true },
+  { key: 'fcB', name: 'mlp.c_fc.bias', shape: (C) => [4 * C], decay: false },
+  { key: 'fcprojW', name: 'mlp.c_proj.weight', shape: (C) => [4 * C, C], decay: true },
+  { key: 'fcprojB', name: 'mlp.c_proj.bias', shape: (C) => [C], decay: false },
+];
+
+/** The tensor names of block i (`h.{i}.attn.c_attn.weight`, …) by short key; the same table as paramSpecs. */
+export function blockParamNames(i: number): Record<BlockParam, string> {
+  const out = {} as Record<BlockParam, string>;
+  for (const t of BLOCK_TABLE) out[t.key] = `h.${i}.${t.name}`;
+  return out;
+}
+
+/** Block i's tensors looked up by name (`get` maps a tensor name to a view, a binding, …), by short key. */
+export function blockTensors<T>(i: number, get: (name: string) => T): Record<BlockParam, T> {
+  const names = blockParamNames(i);
+  const out = {} as Record<BlockParam, T>;
+  for (const t of BLOCK_TABLE) out[t.key] = get(names[t.key]);
+  return out;
+}
+
 /**
  * Every parameter tensor in a fixed order (the order of the flat parameter buffer and of safetensors files).
  * The table has 12·nLayers + 4 rows, so nLayers is checked against its limit before anything is built: a
@@ -33,21 +69,7 @@ export function paramSpecs(c: GPTConfig): ParamSpec[] {
     { name: 'wpe.weight', shape: [T, C], decay: true },
   ];
   for (let i = 0; i < c.nLayers; i++) {
-    const p = `h.${i}.`;
-    specs.push(
-      { name: p + 'ln_1.weight', shape: [C], decay: false },
-      { name: p + 'ln_1.bias', shape: [C], decay: false },
-      { name: p + 'attn.c_attn.weight', shape: [C, 3 * C], decay: true },
-      { name: p + 'attn.c_attn.bias', shape: [3 * C], decay: false },
-      { name: p + 'attn.c_proj.weight', shape: [C, C], decay: true },
-      { name: p + 'attn.c_proj.bias', shape: [C], decay: false },
-      { name: p + 'ln_2.weight', shape: [C], decay: false },
-      { name: p + 'ln_2.bias', shape: [C], decay: false },
-      { name: p + 'mlp.c_fc.weight', shape: [C, 4 * C], decay: true },
-      { name: p + 'mlp.c_fc.bias', shape: [4 * C], decay: false },
-      { name: p + 'mlp.c_proj.weight', shape: [4 * C, C], decay: true },
-      { name: p + 'mlp.c_proj.bias', shape: [C], decay: false },
-    );
+    for (const t of BLOCK_TABLE) specs.push({ name: `h.${i}.${t.name}`, shape: t.shape(C), decay: t.decay });
   }
   specs.push({ name: 'ln_f.weight', shape: [C], decay: false }, { name: 'ln_f.bias', shape: [C], decay: false });
   return specs;

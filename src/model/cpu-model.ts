@@ -14,7 +14,7 @@
 // Beyond LanguageModel: getGrads() returns the gradient accumulators (the `grads` CLI command reads
 // them; the GPU model offers the same method).
 import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
-import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
+import { blockTensors, configError, numel, paramSpecs, type BlockParam, type GPTConfig, type ParamSpec } from './config';
 import type {
   AdamWSettings,
   GenerateRequest,
@@ -36,6 +36,7 @@ import {
   attentionRow,
   encoderBackward,
   encoderForward,
+  encoderForwardDecode,
   geluBackward,
   geluForward,
   globalNormSq,
@@ -50,6 +51,7 @@ import {
   residualForward,
   sampleWithLogprob,
   steeringForward,
+  steeringForwardDecode,
 } from '../engine/cpu';
 
 type F = Float32Array;
@@ -62,10 +64,7 @@ export interface CpuModelOptions {
   precision?: 'f32' | 'f64';
 }
 
-interface LayerTensors {
-  ln1w: F; ln1b: F; attnW: F; attnB: F; projW: F; projB: F;
-  ln2w: F; ln2b: F; fcW: F; fcB: F; fcprojW: F; fcprojB: F;
-}
+type LayerTensors = Record<BlockParam, F>;
 
 interface LayerActs {
   ln1: F; ln1Mean: F; ln1Rstd: F; qkv: F; att: F; atty: F; res2: F;
@@ -99,18 +98,6 @@ interface DecodeState {
   v: F[];
   x: F; x2: F; ln: F; mean: F; rstd: F; qkv: F; atty: F; proj: F; fch: F; fchGelu: F; att: F;
   logits: F; // [B, V]
-}
-
-function layerTensors(views: Map<string, F>, i: number): LayerTensors {
-  const g = (s: string) => views.get(`h.${i}.${s}`)!;
-  return {
-    ln1w: g('ln_1.weight'), ln1b: g('ln_1.bias'),
-    attnW: g('attn.c_attn.weight'), attnB: g('attn.c_attn.bias'),
-    projW: g('attn.c_proj.weight'), projB: g('attn.c_proj.bias'),
-    ln2w: g('ln_2.weight'), ln2b: g('ln_2.bias'),
-    fcW: g('mlp.c_fc.weight'), fcB: g('mlp.c_fc.bias'),
-    fcprojW: g('mlp.c_proj.weight'), fcprojB: g('mlp.c_proj.bias'),
-  };
 }
 
 export class CpuModel implements LanguageModel {
@@ -159,7 +146,7 @@ export class CpuModel implements LanguageModel {
       wpe: views.get('wpe.weight')!,
       lnfw: views.get('ln_f.weight')!,
       lnfb: views.get('ln_f.bias')!,
-      layers: Array.from({ length: config.nLayers }, (_, i) => layerTensors(views, i)),
+      layers: Array.from({ length: config.nLayers }, (_, i): LayerTensors => blockTensors(i, (name) => views.get(name)!)),
     });
     this.P = pick(this.pv);
     this.G = pick(this.gv);
@@ -377,19 +364,17 @@ export class CpuModel implements LanguageModel {
 
     const rng = createRng(req.seed);
     const every = req.onTokens ? Math.max(1, Math.floor(req.streamEvery ?? 1)) : 0;
-    const next = new Int32Array(B);
     for (let s = 0; s < M; s++) {
       for (let b = 0; b < B; b++) {
         const row = s === 0 ? acts.logits.subarray(((b * P) + P - 1) * V, (b * P + P) * V) : d.logits.subarray(b * V, b * V + V);
         const u = rng.next();
         // log p under the distribution actually sampled from (temperature, top-k; 0 for greedy)
         const { token: tok, logprob } = sampleWithLogprob(row, temperature, topK, u);
-        next[b] = tok;
         tokens[b * S + P + s] = tok;
         logprobs[b * M + s] = logprob;
       }
       if (every && ((s + 1) % every === 0 || s + 1 === M)) req.onTokens!(tokens.slice(), s + 1);
-      if (s + 1 < M) this.decodeStep(d, next, P + s, steering);
+      if (s + 1 < M) this.decodeStep(d, tokens, S, P + s, steering);
     }
     return { tokens, logprobs };
   }
@@ -433,19 +418,17 @@ export class CpuModel implements LanguageModel {
     matmulForwardTransposed(acts.logits, acts.lnf, P.wte, N, C, V);
   }
 
-  /** One token for each of the B sequences at absolute position pos, through the KV cache. */
-  private decodeStep(d: DecodeState, toks: Int32Array, pos: number, steering: Steering | undefined): void {
+  /**
+   * One token for each of the B sequences at absolute position pos, through the KV cache: the token is
+   * tokens[b, pos] (rows TT long), as in the GPU model's decode program (same twins, same order).
+   */
+  private decodeStep(d: DecodeState, tokens: Int32Array, TT: number, pos: number, steering: Steering | undefined): void {
     const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
     const B = d.B;
     const hs = C / NH;
     const scale = 1 / Math.sqrt(hs);
     const P = this.P;
-    for (let b = 0; b < B; b++) {
-      const w = toks[b] * C;
-      const p = pos * C;
-      const o = b * C;
-      for (let i = 0; i < C; i++) d.x[o + i] = P.wte[w + i] + P.wpe[p + i];
-    }
+    encoderForwardDecode(d.x, tokens, P.wte, P.wpe, pos, B, TT, C);
     for (let l = 0; l < L; l++) {
       const p = P.layers[l];
       layernormForward(d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
@@ -472,14 +455,7 @@ export class CpuModel implements LanguageModel {
       matmulForward(d.proj, d.fchGelu, p.fcprojW, p.fcprojB, B, 4 * C, C);
       residualForward(d.x, d.x2, d.proj, B * C);
       if (steering && steering.layer === l) {
-        // the same arithmetic as steeringForward, at the one position being decoded
-        const vec = steering.vector;
-        for (let b = 0; b < B; b++) {
-          const a = steering.alpha[b];
-          if (a === 0 || pos < steering.start[b] || pos >= steering.end[b]) continue;
-          const o = b * C;
-          for (let i = 0; i < C; i++) d.x[o + i] += a * vec[i];
-        }
+        steeringForwardDecode(d.x, steering.vector, steering.alpha, steering.start, steering.end, pos, B, C);
       }
     }
     layernormForward(d.ln, d.mean, d.rstd, d.x, P.lnfw, P.lnfb, B, C);

@@ -18,7 +18,7 @@
 // drawn on the CPU in the CPU model's order (step-major, b = 0..B-1), so a greedy run matches exactly.
 import { checkModelFits, flatParamLayout } from './gpu-layout';
 import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
-import { configError, numel, paramSpecs, type GPTConfig, type ParamSpec } from './config';
+import { blockTensors, configError, numel, paramSpecs, type BlockParam, type GPTConfig, type ParamSpec } from './config';
 import type {
   AdamWSettings,
   GenerateRequest,
@@ -114,10 +114,7 @@ interface DecodeState {
 /** Activation sets kept per role (train / infer); older shapes go back to the buffer pool. */
 const MAX_ACT_SETS = 3;
 
-type LayerViews = Record<
-  'ln1w' | 'ln1b' | 'attnW' | 'attnB' | 'projW' | 'projB' | 'ln2w' | 'ln2b' | 'fcW' | 'fcB' | 'fcprojW' | 'fcprojB',
-  Binding
->;
+type LayerViews = Record<BlockParam, Binding>;
 
 class GpuModelImpl implements GpuModel {
   readonly backend = 'webgpu' as const;
@@ -189,17 +186,7 @@ class GpuModelImpl implements GpuModel {
       wpe: v('wpe.weight'),
       lnfw: v('ln_f.weight'),
       lnfb: v('ln_f.bias'),
-      layers: Array.from({ length: config.nLayers }, (_, i) => {
-        const g = (s: string) => v(`h.${i}.${s}`);
-        return {
-          ln1w: g('ln_1.weight'), ln1b: g('ln_1.bias'),
-          attnW: g('attn.c_attn.weight'), attnB: g('attn.c_attn.bias'),
-          projW: g('attn.c_proj.weight'), projB: g('attn.c_proj.bias'),
-          ln2w: g('ln_2.weight'), ln2b: g('ln_2.bias'),
-          fcW: g('mlp.c_fc.weight'), fcB: g('mlp.c_fc.bias'),
-          fcprojW: g('mlp.c_proj.weight'), fcprojB: g('mlp.c_proj.bias'),
-        };
-      }),
+      layers: Array.from({ length: config.nLayers }, (_, i): LayerViews => blockTensors(i, v)),
     });
     this.P = pick(view(this.paramsBuf));
     this.G = pick(view(this.gradsBuf));

@@ -1,7 +1,15 @@
 // The CPU model: full-model gradients against finite differences (float64 mode), the steering hook,
 // the KV-cache sampler against a full recompute, training steps and the non-finite-gradient skip.
 import { describe, expect, test } from 'vitest';
-import { paramSpecs, type GPTConfig } from '../../src/model/config';
+import {
+  attentionForward,
+  encoderForward,
+  geluForward,
+  layernormForward,
+  matmulForward,
+  residualForward,
+} from '../../src/engine/cpu';
+import { blockParamNames, paramSpecs, type GPTConfig } from '../../src/model/config';
 import { createCpuModel } from '../../src/model/cpu-model';
 import { initParams } from '../../src/model/init';
 import type { AdamWSettings, Params, Steering } from '../../src/model/types';
@@ -51,6 +59,63 @@ describe('initParams', () => {
     expect(std(p.get('h.1.mlp.c_fc.weight')!)).toBeCloseTo(0.02, 2);
     expect(std(p.get('h.1.mlp.c_proj.weight')!) / (0.02 / Math.sqrt(8))).toBeCloseTo(1, 1);
     expect(initParams(big, 8).get('wte.weight')![0]).not.toBe(p.get('wte.weight')![0]);
+  });
+});
+
+describe('parameter table (one for both models)', () => {
+  test('Hugging Face GPT-2 names, shapes and decay, in file order', () => {
+    const c: GPTConfig = { vocabSize: 5, contextLength: 3, dModel: 2, nLayers: 1, nHeads: 1 };
+    expect(paramSpecs(c).map((s) => `${s.name} [${s.shape}]${s.decay ? ' decay' : ''}`)).toEqual([
+      'wte.weight [5,2] decay',
+      'wpe.weight [3,2] decay',
+      'h.0.ln_1.weight [2]',
+      'h.0.ln_1.bias [2]',
+      'h.0.attn.c_attn.weight [2,6] decay',
+      'h.0.attn.c_attn.bias [6]',
+      'h.0.attn.c_proj.weight [2,2] decay',
+      'h.0.attn.c_proj.bias [2]',
+      'h.0.ln_2.weight [2]',
+      'h.0.ln_2.bias [2]',
+      'h.0.mlp.c_fc.weight [2,8] decay',
+      'h.0.mlp.c_fc.bias [8]',
+      'h.0.mlp.c_proj.weight [8,2] decay',
+      'h.0.mlp.c_proj.bias [2]',
+      'ln_f.weight [2]',
+      'ln_f.bias [2]',
+    ]);
+    expect(blockParamNames(7)).toEqual({
+      ln1w: 'h.7.ln_1.weight', ln1b: 'h.7.ln_1.bias',
+      attnW: 'h.7.attn.c_attn.weight', attnB: 'h.7.attn.c_attn.bias',
+      projW: 'h.7.attn.c_proj.weight', projB: 'h.7.attn.c_proj.bias',
+      ln2w: 'h.7.ln_2.weight', ln2b: 'h.7.ln_2.bias',
+      fcW: 'h.7.mlp.c_fc.weight', fcB: 'h.7.mlp.c_fc.bias',
+      fcprojW: 'h.7.mlp.c_proj.weight', fcprojB: 'h.7.mlp.c_proj.bias',
+    });
+  });
+
+  test('the model wires each named tensor to its op: block 0 recomputed from the names by hand', async () => {
+    const params = noisyParams(21);
+    const model = createCpuModel(config, params);
+    const B = 2, T = 5, N = B * T;
+    const { dModel: C, nHeads: NH } = config;
+    const tokens = randomTokens(22, N);
+    const g = (name: string) => params.get(name)!;
+    const x = new Float32Array(N * C), ln = new Float32Array(N * C), mean = new Float32Array(N), rstd = new Float32Array(N);
+    const qkv = new Float32Array(N * 3 * C), att = new Float32Array(B * NH * T * T), y = new Float32Array(N * C);
+    const proj = new Float32Array(N * C), res2 = new Float32Array(N * C), fch = new Float32Array(N * 4 * C);
+    const gel = new Float32Array(N * 4 * C), res3 = new Float32Array(N * C);
+    encoderForward(x, tokens, g('wte.weight'), g('wpe.weight'), B, T, C);
+    layernormForward(ln, mean, rstd, x, g('h.0.ln_1.weight'), g('h.0.ln_1.bias'), N, C);
+    matmulForward(qkv, ln, g('h.0.attn.c_attn.weight'), g('h.0.attn.c_attn.bias'), N, C, 3 * C);
+    attentionForward(y, att, qkv, B, T, C, NH);
+    matmulForward(proj, y, g('h.0.attn.c_proj.weight'), g('h.0.attn.c_proj.bias'), N, C, C);
+    residualForward(res2, x, proj, N * C);
+    layernormForward(ln, mean, rstd, res2, g('h.0.ln_2.weight'), g('h.0.ln_2.bias'), N, C);
+    matmulForward(fch, ln, g('h.0.mlp.c_fc.weight'), g('h.0.mlp.c_fc.bias'), N, C, 4 * C);
+    geluForward(gel, fch, N * 4 * C);
+    matmulForward(proj, gel, g('h.0.mlp.c_proj.weight'), g('h.0.mlp.c_proj.bias'), N, 4 * C, C);
+    residualForward(res3, res2, proj, N * C);
+    expect(Array.from(await model.hidden({ tokens, B, T }, 0))).toEqual(Array.from(res3));
   });
 });
 

@@ -5,6 +5,7 @@
 //   layernormBackward: dout [N,C] -> dinp [N,C] += , dweight [C] += , dbias [C] +=
 //                      (uses the mean and rstd saved by the forward pass)
 
+/** GPT-2's eps; the GPU launchers (kernels.ts) pass this same constant to layernorm.wgsl. */
 export const LAYERNORM_EPS = 1e-5;
 
 export function layernormForward(
