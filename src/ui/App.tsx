@@ -13,6 +13,9 @@ import { TrainView } from './views/TrainView';
 import { CompareView } from './views/CompareView';
 import { CheckpointsView } from './views/CheckpointsView';
 import { BanditView } from './views/BanditView';
+import { PretrainView } from './views/PretrainView';
+import { VectorsView } from './views/VectorsView';
+import { Guide } from './components/Guide';
 
 function ViewSwitch(props: { view: View }) {
   switch (props.view) {
@@ -26,6 +29,10 @@ function ViewSwitch(props: { view: View }) {
       return <CheckpointsView />;
     case 'bandit':
       return <BanditView />;
+    case 'pretrain':
+      return <PretrainView />;
+    case 'vectors':
+      return <VectorsView />;
   }
 }
 
@@ -63,6 +70,7 @@ export function App() {
       <TopBar />
       <Notices />
       <main>
+        <Guide />
         <ViewSwitch view={view} />
       </main>
       <ShortcutsOverlay />

@@ -12,6 +12,10 @@
 //   SHOT_BACKEND=webgpu trains on WebGPU even when the header suggests the CPU backend.
 //   SHOT_ONLY=compare   only the Compare view at 1440×900 (3 seeds of VSPO and GRPO, plus a run of another
 //                       config that is not pooled) → $SHOT_OUT (default <tmp>/vspo-shots/compare-1440x900.png)
+//   SHOT_ONLY=lab       only the lab (issue 13), on the CPU backend → tests/e2e/screenshots/guide.png (the
+//                       first-visit guide), pretrain.png (a small model pretrained in the page, SHOT_PRETRAIN_STEPS
+//                       steps, default 1500), vectors.png (a vector extracted from the shipped verbosity model, its
+//                       dose-response against a same-norm random vector), pretrain-talk.png and vectors-talk.png
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,6 +47,12 @@ async function runTo(page: Page, method: string, seed: number) {
     label,
     { timeout: 20 * 60_000 },
   );
+}
+
+/** The first-visit guide (shot on its own in SHOT_ONLY=lab) is put away for the views' shots. */
+async function hideGuide(page: Page) {
+  const b = page.getByTestId('guide-hide');
+  if (await b.count()) await b.click();
 }
 
 async function dismissNotices(page: Page) {
@@ -79,6 +89,7 @@ async function main() {
     page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
     await page.goto(`${server.url}#view=steer&behavior=verbosity&alpha=3&seed=1&prompts=6&sweepSamples=16&${TRAIN}`);
     await page.getByTestId('model-info').waitFor({ timeout: 180_000 });
+    await hideGuide(page);
     await page.locator('[data-testid=response]').first().waitFor({ timeout: 180_000 });
     await page.waitForFunction(() => !document.querySelector('[data-testid=samples][aria-busy=true]'), null, { timeout: 180_000 });
     // The backend switch measures both backends once the app is idle.
@@ -169,6 +180,7 @@ async function compareOnly() {
     const cfg = `t.steps=${Math.min(STEPS, 8)}&t.evalEvery=2&t.evalSamples=32&t.batchPrompts=4&t.groupSize=4&t.grid=0,4&t.saveEvery=0&t.beta=0`;
     await page.goto(`${server.url}#view=steer&behavior=verbosity&${cfg}`);
     await page.getByTestId('model-info').waitFor({ timeout: 180_000 });
+    await hideGuide(page);
     await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Compare' }).click();
     await page.getByRole('button', { name: 'Run 6 runs' }).click();
     await page.getByText(/^6 runs of verbosity on this page: 2 pooled groups/).waitFor({ timeout: 30 * 60_000 });
@@ -193,7 +205,84 @@ async function compareOnly() {
   }
 }
 
-(process.env.SHOT_ONLY === 'compare' ? compareOnly() : main()).catch((e) => {
+/** The lab alone: the guide, the Pretrain view after a short pretraining, the Vectors view with a measured dose-response. */
+async function labOnly() {
+  mkdirSync(OUT, { recursive: true });
+  const dist = await buildApp();
+  const server = await serve(dist);
+  const browser = await launchChromium();
+  const steps = Number(process.env.SHOT_PRETRAIN_STEPS ?? 1500);
+  try {
+    const context = await browser.newContext({ viewport: NORMAL, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    await page.goto(`${server.url}#view=steer&backend=cpu&behavior=verbosity&prompts=4`);
+    await page.getByTestId('model-info').waitFor({ timeout: 180_000 });
+    await page.locator('[data-testid=response]').first().waitFor({ timeout: 180_000 });
+    await page.getByTestId('guide').waitFor();
+    await waitIdle(page, 800);
+    await dismissNotices(page);
+    await page.mouse.move(2, 2);
+    await page.screenshot({ path: join(OUT, 'guide.png') });
+    console.log(`wrote ${join(OUT, 'guide.png')}`);
+    await page.getByTestId('guide-hide').click();
+
+    // Pretrain a small model in the page.
+    await page.keyboard.press('6');
+    for (const [id, v] of [
+      ['#pt-dModel', '32'],
+      ['#pt-nLayers', '2'],
+      ['#pt-nHeads', '4'],
+      ['#pt-seed', '1'],
+      ['#pt-steps', String(steps)],
+      ['#pt-batch', '64'],
+      ['#pt-lr', '0.003'],
+      ['#pt-evalEvery', String(Math.max(1, Math.round(steps / 6)))],
+    ] as const)
+      await page.fill(id, v);
+    await page.getByRole('button', { name: 'Start pretraining' }).click();
+    await page.waitForFunction(() => /^(Finished|Stopped|Failed)/.test(document.querySelector('[data-testid=pretrain-status]')?.textContent ?? ''), null, { timeout: 60 * 60_000 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await waitIdle(page, 900);
+    await shoot(page, 'pretrain', false);
+
+    // A vector for the shipped verbosity model, against a random vector of the same norm.
+    await page.keyboard.press('7');
+    await page.evaluate(() => {
+      const h = new URLSearchParams(location.hash.slice(1));
+      h.set('checkpoint', 'shipped:verbosity');
+      location.hash = h.toString();
+    });
+    await page.waitForFunction(() => /shipped verbosity\.safetensors/.test(document.querySelector('[data-testid=model-info]')?.textContent ?? ''), null, { timeout: 180_000 });
+    await page.getByLabel('Extraction mode').selectOption('unembed');
+    await page.getByLabel('Layer').selectOption('1');
+    await page.getByRole('button', { name: 'Extract vector' }).click();
+    await page.getByTestId('vector-report').waitFor({ timeout: 10 * 60_000 });
+    await page.getByLabel('Prompts per intensity').selectOption(process.env.SHOT_LAB_SAMPLES ?? '128');
+    await page.getByTestId('lab-dose-response').getByRole('button', { name: 'Compute dose-response' }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=lab-dose-response]')?.getAttribute('data-points')) > 0, null, { timeout: 60 * 60_000 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await waitIdle(page, 900);
+    await shoot(page, 'vectors', false);
+
+    // Talk mode on a 1024×768 projector: the Vectors view scrolled to its chart, and the Pretrain view.
+    await setTalk(page, true);
+    await page.getByTestId('lab-dose-response').scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector('[data-testid=lab-dose-response]')?.scrollIntoView({ block: 'start' }));
+    await waitIdle(page, 600);
+    await shoot(page, 'vectors', true);
+    await page.keyboard.press('6');
+    await waitIdle(page, 600);
+    await page.evaluate(() => document.querySelector('[data-testid=pretrain-loss-chart]')?.scrollIntoView({ block: 'start' }));
+    await waitIdle(page, 900);
+    await shoot(page, 'pretrain', true);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+(process.env.SHOT_ONLY === 'compare' ? compareOnly() : process.env.SHOT_ONLY === 'lab' ? labOnly() : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });

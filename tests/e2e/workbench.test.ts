@@ -285,7 +285,7 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     await page.keyboard.press('?');
     const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await dialog.waitFor();
-    expect(await dialog.textContent()).toMatch(/Space.*Train view: start \/ pause \/ resume the run\. Elsewhere: pauses a running run, never starts one/);
+    expect(await dialog.textContent()).toMatch(/Space.*Train view: start \/ pause \/ resume the run\. Pretrain view: pause \/ resume the pretraining\. Elsewhere: pauses a running run, never starts one/);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
     await page.keyboard.press('4');

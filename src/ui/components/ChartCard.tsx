@@ -5,6 +5,8 @@ import { createContext, useContext, useEffect, useId, useLayoutEffect, useRef, u
 import { pngOfSvg, svgOfCard, toCsv, type ChartExport } from '../lib/chartExport';
 import { downloadBlob, safeFilename } from '../lib/download';
 import { notify } from '../stores/ui';
+import type { GlossaryKey } from '../lib/glossary';
+import { TermHint } from './Term';
 
 interface CardContext {
   /** The chart's id (its title): hidden legend entries are kept per chart. */
@@ -74,7 +76,17 @@ function ExportMenu(props: { title: string; card: { current: HTMLElement | null 
   );
 }
 
-export function ChartCard(props: { title: string; note?: ReactNode; children: ReactNode; actions?: ReactNode; testId?: string; points?: number; className?: string }) {
+export function ChartCard(props: {
+  title: string;
+  note?: ReactNode;
+  children: ReactNode;
+  actions?: ReactNode;
+  testId?: string;
+  points?: number;
+  className?: string;
+  /** Glossary entries for the title's symbols (a "?" with the definition, outside the title so its name stays the title). */
+  glossary?: GlossaryKey[];
+}) {
   const id = useId();
   const ref = useRef<HTMLElement>(null);
   const exportRef = useRef<ChartExport | null>(null);
@@ -101,6 +113,7 @@ export function ChartCard(props: { title: string; note?: ReactNode; children: Re
       <header className="chart-head">
         <h3 id={id}>{props.title}</h3>
         <div className="chart-actions">
+          {props.glossary?.map((k) => <TermHint key={k} k={k} />)}
           {props.actions}
           <ExportMenu title={props.title} card={ref} data={exportRef} />
           <button type="button" className="ghost" onClick={toggle} title="Full screen (F on a focused chart)" aria-label={`${full ? 'Exit full screen' : 'Full screen'}: ${props.title}`}>

@@ -4,6 +4,8 @@ import { formatEstimate, formatInterval, type Estimate } from '../../rl/summary'
 import { budgetText, evalText, runFinals, runStepsText, seText, stepsText, THRESHOLD, type ApartRun, type PooledGroup } from '../lib/compare';
 import { runLabel } from '../lib/runs';
 import { methodColor, runColor, useChartTheme } from './chartTheme';
+import { Term } from './Term';
+import { GLOSSARY } from '../lib/glossary';
 
 const BUDGET_TITLE = 'Mean work of one training step: distinct prompts / sampled rollouts / teacher traces';
 
@@ -28,7 +30,9 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
             <th>method</th>
             <th className="num">seeds (n)</th>
             <th className="num">steps to behavior ≥ {THRESHOLD} (median)</th>
-            <th className="num">behavior AUC (sampled) mean ± std [95% CI]</th>
+            <th className="num" title={GLOSSARY.auc}>
+              behavior <Term k="auc">AUC</Term> (sampled) mean ± std [95% CI]
+            </th>
             <th className="num">final accuracy (greedy)</th>
             <th className="num">final behavior (sampled)</th>
             <th className="num" title="Fraction of final sampled responses that are correct AND behavior-positive: what the reward pays">
@@ -94,7 +98,9 @@ export function ApartTable(props: { runs: ApartRun[] }) {
               <th className="num">seed</th>
               <th>why not pooled</th>
               <th className="num">steps to behavior ≥ {THRESHOLD}</th>
-              <th className="num">behavior AUC</th>
+              <th className="num" title={GLOSSARY.auc}>
+                behavior <Term k="auc">AUC</Term>
+              </th>
               <th className="num">final accuracy (greedy)</th>
               <th className="num">final behavior (sampled)</th>
               <th className="num">rewarded</th>

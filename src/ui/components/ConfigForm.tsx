@@ -5,6 +5,10 @@ import { TEACHER_STYLES } from '../../data/types';
 import { useExperiment } from '../stores/experiment';
 import { RL_GROUPS, RL_LABELS, effectiveDefaultText, fieldErrorText, hintText, parseRlDraft, type RlKey } from '../lib/rlForm';
 import { useSession } from '../stores/session';
+import { GLOSSARY, type GlossaryKey } from '../lib/glossary';
+
+/** Settings whose label names a glossary symbol: hovering the label shows the definition. */
+const FIELD_GLOSSARY: Partial<Record<RlKey, GlossaryKey>> = { lambda: 'lambda', beta: 'beta', grid: 'alpha', steerAlpha: 'alpha', epsLow: 'clip', epsHigh: 'clip' };
 
 const CHOICES: Partial<Record<RlKey, readonly string[]>> = {
   method: METHODS,
@@ -18,7 +22,7 @@ const CHOICES: Partial<Record<RlKey, readonly string[]>> = {
 };
 
 /** Fields shown without opening "All settings". */
-const PRIMARY: RlKey[] = ['method', 'steps', 'seed', 'batchPrompts', 'groupSize', 'grid', 'lambda', 'beta', 'lr', 'evalEvery'];
+const PRIMARY: RlKey[] = ['method', 'steps', 'seed', 'batchPrompts', 'groupSize', 'grid', 'lambda', 'beta', 'lr', 'evalEvery', 'evalAlignment'];
 
 /** The settings a run is started with, shown next to Start (the rest of the form is below the charts). */
 export const ESSENTIALS: RlKey[] = ['method', 'steps', 'seed', 'batchPrompts', 'groupSize', 'grid'];
@@ -80,7 +84,7 @@ export function Field(props: { k: RlKey; error?: string; disabled?: boolean; com
     );
   return (
     <div className={'field' + (props.compact ? ' compact' : '')}>
-      <label htmlFor={id} title={`setting ${k}`}>
+      <label htmlFor={id} title={FIELD_GLOSSARY[k] ? `${GLOSSARY[FIELD_GLOSSARY[k]!]} (setting ${k})` : `setting ${k}`} className={FIELD_GLOSSARY[k] ? 'term' : undefined}>
         {RL_LABELS[k]}
       </label>
       {input}

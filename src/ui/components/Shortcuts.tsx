@@ -6,14 +6,16 @@ import { useSteer } from '../stores/steer';
 import { activeRun, useTrain } from '../stores/train';
 import { notify, useUi } from '../stores/ui';
 import { focusKind, shortcutFor, type ShortcutAction } from '../lib/keys';
+import { usePretrain } from '../stores/pretrain';
+import { useVectors } from '../stores/vectors';
 
 export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: VIEWS.map((_, i) => i + 1).join(' '), what: VIEWS.map((v) => VIEW_LABELS[v]).join(' · ') + ' view' },
-  { keys: 'Space', what: 'Train view: start / pause / resume the run. Elsewhere: pauses a running run, never starts one' },
+  { keys: 'Space', what: 'Train view: start / pause / resume the run. Pretrain view: pause / resume the pretraining. Elsewhere: pauses a running run, never starts one' },
   { keys: '← / →', what: 'Steer view: intensity α down / up by 0.5 (also while the slider has the focus)' },
   { keys: 'V', what: "Steer view: α to the vector's recommended dose" },
   { keys: 'R', what: 'Steer view: regenerate the samples' },
-  { keys: 'D', what: 'Steer view: compute the dose-response curve' },
+  { keys: 'D', what: 'Steer and Vectors views: compute the dose-response curve' },
   { keys: 'F', what: 'Full screen the focused chart (else the first on the page); Esc leaves' },
   { keys: 'T', what: 'Talk mode: large type, thick lines, for a projector' },
   { keys: '?', what: 'Show / hide this list' },
@@ -24,7 +26,13 @@ const onSteer = () => useExperiment.getState().view === 'steer';
 /** Space: the Train view's start / pause / resume; on any other view it only ever pauses. */
 function space() {
   const train = useTrain.getState();
-  if (useExperiment.getState().view === 'train') return train.toggle();
+  const view = useExperiment.getState().view;
+  if (view === 'train') return train.toggle();
+  if (view === 'pretrain') {
+    const p = usePretrain.getState();
+    if (p.phase === 'running') return void p.pause();
+    if (p.phase === 'paused') return void p.resume();
+  }
   const r = activeRun(train);
   if (r?.status === 'running') {
     void train.pause();
@@ -61,6 +69,7 @@ function run(a: ShortcutAction) {
     case 'regenerate':
       return onSteer() ? void useSteer.getState().regenerate() : undefined;
     case 'sweep':
+      if (exp.view === 'vectors') return void useVectors.getState().runSweep();
       return onSteer() ? void useSteer.getState().runSweep() : undefined;
   }
 }
@@ -80,6 +89,28 @@ export function useGlobalShortcuts(): void {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+}
+
+/** Brings the first-visit guide back (it is remembered as put away). */
+function GuideAgain() {
+  const shown = useUi((s) => s.guide);
+  const setGuide = useUi((s) => s.setGuide);
+  const setHelp = useUi((s) => s.setHelp);
+  if (shown) return null;
+  return (
+    <p>
+      <button
+        type="button"
+        className="link"
+        onClick={() => {
+          setGuide(true);
+          setHelp(false);
+        }}
+      >
+        Show the first-visit guide again
+      </button>
+    </p>
+  );
 }
 
 export function ShortcutsOverlay() {
@@ -113,6 +144,7 @@ export function ShortcutsOverlay() {
             </tbody>
           </table>
           <p className="muted">Ignored while typing in a field. Back / Forward move between views. The whole config is in the address bar: copy the link to reproduce this experiment.</p>
+          <GuideAgain />
         </div>
       </div>
     </div>

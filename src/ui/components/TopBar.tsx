@@ -1,4 +1,4 @@
-// The top bar: the five views (digits 1–5), what is in progress (visible from every view), the backend
+// The top bar: the seven views (digits 1–7), what is in progress (visible from every view), the backend
 // switch with each backend's measured speed, talk mode and the shortcut list. One row at 1440 px; at
 // most two in talk mode at 1024 px (a fifth of a 768 px projector screen).
 import { useExperiment, VIEWS, VIEW_LABELS } from '../stores/experiment';
@@ -8,6 +8,8 @@ import { useSteer } from '../stores/steer';
 import { activeRun, useTrain } from '../stores/train';
 import { useBandit } from '../stores/bandit';
 import { useUi } from '../stores/ui';
+import { isPretraining, usePretrain } from '../stores/pretrain';
+import { useVectors } from '../stores/vectors';
 import { runLabel } from '../lib/runs';
 import { formatRate, isSoftwareAdapter, shortAdapter, speedup } from '../lib/backend';
 import type { Backend } from '../worker/types';
@@ -28,13 +30,18 @@ function Tabs() {
 }
 
 /** What runs now, from any view: the training run (step, pausing…), the dose-response sweep, the bandit sweep. */
-function useActivity(): { text: string; view: 'train' | 'steer' | 'bandit'; pct: number | null; pending?: boolean } | null {
+function useActivity(): { text: string; view: 'train' | 'steer' | 'bandit' | 'pretrain' | 'vectors'; pct: number | null; pending?: boolean } | null {
   const run = useTrain(activeRun);
   const progress = useTrain((s) => s.progress);
   const starting = useTrain((s) => s.busy);
   const queued = useTrain((s) => s.queue.length);
   const sweep = useSteer((s) => s.sweepProgress);
   const bandit = useBandit((s) => s.progress);
+  const pretrainPhase = usePretrain((s) => s.phase);
+  const pretrainProgress = usePretrain((s) => s.progress);
+  const pretrainSteps = usePretrain((s) => s.running?.steps ?? 0);
+  const extracting = useVectors((s) => s.extracting);
+  const labSweep = useVectors((s) => s.sweeping);
   const live = run && ['running', 'paused', 'pausing', 'stopping', 'starting'].includes(run.status);
   if (live && run) {
     const at = progress ? `${progress.step}/${progress.steps}` : '';
@@ -44,6 +51,13 @@ function useActivity(): { text: string; view: 'train' | 'steer' | 'bandit'; pct:
     return { text: `${verb} · step ${at} · ${runLabel(run)}${queued ? ` · ${queued} queued` : ''}`, view: 'train', pct, pending: run.status === 'pausing' || run.status === 'stopping' };
   }
   if (starting) return { text: 'Starting a run…', view: 'train', pct: null };
+  if (isPretraining({ phase: pretrainPhase })) {
+    const step = pretrainProgress?.step ?? 0;
+    const verb = { running: 'Pretraining', pausing: 'Pausing', paused: 'Paused', stopping: 'Saving' }[pretrainPhase as 'running'] ?? 'Pretraining';
+    return { text: `${verb} · step ${step}/${pretrainSteps}`, view: 'pretrain', pct: pretrainSteps ? step / pretrainSteps : null, pending: pretrainPhase === 'pausing' || pretrainPhase === 'stopping' };
+  }
+  if (extracting) return { text: `Extracting a vector ${Math.round((100 * extracting.done) / Math.max(1, extracting.total))}%`, view: 'vectors', pct: extracting.done / Math.max(1, extracting.total) };
+  if (labSweep) return { text: `Vector dose-response ${Math.round((100 * labSweep.done) / Math.max(1, labSweep.total))}%`, view: 'vectors', pct: labSweep.done / Math.max(1, labSweep.total) };
   if (sweep) return { text: `Dose-response ${Math.round((100 * sweep.done) / Math.max(1, sweep.total))}%`, view: 'steer', pct: sweep.done / Math.max(1, sweep.total) };
   if (bandit) return { text: `Bandit sweep ${Math.round((100 * bandit.done) / Math.max(1, bandit.total))}%`, view: 'bandit', pct: bandit.done / Math.max(1, bandit.total) };
   return null;
@@ -73,7 +87,9 @@ function BackendButton(props: { b: Backend }) {
   const measuring = useSpeed((s) => s.measuring === props.b);
   const missing = useSpeed((s) => s.unavailable[props.b]);
   const adapter = useSpeed((s) => s.webgpuAdapter) ?? (current === 'webgpu' ? useSession.getState().adapter : undefined);
-  const live = useTrain((s) => s.runs.some((r) => ['running', 'paused', 'pausing', 'stopping'].includes(r.status)));
+  const training = useTrain((s) => s.runs.some((r) => ['running', 'paused', 'pausing', 'stopping'].includes(r.status)));
+  const pretraining = usePretrain((s) => isPretraining(s));
+  const live = training || pretraining;
   const switchTo = useSpeed((s) => s.switchTo);
   const on = current === props.b;
   const label = props.b === 'webgpu' ? 'WebGPU' : 'CPU';
@@ -81,7 +97,7 @@ function BackendButton(props: { b: Backend }) {
   const title =
     (props.b === 'webgpu' ? `WebGPU${adapter ? ` on ${adapter}` : ''}` : 'The CPU backend (plain JavaScript in the worker)') +
     (missing ? ` — not available: ${missing}` : tps ? ` — ${Math.round(tps)} tokens/s on a probe of 8 × 16 tokens` : '') +
-    (on ? ' (in use)' : live ? ' — stop the run to switch' : ' — click to switch (reloads the checkpoint)');
+    (on ? ' (in use)' : live ? ' — stop the run (or the pretraining) to switch' : ' — click to switch (reloads the checkpoint)');
   return (
     <button type="button" aria-pressed={on} data-testid={`backend-${props.b}`} disabled={(!on && (live || status !== 'ready')) || (!!missing && !on)} onClick={() => void switchTo(props.b)} title={title}>
       {label}
@@ -96,8 +112,9 @@ function BackendHint() {
   const adapter = useSession((s) => s.adapter);
   const speeds = useSpeed((s) => s.speeds);
   const switchTo = useSpeed((s) => s.switchTo);
-  const live = useTrain((s) => s.busy || s.runs.some((r) => ['running', 'paused', 'pausing', 'stopping'].includes(r.status)));
-  if (backend !== 'webgpu' || !isSoftwareAdapter(adapter) || live) return null;
+  const training = useTrain((s) => s.busy || s.runs.some((r) => ['running', 'paused', 'pausing', 'stopping'].includes(r.status)));
+  const pretraining = usePretrain((s) => isPretraining(s));
+  if (backend !== 'webgpu' || !isSoftwareAdapter(adapter) || training || pretraining) return null;
   const x = speedup(speeds.cpu, speeds.webgpu);
   if (speeds.cpu && speeds.webgpu && !x) return null;
   return (

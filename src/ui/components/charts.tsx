@@ -2,9 +2,9 @@
 // a few times a second (throttled) and every frame should show the data, not a tween. Every chart has
 // round ticks (lib/ticks), a clickable legend (hide a series), a tooltip that names its x ("α = 4",
 // "step 12"), hands its data to the card for export, and may sync its hover with the charts of a run.
-import { Area, CartesianGrid, ComposedChart, Line, LineChart, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
+import { Area, CartesianGrid, ComposedChart, ErrorBar, Line, LineChart, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { useChartTheme, type ChartTheme } from './chartTheme';
-import type { BandPoint } from '../lib/stats';
+import { errorDeltas, type BandPoint } from '../lib/stats';
 import { ChartFrame, useChartCard, useChartExport } from './ChartCard';
 import { ChartLegend } from './ChartLegend';
 import { useHidden } from '../stores/charts';
@@ -18,6 +18,12 @@ export interface SeriesSpec {
   dashed?: boolean;
   /** Thinner line (individual seeds under a mean). */
   faint?: boolean;
+  /** No dots on this line (a dense series, e.g. a loss every step). */
+  noDots?: boolean;
+  /** Row key of this series' interval [low, high] (absolute values), drawn as error bars and exported as two columns. */
+  ci?: string;
+  /** What the interval is, for the export's column names (default "95% CI"). */
+  ciName?: string;
 }
 
 export type Row = Record<string, number | null | undefined | [number, number]>;
@@ -131,7 +137,8 @@ export function LinesChart(props: {
   const marks = props.marks ?? [];
   const xs = xScaleOf(props.rows, 'x', props.xDomain, props.xTicks, marks.map((m) => m.x));
   const ys = yScaleOf(props.rows, visible.map((s) => s.key), props.yDomain);
-  useChartExport({ ...wideTable(props.rows, 'x', props.xLabel, props.series), legend: props.series });
+  const exported = props.series.flatMap((s) => (s.ci ? [s, { key: s.ci, name: `${s.name} ${s.ciName ?? '95% CI'}` }] : [s]));
+  useChartExport({ ...wideTable(props.rows, 'x', props.xLabel, exported), legend: props.series });
   return (
     <div className="chart-grow">
       <ChartLegend items={props.series} />
@@ -161,11 +168,13 @@ export function LinesChart(props: {
                 strokeWidth={s.faint ? t.thin : t.stroke}
                 strokeOpacity={s.faint ? 0.45 : 1}
                 strokeDasharray={s.dashed ? (t.talk ? '14 8' : '7 4') : undefined}
-                dot={props.dots === false || s.faint ? false : { r: t.dot, fill: s.color, stroke: s.color }}
+                dot={props.dots === false || s.faint || s.noDots ? false : { r: t.dot, fill: s.color, stroke: s.color }}
                 activeDot={{ r: t.dot + 2 }}
                 connectNulls
                 isAnimationActive={false}
-              />
+              >
+                {s.ci ? <ErrorBar dataKey={errorDeltas(s.key, s.ci)} width={t.talk ? 14 : 8} strokeWidth={t.talk ? 4 : 2} stroke={s.color} direction="y" isAnimationActive={false} /> : null}
+              </Line>
             ))}
           </LineChart>
         </ResponsiveContainer>

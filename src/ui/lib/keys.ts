@@ -1,7 +1,8 @@
 // Which shortcut a key press means, given what has the focus: pure, so the rules are tested without a
 // browser. Fields you type into keep every key; a slider keeps only the keys that move it (arrows,
-// Home / End, Page Up / Down), so T, D, R, V, F, ?, 1–5 and Space still work after dragging it; a focused
-// button, checkbox or link keeps Space and Enter.
+// Home / End, Page Up / Down), so T, D, R, V, F, ?, the view digits and Space still work after dragging it;
+// a focused button, checkbox or link keeps Space and Enter. View digits: 1 Steer, 2 Train, 3 Compare,
+// 4 Checkpoints, 5 Bandit, 6 Pretrain, 7 Vectors (VIEWS in stores/experiment.ts; at most 9).
 
 export type FocusKind = 'text' | 'slider' | 'control' | 'other';
 
@@ -36,13 +37,16 @@ export function focusKind(el: { tagName?: string; type?: string; isContentEditab
   return 'other';
 }
 
+/** How many views the digits reach: 1 … VIEW_DIGITS (digits past the views do nothing). */
+export const VIEW_DIGITS = 7;
+
 /** The shortcut for `key` (KeyboardEvent.key) with the focus on `focus`; null leaves the key alone. */
-export function shortcutFor(key: string, focus: FocusKind, views: number): ShortcutAction | null {
+export function shortcutFor(key: string, focus: FocusKind, views: number = VIEW_DIGITS): ShortcutAction | null {
   if (focus === 'text') return null;
   if (focus === 'slider' && SLIDER_KEYS.has(key)) return null;
   if ((key === ' ' || key === 'Spacebar' || key === 'Enter') && focus === 'control') return null;
   if (key === '?') return { type: 'help' };
-  if (key.length === 1 && key >= '1' && key <= String(views)) return { type: 'view', index: Number(key) - 1 };
+  if (key.length === 1 && key >= '1' && key <= String(Math.min(9, views))) return { type: 'view', index: Number(key) - 1 };
   switch (key) {
     case ' ':
     case 'Spacebar':

@@ -186,3 +186,66 @@ export function trajectories(runs: RunView[], kind: EvalKind, color: RunColor): 
     points: r.history.filter((m) => m.eval).map((m) => ({ step: m.step, accuracy: m.eval![kind].accuracy, behavior: m.eval![kind].behavior })),
   }));
 }
+
+/** A number read off an evaluation (undefined when that evaluation did not measure it). */
+export type EvalPick = (e: NonNullable<StepMetrics['eval']>) => number | null | undefined;
+
+/** Internalization figures of the unsteered model at each evaluation (src/steering/internalization.ts). */
+export const INTERNALIZATION = {
+  projection: ((e) => (e.internalization && e.internalization.n > 0 ? e.internalization.projection : undefined)) as EvalPick,
+  logOdds: ((e) => (e.internalization && e.internalization.n > 0 ? e.internalization.logOdds : undefined)) as EvalPick,
+};
+
+/** One figure of the evaluations over steps, one line per run (runs that never measured it have no line). */
+export function evalMetricRows(runs: RunView[], pick: EvalPick, color: RunColor): { rows: Row[]; series: SeriesSpec[]; points: number } {
+  const byStep = new Map<number, Row>();
+  const series: SeriesSpec[] = [];
+  let points = 0;
+  runs.forEach((r, i) => {
+    const k = `r${i}`;
+    let any = false;
+    for (const m of r.history) {
+      const v = m.eval ? pick(m.eval) : undefined;
+      if (v === null || v === undefined || !Number.isFinite(v)) continue;
+      (byStep.get(m.step) ?? byStep.set(m.step, { x: m.step }).get(m.step)!)[k] = v;
+      any = true;
+      points++;
+    }
+    if (any) series.push({ key: k, name: runLegend(r), color: color(r) });
+  });
+  return { rows: [...byStep.values()].sort((a, b) => (a.x as number) - (b.x as number)), series, points };
+}
+
+/** With evalAlignment: one alignment figure per α over the run's evaluations (a line per α of the grid). */
+export function alignmentRows(run: RunView | undefined, which: 'ratio' | 'tv', palette: string[]): { rows: Row[]; series: SeriesSpec[]; points: number } {
+  if (!run) return { rows: [], series: [], points: 0 };
+  const alphas = new Set<number>();
+  const rows: Row[] = [];
+  let points = 0;
+  for (const m of run.history) {
+    const al = m.eval?.alignment;
+    if (!al?.length) continue;
+    const row: Row = { x: m.step };
+    for (const p of al) {
+      const v = p[which];
+      if (v === null || !Number.isFinite(v)) continue;
+      const a = Math.round(p.alpha * 1000) / 1000;
+      alphas.add(a);
+      row[`a${a}`] = v;
+      points++;
+    }
+    rows.push(row);
+  }
+  const series = [...alphas].sort((a, b) => a - b).map((a, i) => ({ key: `a${a}`, name: `α = ${a}`, color: palette[i % palette.length] }));
+  return { rows, series, points };
+}
+
+/** The latest evaluation that measured alignment, if any. */
+export function latestAlignment(run: RunView | undefined): { step: number; points: NonNullable<NonNullable<StepMetrics['eval']>['alignment']> } | null {
+  if (!run) return null;
+  for (let i = run.history.length - 1; i >= 0; i--) {
+    const al = run.history[i].eval?.alignment;
+    if (al?.length) return { step: run.history[i].step, points: al };
+  }
+  return null;
+}

@@ -27,3 +27,13 @@ export function meanStd(series: SeriesPoint[][]): BandPoint[] {
     return { step, mean, std, lo: mean - std, hi: mean + std, n: v.length };
   });
 }
+
+/** ErrorBar's value for a row: [below, above] the point, from the interval [low, high] stored under `ci`. */
+export function errorDeltas(key: string, ci: string): (row: Record<string, unknown>) => [number, number] {
+  return (row) => {
+    const v = row[key];
+    const r = row[ci];
+    if (typeof v !== 'number' || !Array.isArray(r)) return [0, 0];
+    return [Math.max(0, v - r[0]), Math.max(0, r[1] - v)];
+  };
+}

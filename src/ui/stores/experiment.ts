@@ -7,7 +7,8 @@ import { RL_KEYS, type RlDraft, type RlKey } from '../lib/rlForm';
 import { throttle } from '../lib/throttle';
 import { BANDIT_INPUT_DEFAULTS, banditHashEntries, banditInputs, banditInputsFromHash, useBandit, type BanditInputs } from './bandit';
 
-export const VIEWS = ['steer', 'train', 'compare', 'checkpoints', 'bandit'] as const;
+/** In tab order; digit k opens the k-th (lib/keys.ts). New views go at the end, so the digits people know keep their view. */
+export const VIEWS = ['steer', 'train', 'compare', 'checkpoints', 'bandit', 'pretrain', 'vectors'] as const;
 export type View = (typeof VIEWS)[number];
 export const VIEW_LABELS: Record<View, string> = {
   steer: 'Steer',
@@ -15,6 +16,8 @@ export const VIEW_LABELS: Record<View, string> = {
   compare: 'Compare',
   checkpoints: 'Checkpoints',
   bandit: 'Bandit',
+  pretrain: 'Pretrain',
+  vectors: 'Vectors',
 };
 
 /** 'shipped:<behavior>' (public/checkpoints) or 'db:<id>' (IndexedDB). */

@@ -129,6 +129,17 @@ export const useSession = create<SessionState>((set, get) => ({
 
 export const currentEpoch = () => epoch;
 
+/**
+ * Weights the worker installed itself (a pretraining's checkpoint, a vector saved into the checkpoint):
+ * they become the loaded model and the experiment's checkpoint, without loading them a second time.
+ */
+export function adoptModel(info: ModelInfo): void {
+  useSession.setState({ model: info, modelLoading: null, modelError: null });
+  emitWeights(info.weights);
+  const exp = useExperiment.getState();
+  if (exp.checkpoint !== info.ref || exp.behavior !== info.behavior) exp.set({ behavior: info.behavior, checkpoint: info.ref });
+}
+
 // Picking another checkpoint or behavior loads it into the worker.
 useExperiment.subscribe((s, prev) => {
   if (s.checkpoint === prev.checkpoint && s.behavior === prev.behavior) return;

@@ -10,6 +10,7 @@ import { useSteer } from './steer';
 import { isLive, useTrain } from './train';
 import { useWeights } from './weights';
 import { notify } from './ui';
+import { isPretraining } from './pretrain';
 
 export const PROBE = { prompts: 8, tokens: 16 };
 
@@ -27,7 +28,7 @@ interface SpeedState {
 
 const other = (b: Backend): Backend => (b === 'webgpu' ? 'cpu' : 'webgpu');
 
-const busy = () => useTrain.getState().busy || useTrain.getState().runs.some(isLive) || useSteer.getState().generating || !!useSteer.getState().sweepProgress;
+const busy = () => isPretraining() || useTrain.getState().busy || useTrain.getState().runs.some(isLive) || useSteer.getState().generating || !!useSteer.getState().sweepProgress;
 
 /** Warm-up, then the timed pass. */
 async function timed(probe: (p: number, t: number) => Promise<number>): Promise<number> {
@@ -58,7 +59,7 @@ export const useSpeed = create<SpeedState>((set, get) => ({
 
   async measure() {
     const s = useSession.getState();
-    if (get().measuring || s.status !== 'ready' || !s.model || !s.backend || useTrain.getState().runs.some(isLive)) return;
+    if (get().measuring || s.status !== 'ready' || !s.model || !s.backend || useTrain.getState().runs.some(isLive) || isPretraining()) return;
     const here = s.backend;
     const model = s.model;
     try {
@@ -85,6 +86,8 @@ export const useSpeed = create<SpeedState>((set, get) => ({
     const s = useSession.getState();
     if (s.backend === b && s.status === 'ready') return;
     if (useTrain.getState().runs.some(isLive)) return void notify({ kind: 'warning', text: 'Stop or finish the run before switching the backend.' });
+    // Switching restarts the worker, which would lose the pretraining in flight.
+    if (isPretraining()) return void notify({ kind: 'warning', text: 'Stop or finish the pretraining before switching the backend.' });
     const trained = useWeights.getState().weights?.kind === 'run';
     await s.connect(b);
     if (trained && useSession.getState().status === 'ready') notify({ kind: 'info', text: 'Switched backend: the checkpoint was reloaded, so the run’s trained weights are no longer in memory (its auto-save and saved checkpoints keep them).' });

@@ -4,14 +4,13 @@
 import { create } from 'zustand';
 import { getTask } from '../../data/tasks';
 import type { Problem } from '../../data/types';
-import type { SweepPoint } from '../../steering/sweep';
 import { createRng } from '../../util/rng';
 import { throttle } from '../lib/throttle';
 import { sweepAlphasOf } from '../lib/dose';
 
 export { sweepAlphasOf };
 import { useExperiment } from './experiment';
-import { isCancelled } from '../worker/types';
+import { isCancelled, type SweepPointCI } from '../worker/types';
 import { getClient, onReconnect, useSession } from './session';
 import { useWeights } from './weights';
 import { isLive, useTrain } from './train';
@@ -30,7 +29,8 @@ interface SteerState {
   generations: Generation[];
   generating: boolean;
   genError: string | null;
-  sweep: SweepPoint[];
+  /** Each point with the 95% interval of its behavior rate. */
+  sweep: SweepPointCI[];
   sweepKey: string | null;
   sweepProgress: { done: number; total: number } | null;
   sweepError: string | null;

@@ -14,6 +14,7 @@ import { useExperiment } from './experiment';
 import { getClient, onCrash, useSession } from './session';
 import { notify } from './ui';
 import { holdRunLock, releaseRunLock } from '../lib/runLocks';
+import { isPretraining } from './pretrain';
 
 export interface Progress {
   step: number;
@@ -173,6 +174,7 @@ export const useTrain = create<TrainState>((set, get) => ({
       return;
     }
     if (isLive(activeRun(get()))) return;
+    if (isPretraining()) return void notify({ kind: 'warning', text: 'A pretraining is in progress (Pretrain view): stop it or let it finish before starting a run.' });
     const session = useSession.getState();
     if (session.status !== 'ready') return notify({ kind: 'warning', text: 'The worker is not ready yet.' }) as unknown as void;
     set({ busy: true });

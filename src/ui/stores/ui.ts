@@ -10,8 +10,22 @@ export interface Notice {
   sticky?: boolean;
 }
 
+/** localStorage key remembering that the first-visit guide was put away. */
+export const GUIDE_KEY = 'vspo-workbench.guide-hidden';
+
+function guideHidden(): boolean {
+  try {
+    return typeof localStorage !== 'undefined' && localStorage.getItem(GUIDE_KEY) === '1';
+  } catch {
+    return false; // storage blocked: show it (once per page load)
+  }
+}
+
 interface UiState {
   help: boolean;
+  /** The first-visit guide is shown (until put away; remembered in localStorage). */
+  guide: boolean;
+  setGuide(open: boolean): void;
   /** The window's inner size (charts in talk mode fit the screen's height). */
   viewport: { width: number; height: number };
   notices: Notice[];
@@ -26,6 +40,16 @@ const viewportNow = () => (typeof window !== 'undefined' ? { width: window.inner
 
 export const useUi = create<UiState>((set, get) => ({
   help: false,
+  guide: !guideHidden(),
+  setGuide: (guide) => {
+    try {
+      if (guide) localStorage.removeItem(GUIDE_KEY);
+      else localStorage.setItem(GUIDE_KEY, '1');
+    } catch {
+      /* storage blocked: this page load only */
+    }
+    set({ guide });
+  },
   viewport: viewportNow(),
   notices: [],
   setHelp: (help) => set({ help }),

@@ -13,7 +13,7 @@ import { useCheckpoints } from '../stores/checkpoints';
 import { useExperiment } from '../stores/experiment';
 import { useParsedRl } from '../components/ConfigForm';
 import { isLive, useTrain } from '../stores/train';
-import { BehaviorAccuracyChart, EvalKindToggle } from './TrainView';
+import { BehaviorAccuracyChart, EvalKindToggle, InternalizationChart, INTERNALIZATION_TITLE } from './TrainView';
 
 function Launcher() {
   const [methods, setMethods] = useState<Method[]>(['vspo', 'grpo']);
@@ -131,6 +131,8 @@ export function CompareView() {
           {pooled.length ? <BandChart groups={bandGroups(pooled, 'accuracy', t)} xLabel="Training step" yLabel="Accuracy" yDomain={[0, 1]} /> : <EmptyChart text={noBands} />}
         </ChartCard>
         <BehaviorAccuracyChart runs={runs} title="Behavior score and accuracy over steps, every run (unsteered eval)" />
+        <InternalizationChart runs={runs} which="projection" title={`${INTERNALIZATION_TITLE}, every run`} />
+        <InternalizationChart runs={runs} which="logOdds" title="Decision token's unsteered log-odds, every run" />
       </div>
       <section className="panel" aria-labelledby="summary-title">
         <h3 id="summary-title">Pooled over seeds (mean ± std, 95% bootstrap CI)</h3>

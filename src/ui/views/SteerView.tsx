@@ -11,6 +11,7 @@ import { LinesChart } from '../components/charts';
 import { ACCURACY_COLOR, BEHAVIOR_COLOR, pick, useChartTheme } from '../components/chartTheme';
 import { ProgressBar } from '../components/Progress';
 import { decodeValue } from '../lib/hash';
+import { Term } from '../components/Term';
 
 function IntensitySlider() {
   const alpha = useExperiment((s) => s.alpha);
@@ -22,7 +23,7 @@ function IntensitySlider() {
     <div className="panel">
       <div className="slider-row">
         <label htmlFor="alpha-slider" style={{ fontWeight: 700 }}>
-          Steering intensity α
+          Steering intensity <Term k="alpha">α</Term>
         </label>
         <button type="button" onClick={() => nudge(-1)} aria-label="Decrease steering intensity" aria-keyshortcuts="ArrowLeft">
           −
@@ -157,7 +158,7 @@ function DoseResponse() {
   const stale = points.length > 0 && key !== sweepKeyOf();
   const dose = model?.vector?.alpha;
   const swept = sweepAlphasOf(sweepAlphas, dose);
-  const rows = useMemo(() => points.map((p) => ({ x: p.alpha, behavior: p.behavior, accuracy: p.accuracy })), [points]);
+  const rows = useMemo(() => points.map((p) => ({ x: p.alpha, behavior: p.behavior, accuracy: p.accuracy, ...(p.behaviorCI ? { behavior_ci: [p.behaviorCI[0], p.behaviorCI[1]] as [number, number] } : {}) })), [points]);
   return (
     <ChartCard
       title="Dose-response: behavior score and accuracy against steering intensity α"
@@ -165,7 +166,7 @@ function DoseResponse() {
       points={rows.length}
       note={
         <>
-          Sampled at T = 1, {sweepSamples} held-out prompts per α (validation split): rates over many samples, unlike the few live answers. Dashed: the slider’s α
+          Sampled at T = 1, {sweepSamples} held-out prompts per α (validation split): rates over many samples, unlike the few live answers; bars: 95% intervals of the behavior. Dashed: the slider’s α
           {dose !== undefined ? `; dotted: the vector’s dose (α = ${dose}, always swept)` : ''}. {stale ? <strong>Stale: the model or settings changed since.</strong> : null}
         </>
       }
@@ -239,7 +240,7 @@ function DoseResponse() {
           ]}
           series={[
             { key: 'accuracy', name: 'Accuracy', color: pick(ACCURACY_COLOR, t), dashed: true },
-            { key: 'behavior', name: 'Behavior score', color: pick(BEHAVIOR_COLOR, t) },
+            { key: 'behavior', name: 'Behavior score', color: pick(BEHAVIOR_COLOR, t), ci: rows.some((r) => r.behavior_ci) ? 'behavior_ci' : undefined },
           ]}
         />
       ) : (

@@ -15,7 +15,10 @@ import { ProgressBar } from '../components/Progress';
 import { Marked } from '../components/Marked';
 import { activeRun, isLive, useTrain, type Progress } from '../stores/train';
 import { useSession } from '../stores/session';
-import { behaviorAccuracyRows, metricRows, perIntensityRows, runLabel, type EvalKind, type RunView } from '../lib/runs';
+import { alignmentRows, behaviorAccuracyRows, evalMetricRows, INTERNALIZATION, latestAlignment, metricRows, perIntensityRows, runLabel, type EvalKind, type RunView } from '../lib/runs';
+import type { GlossaryKey } from '../lib/glossary';
+import { Term } from '../components/Term';
+import { isPretraining, usePretrain } from '../stores/pretrain';
 import { formatDuration, fmt } from '../lib/format';
 
 export const CENTRAL_TITLE = 'Behavior score and accuracy over steps (unsteered eval)';
@@ -54,13 +57,93 @@ export function BehaviorAccuracyChart(props: { runs: RunView[]; title?: string; 
   );
 }
 
-function MetricChart(props: { runs: RunView[]; metric: Parameters<typeof metricRows>[1]; title: string; yLabel: string; note?: string; yDomain?: [number, number] }) {
+function MetricChart(props: { runs: RunView[]; metric: Parameters<typeof metricRows>[1]; title: string; yLabel: string; note?: string; yDomain?: [number, number]; glossary?: GlossaryKey[] }) {
   const t = useChartTheme();
   const data = useMemo(() => metricRows(props.runs, props.metric, (r) => runColor(r, t)), [props.runs, props.metric, t]);
   return (
-    <ChartCard title={props.title} points={data.points} note={props.note}>
+    <ChartCard title={props.title} points={data.points} note={props.note} glossary={props.glossary}>
       {data.points ? <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel={props.yLabel} yDomain={props.yDomain} syncId="train" /> : <EmptyChart text="No steps yet." />}
     </ChartCard>
+  );
+}
+
+export const INTERNALIZATION_TITLE = 'Internalization: projection of the unsteered residual on v̂';
+export const LOG_ODDS_TITLE = "Decision token's unsteered log-odds";
+
+/** Is the model taking the vector in? The unsteered model's projection on v̂ / the decision log-odds at each evaluation, a line per run (VSPO and baselines alike). */
+export function InternalizationChart(props: { runs: RunView[]; which: 'projection' | 'logOdds'; syncId?: string; title?: string }) {
+  const t = useChartTheme();
+  const data = useMemo(() => evalMetricRows(props.runs, INTERNALIZATION[props.which], (r) => runColor(r, t)), [props.runs, props.which, t]);
+  const projection = props.which === 'projection';
+  const title = props.title ?? (projection ? INTERNALIZATION_TITLE : LOG_ODDS_TITLE);
+  return (
+    <ChartCard
+      title={title}
+      testId={projection ? 'internalization-chart' : 'log-odds-chart'}
+      points={data.points}
+      note={
+        projection
+          ? 'At each evaluation, no steering: the mean over prompts of ⟨h, v̂⟩, the residual after the vector’s block at the decision position, on the unit vector v̂ = v/‖v‖. Rising = the model moves along v by itself.'
+          : 'At each evaluation, no steering: mean of log p(t⁺) − log(1 − p(t⁺)) for the behavior’s decision token t⁺ at the decision position. 0 = even odds.'
+      }
+    >
+      {data.points ? (
+        <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel={projection ? '⟨h, v̂⟩' : 'Log-odds'} syncId={props.syncId} />
+      ) : (
+        <EmptyChart text={props.runs.length ? 'Not measured: the runs’ checkpoint has no steering vector, or no evaluation yet.' : 'No evaluation yet: start a run. Measured at every evaluation whenever the checkpoint has a vector.'} />
+      )}
+    </ChartCard>
+  );
+}
+
+function AlignmentChart(props: { run: RunView | undefined; which: 'ratio' | 'tv' }) {
+  const data = useMemo(() => alignmentRows(props.run, props.which, SERIES_COLORS), [props.run, props.which]);
+  const latest = latestAlignment(props.run);
+  const ratio = props.which === 'ratio';
+  const at = latest ? ` Latest (step ${latest.step}): ${latest.points.map((p) => `α ${p.alpha}: ${ratio ? (p.ratio === null ? '—' : `${p.ratio.toFixed(1)}×`) : p.tv.toFixed(2)}`).join(' · ')}.` : '';
+  return (
+    <ChartCard
+      title={ratio ? 'Alignment per α: steered / unsteered behavior ratio' : 'Alignment per α: TV distance to the target'}
+      testId={ratio ? 'alignment-ratio-chart' : 'alignment-tv-chart'}
+      points={data.points}
+      glossary={['alpha']}
+      note={
+        (ratio
+          ? `${props.run ? runLabel(props.run) + ': ' : ''}behavior score steered at α over the unsteered one, at each evaluation (a line per α of the grid; — when the unsteered score is 0).`
+          : `${props.run ? runLabel(props.run) + ': ' : ''}total-variation distance from the outcomes steered at α to the target (all mass on correct and behavior-positive) = 1 − the rewarded rate at α.`) + at
+      }
+    >
+      {data.points ? (
+        <LinesChart rows={data.rows} series={data.series} xLabel="Training step" yLabel={ratio ? 'Ratio' : 'TV'} yDomain={ratio ? undefined : [0, 1]} syncId="train" />
+      ) : (
+        <EmptyChart
+          text={
+            latest && ratio
+              ? 'Not defined yet: the unsteered behavior score was 0 at every evaluation so far, and the ratio divides by it. The TV distance is always defined.'
+              : 'No alignment measured yet.'
+          }
+        />
+      )}
+    </ChartCard>
+  );
+}
+
+/** The alignment figures when the run measured them (evalAlignment), else how to turn them on. */
+function Alignment(props: { run: RunView | undefined }) {
+  if (latestAlignment(props.run)) return (
+    <>
+      <AlignmentChart run={props.run} which="ratio" />
+      <AlignmentChart run={props.run} which="tv" />
+    </>
+  );
+  return (
+    <section className="panel clip-note" data-testid="alignment-note" aria-label="Alignment per α">
+      <h3>Alignment per <Term k="alpha">α</Term>: not measured</h3>
+      <p className="muted">
+        Tick “{'Alignment per α at each eval'}” in the trainer settings (Evaluation and saving) to measure, at every evaluation and for each α of the grid, the steered / unsteered behavior ratio and
+        the TV distance to the target (the bandit lab’s figures, on the model). It costs one sampled evaluation per α.
+      </p>
+    </section>
   );
 }
 
@@ -126,11 +209,19 @@ function ControlButtons() {
   const { start, pause, resume, stop, saveCheckpoint } = useTrain.getState();
   const ready = useSession((s) => s.status === 'ready' && !!s.model);
   const valid = !!useParsedRl().config;
+  const pretraining = usePretrain((s) => isPretraining(s));
   const live = isLive(run);
   const status = run?.status;
   return (
     <>
-      <button type="button" className="primary" onClick={() => void start()} disabled={!ready || !valid || live || busy} aria-keyshortcuts="Space">
+      <button
+        type="button"
+        className="primary"
+        onClick={() => void start()}
+        disabled={!ready || !valid || live || busy || pretraining}
+        aria-keyshortcuts="Space"
+        title={pretraining ? 'A pretraining is in progress (Pretrain view): stop it or let it finish first' : undefined}
+      >
         Start
       </button>
       <button type="button" onClick={() => void pause()} disabled={status !== 'running'} aria-keyshortcuts="Space">
@@ -192,10 +283,12 @@ function clipMatters(runs: RunView[], draft: { epochs: number; piOldSteered: boo
 
 function ClipFraction(props: { runs: RunView[] }) {
   const cfg = useParsedRl().config;
-  if (clipMatters(props.runs, cfg)) return <MetricChart runs={props.runs} metric="clipFraction" title="Clip fraction" yLabel="Fraction" yDomain={[0, 1]} />;
+  if (clipMatters(props.runs, cfg)) return <MetricChart runs={props.runs} metric="clipFraction" title="Clip fraction" yLabel="Fraction" yDomain={[0, 1]} glossary={['clip']} />;
   return (
     <section className="panel clip-note" data-testid="clip-note" aria-label="Clip fraction">
-      <h3>Clip fraction: not drawn</h3>
+      <h3>
+        <Term k="clip">Clip fraction</Term>: not drawn
+      </h3>
       <p className="muted">
         With one inner epoch (μ = 1) and π_old unsteered, each update is taken at π_old itself: every importance ratio is 1, nothing is clipped, and the chart would be a flat 0. Set “Inner epochs μ”
         above 1 (or “π_old under steering”) in More trainer settings to see it.
@@ -290,9 +383,12 @@ export function TrainView() {
       <LatestEval run={run ?? runs[runs.length - 1]} />
       <RunsOnPage />
       <div className="grid-small">
+        <InternalizationChart runs={runs} which="projection" syncId="train" />
+        <InternalizationChart runs={runs} which="logOdds" syncId="train" />
+        <Alignment run={run ?? runs[runs.length - 1]} />
         <PerIntensityChart run={run ?? runs[runs.length - 1]} />
-        <MetricChart runs={runs} metric="rewardMean" title="Reward (mean over rollouts)" yLabel="Reward" note="r = accuracy + λ · behavior reward" />
-        <MetricChart runs={runs} metric="kl" title="KL to the reference (k3, token mean)" yLabel="KL" />
+        <MetricChart runs={runs} metric="rewardMean" title="Reward (mean over rollouts)" yLabel="Reward" note="r = accuracy + λ · behavior reward" glossary={['lambda']} />
+        <MetricChart runs={runs} metric="kl" title="KL to the reference (k3, token mean)" yLabel="KL" glossary={['kl', 'beta']} />
         <ClipFraction runs={runs} />
         <MetricChart runs={runs} metric="entropy" title="Entropy of the unsteered policy (nats)" yLabel="Entropy" />
       </div>

@@ -2,7 +2,16 @@
 // make (worker/types.ts). It fetches shipped checkpoints (same-origin bytes, transferred to the worker),
 // turns the worker's events into run events, and turns a crashed worker into rejected calls plus one
 // onCrash report, so the session store can restart it.
-import { connectWorkbench, type GenerateUpdate, type SweepProgress, type WorkbenchApi, type WorkerEvent, type ModelInfo as ApiModelInfo } from '../../worker/api';
+import {
+  connectWorkbench,
+  type ExtractProgress,
+  type GenerateUpdate,
+  type PretrainProgress,
+  type SweepProgress,
+  type WorkbenchApi,
+  type WorkerEvent,
+  type ModelInfo as ApiModelInfo,
+} from '../../worker/api';
 import type { Remote } from 'comlink';
 import { transfer } from 'comlink';
 import type { StepMetrics } from '../../rl/loop';
@@ -35,6 +44,16 @@ async function fetchShipped(behavior: string): Promise<Uint8Array> {
 
 function toModelInfo(ref: string, name: string, m: ApiModelInfo): ModelInfo {
   return { ref, name, behavior: m.behavior, config: m.config, step: m.step, vector: m.steering ?? undefined, metadata: m.metadata, weights: m.weights ?? { kind: 'checkpoint' } };
+}
+
+/** A checkpoint the lab stored and installed (`db:<id>`), named as its IndexedDB record is. */
+async function storedInfo(m: ApiModelInfo): Promise<ModelInfo> {
+  if (!m.source.startsWith('db:')) return toModelInfo(m.source, m.source, m);
+  const id = m.source.slice(3);
+  const record = await openDb()
+    .then((db) => db.getCheckpoint(id))
+    .catch(() => undefined);
+  return toModelInfo(m.source, record?.name ?? id, m);
 }
 
 export function createClient(hooks: ClientHooks): WorkbenchClient {
@@ -198,7 +217,8 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     },
 
     async sweep(req, onProgress) {
-      return call((a) => a.sweep({ alphas: req.alphas, samples: req.samples, seed: req.seed }, proxy((p: SweepProgress) => onProgress(p.done, p.total))));
+      const choice = req.vector ? { vector: req.vector, ...(req.vectorSeed !== undefined ? { vectorSeed: req.vectorSeed } : {}) } : {};
+      return call((a) => a.sweep({ alphas: req.alphas, samples: req.samples, seed: req.seed, ...choice }, proxy((p: SweepProgress) => onProgress(p.done, p.total))));
     },
 
     async cancelSweep() {
@@ -263,6 +283,32 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       }
       const ms = (at || performance.now()) - t0;
       return reached > 0 && ms > 0 ? (prompts * reached * 1000) / ms : 0;
+    },
+
+    // --- the lab ---
+    async pretrain(req, onProgress) {
+      return storedInfo(await call((a) => a.pretrain(req, proxy((p: PretrainProgress) => onProgress(p)))));
+    },
+    async pausePretrain() {
+      return call((a) => a.pausePretrain());
+    },
+    async resumePretrain() {
+      return call((a) => a.resumePretrain());
+    },
+    async stopPretrain() {
+      return call((a) => a.stopPretrain());
+    },
+    async pretrainStatus() {
+      return call((a) => a.pretrainStatus());
+    },
+    async extractVector(req, onProgress) {
+      return call((a) => a.extractVector(req, proxy((p: ExtractProgress) => onProgress(p.done, p.total))));
+    },
+    async candidateVector() {
+      return call((a) => a.candidateVector());
+    },
+    async saveVector(o) {
+      return storedInfo(await call((a) => a.saveVector(o)));
     },
 
     dispose() {

@@ -5,10 +5,19 @@ import type { GPTConfig } from '../../model/config';
 import type { RlConfig } from '../../rl/config';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import type { SteeringVectorMeta } from '../../steering/types';
-import type { SweepPoint } from '../../steering/sweep';
-import type { LoadedWeights } from '../../worker/api';
+import type {
+  ExtractProgress,
+  ExtractRequest,
+  LoadedWeights,
+  PretrainProgress,
+  PretrainRequest,
+  PretrainStatus,
+  SweepPointCI,
+  SweepVectorChoice,
+  VectorReport,
+} from '../../worker/api';
 
-export type { LoadedWeights };
+export type { ExtractProgress, ExtractRequest, LoadedWeights, PretrainProgress, PretrainRequest, PretrainStatus, SweepPointCI, SweepVectorChoice, VectorReport };
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -48,6 +57,10 @@ export interface SweepRequest {
   alphas: number[];
   samples: number;
   seed: number;
+  /** The Vector lab: which vector to steer with (default the loaded checkpoint's); 'random' is the same-norm control. */
+  vector?: SweepVectorChoice;
+  /** The random control's direction (default 0). */
+  vectorSeed?: number;
 }
 
 export type RunEvent =
@@ -83,7 +96,8 @@ export interface WorkbenchClient {
   generate(req: GenerateRequest, onTokens: (responses: string[]) => void): Promise<Generated[]>;
   /** Stops the generations asked for so far (they reject with a cancelled error); true when one was in flight. */
   cancelGenerate(): Promise<boolean>;
-  sweep(req: SweepRequest, onProgress: (done: number, total: number) => void): Promise<SweepPoint[]>;
+  /** Each point carries the 95% Wilson interval of its behavior rate (behaviorCI). */
+  sweep(req: SweepRequest, onProgress: (done: number, total: number) => void): Promise<SweepPointCI[]>;
   /** Stops the running sweep between batches (it rejects with a cancelled error, no points); true when one was running. */
   cancelSweep(): Promise<boolean>;
   startRun(req: StartRunRequest, onEvent: (e: RunEvent) => void): Promise<{ runId: string }>;
@@ -98,5 +112,18 @@ export interface WorkbenchClient {
   exportCheckpoint(): Promise<Uint8Array>;
   /** Times a fixed generation (`prompts` held-out prompts, `tokens` tokens each, unsteered, T = 1): tokens per second. */
   probe(prompts: number, tokens: number): Promise<number>;
+  // --- the lab (src/worker/lab.ts): pretraining and vectors ---
+  /** Pretrains a fresh model; on the end (or after stopPretrain) the checkpoint is stored (kind 'pretrain') and is the loaded one. */
+  pretrain(req: PretrainRequest, onProgress: (p: PretrainProgress) => void): Promise<ModelInfo>;
+  pausePretrain(): Promise<PretrainStatus>;
+  resumePretrain(): Promise<PretrainStatus>;
+  /** Resolves once the weights trained so far are saved and installed (pretrain() then resolves too). */
+  stopPretrain(): Promise<PretrainStatus>;
+  pretrainStatus(): Promise<PretrainStatus>;
+  /** A candidate vector from the loaded checkpoint's weights (it replaces the previous candidate). */
+  extractVector(req: ExtractRequest, onProgress: (done: number, total: number) => void): Promise<VectorReport>;
+  candidateVector(): Promise<VectorReport | null>;
+  /** Stores the candidate in the checkpoint with these doses; the new checkpoint is saved and loaded. */
+  saveVector(o: { alpha: number; grid: number[] }): Promise<ModelInfo>;
   dispose(): void;
 }
