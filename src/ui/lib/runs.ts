@@ -137,8 +137,8 @@ export function behaviorAccuracyRows(runs: RunView[], kind: EvalKind, color: Run
 
 type NumKey = 'rewardMean' | 'kl' | 'clipFraction' | 'entropy' | 'loss' | 'gradNorm' | 'zeroSpreadFraction' | 'rolloutTokensPerSec' | 'behaviorRate' | 'accuracy';
 
-/** One scalar metric over steps, one line per run. */
-export function metricRows(runs: RunView[], key: NumKey, color: RunColor): { rows: Row[]; series: SeriesSpec[]; points: number } {
+/** One value of each step over steps, one line per run (runs without the value have no line). */
+function stepValueRows(runs: RunView[], value: (m: StepMetrics) => number | null | undefined, color: RunColor): { rows: Row[]; series: SeriesSpec[]; points: number } {
   const byStep = new Map<number, Row>();
   const series: SeriesSpec[] = [];
   let points = 0;
@@ -146,7 +146,7 @@ export function metricRows(runs: RunView[], key: NumKey, color: RunColor): { row
     const k = `r${i}`;
     let any = false;
     for (const m of r.history) {
-      const v = m[key];
+      const v = value(m);
       if (v === null || v === undefined || !Number.isFinite(v)) continue;
       (byStep.get(m.step) ?? byStep.set(m.step, { x: m.step }).get(m.step)!)[k] = v;
       any = true;
@@ -155,6 +155,11 @@ export function metricRows(runs: RunView[], key: NumKey, color: RunColor): { row
     if (any) series.push({ key: k, name: runLegend(r), color: color(r) });
   });
   return { rows: [...byStep.values()].sort((a, b) => (a.x as number) - (b.x as number)), series, points };
+}
+
+/** One scalar metric over steps, one line per run. */
+export function metricRows(runs: RunView[], key: NumKey, color: RunColor): { rows: Row[]; series: SeriesSpec[]; points: number } {
+  return stepValueRows(runs, (m) => m[key], color);
 }
 
 /** Behavior rate of the rollouts per intensity over steps, for one run (one line per α). */
@@ -198,22 +203,7 @@ export const INTERNALIZATION = {
 
 /** One figure of the evaluations over steps, one line per run (runs that never measured it have no line). */
 export function evalMetricRows(runs: RunView[], pick: EvalPick, color: RunColor): { rows: Row[]; series: SeriesSpec[]; points: number } {
-  const byStep = new Map<number, Row>();
-  const series: SeriesSpec[] = [];
-  let points = 0;
-  runs.forEach((r, i) => {
-    const k = `r${i}`;
-    let any = false;
-    for (const m of r.history) {
-      const v = m.eval ? pick(m.eval) : undefined;
-      if (v === null || v === undefined || !Number.isFinite(v)) continue;
-      (byStep.get(m.step) ?? byStep.set(m.step, { x: m.step }).get(m.step)!)[k] = v;
-      any = true;
-      points++;
-    }
-    if (any) series.push({ key: k, name: runLegend(r), color: color(r) });
-  });
-  return { rows: [...byStep.values()].sort((a, b) => (a.x as number) - (b.x as number)), series, points };
+  return stepValueRows(runs, (m) => (m.eval ? pick(m.eval) : undefined), color);
 }
 
 /** With evalAlignment: one alignment figure per α over the run's evaluations (a line per α of the grid). */
