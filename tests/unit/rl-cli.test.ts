@@ -55,7 +55,7 @@ describe('vspo train', () => {
     expect(lines[1]).toHaveProperty('ms.rollout');
     expect(lines[2].eval.step).toBe(2);
     const s = lines[4];
-    expect(s).toMatchObject({ behavior: 'verbosity', method: 'vspo', seed: 1, steps: 3, halted: null });
+    expect(s).toMatchObject({ behavior: 'verbosity', method: 'vspo', seed: 1, steps: 3, budget: 3, complete: true, halted: null });
     expect(s.final.step).toBe(3);
     expect(s.config.batchPrompts).toBe(2);
     const saved = decodeCheckpoint(readFileSync(out));

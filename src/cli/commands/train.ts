@@ -185,7 +185,7 @@ export async function run(args: Args) {
     },
   });
   model.dispose();
-  const summary = { type: 'summary', behavior, method: config.method, seed: config.seed, backend, threshold, ...summarizeRun(history, threshold), wallTimeSeconds: (performance.now() - t0) / 1000, out: out ?? null, config };
+  const summary = { type: 'summary', behavior, method: config.method, seed: config.seed, backend, threshold, ...summarizeRun(history, config.steps, threshold), wallTimeSeconds: (performance.now() - t0) / 1000, out: out ?? null, config };
   await writeJson(summary);
   if (summary.halted) throw new CliError(`the run stopped: ${summary.halted}${out ? `; the last good weights are in ${out}` : ''}`);
 }
