@@ -10,7 +10,8 @@ import { createTrainer, type EvalMetrics, type RolloutSample, type StepMetrics, 
 import { sampleResponses } from '../steering/generate';
 import { CancelledError, evaluatePolicy, runSweep } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../store/checkpoint';
+import { checkpointBehavior, checkTaskFit, decodeCheckpoint, encodeCheckpoint, taskMismatch, type Checkpoint } from '../store/checkpoint';
+import { notSafetensors } from '../store/safetensors';
 import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord } from '../store/db';
 import { createRng } from '../util/rng';
 import type {
@@ -38,6 +39,7 @@ import type {
   VectorReport,
   WorkbenchApi,
   WorkerEvent,
+  StepListener,
 } from './api';
 import { Cancels, errorMessage, Mutex, namedError } from './locks';
 import { Run, type RunHost } from './run';
@@ -66,6 +68,9 @@ interface Loaded {
 
 /** Held-out prompts of the Steer view (live text, sweeps): validation, where doses are chosen. */
 const EXPLORE_SPLIT = 'validation';
+
+/** The step listener fed by a Run: each step's metrics with the rollouts that made it (none for step 0). */
+const withRollouts = (onStep: StepListener, trainer: Trainer) => (m: StepMetrics) => onStep(m, m.step > 0 ? trainer.samples() : []);
 
 export class Workbench implements WorkbenchApi {
   private backend: ModelBackend | null = null;
@@ -213,16 +218,11 @@ export class Workbench implements WorkbenchApi {
   private async install(checkpoint: Checkpoint, source: string, behavior?: Behavior): Promise<ModelInfo> {
     if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it before loading other weights');
     if (!this.backend) throw namedError('StateError', 'call init() first');
-    const meta = checkpoint.metadata as { task?: { behavior?: unknown }; tokenizer?: { vocab?: unknown } };
-    const b = behavior ?? meta.task?.behavior;
-    if (typeof b !== 'string' || !isBehavior(b)) throw namedError('CheckpointError', `the checkpoint names no known behavior (task.behavior = ${JSON.stringify(b)}); choose one`);
+    const b = behavior ?? checkpointBehavior(checkpoint);
+    if (b === undefined) throw namedError('CheckpointError', `the checkpoint names no known behavior (metadata.task = ${JSON.stringify(checkpoint.metadata.task)}); choose one`);
+    const mismatch = taskMismatch(checkpoint, b);
+    if (mismatch) throw namedError('CheckpointError', mismatch);
     const task = getTask(b);
-    const vocab = meta.tokenizer?.vocab;
-    if (!Array.isArray(vocab)) throw namedError('CheckpointError', 'the checkpoint has no tokenizer in its metadata');
-    if (vocab.join('\u0000') !== task.tokenizer.vocab.join('\u0000')) throw namedError('CheckpointError', `the checkpoint's tokenizer differs from the ${b} task's vocabulary`);
-    if (checkpoint.config.vocabSize !== task.tokenizer.vocabSize) throw namedError('CheckpointError', `config.vocabSize ${checkpoint.config.vocabSize} differs from the tokenizer's ${task.tokenizer.vocabSize}`);
-    if (checkpoint.config.contextLength < task.promptLength + task.maxResponseLength)
-      throw namedError('CheckpointError', `contextLength ${checkpoint.config.contextLength} is shorter than a ${b} prompt + response (${task.promptLength + task.maxResponseLength})`);
     this.backend.checkFits?.(checkpoint.config, 1, checkpoint.config.contextLength);
     const model = await this.backend.create(checkpoint.config, checkpoint.params);
     this.model?.dispose();
@@ -250,6 +250,26 @@ export class Workbench implements WorkbenchApi {
     });
   }
 
+  /**
+   * A checkpoint file into storage, after every check a load makes (the format, the config's bounds, the
+   * steering metadata, the task fit: DESIGN §6), here in the worker so no file can freeze or crash the tab.
+   * Nothing is written when any check fails. Needs no device (init() is not required).
+   */
+  async importCheckpoint(bytes: Uint8Array, o: { name: string }): Promise<CheckpointRecord> {
+    const notOne = notSafetensors(bytes);
+    if (notOne) throw namedError('CheckpointError', notOne);
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = decodeCheckpoint(bytes);
+    } catch (e) {
+      throw namedError('CheckpointError', errorMessage(e));
+    }
+    const { behavior } = checkTaskFit(checkpoint);
+    const step = typeof checkpoint.metadata.step === 'number' ? checkpoint.metadata.step : undefined;
+    const name = o.name.replace(/\.safetensors$/i, '').trim().slice(0, 120) || 'imported';
+    return (await this.db()).saveCheckpoint(bytes, { name, kind: 'import', behavior, step });
+  }
+
   async modelInfo(): Promise<ModelInfo | null> {
     return this.loaded ? this.info(this.loaded) : null;
   }
@@ -258,15 +278,14 @@ export class Workbench implements WorkbenchApi {
 
   async generate(o: GenerateOptions, onTokens?: (u: GenerateUpdate) => void): Promise<GeneratedText[]> {
     const { model, loaded } = this.requireModel();
-    const n = o.n ?? o.prompts?.length ?? 4;
+    const n = o.n ?? 4;
     if (!Number.isInteger(n) || n < 1 || n > 256) throw namedError('RangeError', `n must be an integer in 1…256 (got ${n})`);
     if (!Number.isFinite(o.alpha)) throw namedError('RangeError', `alpha must be a finite number (got ${o.alpha})`);
     if (!(o.temperature >= 0)) throw namedError('RangeError', `temperature must be ≥ 0 (got ${o.temperature})`);
     const vector = this.steeringOf(loaded);
     if (o.alpha !== 0 && !vector) throw namedError('StateError', `the checkpoint has no steering vector for ${loaded.behavior}`);
     const problems = loaded.task.problems(EXPLORE_SPLIT, n, createRng(o.seed));
-    if (o.prompts && (o.prompts.length !== n || o.prompts.some((p, i) => p !== problems[i].prompt)))
-      throw namedError('RangeError', `prompts differ from the held-out draw for n = ${n}, seed = ${o.seed} (expected ${JSON.stringify(problems.map((p) => p.prompt))})`);
+    const judged = (responses: string[]): GeneratedText[] => problems.map((p, i) => ({ prompt: p.prompt, response: responses[i], score: loaded.task.score(p, responses[i]) }));
     return this.generations.run((cancelled) =>
       this.lock.run(async () => {
         // Checked before the start and between streamed updates (the model has no other pause point).
@@ -285,11 +304,11 @@ export class Workbench implements WorkbenchApi {
           onTokens: onTokens
             ? (responses, step) => {
                 check();
-                void Promise.resolve(onTokens({ step, responses })).catch(() => undefined);
+                void Promise.resolve(onTokens({ step, texts: judged(responses) })).catch(() => undefined);
               }
             : undefined,
         });
-        return problems.map((p, i) => ({ prompt: p.prompt, response: s.responses[i], score: loaded.task.score(p, s.responses[i]) }));
+        return judged(s.responses);
       }),
     );
   }
@@ -363,7 +382,7 @@ export class Workbench implements WorkbenchApi {
     return v.config;
   }
 
-  async start(config: Partial<RlConfig>, onMetrics: (m: StepMetrics) => void, o: StartOptions = {}): Promise<RunInfo> {
+  async start(config: Partial<RlConfig>, onStep: StepListener, o: StartOptions = {}): Promise<RunInfo> {
     return this.lock.run(async () => {
       if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
       this.lab.refuseWhilePretraining('starting a run'); // the lab
@@ -383,7 +402,7 @@ export class Workbench implements WorkbenchApi {
       }
       const name = o.name?.trim() || `${cfg.method} ${loaded.behavior} seed ${cfg.seed}`;
       const record = await db.createRun({ name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
-      const run = new Run({ id: record.id, name, config: cfg, trainer, refModel, onMetrics, state: o.paused ? 'paused' : 'running', baselineDone: false }, this.host);
+      const run = new Run({ id: record.id, name, config: cfg, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: o.paused ? 'paused' : 'running', baselineDone: false }, this.host);
       this.run = run;
       // The starting weights (π_ref), so the run can be resumed with the right reference after a loss.
       try {
@@ -398,7 +417,7 @@ export class Workbench implements WorkbenchApi {
     });
   }
 
-  async resumeRun(runId: string, onMetrics: (m: StepMetrics) => void): Promise<RunInfo> {
+  async resumeRun(runId: string, onStep: StepListener): Promise<RunInfo> {
     return this.lock.run(async () => {
       if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
       this.lab.refuseWhilePretraining('resuming a run'); // the lab
@@ -428,7 +447,7 @@ export class Workbench implements WorkbenchApi {
       this.setWeights({ kind: 'run', runId: rec.id, runName: rec.name, step: startStep });
       const refModel = needsReference(cfg.config) ? await this.backend!.create(startCkpt.config, startCkpt.params) : undefined;
       const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
-      const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics, state: 'running', lastAutosave: { checkpointId: rec.autosaveId, step: startStep }, baselineDone: true }, this.host);
+      const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: 'running', lastAutosave: { checkpointId: rec.autosaveId, step: startStep }, baselineDone: true }, this.host);
       this.run = run;
       await db.updateRun(rec.id, { status: 'running', message: undefined });
       this.emit({ type: 'status', status: this.statusOf() });
@@ -462,9 +481,6 @@ export class Workbench implements WorkbenchApi {
     return this.statusOf();
   }
 
-  async currentSamples(): Promise<RolloutSample[]> {
-    return this.run ? this.run.trainer.samples() : [];
-  }
 
   // --- saving ------------------------------------------------------------------------------------
 

@@ -190,7 +190,7 @@ export const useTrain = create<TrainState>((set, get) => ({
     // A name of its own (two runs of one method and seed are told apart), unique on the page and in the store.
     const name = uniqueRunName(defaultRunName(config.method, config.seed), [...get().runs.map((r) => r.name), ...useCheckpoints.getState().runs.map((r) => r.name)]);
     try {
-      const { runId } = await getClient().startRun({ behavior, checkpoint: session.model?.ref ?? e.checkpoint, config, name }, onEvent);
+      const { runId } = await getClient().startRun({ config, name }, onEvent);
       const run: RunView = {
         id: runId,
         name,
@@ -277,10 +277,7 @@ export const useTrain = create<TrainState>((set, get) => ({
     if (run.status === 'device-lost' || run.status === 'failed' || useSession.getState().status !== 'ready') await useSession.getState().connect();
     if (useSession.getState().status !== 'ready') return;
     try {
-      const { runId } = await getClient().startRun(
-        { behavior: run.behavior as never, checkpoint: `db:${a.checkpointId}`, config: run.config as never, resumeFrom: { runId: run.id, checkpointId: a.checkpointId } },
-        onEvent,
-      );
+      const { runId } = await getClient().resumeRun(run.id, onEvent);
       set({ activeId: runId, runs: get().runs.map((r) => (r.id === run.id ? { ...r, id: runId, status: 'running' } : r)) });
     } catch (err) {
       notify({ kind: 'error', text: `Could not resume: ${(err as Error)?.message ?? err}`, sticky: true });
