@@ -11,7 +11,8 @@ import type { SweepPoint } from '../steering/sweep';
 import type { SteeringVectorMeta, WindowMode } from '../steering/types';
 import type { CheckpointRecord } from '../store/db';
 
-export type Backend = 'webgpu' | 'cpu';
+export type { Backend } from '../model/types';
+import type { Backend } from '../model/types';
 
 export interface InitOptions {
   backend: Backend;
@@ -72,7 +73,7 @@ export interface GeneratedText {
   score: Score; // accuracy, behavior, behaviorReward, markers (spans in `response` to highlight)
 }
 
-export interface SweepOptions {
+export interface SweepRequest {
   alphas: number[];
   samples: number; // held-out prompts per intensity (validation split: doses are chosen there)
   seed: number;
@@ -267,7 +268,7 @@ export interface WorkbenchApi extends LabApi {
    */
   cancelGenerate(): Promise<boolean>;
   /** Dose-response over the intensities (held-out prompts), with progress. Rejects with an error named 'CancelledError' after cancelSweep(). */
-  sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]>;
+  sweep(o: SweepRequest, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]>;
   /**
    * Cancels every sweep() called before it: it rejects before its next batch of samples with an error
    * named 'CancelledError' (`sweep cancelled after k of n intensities`); the points measured so far are

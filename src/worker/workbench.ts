@@ -6,6 +6,7 @@ import { getTask } from '../data/tasks';
 import { paramCount, type GPTConfig } from '../model/config';
 import type { LanguageModel, Params } from '../model/types';
 import { needsReference, validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
+import { trainedMetadata } from '../rl/checkpointing';
 import { createTrainer, type EvalMetrics, type RolloutSample, type StepMetrics, type Trainer } from '../rl/loop';
 import { sampleResponses } from '../steering/generate';
 import { CancelledError, evaluatePolicy, runSweep } from '../steering/sweep';
@@ -26,7 +27,7 @@ import type {
   RunInfo,
   RunStatus,
   StartOptions,
-  SweepOptions,
+  SweepRequest,
   SweepProgress,
   ValidateResult,
   // the lab
@@ -164,24 +165,13 @@ export class Workbench implements WorkbenchApi {
     return model;
   }
 
-  /** The current weights as checkpoint bytes, with the loaded checkpoint's vectors and metadata. */
-  private async encodeCurrent(extra: Record<string, unknown> = {}): Promise<Uint8Array> {
+  /** The current weights as checkpoint bytes, with the loaded checkpoint's vectors and metadata (and the run's, during one). */
+  private async encodeCurrent(): Promise<Uint8Array> {
     const { model, loaded } = this.requireModel();
-    const params = await model.getParams();
     const r = this.run;
-    const step = Number(loaded.checkpoint.metadata.step ?? 0) || 0;
-    return encodeCheckpoint({
-      config: loaded.checkpoint.config,
-      params,
-      metadata: {
-        ...loaded.checkpoint.metadata,
-        createdAt: new Date().toISOString(),
-        step: r ? step + r.trainer.stepsDone : step,
-        ...(r ? { training: { runId: r.id, method: r.config.method, stepsDone: r.trainer.stepsDone, config: r.config } } : {}),
-        ...extra,
-      },
-      steering: loaded.checkpoint.steering,
-    });
+    const base = { ...loaded.checkpoint.metadata };
+    const metadata = r ? trainedMetadata(base, { behavior: loaded.behavior, config: r.config, stepsDone: r.trainer.stepsDone, runId: r.id }) : { ...base, createdAt: new Date().toISOString() };
+    return encodeCheckpoint({ config: loaded.checkpoint.config, params: await model.getParams(), metadata, steering: loaded.checkpoint.steering });
   }
 
   // --- device and weights ------------------------------------------------------------------------
@@ -313,7 +303,7 @@ export class Workbench implements WorkbenchApi {
     );
   }
 
-  async sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]> {
+  async sweep(o: SweepRequest, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]> {
     const { model, loaded } = this.requireModel();
     const vector = this.lab.sweepVector(o); // the lab: the loaded vector, the candidate, or a same-norm random control
     if (!Array.isArray(o.alphas) || o.alphas.length === 0 || !o.alphas.every(Number.isFinite)) throw namedError('RangeError', 'alphas must be a non-empty list of finite numbers');
@@ -406,7 +396,7 @@ export class Workbench implements WorkbenchApi {
       this.run = run;
       // The starting weights (π_ref), so the run can be resumed with the right reference after a loss.
       try {
-        const bytes = await this.encodeCurrent({ training: { runId: run.id, method: cfg.method, stepsDone: 0, config: cfg } });
+        const bytes = await this.encodeCurrent();
         await db.saveCheckpoint(bytes, { name: `${name} — start`, kind: 'run-start', runId: run.id, behavior: loaded.behavior, step: 0 });
       } catch (e) {
         this.emit({ type: 'save-failed', message: errorMessage(e), ...(e instanceof StorageQuotaError ? { bytesNeeded: e.bytesNeeded } : {}) });

@@ -217,8 +217,7 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     },
 
     async sweep(req, onProgress) {
-      const choice = req.vector ? { vector: req.vector, ...(req.vectorSeed !== undefined ? { vectorSeed: req.vectorSeed } : {}) } : {};
-      return call((a) => a.sweep({ alphas: req.alphas, samples: req.samples, seed: req.seed, ...choice }, proxy((p: SweepProgress) => onProgress(p.done, p.total))));
+      return call((a) => a.sweep(req, proxy((p: SweepProgress) => onProgress(p.done, p.total))));
     },
 
     async cancelSweep() {

@@ -6,6 +6,7 @@ import type { RlConfig } from '../../rl/config';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import type { SteeringVectorMeta } from '../../steering/types';
 import type {
+  Backend,
   ExtractProgress,
   ExtractRequest,
   LoadedWeights,
@@ -13,13 +14,13 @@ import type {
   PretrainRequest,
   PretrainStatus,
   SweepPointCI,
+  SweepRequest,
   SweepVectorChoice,
   VectorReport,
 } from '../../worker/api';
 
-export type { ExtractProgress, ExtractRequest, LoadedWeights, PretrainProgress, PretrainRequest, PretrainStatus, SweepPointCI, SweepVectorChoice, VectorReport };
+export type { Backend, ExtractProgress, ExtractRequest, LoadedWeights, PretrainProgress, PretrainRequest, PretrainStatus, SweepPointCI, SweepRequest, SweepVectorChoice, VectorReport };
 
-export type Backend = 'webgpu' | 'cpu';
 
 export interface ModelInfo {
   /** 'shipped:<behavior>' or 'db:<id>'. */
@@ -49,16 +50,6 @@ export interface Generated {
   markers: [number, number][];
   accuracy: number;
   behavior: number;
-}
-
-export interface SweepRequest {
-  alphas: number[];
-  samples: number;
-  seed: number;
-  /** The Vector lab: which vector to steer with (default the loaded checkpoint's); 'random' is the same-norm control. */
-  vector?: SweepVectorChoice;
-  /** The random control's direction (default 0). */
-  vectorSeed?: number;
 }
 
 export type RunEvent =
