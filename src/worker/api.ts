@@ -1,4 +1,5 @@
-// The ONE bridge between the UI and the worker that owns the device (DESIGN §1). The UI creates the
+// The one bridge between the UI and the worker that owns the device and the model (DESIGN §1); storage
+// has its own module, src/store/db.ts, whose checkpoint bytes only the worker writes (DESIGN §6). The UI creates the
 // worker with `connectWorkbench()` and calls these methods through comlink; callbacks (metrics,
 // streamed tokens, progress, events) must be passed wrapped in `Comlink.proxy(fn)` — `connectWorkbench`
 // re-exports `proxy` for that. Everything that crosses is structured-clonable plain data.

@@ -5,9 +5,9 @@ import { isBehavior, type Behavior, type BehaviorTask, type Split } from '../dat
 import { getTask } from '../data/tasks';
 import { paramCount, type GPTConfig } from '../model/config';
 import type { LanguageModel, Params } from '../model/types';
-import { needsReference, validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
+import { methodUsesSteering, needsReference, validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
 import { trainedMetadata } from '../rl/checkpointing';
-import { createTrainer, type EvalMetrics, type RolloutSample, type StepMetrics, type Trainer } from '../rl/loop';
+import { createTrainer, type EvalMetrics, type StepMetrics, type Trainer } from '../rl/loop';
 import { sampleResponses } from '../steering/generate';
 import { CancelledError, evaluatePolicy, runSweep } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
@@ -361,7 +361,7 @@ export class Workbench implements WorkbenchApi {
     const { loaded } = this.requireModel();
     const v = validateRlConfig(withVectorDefaults(config, this.steeringOf(loaded)?.meta));
     if (v.error) throw namedError('ConfigError', `${v.error.field}: ${v.error.message}`);
-    if ((v.config.method === 'vspo' || v.config.method === 'steer') && !this.steeringOf(loaded))
+    if (methodUsesSteering(v.config.method) && !this.steeringOf(loaded))
       throw namedError('ConfigError', `method: ${v.config.method} needs a steering vector for ${loaded.behavior}, and this checkpoint has none`);
     const T = loaded.task.promptLength + loaded.task.maxResponseLength;
     try {

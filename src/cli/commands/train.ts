@@ -7,7 +7,7 @@
 // trained checkpoint (also auto-saved there every `saveEvery` steps). A non-finite loss stops the run,
 // keeps the last good weights in --out and exits with one line.
 import { readFileSync } from 'node:fs';
-import type { Behavior, BehaviorTask } from '../../data/types';
+import type { Behavior } from '../../data/types';
 import { isSavePoint, trainedMetadata } from '../../rl/checkpointing';
 import type { LanguageModel } from '../../model/types';
 import { modelBufferSizes } from '../../model/gpu-layout';

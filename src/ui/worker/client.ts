@@ -17,7 +17,6 @@ import {
 import type { Remote } from 'comlink';
 import { transfer } from 'comlink';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
-import { throttle } from '../lib/throttle';
 import { openDb } from '../stores/dbHandle';
 import { NoWebGpuError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
 
