@@ -9,7 +9,7 @@ export function formatBytes(n: number): string {
     x /= 1000;
     i++;
   }
-  if (i === 0) return `${n} bytes`;
+  if (i === 0) return `${n} B`;
   const digits = x >= 100 ? 0 : 1;
   return `${Number(x.toFixed(digits))} ${units[i]}`;
 }
