@@ -2,7 +2,7 @@
 // and the runs that are not pooled, each with its reason and its own numbers.
 import { formatEstimate, formatInterval, type Estimate } from '../../rl/summary';
 import { budgetText, evalText, runFinals, runStepsText, seText, stepsText, THRESHOLD, type ApartRun, type PooledGroup } from '../lib/compare';
-import { runLabel } from '../lib/runs';
+import { runLabel, runTeacher } from '../lib/runs';
 import { methodColor, runColor, useChartTheme } from './chartTheme';
 import { Term } from './Term';
 import { GLOSSARY } from '../lib/glossary';
@@ -118,7 +118,7 @@ export function ApartTable(props: { runs: ApartRun[] }) {
                   <th scope="row" style={{ color: runColor(run, t) }}>
                     {runLabel(run)}
                   </th>
-                  <td>{run.method}</td>
+                  <td>{[run.method, runTeacher(run)].filter(Boolean).join(' · ')}</td>
                   <td className="num">{run.seed}</td>
                   <td data-testid="apart-reason">{reason}</td>
                   <td className="num">{runStepsText(summary)}</td>
