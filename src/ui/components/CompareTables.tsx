@@ -12,7 +12,7 @@ const BUDGET_TITLE = 'Mean work of one training step: distinct prompts / sampled
 function Est(props: { e: Estimate }) {
   const ci = formatInterval(props.e);
   return (
-    <td className="num">
+    <td className="num est">
       {formatEstimate(props.e)}
       {ci ? <div className="muted">{ci}</div> : null}
     </td>
@@ -38,8 +38,8 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
             <th className="num" title="Fraction of final sampled responses that are correct AND behavior-positive: what the reward pays">
               rewarded (correct & behavior)
             </th>
-            <th>eval split · size</th>
-            <th className="num" title={BUDGET_TITLE}>
+            <th className="talk-hide">eval split · size</th>
+            <th className="num talk-hide" title={BUDGET_TITLE}>
               per step: prompts / rollouts / teacher
             </th>
           </tr>
@@ -49,9 +49,9 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
             const s = stepsText(g.summary.stepsToThreshold);
             return (
               <tr key={g.key} data-testid="pooled-row">
-                <th scope="row" style={{ color: methodColor(g.method, t) }}>
+                <th scope="row" className="group-label" style={{ color: methodColor(g.method, t) }}>
                   {g.label}
-                  <div className="muted">{g.runs.map(runLabel).join(', ')}</div>
+                  <div className="muted talk-hide">{g.runs.map(runLabel).join(', ')}</div>
                 </th>
                 <td className="num">
                   {g.runs.length}
@@ -66,11 +66,11 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
                 <Est e={g.summary.finalAccuracy.greedy} />
                 <Est e={g.summary.finalBehavior.sampled} />
                 <Est e={g.summary.finalRewarded} />
-                <td title={seText(g.summaries[0])}>
+                <td className="talk-hide" title={seText(g.summaries[0])}>
                   {evalText(g.split, g.evalSamples)}
                   <div className="muted">budget {g.budget} steps</div>
                 </td>
-                <td className="num">{budgetText(g.summary.perStep)}</td>
+                <td className="num talk-hide">{budgetText(g.summary.perStep)}</td>
               </tr>
             );
           })}

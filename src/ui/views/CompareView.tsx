@@ -41,7 +41,7 @@ function TeacherGrid(props: { inputs: GridInputs; active: boolean; cells: number
           </label>
         ))}
       </span>
-      <span id="teacher-grid-note" className="muted">
+      <span id="teacher-grid-note" className="muted teacher-grid-note">
         {props.active ? `${props.cells} teacher cell${props.cells === 1 ? '' : 's'} for each teacher method; the other methods run once per seed.` : 'Tick distill or guide to use a teacher grid.'}
       </span>
     </fieldset>
@@ -130,7 +130,7 @@ function Launcher() {
           {plan.error}
         </p>
       ) : null}
-      <p className="muted" style={{ margin: '6px 0 0' }}>
+      <p className="muted launcher-note" style={{ margin: '6px 0 0' }}>
         Same settings (Train view), same budget, seeds 0…{seeds - 1}, seed by seed; runs go one after another on the loaded checkpoint. The teacher grid overrides the Train view’s teacher accuracy
         and style for distill and guide (noise stays as set there).
       </p>
@@ -234,7 +234,7 @@ export function CompareView() {
       </div>
       <section className="panel" aria-labelledby="summary-title">
         <h3 id="summary-title">Pooled over seeds (mean ± std, 95% bootstrap CI)</h3>
-        <p className="muted" style={{ marginTop: 0 }}>
+        <p className="muted talk-hide" style={{ marginTop: 0 }}>
           Finished runs of one config (method, every setting but the seed, same budget), one run per seed. Steps to ≥ {THRESHOLD}: first evaluation where the behavior score (sampled, smoothed over 3
           evaluations) reaches τ; the median over seeds counts a miss as beyond the budget. AUC: mean behavior over the whole budget.
         </p>
