@@ -9,10 +9,10 @@ import { GLOSSARY } from '../lib/glossary';
 
 const BUDGET_TITLE = 'Mean work of one training step: distinct prompts / sampled rollouts / teacher traces';
 
-function Est(props: { e: Estimate }) {
+function Est(props: { e: Estimate; className?: string }) {
   const ci = formatInterval(props.e);
   return (
-    <td className="num est">
+    <td className={['num est', props.className].filter(Boolean).join(' ')}>
       {formatEstimate(props.e)}
       {ci ? <div className="muted">{ci}</div> : null}
     </td>
@@ -35,7 +35,7 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
             </th>
             <th className="num">final accuracy (greedy)</th>
             <th className="num">final behavior (sampled)</th>
-            <th className="num" title="Fraction of final sampled responses that are correct AND behavior-positive: what the reward pays">
+            <th className="num talk-hide" title="Fraction of final sampled responses that are correct AND behavior-positive: what the reward pays">
               rewarded (correct & behavior)
             </th>
             <th className="talk-hide">eval split · size</th>
@@ -65,7 +65,7 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
                 <Est e={g.summary.auc} />
                 <Est e={g.summary.finalAccuracy.greedy} />
                 <Est e={g.summary.finalBehavior.sampled} />
-                <Est e={g.summary.finalRewarded} />
+                <Est e={g.summary.finalRewarded} className="talk-hide" />
                 <td className="talk-hide" title={seText(g.summaries[0])}>
                   {evalText(g.split, g.evalSamples)}
                   <div className="muted">budget {g.budget} steps</div>
@@ -104,8 +104,8 @@ export function ApartTable(props: { runs: ApartRun[] }) {
               <th className="num">final accuracy (greedy)</th>
               <th className="num">final behavior (sampled)</th>
               <th className="num">rewarded</th>
-              <th>eval split · size</th>
-              <th className="num" title={BUDGET_TITLE}>
+              <th className="talk-hide">eval split · size</th>
+              <th className="num talk-hide" title={BUDGET_TITLE}>
                 per step
               </th>
             </tr>
@@ -126,8 +126,10 @@ export function ApartTable(props: { runs: ApartRun[] }) {
                   <td className="num">{f.accuracy}</td>
                   <td className="num">{f.behavior}</td>
                   <td className="num">{f.rewarded}</td>
-                  <td title={seText(summary)}>{evalText(summary.final?.split, summary.evalSamples)}</td>
-                  <td className="num">{budgetText(summary.perStep)}</td>
+                  <td className="talk-hide" title={seText(summary)}>
+                    {evalText(summary.final?.split, summary.evalSamples)}
+                  </td>
+                  <td className="num talk-hide">{budgetText(summary.perStep)}</td>
                 </tr>
               );
             })}
