@@ -16,8 +16,8 @@ async function openWebGpu(onLost: (message: string) => void): Promise<{ backend:
   // Loaded on first use (its own chunk): a CPU-only session never fetches the WGSL engine.
   const { createGpuModel } = await import('../model/gpu-model');
   // Every loss is reported except the one dispose() causes. The reason alone cannot tell them apart:
-  // anything else that calls destroy() (a browser test, an extension, a GPU process reset path) also
-  // gives 'destroyed', and the run must still stop and offer to resume (DESIGN §9).
+  // anything else that calls destroy() (an extension, the browser fault test) also gives 'destroyed',
+  // and the run must still stop and offer to resume (DESIGN §9).
   let disposing = false;
   const device = await requestGpuDevice({
     onLost: (info) => {

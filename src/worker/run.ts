@@ -20,7 +20,8 @@ export const deviceLostMessage = (cause: string) => `the GPU device was lost (${
 /**
  * How long a failed step waits for the device's loss to be reported. A lost device fails the GPU call in
  * flight (mapAsync rejects) and resolves `device.lost` separately, in either order; the fault test
- * (tests/e2e/faults.test.ts) saw the rejection first.
+ * (tests/e2e/faults.test.ts) saw the rejection first. A run that failed for another reason (no loss is
+ * reported) ends this much later.
  */
 const LOSS_REPORT_WAIT_MS = 1000;
 
