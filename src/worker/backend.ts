@@ -15,9 +15,13 @@ export const cpuBackend: ModelBackend = {
 async function openWebGpu(onLost: (message: string) => void): Promise<{ backend: ModelBackend; result: InitResult }> {
   // Loaded on first use (its own chunk): a CPU-only session never fetches the WGSL engine.
   const { createGpuModel } = await import('../model/gpu-model');
+  // Every loss is reported except the one dispose() causes. The reason alone cannot tell them apart:
+  // anything else that calls destroy() (an extension, the browser fault test) also gives 'destroyed',
+  // and the run must still stop and offer to resume (DESIGN §9).
+  let disposing = false;
   const device = await requestGpuDevice({
     onLost: (info) => {
-      if (info.reason !== 'destroyed') onLost(info.message || 'device lost');
+      if (!disposing) onLost(info.message || `device lost (${info.reason})`);
     },
   });
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
@@ -25,7 +29,10 @@ async function openWebGpu(onLost: (message: string) => void): Promise<{ backend:
     kind: 'webgpu',
     create: async (config, params) => createGpuModel(device, config, params),
     checkFits: (config, sequences, positions) => checkModelFits(config, device.limits, sequences, positions),
-    dispose: () => device.destroy(),
+    dispose: () => {
+      disposing = true;
+      device.destroy();
+    },
   };
   return {
     backend,

@@ -14,6 +14,17 @@ import { StorageQuotaError, type WorkbenchDB, type RunStatus as DbRunStatus } fr
 import type { RunStatus, WorkerEvent } from './api';
 import { errorMessage, type Mutex } from './locks';
 
+/** What the run record and status say after a device loss: the cause, and what to do. */
+export const deviceLostMessage = (cause: string) => `the GPU device was lost (${cause}); resume from the last auto-save`;
+
+/**
+ * How long a failed step waits for the device's loss to be reported. A lost device fails the GPU call in
+ * flight (mapAsync rejects) and resolves `device.lost` separately, in either order; the fault test
+ * (tests/e2e/faults.test.ts) saw the rejection first. A run that failed for another reason (no loss is
+ * reported) ends this much later.
+ */
+const LOSS_REPORT_WAIT_MS = 1000;
+
 /** What a run needs from the Workbench that owns the device. */
 export interface RunHost {
   readonly lock: Mutex;
@@ -102,10 +113,10 @@ export class Run {
   }
 
   /** The device went away: the loop stops at its next check, and the record says so. */
-  deviceLost(message: string) {
+  deviceLost(cause: string) {
     if (!this.active) return;
     this.stopRequested = true;
-    this.setState('device-lost', message);
+    this.setState('device-lost', deviceLostMessage(cause));
     void this.host
       .db()
       .then((db) => db.updateRun(this.id, { status: 'device-lost', message: this.message }))
@@ -157,6 +168,8 @@ export class Run {
   private async finish(state: 'finished' | 'stopped' | 'halted', message?: string) {
     if (this.state === 'device-lost') return;
     if (state !== 'halted' && this.config.saveEvery > 0 && this.trainer.stepsDone > 0) await this.autosave();
+    // The device may have gone during that save: the run stays device-lost (resumable), not finished or stopped.
+    if ((this.state as RunStatus['state']) === 'device-lost') return;
     this.refModel?.dispose();
     this.refModel = undefined;
     this.trainer.dispose();
@@ -183,9 +196,9 @@ export class Run {
         await new Promise((r) => setTimeout(r, 0));
       }
     } catch (e) {
-      const lost = this.host.deviceLost();
+      const lost = await this.lossReported();
       if (lost || this.state === 'device-lost') {
-        if (this.state !== 'device-lost') this.setState('device-lost', `the GPU device was lost (${lost}); resume from the last auto-save`);
+        if (lost) this.deviceLost(lost);
         return;
       }
       const message = `the run stopped on an error: ${errorMessage(e)}`;
@@ -194,6 +207,13 @@ export class Run {
     } finally {
       this.loopPromise = null;
     }
+  }
+
+  /** The device's loss, if it is reported within LOSS_REPORT_WAIT_MS (null: the error was not a loss). */
+  private async lossReported(): Promise<string | null> {
+    const t0 = Date.now();
+    while (!this.host.deviceLost() && this.state !== 'device-lost' && Date.now() - t0 < LOSS_REPORT_WAIT_MS) await new Promise((r) => setTimeout(r, 20));
+    return this.host.deviceLost();
   }
 
   /** Finishes the step in flight, then waits. */

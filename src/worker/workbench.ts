@@ -197,7 +197,7 @@ export class Workbench implements WorkbenchApi {
   private onDeviceLost(message: string) {
     this.deviceLost = message || 'unknown reason';
     const r = this.run;
-    r?.deviceLost(`the GPU device was lost (${this.deviceLost}); resume from the last auto-save`);
+    r?.deviceLost(this.deviceLost);
     this.emit({ type: 'device-lost', message: this.deviceLost, runId: r?.id ?? null, ...(r?.lastAutosave ? { lastAutosave: r.lastAutosave } : {}) });
   }
 

@@ -274,7 +274,8 @@ export const useTrain = create<TrainState>((set, get) => ({
     if (useSession.getState().status !== 'ready') return;
     try {
       const { runId } = await getClient().resumeRun(run.id, onEvent);
-      set({ activeId: runId, runs: get().runs.map((r) => (r.id === run.id ? { ...r, id: runId, status: 'running' } : r)) });
+      // The resumed run is running again: the loss (or crash) message no longer describes it.
+      set({ activeId: runId, runs: get().runs.map((r) => (r.id === run.id ? { ...r, id: runId, status: 'running', error: undefined } : r)) });
     } catch (err) {
       notify({ kind: 'error', text: `Could not resume: ${(err as Error)?.message ?? err}`, sticky: true });
     }
