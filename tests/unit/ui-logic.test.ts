@@ -120,3 +120,13 @@ describe('runs and seeds', () => {
     expect(checkpointBehavior({ metadata: { task: 'expertise' } as never, steering: {} })).toBe('expertise');
   });
 });
+
+describe('run names', () => {
+  it('say the teacher of a distill/guide run only when it is not the default one', async () => {
+    const { newRunName } = await import('../../src/ui/lib/runs');
+    const { defaultRlConfig } = await import('../../src/rl/config');
+    expect(newRunName({ ...defaultRlConfig, method: 'distill', seed: 2 })).toBe('DISTILL seed 2');
+    expect(newRunName({ ...defaultRlConfig, method: 'guide', seed: 0, teacherAccuracy: 0.7, teacherStyle: 'foreign' })).toBe('GUIDE seed 0 · teacher 0.7 foreign');
+    expect(newRunName({ ...defaultRlConfig, method: 'vspo', seed: 1, teacherAccuracy: 0.7 })).toBe('VSPO seed 1');
+  });
+});

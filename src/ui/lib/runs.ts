@@ -105,6 +105,14 @@ export function evalSeries(run: RunView, kind: EvalKind): { behavior: SeriesPoin
 
 export const defaultRunName = (method: string, seed: number) => `${method.toUpperCase()} seed ${seed}`;
 
+/** A new run's name: method and seed, and the teacher of a distill/guide run whose teacher is not the default (perfect) one. */
+export function newRunName(c: Pick<RlConfig, 'method' | 'seed' | 'teacherAccuracy' | 'teacherStyle' | 'teacherNoise'>): string {
+  const base = defaultRunName(c.method, c.seed);
+  const d = defaultRlConfig;
+  const custom = c.teacherAccuracy !== d.teacherAccuracy || c.teacherStyle !== d.teacherStyle || c.teacherNoise !== d.teacherNoise;
+  return methodUsesTeacher(c.method) && custom ? `${base} · ${teacherText(c)}` : base;
+}
+
 /** What a run is called on screen: its (editable) name. */
 export const runLabel = (r: Pick<RunView, 'name' | 'method' | 'seed'>) => r.name || defaultRunName(r.method, r.seed);
 

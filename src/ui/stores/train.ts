@@ -6,7 +6,7 @@ import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import { type Method, type RlConfig } from '../../rl/config';
 import { openDb } from './dbHandle';
 import { CHART_REDRAW_MS, throttle } from '../lib/throttle';
-import { defaultRunName, freeColorIndex, uniqueRunName, type RunStatus, type RunView } from '../lib/runs';
+import { freeColorIndex, newRunName, uniqueRunName, type RunStatus, type RunView } from '../lib/runs';
 import { useCheckpoints } from './checkpoints';
 import { parseRlDraft } from '../lib/rlForm';
 import type { RunEvent } from '../worker/types';
@@ -32,7 +32,8 @@ interface TrainState {
   busy: boolean;
   lastAutosave: { runId: string; checkpointId: string; step?: number } | null;
   /** Runs waiting to start (Compare view's methods × seeds), one after another. */
-  queue: { method: Method; seed: number }[];
+  /** Runs still to start, each the form's settings with these overrides (method, seed, a teacher cell, …). */
+  queue: Partial<RlConfig>[];
   start(overrides?: Partial<RlConfig>): Promise<void>;
   runQueue(methods: Method[], seeds: number): Promise<void>;
   cancelQueue(): void;
@@ -184,7 +185,7 @@ export const useTrain = create<TrainState>((set, get) => ({
     const config: RlConfig = checked.config;
     const behavior = session.model?.behavior ?? e.behavior;
     // A name of its own (two runs of one method and seed are told apart), unique on the page and in the store.
-    const name = uniqueRunName(defaultRunName(config.method, config.seed), [...get().runs.map((r) => r.name), ...useCheckpoints.getState().runs.map((r) => r.name)]);
+    const name = uniqueRunName(newRunName(config), [...get().runs.map((r) => r.name), ...useCheckpoints.getState().runs.map((r) => r.name)]);
     try {
       const { runId } = await getClient().startRun({ config, name }, onEvent);
       const run: RunView = {
