@@ -122,7 +122,12 @@ export interface Gemm {
 
 /** out (+)= A . B (+ bias); any transposition expressed by strides. Variant per adapter (Tuning.matmul). */
 export function gemm(prog: Program, g: Gemm): void {
-  const reg = prog.ctx.tuning.matmul === 'register';
+  const variant = prog.ctx.tuning.matmul;
+  if (variant === 'vec4') {
+    const layout = denseLayout(g);
+    if (layout) return gemmVec4(prog, g, layout);
+  }
+  const reg = variant === 'register';
   const block = reg ? 4 * RWG : 64;
   prog.dispatch(
     'matmul',
@@ -141,6 +146,59 @@ export function gemm(prog: Program, g: Gemm): void {
     },
     [cdiv(g.N, block), cdiv(g.M, block)],
     { RWG },
+  );
+}
+
+/** A [M,K] or [K,M] and B [K,N] or [N,K], densely packed; null for any other strides (they take 'tiled'). */
+function denseLayout(g: Gemm): { transA: boolean; transB: boolean } | null {
+  const transA = g.sAm === 1 && g.sAk === g.M;
+  const transB = g.sBk === 1 && g.sBn === g.K;
+  const plainA = g.sAk === 1 && g.sAm === g.K;
+  const plainB = g.sBn === 1 && g.sBk === g.N;
+  if (!(transA || plainA) || !(transB || plainB)) return null;
+  return { transA: transA && !plainA, transB: transB && !plainB };
+}
+
+/** A binding can be read as vec4 when its byte offset is a multiple of 16. */
+const vec4Aligned = (b: Binding) => !('offset' in b) || (b.offset ?? 0) % 16 === 0;
+
+/** shaders/matmul_vec4.wgsl: shapes and layout compiled in; vec4 loads where the contiguous dim allows. */
+function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean; transB: boolean }): void {
+  const vecA = (transA ? g.M : g.K) % 4 === 0 && vec4Aligned(g.a);
+  const vecB = (transB ? g.K : g.N) % 4 === 0 && vec4Aligned(g.b);
+  const vecOut = g.N % 4 === 0 && vec4Aligned(g.out) && (!g.bias || vec4Aligned(g.bias));
+  const bias = g.bias ?? null;
+  const wideM = g.M > 64;
+  const wideN = g.N > 64;
+  prog.dispatch(
+    'matmul_vec4',
+    'main',
+    {
+      a: vecA ? null : g.a,
+      a4: vecA ? g.a : null,
+      b: vecB ? null : g.b,
+      b4: vecB ? g.b : null,
+      bias: vecOut ? null : bias,
+      bias4: vecOut ? bias : null,
+      out: vecOut ? null : g.out,
+      out4: vecOut ? g.out : null,
+    },
+    {},
+    [cdiv(g.N, wideN ? 128 : 64), cdiv(g.M, wideM ? 128 : 64)],
+    {
+      M: g.M,
+      N: g.N,
+      K: g.K,
+      TRANS_A: transA ? 1 : 0,
+      TRANS_B: transB ? 1 : 0,
+      VEC_A: vecA ? 1 : 0,
+      VEC_B: vecB ? 1 : 0,
+      VEC_OUT: vecOut ? 1 : 0,
+      ACCUMULATE: g.accumulate ? 1 : 0,
+      HAS_BIAS: bias ? 1 : 0,
+      WIDE_M: wideM ? 1 : 0,
+      WIDE_N: wideN ? 1 : 0,
+    },
   );
 }
 
