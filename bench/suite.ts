@@ -171,7 +171,7 @@ function makePlan(swift: boolean, forceFull: boolean, quick: boolean): Plan {
     mode: 'swiftshader-reduced',
     matmul: { squares: [256, 512], warmup: 1, runs: quick ? 2 : 5, flopsPerRun: 0, maxReps: 1, models: [{ name: 'small', config: SMALL, B: 32 }] },
     train: { cases: [{ name: 'small', config: SMALL, B: 8 }], warmup: 1, runs: quick ? 2 : 5 },
-    generate: { cases: [{ name: 'small', config: SMALL, B: 8, P: 8, M: 24 }], runs: quick ? 1 : 3 },
+    generate: { cases: [{ name: 'small', config: SMALL, B: 8, P: 8, M: quick ? 8 : 24 }], runs: quick ? 1 : 3 },
     counters: { name: 'tiny', config: TINY, B: 2, steps: quick ? 50 : 500 },
   };
 }
