@@ -76,7 +76,7 @@ if [ -e /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json ] && [ -z "${_
   export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 fi
 command -v nvidia-smi >/dev/null && log "GPU: $(nvidia-smi -L 2>/dev/null | head -1)"
-log "Vulkan driver manifest: ${VK_ICD_FILENAMES:-the loader's default search}"
+log "Vulkan driver manifest: ${VK_ICD_FILENAMES:-none set, the default search of the loader}"
 
 # --- the benchmark ------------------------------------------------------------------------------
 stamp=$(date -u +%Y%m%dT%H%M%SZ)

@@ -20,7 +20,8 @@
 // scalar loads (a / b). Shared stores are conflict-free: consecutive invocations write consecutive
 // words (k-major tiles from a k-contiguous source are filled column by column).
 // Edges: rows and columns past M and N are clamped for loading (their results are never stored), so the
-// K loop has no bounds checks; a partial last K tile (K % BK != 0) is loaded with a mask after the loop.
+// products have no bounds checks; a partial last K tile (K % BK != 0) is loaded with a mask (one select
+// per loaded vec4).
 // Stores are vec4 when N % 4 == 0 (VEC_OUT: out4, bias4), else scalar.
 // Dispatch: (ceil(N / 128), ceil(M / 128)). Bindings: 1 a, 2 a4, 3 b, 4 b4, 5 bias, 6 bias4, 7 out, 8 out4
 // (the ones a variant does not use get a placeholder buffer).
@@ -46,7 +47,7 @@ const BK: u32 = 8u;
 const BM4: u32 = BM / 4u;
 const BN4: u32 = BN / 4u;
 const NFULL: u32 = K / BK;
-const KTAIL: u32 = K % BK;
+const NTILES: u32 = (K + BK - 1u) / BK;
 
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> a4: array<vec4<f32>>;
@@ -227,6 +228,14 @@ fn store(m: u32, n: u32, c: vec4<f32>) {
   }
 }
 
+/** One output row: columns na.. (and nb.. on wide tiles). */
+fn store_row(m: u32, na: u32, nb: u32, ca: vec4<f32>, cb: vec4<f32>) {
+  store(m, na, ca);
+  if (WIDE_N != 0u) {
+    store(m, nb, cb);
+  }
+}
+
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let tx = lid.x;
@@ -234,17 +243,18 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let tid = ty * 16u + tx;
   let m0 = wid.y * BM;
   let n0 = wid.x * BN;
-  if (NFULL > 0u) {
-    stash(tid, 0u, fetch_a(tid, m0, 0u, false), fetch_b(tid, n0, 0u, false));
-  }
+  stash(tid, 0u, fetch_a(tid, m0, 0u, NFULL == 0u), fetch_b(tid, n0, 0u, NFULL == 0u));
   workgroupBarrier();
-  for (var t = 0u; t < NFULL; t++) {
-    let more = t + 1u < NFULL;
+  for (var t = 0u; t < NTILES; t++) {
+    // the next tile's global loads are in flight during this tile's products; only a partial last
+    // tile is masked (a select per loaded vec4, never per product)
+    let more = t + 1u < NTILES;
+    let masked = t + 1u >= NFULL;
     var va = vec4<f32>(0.0);
     var vb = vec4<f32>(0.0);
     if (more) {
-      va = fetch_a(tid, m0, (t + 1u) * BK, false);
-      vb = fetch_b(tid, n0, (t + 1u) * BK, false);
+      va = fetch_a(tid, m0, (t + 1u) * BK, masked);
+      vb = fetch_b(tid, n0, (t + 1u) * BK, masked);
     }
     multiply(t % 2u, tx, ty);
     if (more) {
@@ -252,35 +262,18 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     }
     workgroupBarrier();
   }
-  if (KTAIL != 0u) {
-    stash(tid, NFULL % 2u, fetch_a(tid, m0, NFULL * BK, true), fetch_b(tid, n0, NFULL * BK, true));
-    workgroupBarrier();
-    multiply(NFULL % 2u, tx, ty);
-  }
   let na = n0 + tx * 4u;
   let nb = n0 + (tx + 16u) * 4u;
   let ma = m0 + ty * 4u;
   let mb = m0 + (ty + 16u) * 4u;
-  store(ma + 0u, na, c0a);
-  store(ma + 1u, na, c1a);
-  store(ma + 2u, na, c2a);
-  store(ma + 3u, na, c3a);
-  if (WIDE_N != 0u) {
-    store(ma + 0u, nb, c0b);
-    store(ma + 1u, nb, c1b);
-    store(ma + 2u, nb, c2b);
-    store(ma + 3u, nb, c3b);
-  }
+  store_row(ma + 0u, na, nb, c0a, c0b);
+  store_row(ma + 1u, na, nb, c1a, c1b);
+  store_row(ma + 2u, na, nb, c2a, c2b);
+  store_row(ma + 3u, na, nb, c3a, c3b);
   if (WIDE_M != 0u) {
-    store(mb + 0u, na, c4a);
-    store(mb + 1u, na, c5a);
-    store(mb + 2u, na, c6a);
-    store(mb + 3u, na, c7a);
-    if (WIDE_N != 0u) {
-      store(mb + 0u, nb, c4b);
-      store(mb + 1u, nb, c5b);
-      store(mb + 2u, nb, c6b);
-      store(mb + 3u, nb, c7b);
-    }
+    store_row(mb + 0u, na, nb, c4a, c4b);
+    store_row(mb + 1u, na, nb, c5a, c5b);
+    store_row(mb + 2u, na, nb, c6a, c6b);
+    store_row(mb + 3u, na, nb, c7a, c7b);
   }
 }
