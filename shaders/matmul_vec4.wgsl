@@ -2,6 +2,7 @@
 // `main`, restricted to dense layouts:
 //
 //   out[m, n] = (ACCUMULATE ? out[m, n] : 0) + sum_k A(m, k) B(k, n) + (HAS_BIAS ? bias[n] : 0)
+//               + (RESIDUAL ? res[m, n] : 0)      (the residual add fused into the epilogue)
 //   A is [M, K] row-major, or [K, M] when TRANS_A;  B is [K, N] row-major, or [N, K] when TRANS_B;
 //   out is [M, N] row-major.
 //
@@ -23,8 +24,9 @@
 // products have no bounds checks; a partial last K tile (K % BK != 0) is loaded with a mask (one select
 // per loaded vec4).
 // Stores are vec4 when N % 4 == 0 (VEC_OUT: out4, bias4), else scalar.
-// Dispatch: (ceil(N / 128), ceil(M / 128)). Bindings: 1 a, 2 a4, 3 b, 4 b4, 5 bias, 6 bias4, 7 out, 8 out4
-// (the ones a variant does not use get a placeholder buffer).
+// Dispatch: (ceil(N / BN), ceil(M / BM)). Bindings: 1 a, 2 a4, 3 b, 4 b4, 5 bias, 6 bias4, 7 out, 8 out4,
+// 9 res, 10 res4 (the ones a variant does not use get a placeholder buffer; 10 storage buffers, as many as
+// layernorm.wgsl already needs).
 
 const M: u32 = 128u;
 const N: u32 = 128u;
@@ -36,6 +38,7 @@ const VEC_B: u32 = 1u;
 const VEC_OUT: u32 = 1u;
 const ACCUMULATE: u32 = 0u;
 const HAS_BIAS: u32 = 0u;
+const RESIDUAL: u32 = 0u;
 // 1: 128 rows (columns) per workgroup, 8 per invocation; 0: 64 rows (columns), 4 per invocation, for
 // outputs 64 or fewer rows (columns) wide, so that narrow products do not compute a half-empty tile
 const WIDE_M: u32 = 1u;
@@ -57,6 +60,8 @@ const NTILES: u32 = (K + BK - 1u) / BK;
 @group(0) @binding(6) var<storage, read> bias4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 @group(0) @binding(8) var<storage, read_write> out4: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read> res: array<f32>;
+@group(0) @binding(10) var<storage, read> res4: array<vec4<f32>>;
 
 var<workgroup> As: array<vec4<f32>, 2u * BK * BM4>; // [buffer][k][m / 4]
 var<workgroup> Bs: array<vec4<f32>, 2u * BK * BN4>; // [buffer][k][n / 4]
@@ -207,6 +212,9 @@ fn store(m: u32, n: u32, c: vec4<f32>) {
     if (HAS_BIAS != 0u) {
       v += bias4[n / 4u];
     }
+    if (RESIDUAL != 0u) {
+      v += res4[o];
+    }
     if (ACCUMULATE != 0u) {
       v += out4[o];
     }
@@ -220,6 +228,9 @@ fn store(m: u32, n: u32, c: vec4<f32>) {
         v += bias[n + j];
       }
       let o = m * N + n + j;
+      if (RESIDUAL != 0u) {
+        v += res[o];
+      }
       if (ACCUMULATE != 0u) {
         v += out[o];
       }

@@ -118,15 +118,16 @@ export interface Gemm {
   sBk: number;
   sBn: number;
   accumulate: boolean;
+  /** out += residual [M, N] as well; only the vec4 kernel takes it (see matmulForwardResidual) */
+  residual?: Binding | null;
 }
 
 /** out (+)= A . B (+ bias); any transposition expressed by strides. Variant per adapter (Tuning.matmul). */
 export function gemm(prog: Program, g: Gemm): void {
+  const layout = fusedGemmLayout(prog, g);
+  if (layout) return gemmVec4(prog, g, layout);
+  if (g.residual) throw new Error('gemm: a residual needs the vec4 kernel (use matmulForwardResidual)');
   const variant = prog.ctx.tuning.matmul;
-  if (variant === 'vec4') {
-    const layout = denseLayout(g);
-    if (layout) return gemmVec4(prog, g, layout);
-  }
   const reg = variant === 'register';
   const block = reg ? 4 * RWG : 64;
   prog.dispatch(
@@ -149,6 +150,11 @@ export function gemm(prog: Program, g: Gemm): void {
   );
 }
 
+/** The layout for matmul_vec4 when the tuning picks it and the strides are dense, else null. */
+function fusedGemmLayout(prog: Program, g: Gemm): { transA: boolean; transB: boolean } | null {
+  return prog.ctx.tuning.matmul === 'vec4' ? denseLayout(g) : null;
+}
+
 /** A [M,K] or [K,M] and B [K,N] or [N,K], densely packed; null for any other strides (they take 'tiled'). */
 function denseLayout(g: Gemm): { transA: boolean; transB: boolean } | null {
   const transA = g.sAm === 1 && g.sAk === g.M;
@@ -166,8 +172,9 @@ const vec4Aligned = (b: Binding) => !('offset' in b) || (b.offset ?? 0) % 16 ===
 function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean; transB: boolean }): void {
   const vecA = (transA ? g.M : g.K) % 4 === 0 && vec4Aligned(g.a);
   const vecB = (transB ? g.K : g.N) % 4 === 0 && vec4Aligned(g.b);
-  const vecOut = g.N % 4 === 0 && vec4Aligned(g.out) && (!g.bias || vec4Aligned(g.bias));
+  const vecOut = g.N % 4 === 0 && [g.out, g.bias, g.residual].every((b) => !b || vec4Aligned(b));
   const bias = g.bias ?? null;
+  const residual = g.residual ?? null;
   const wideM = g.M > 64;
   const wideN = g.N > 64;
   prog.dispatch(
@@ -182,6 +189,8 @@ function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean;
       bias4: vecOut ? bias : null,
       out: vecOut ? null : g.out,
       out4: vecOut ? g.out : null,
+      res: vecOut ? null : residual,
+      res4: vecOut ? residual : null,
     },
     {},
     [cdiv(g.N, wideN ? 128 : 64), cdiv(g.M, wideM ? 128 : 64)],
@@ -196,6 +205,7 @@ function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean;
       VEC_OUT: vecOut ? 1 : 0,
       ACCUMULATE: g.accumulate ? 1 : 0,
       HAS_BIAS: bias ? 1 : 0,
+      RESIDUAL: residual ? 1 : 0,
       WIDE_M: wideM ? 1 : 0,
       WIDE_N: wideN ? 1 : 0,
     },
@@ -217,6 +227,18 @@ export function biasBackward(prog: Program, dbias: Binding, dout: Binding, N: nu
 /** out [N,OC] = inp [N,C] . weight [C,OC] + bias */
 export function matmulForward(prog: Program, out: Binding, inp: Binding, weight: Binding, bias: Binding | null, N: number, C: number, OC: number): void {
   gemm(prog, { out, a: inp, b: weight, bias, M: N, N: OC, K: C, sAm: C, sAk: 1, sBk: OC, sBn: 1, accumulate: false });
+}
+
+/**
+ * out [N,OC] = residual + inp . weight + bias (a transformer block's projection and residual add): one
+ * dispatch where the vec4 matmul runs (residual fused into its epilogue), else the product into
+ * `scratch` [N,OC] and residualForward. out, residual and scratch are distinct buffers.
+ */
+export function matmulForwardResidual(prog: Program, out: Binding, scratch: Binding, inp: Binding, weight: Binding, bias: Binding | null, residual: Binding, N: number, C: number, OC: number): void {
+  const g: Gemm = { out, a: inp, b: weight, bias, M: N, N: OC, K: C, sAm: C, sAk: 1, sBk: OC, sBn: 1, accumulate: false, residual };
+  if (fusedGemmLayout(prog, g)) return gemm(prog, g);
+  matmulForward(prog, scratch, inp, weight, bias, N, C, OC);
+  residualForward(prog, out, residual, scratch, N * OC);
 }
 
 /**

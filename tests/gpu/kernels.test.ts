@@ -113,10 +113,15 @@ describe.each([
       const rtdinp = tdinp0.slice(), rtdw = tdw0.slice();
       cpu.matmulBackwardTransposed(rtdinp, rtdw, dout, inp, wT, N, C, OC);
 
+      // projection + residual add (fused in the vec4 kernel's epilogue): residual + inp . w + bias
+      const res = randn(rng, N * OC);
+      const refRes = new Float32Array(N * OC);
+      cpu.residualForward(refRes, res, ref, N * OC);
+
       const gi = buf(inp), gw = buf(w), gd = buf(dout), gwT = buf(wT);
       const g = {
         out: zeros(N * OC), outNb: zeros(N * OC), dinp: buf(dinp0), dw: buf(dw0), db: buf(db0),
-        outT: zeros(N * OC), tdinp: buf(tdinp0), tdw: buf(tdw0),
+        outT: zeros(N * OC), tdinp: buf(tdinp0), tdw: buf(tdw0), outRes: zeros(N * OC), scratch: zeros(N * OC),
       };
       await run((p) => {
         K.matmulForward(p, g.out, gi, gw, buf(bias), N, C, OC);
@@ -124,6 +129,7 @@ describe.each([
         K.matmulBackward(p, g.dinp, g.dw, g.db, gd, gi, gw, N, C, OC);
         K.matmulForwardTransposed(p, g.outT, gi, gwT, N, C, OC);
         K.matmulBackwardTransposed(p, g.tdinp, g.tdw, gd, gi, gwT, N, C, OC);
+        K.matmulForwardResidual(p, g.outRes, g.scratch, gi, gw, buf(bias), buf(res), N, C, OC);
       });
       const tag = `[${N},${C},${OC}]`;
       expectClose(await readF32(ctx, g.out, N * OC), ref, 1e-5, `forward ${tag}`);
@@ -134,6 +140,7 @@ describe.each([
       expectClose(await readF32(ctx, g.outT, N * OC), refT, 1e-5, `forward transposed ${tag}`);
       expectClose(await readF32(ctx, g.tdinp, N * C), rtdinp, 1e-5, `dinp transposed ${tag}`);
       expectClose(await readF32(ctx, g.tdw, OC * C), rtdw, 1e-5, `dweightT ${tag}`);
+      expectClose(await readF32(ctx, g.outRes, N * OC), refRes, 1e-5, `forward + residual ${tag}`);
     }
   });
 
