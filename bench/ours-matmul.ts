@@ -1,7 +1,7 @@
 // Our matmul for the benchmark, through the engine's public pieces only: a GpuContext (buffer pool +
 // pipeline cache), a recorded Program and kernels.gemm (shaders/matmul.wgsl). The Program is recorded
 // once (bind groups and uniforms made once, as in the model) and re-encoded for every timed product.
-import { createContext, Program, type GpuContext } from '../src/engine/launch';
+import { createContext, Program, type GpuContext, type Tuning } from '../src/engine/launch';
 import { gemm } from '../src/engine/kernels';
 import { readF32, upload } from '../src/engine/readback';
 
@@ -23,15 +23,21 @@ export interface OursMatmul {
   dispose(): void;
 }
 
-let shared: { device: GPUDevice; ctx: GpuContext } | null = null;
+const contexts = new Map<string, { device: GPUDevice; ctx: GpuContext }>();
 
-function context(device: GPUDevice): GpuContext {
-  if (!shared || shared.device !== device) shared = { device, ctx: createContext(device) };
-  return shared.ctx;
+/** One context (pool + pipeline cache) per device and tuning, kept across cases. */
+function context(device: GPUDevice, tuning: Tuning): GpuContext {
+  const key = JSON.stringify(tuning);
+  let hit = contexts.get(key);
+  if (!hit || hit.device !== device) {
+    hit = { device, ctx: createContext(device, tuning) };
+    contexts.set(key, hit);
+  }
+  return hit.ctx;
 }
 
-export function oursMatmul(device: GPUDevice, c: MatmulCase, a: Float32Array, b: Float32Array): OursMatmul {
-  const ctx = context(device);
+export function oursMatmul(device: GPUDevice, c: MatmulCase, a: Float32Array, b: Float32Array, tuning: Tuning): OursMatmul {
+  const ctx = context(device, tuning);
   const { M, K, N, transposeB } = c;
   const bufA = upload(ctx, a, 'bench.a');
   const bufB = upload(ctx, b, 'bench.b');
@@ -51,7 +57,7 @@ export function oursMatmul(device: GPUDevice, c: MatmulCase, a: Float32Array, b:
     accumulate: false,
   });
   return {
-    variant: String(ctx.tuning?.matmul ?? 'default'),
+    variant: ctx.tuning.matmul,
     async run(reps: number) {
       const enc = device.createCommandEncoder({ label: prog.label });
       for (let i = 0; i < reps; i++) prog.encode(enc);

@@ -37,7 +37,14 @@
 //                KV cache >= 5x recompute, 1 submit and <= 1 readback per step, no buffer growth).
 //   error        a benchmark that failed (the others still run; the exit code is then 1).
 //
-// Flags: --full        full sizes and repetitions (default on a real GPU; forces them on SwiftShader)
+// Every comparison with TF.js (matmul, train_step, generate) is made under both of our tunings and carries
+// "tuning" ("swiftshader" | "gpu"), "adapter", "ours", "tfjs", "unit" and "ratio" (> 1 = ours faster).
+//
+// Flags: --node        run headless in Node through Dawn instead of Chromium (bench/node.ts; Vulkan on a
+//                      GPU server, SwiftShader elsewhere); bench/gpu-server.sh wraps it
+//        --json        stdout is JSON lines only (always so; accepted for scripts that say it)
+//        --tuning a,b  only these of our tunings: swiftshader, gpu (default both)
+//        --full        full sizes and repetitions (default on a real GPU; forces them on SwiftShader)
 //        --quick       fewer repetitions (a smoke run)
 //        --only a,b    run only these of: matmul, train, generate, counters
 //        --timeout S   give up after S seconds (default 1800)
@@ -48,11 +55,13 @@
 // same browser on the same adapter. SwiftShader (CPU Vulkan, ~0.3 GFLOP/s) runs reduced sizes, so its
 // ratios say little about a real GPU: rerun with a GPU for the figures that matter.
 import { createServer as createNetServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { chromium, type Browser } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../tests/chromium';
+import { TUNINGS, type TuningName } from '../src/engine/launch';
+import type { runNodeBench as RunNodeBench } from './node';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -62,10 +71,12 @@ interface Options {
   only: string[];
   timeoutS: number;
   headed: boolean;
+  node: boolean;
+  tunings: TuningName[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { full: false, quick: false, only: [], timeoutS: 1800, headed: false };
+  const o: Options = { full: false, quick: false, only: [], timeoutS: 1800, headed: false, node: false, tunings: Object.keys(TUNINGS) as TuningName[] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--full') o.full = true;
@@ -73,8 +84,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--headed') o.headed = true;
     else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--timeout') o.timeoutS = Number(argv[++i]);
+    else if (a === '--node') o.node = true;
+    else if (a === '--json') continue;
+    else if (a === '--tuning') o.tunings = (argv[++i] ?? '').split(',').filter(Boolean) as TuningName[];
     else if (a === '--help' || a === '-h') {
-      process.stderr.write('usage: npm run bench -- [--full] [--quick] [--only matmul,train,generate,counters] [--timeout S] [--headed]\n');
+      process.stderr.write('usage: npm run bench -- [--node] [--json] [--tuning swiftshader,gpu] [--full] [--quick] [--only matmul,train,generate,counters] [--timeout S] [--headed]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown argument "${a}" (try --help)\n`);
@@ -85,6 +99,12 @@ function parseArgs(argv: string[]): Options {
   for (const b of o.only) {
     if (!known.includes(b)) {
       process.stderr.write(`bench: --only: unknown benchmark "${b}" (known: ${known.join(', ')})\n`);
+      process.exit(2);
+    }
+  }
+  for (const t of o.tunings) {
+    if (!(t in TUNINGS)) {
+      process.stderr.write(`bench: --tuning: unknown tuning "${t}" (known: ${Object.keys(TUNINGS).join(', ')})\n`);
       process.exit(2);
     }
   }
@@ -107,8 +127,46 @@ function freePort(): Promise<number> {
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
+/**
+ * bench/node.ts bundled with esbuild (Vite's own bundler, a dependency of vite), so that TF.js is loaded
+ * from its ES modules exactly as in the page: Node's resolver would take tfjs-core's CommonJS build,
+ * whose gradients are registered only by its ES-module files (two copies of TF.js in one process).
+ */
+async function bundledNodeBench(): Promise<typeof RunNodeBench> {
+  const { build } = await import('esbuild');
+  const outfile = resolve(root, 'node_modules/.vite-bench/node-bench.mjs');
+  await build({
+    entryPoints: [resolve(root, 'bench/node.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    external: ['webgpu'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'error',
+  });
+  return ((await import(pathToFileURL(outfile).href)) as { runNodeBench: typeof RunNodeBench }).runNodeBench;
+}
+
+/** --node: the suite in this process on Dawn, stopped after the timeout. */
+async function mainNode(opts: Options): Promise<number> {
+  const timer = setTimeout(() => {
+    log(`gave up after ${opts.timeoutS} s (use --timeout, or --quick)`);
+    process.exit(1);
+  }, opts.timeoutS * 1000);
+  const t0 = Date.now();
+  const runNodeBench = await bundledNodeBench();
+  const code = await runNodeBench(opts);
+  clearTimeout(timer);
+  log(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s${code === 1 ? ', a benchmark failed' : ''}`);
+  return code;
+}
+
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.node) return mainNode(opts);
   const port = await freePort();
   let server: ViteDevServer | null = null;
   let browser: Browser | null = null;
@@ -177,6 +235,7 @@ async function main(): Promise<number> {
     if (opts.full) q.set('full', '1');
     if (opts.quick) q.set('quick', '1');
     if (opts.only.length) q.set('only', opts.only.join(','));
+    q.set('tuning', opts.tunings.join(','));
     const t0 = Date.now();
     await page.goto(`http://127.0.0.1:${port}/bench/index.html?${q}`, { timeout: 300_000 });
 

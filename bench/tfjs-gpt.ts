@@ -84,8 +84,9 @@ export class TfjsGpt {
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
   }
 
+  /** TF.js at its best: the bias fused into the product (tf.fused.matMul has its own gradient). */
   private linear(x: tf.Tensor2D, w: string, b: string): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.p(w)), this.p(b)) as tf.Tensor2D;
+    return tf.fused.matMul({ a: x, b: this.p(w), bias: this.p(b) }) as tf.Tensor2D;
   }
 
   /** Logits [B*T, V] of tokens [B, T] (int32). */
@@ -156,6 +157,32 @@ export class TfjsGpt {
     out.dispose();
     this.adamStep++;
     return { loss, gradNorm };
+  }
+
+  /**
+   * Greedy decoding the way a TF.js user without a KV cache would: a full forward pass on the growing
+   * sequence, argMax of the last position on the device, B token ids read back per step.
+   * Returns [B, P + M].
+   */
+  async generateGreedy(prompt: Int32Array, B: number, P: number, M: number): Promise<Int32Array> {
+    const V = this.config.vocabSize;
+    let seq = prompt;
+    for (let s = 0; s < M; s++) {
+      const T = P + s;
+      const ids = tf.tidy(() => {
+        const logits = tf.reshape(this.forward(tf.tensor2d(seq, [B, T], 'int32'), B, T), [B, T, V]);
+        return tf.argMax(tf.reshape(tf.slice(logits, [0, T - 1, 0], [B, 1, V]), [B, V]), 1);
+      });
+      const next = (await ids.data()) as Int32Array;
+      ids.dispose();
+      const grown = new Int32Array(B * (T + 1));
+      for (let b = 0; b < B; b++) {
+        grown.set(seq.subarray(b * T, b * T + T), b * (T + 1));
+        grown[b * (T + 1) + T] = next[b];
+      }
+      seq = grown;
+    }
+    return seq;
   }
 
   /** Logits [B, T, V] (for checks). */

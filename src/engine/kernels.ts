@@ -118,11 +118,17 @@ export interface Gemm {
   sBk: number;
   sBn: number;
   accumulate: boolean;
+  /** out += residual [M, N] as well; only the vec4 kernel takes it (see matmulForwardResidual) */
+  residual?: Binding | null;
 }
 
 /** out (+)= A . B (+ bias); any transposition expressed by strides. Variant per adapter (Tuning.matmul). */
 export function gemm(prog: Program, g: Gemm): void {
-  const reg = prog.ctx.tuning.matmul === 'register';
+  const layout = fusedGemmLayout(prog, g);
+  if (layout) return gemmVec4(prog, g, layout);
+  if (g.residual) throw new Error('gemm: a residual needs the vec4 kernel (use matmulForwardResidual)');
+  const variant = prog.ctx.tuning.matmul;
+  const reg = variant === 'register';
   const block = reg ? 4 * RWG : 64;
   prog.dispatch(
     'matmul',
@@ -144,6 +150,68 @@ export function gemm(prog: Program, g: Gemm): void {
   );
 }
 
+/** The layout for matmul_vec4 when the tuning picks it and the strides are dense, else null. */
+function fusedGemmLayout(prog: Program, g: Gemm): { transA: boolean; transB: boolean } | null {
+  return prog.ctx.tuning.matmul === 'vec4' ? denseLayout(g) : null;
+}
+
+/** A [M,K] or [K,M] and B [K,N] or [N,K], densely packed; null for any other strides (they take 'tiled'). */
+function denseLayout(g: Gemm): { transA: boolean; transB: boolean } | null {
+  const transA = g.sAm === 1 && g.sAk === g.M;
+  const transB = g.sBk === 1 && g.sBn === g.K;
+  const plainA = g.sAk === 1 && g.sAm === g.K;
+  const plainB = g.sBn === 1 && g.sBk === g.N;
+  if (!(transA || plainA) || !(transB || plainB)) return null;
+  return { transA: transA && !plainA, transB: transB && !plainB };
+}
+
+/** A binding can be read as vec4 when its byte offset is a multiple of 16. */
+const vec4Aligned = (b: Binding) => !('offset' in b) || (b.offset ?? 0) % 16 === 0;
+
+/** shaders/matmul_vec4.wgsl: shapes and layout compiled in; vec4 loads where the contiguous dim allows. */
+function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean; transB: boolean }): void {
+  const vecA = (transA ? g.M : g.K) % 4 === 0 && vec4Aligned(g.a);
+  const vecB = (transB ? g.K : g.N) % 4 === 0 && vec4Aligned(g.b);
+  const vecOut = g.N % 4 === 0 && [g.out, g.bias, g.residual].every((b) => !b || vec4Aligned(b));
+  const bias = g.bias ?? null;
+  const residual = g.residual ?? null;
+  const wideM = g.M > 64;
+  const wideN = g.N > 64;
+  prog.dispatch(
+    'matmul_vec4',
+    'main',
+    {
+      a: vecA ? null : g.a,
+      a4: vecA ? g.a : null,
+      b: vecB ? null : g.b,
+      b4: vecB ? g.b : null,
+      bias: vecOut ? null : bias,
+      bias4: vecOut ? bias : null,
+      out: vecOut ? null : g.out,
+      out4: vecOut ? g.out : null,
+      res: vecOut ? null : residual,
+      res4: vecOut ? residual : null,
+    },
+    {},
+    [cdiv(g.N, wideN ? 128 : 64), cdiv(g.M, wideM ? 128 : 64)],
+    {
+      M: g.M,
+      N: g.N,
+      K: g.K,
+      TRANS_A: transA ? 1 : 0,
+      TRANS_B: transB ? 1 : 0,
+      VEC_A: vecA ? 1 : 0,
+      VEC_B: vecB ? 1 : 0,
+      VEC_OUT: vecOut ? 1 : 0,
+      ACCUMULATE: g.accumulate ? 1 : 0,
+      HAS_BIAS: bias ? 1 : 0,
+      RESIDUAL: residual ? 1 : 0,
+      WIDE_M: wideM ? 1 : 0,
+      WIDE_N: wideN ? 1 : 0,
+    },
+  );
+}
+
 /** dbias [OC] += sum over rows of dout [N, OC] */
 export function biasBackward(prog: Program, dbias: Binding, dout: Binding, N: number, OC: number): void {
   prog.dispatch(
@@ -159,6 +227,18 @@ export function biasBackward(prog: Program, dbias: Binding, dout: Binding, N: nu
 /** out [N,OC] = inp [N,C] . weight [C,OC] + bias */
 export function matmulForward(prog: Program, out: Binding, inp: Binding, weight: Binding, bias: Binding | null, N: number, C: number, OC: number): void {
   gemm(prog, { out, a: inp, b: weight, bias, M: N, N: OC, K: C, sAm: C, sAk: 1, sBk: OC, sBn: 1, accumulate: false });
+}
+
+/**
+ * out [N,OC] = residual + inp . weight + bias (a transformer block's projection and residual add): one
+ * dispatch where the vec4 matmul runs (residual fused into its epilogue), else the product into
+ * `scratch` [N,OC] and residualForward. out, residual and scratch are distinct buffers.
+ */
+export function matmulForwardResidual(prog: Program, out: Binding, scratch: Binding, inp: Binding, weight: Binding, bias: Binding | null, residual: Binding, N: number, C: number, OC: number): void {
+  const g: Gemm = { out, a: inp, b: weight, bias, M: N, N: OC, K: C, sAm: C, sAk: 1, sBk: OC, sBn: 1, accumulate: false, residual };
+  if (fusedGemmLayout(prog, g)) return gemm(prog, g);
+  matmulForward(prog, scratch, inp, weight, bias, N, C, OC);
+  residualForward(prog, out, residual, scratch, N * OC);
 }
 
 /**

@@ -9,6 +9,7 @@ export const SHADER_NAMES = [
   'encoder',
   'layernorm',
   'matmul',
+  'matmul_vec4',
   'attention',
   'gelu',
   'residual',

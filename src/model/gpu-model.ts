@@ -561,13 +561,11 @@ class GpuModelImpl implements GpuModel {
       K.layernormForward(prog, la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
       K.matmulForward(prog, la.qkv, la.ln1, p.attnW, p.attnB, N, C, 3 * C);
       K.attentionForward(prog, la.atty, la.att, la.qkv, B, T, C, NH);
-      K.matmulForward(prog, acts.proj, la.atty, p.projW, p.projB, N, C, C);
-      K.residualForward(prog, la.res2, x, acts.proj, N * C);
+      K.matmulForwardResidual(prog, la.res2, acts.proj, la.atty, p.projW, p.projB, x, N, C, C);
       K.layernormForward(prog, la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
       K.matmulForward(prog, la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
       K.geluForward(prog, la.fchGelu, la.fch, N * 4 * C);
-      K.matmulForward(prog, acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, N, 4 * C, C);
-      K.residualForward(prog, la.res3, la.res2, acts.proj, N * C);
+      K.matmulForwardResidual(prog, la.res3, acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, la.res2, N, 4 * C, C);
       if (l === steerLayer) {
         const s = acts.steer;
         K.steeringForward(prog, la.res3, s.vector, s.alpha, s.start, s.end, B, T, C);
@@ -647,13 +645,11 @@ class GpuModelImpl implements GpuModel {
       K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
       K.matmulForward(prog, d.qkv, d.ln, p.attnW, p.attnB, B, C, 3 * C);
       K.attentionDecode(prog, d.atty, d.scores, d.qkv, d.cache[l], d.state, B, C, NH, S);
-      K.matmulForward(prog, d.proj, d.atty, p.projW, p.projB, B, C, C);
-      K.residualForward(prog, d.x2, d.x, d.proj, B * C);
+      K.matmulForwardResidual(prog, d.x2, d.proj, d.atty, p.projW, p.projB, d.x, B, C, C);
       K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);
       K.matmulForward(prog, d.fch, d.ln, p.fcW, p.fcB, B, C, 4 * C);
       K.geluForward(prog, d.fchGelu, d.fch, B * 4 * C);
-      K.matmulForward(prog, d.proj, d.fchGelu, p.fcprojW, p.fcprojB, B, 4 * C, C);
-      K.residualForward(prog, d.x, d.x2, d.proj, B * C);
+      K.matmulForwardResidual(prog, d.x, d.proj, d.fchGelu, p.fcprojW, p.fcprojB, d.x2, B, 4 * C, C);
       if (l === steerLayer) {
         const s = d.steer;
         K.steeringForwardDecode(prog, d.x, s.vector, s.alpha, s.start, s.end, d.state, B, C);

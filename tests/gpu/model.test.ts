@@ -7,7 +7,7 @@ import { initParams } from '../../src/model/init';
 import { paramSpecs, type GPTConfig } from '../../src/model/config';
 import type { AdamWSettings, Params, Steering } from '../../src/model/types';
 import { checkModelFits, ModelTooLargeError } from '../../src/model/gpu-layout';
-import { CPU_ADAPTER_TUNING, GPU_TUNING } from '../../src/engine/launch';
+import { GPU_TUNING, TUNINGS, type Tuning } from '../../src/engine/launch';
 import { bitEqual, createRng, expectClose, getDevice, randn, randTokens, relErr } from './helpers';
 
 const config: GPTConfig = { vocabSize: 13, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 4 };
@@ -109,10 +109,12 @@ describe('GPU model vs CPU model', () => {
     await cpu.setParams(params);
   });
 
-  test('the other kernel variant set (tiled matmul, 64-wide rows) gives the same logits and gradients', async () => {
-    const other = gpu.tuning.matmul === 'tiled' ? CPU_ADAPTER_TUNING : GPU_TUNING;
-    const m = await createGpuModel(device, config, params, { tuning: other });
-    expect(m.tuning).toEqual(other);
+  // every tuning on every adapter: "gpu" (vec4 matmul) is what a real GPU gets, "swiftshader" what a CPU
+  // adapter gets, "tiled" the generic matmul the vec4 one falls back to for other strides
+  test.each([...Object.entries(TUNINGS), ['tiled', { ...GPU_TUNING, matmul: 'tiled' }]] as [string, Tuning][])(
+    'the %s tuning gives the CPU model\'s logits and ALL parameter gradients', async (_name, tuning) => {
+    const m = await createGpuModel(device, config, params, { tuning });
+    expect(m.tuning).toEqual(tuning);
     const B = 2, T = 13;
     const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
     const targets = randTokens(rng, B * T, config.vocabSize);
