@@ -29,7 +29,7 @@ import { buildApp, launchChromium, ROOT, serve } from './harness';
 
 const OUT = join(ROOT, 'tests/e2e/screenshots');
 const STEPS = Number(process.env.SHOT_STEPS ?? 30);
-const TRAIN = `t.steps=${STEPS}&t.evalEvery=5&t.evalSamples=64&t.batchPrompts=8&t.groupSize=8&t.saveEvery=10`;
+const TRAIN = `t.steps=${STEPS}&t.evalEvery=5&t.evalSamples=64&t.batchPrompts=8&t.groupSize=8&t.saveEvery=10&t.evalAlignment=true`;
 const NORMAL = { width: 1440, height: 900 };
 const TALK = { width: 1024, height: 768 };
 
