@@ -1,0 +1,64 @@
+// Which implementation of the CPU backend's hot ops CpuModel calls (DESIGN §2): 'wasm' (WASM SIMD,
+// src/engine/cpu/wasm/) or 'plain' (the TypeScript twins, the oracle). Default: 'wasm' where the engine
+// runs WASM SIMD, unless the environment variable VSPO_CPU_KERNELS=plain (Node) says otherwise.
+import * as plain from './matmul';
+import {
+  matmulBackwardTransposedWasm,
+  matmulBackwardWasm,
+  matmulForwardTransposedWasm,
+  matmulForwardWasm,
+} from './wasm/matmul';
+import { wasmGemmAvailable } from './wasm/gemm';
+
+export type CpuKernelChoice = 'wasm' | 'plain';
+
+export const CPU_KERNEL_CHOICES: readonly CpuKernelChoice[] = ['wasm', 'plain'];
+
+export interface CpuKernels {
+  readonly name: CpuKernelChoice;
+  readonly matmulForward: typeof plain.matmulForward;
+  readonly matmulBackward: typeof plain.matmulBackward;
+  readonly matmulForwardTransposed: typeof plain.matmulForwardTransposed;
+  readonly matmulBackwardTransposed: typeof plain.matmulBackwardTransposed;
+}
+
+const PLAIN: CpuKernels = {
+  name: 'plain',
+  matmulForward: plain.matmulForward,
+  matmulBackward: plain.matmulBackward,
+  matmulForwardTransposed: plain.matmulForwardTransposed,
+  matmulBackwardTransposed: plain.matmulBackwardTransposed,
+};
+
+const WASM: CpuKernels = {
+  name: 'wasm',
+  matmulForward: matmulForwardWasm,
+  matmulBackward: matmulBackwardWasm,
+  matmulForwardTransposed: matmulForwardTransposedWasm,
+  matmulBackwardTransposed: matmulBackwardTransposedWasm,
+};
+
+function envChoice(): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.VSPO_CPU_KERNELS;
+}
+
+/** The kernels for `choice`, or the default; 'wasm' on an engine without WASM SIMD throws. */
+export function cpuKernels(choice?: CpuKernelChoice): CpuKernels {
+  const pick = choice ?? defaultCpuKernelChoice();
+  if (pick === 'plain') return PLAIN;
+  if (!wasmGemmAvailable()) throw new Error('CPU kernels "wasm": this JavaScript engine does not run WASM SIMD (use "plain")');
+  return WASM;
+}
+
+let defaultChoice: CpuKernelChoice | null = null;
+
+export function defaultCpuKernelChoice(): CpuKernelChoice {
+  if (defaultChoice) return defaultChoice;
+  const env = envChoice();
+  if (env !== undefined && env !== '' && !CPU_KERNEL_CHOICES.includes(env as CpuKernelChoice)) {
+    throw new Error(`VSPO_CPU_KERNELS must be one of ${CPU_KERNEL_CHOICES.join(', ')} (got "${env}")`);
+  }
+  defaultChoice = (env as CpuKernelChoice) || (wasmGemmAvailable() ? 'wasm' : 'plain');
+  return defaultChoice;
+}

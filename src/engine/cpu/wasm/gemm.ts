@@ -1,0 +1,117 @@
+// The driver of gemm.wat: C[M,N] = init + A[M,K] · B[K,N] in f32 on WASM SIMD (DESIGN §2).
+//
+// Operands are read through element strides, so every layout the CPU backend needs (A or B transposed)
+// is the same call with other strides; packing into micro-panels does the transposes. Operands are
+// copied into the module's memory, blocked BLIS-style (NC columns, KC depth, MC rows; the 6×8 tiles and
+// the panel packing are in the WAT), and C is copied back. See gemm.wat for why the result of an
+// element does not depend on the sizes or the blocking.
+import { wasmBase64 } from './gemm.gen';
+
+/** Element (i, p) of a matrix operand is data[i*rs + p*cs]. */
+export interface Operand {
+  data: Float32Array;
+  rs: number;
+  cs: number;
+}
+
+/** What C holds before the products are added: zeros, its current values, or a bias row per row. */
+export type GemmInit = 'zero' | 'accumulate' | Float32Array;
+
+interface GemmExports {
+  memory: WebAssembly.Memory;
+  MR: WebAssembly.Global;
+  NR: WebAssembly.Global;
+  SCRATCH: WebAssembly.Global;
+  pack(dst: number, src: number, rows: number, depth: number, rs: number, cs: number, w: number): void;
+  block(ap: number, bp: number, c: number, mc: number, nc: number, kc: number, ldc: number): void;
+}
+
+// Block sizes: a KC×8 B panel (8 KB) stays in L1 while an MC×KC A block (120 KB) streams from L2;
+// the KC×NC B block (up to 1 MB) is reused by every MC block.
+const KC = 256;
+const MC = 120;
+const NC = 1024;
+
+let module: WebAssembly.Module | null = null;
+let gemmModule: GemmExports | null = null;
+let heap = new Float32Array(0);
+
+function bytes(): Uint8Array<ArrayBuffer> {
+  const bin = atob(wasmBase64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Whether this engine runs the module (WASM SIMD); the CPU backend falls back to plain TypeScript. */
+export function wasmGemmAvailable(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes());
+  } catch {
+    return false;
+  }
+}
+
+function instance(): GemmExports {
+  if (!gemmModule) {
+    module ??= new WebAssembly.Module(bytes());
+    gemmModule = new WebAssembly.Instance(module).exports as unknown as GemmExports;
+  }
+  return gemmModule;
+}
+
+const align = (n: number) => (n + 15) & ~15;
+
+/** Grows the module's memory to hold `bytes` and returns a view of all of it (valid until the next grow). */
+function reserve(g: GemmExports, bytes: number): Float32Array {
+  const have = g.memory.buffer.byteLength;
+  if (bytes > have) g.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (heap.buffer !== g.memory.buffer) heap = new Float32Array(g.memory.buffer);
+  return heap;
+}
+
+/** Elements of `op.data` that an [rows, depth] operand touches (a prefix of the array). */
+function extent(op: Operand, rows: number, depth: number): number {
+  return (rows - 1) * op.rs + (depth - 1) * op.cs + 1;
+}
+
+/** out [M, N] (row-major) = init + A [M, K] · B [K, N]. */
+export function gemm(out: Float32Array, A: Operand, B: Operand, M: number, N: number, K: number, init: GemmInit): void {
+  if (M === 0 || N === 0) return;
+  const g = instance();
+  const mr = g.MR.value as number;
+  const nr = g.NR.value as number;
+  const lenA = K > 0 ? extent(A, M, K) : 0;
+  const lenB = K > 0 ? extent(B, K, N) : 0;
+  const c = align(g.SCRATCH.value as number);
+  const a = align(c + 4 * M * N);
+  const b = align(a + 4 * lenA);
+  const ap = align(b + 4 * lenB);
+  const bp = align(ap + 4 * Math.ceil(Math.min(M, MC) / mr) * mr * Math.min(K, KC));
+  const end = bp + 4 * Math.ceil(Math.min(N, NC) / nr) * nr * Math.min(K, KC);
+  const h = reserve(g, end);
+
+  fillC(h, c >> 2, out, M, N, init);
+  h.set(A.data.subarray(0, lenA), a >> 2);
+  h.set(B.data.subarray(0, lenB), b >> 2);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = Math.min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = Math.min(KC, K - pc);
+      // B block: its rows are C's columns j (stride cs), its depth is k (stride rs)
+      g.pack(bp, b + 4 * (pc * B.rs + jc * B.cs), nc, kc, B.cs, B.rs, nr);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = Math.min(MC, M - ic);
+        g.pack(ap, a + 4 * (ic * A.rs + pc * A.cs), mc, kc, A.rs, A.cs, mr);
+        g.block(ap, bp, c + 4 * (ic * N + jc), mc, nc, kc, N);
+      }
+    }
+  }
+  out.set(h.subarray(c >> 2, (c >> 2) + M * N));
+}
+
+function fillC(h: Float32Array, at: number, out: Float32Array, M: number, N: number, init: GemmInit): void {
+  if (init === 'zero') h.fill(0, at, at + M * N);
+  else if (init === 'accumulate') h.set(out.subarray(0, M * N), at);
+  else for (let m = 0; m < M; m++) h.set(init.subarray(0, N), at + m * N);
+}

@@ -1,0 +1,188 @@
+// The WASM SIMD kernels (src/engine/cpu/wasm/) against their plain-TypeScript twins, the oracle: every
+// product on odd sizes and past each block size, all init modes, rows independent of the row count (the
+// KV-cache decode property), and CpuModel's gradients on the shipped shape with either kernel set.
+import { describe, expect, test } from 'vitest';
+import {
+  matmulBackward,
+  matmulBackwardTransposed,
+  matmulForward,
+  matmulForwardTransposed,
+} from '../../src/engine/cpu/matmul';
+import {
+  matmulBackwardTransposedWasm,
+  matmulBackwardWasm,
+  matmulForwardTransposedWasm,
+  matmulForwardWasm,
+} from '../../src/engine/cpu/wasm/matmul';
+import { gemm } from '../../src/engine/cpu/wasm/gemm';
+import { cpuKernels, defaultCpuKernelChoice } from '../../src/engine/cpu/kernels';
+import { createCpuModel } from '../../src/model/cpu-model';
+import { initParams } from '../../src/model/init';
+import type { GPTConfig, } from '../../src/model/config';
+import { createRng } from '../../src/util/rng';
+
+function rand(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+/** max |a - b| / max |b|: a scale-free distance for results whose entries are sums of random products. */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return s === 0 ? d : d / s;
+}
+
+// [N, C, OC]: odd sizes, one below and above the 6×8 tile, and past KC = 256, MC = 120 and NC = 1024
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 3, 17], [3, 17, 1], [17, 63, 65], [65, 129, 3], [129, 17, 63],
+  [7, 257, 9], [121, 5, 1025], [300, 65, 24], [6, 8, 16],
+];
+const TOL = 1e-5;
+
+describe('WASM gemm vs the plain twins', () => {
+  test.each(SHAPES)('matmulForward N=%i C=%i OC=%i, with and without bias', (N, C, OC) => {
+    const inp = rand(N * C, 1);
+    const W = rand(C * OC, 2);
+    const bias = rand(OC, 3);
+    for (const b of [bias, null]) {
+      const want = new Float32Array(N * OC);
+      const got = rand(N * OC, 9); // overwritten, not accumulated
+      matmulForward(want, inp, W, b, N, C, OC);
+      matmulForwardWasm(got, inp, W, b, N, C, OC);
+      expect(relErr(got, want)).toBeLessThan(TOL);
+    }
+  });
+
+  test.each(SHAPES)('matmulBackward N=%i C=%i OC=%i accumulates dinp, dweight, dbias', (N, C, OC) => {
+    const dout = rand(N * OC, 4);
+    const inp = rand(N * C, 5);
+    const W = rand(C * OC, 6);
+    const start = [rand(N * C, 7), rand(C * OC, 8), rand(OC, 10)];
+    const want = start.map((a) => a.slice());
+    const got = start.map((a) => a.slice());
+    matmulBackward(want[0], want[1], want[2], dout, inp, W, N, C, OC);
+    matmulBackwardWasm(got[0], got[1], got[2], dout, inp, W, N, C, OC);
+    for (let i = 0; i < 3; i++) expect(relErr(got[i], want[i])).toBeLessThan(TOL);
+    expect(Array.from(got[2])).toEqual(Array.from(want[2])); // the bias sum is the plain twin's, bit for bit
+    const dW = start[1].slice();
+    matmulBackwardWasm(new Float32Array(N * C), dW, null, dout, inp, W, N, C, OC); // dbias null is allowed
+    expect(relErr(dW, want[1])).toBeLessThan(TOL);
+  });
+
+  test.each(SHAPES)('matmulForwardTransposed / BackwardTransposed N=%i C=%i OC=%i', (N, C, OC) => {
+    const inp = rand(N * C, 11);
+    const WT = rand(OC * C, 12);
+    const want = new Float32Array(N * OC);
+    const got = new Float32Array(N * OC);
+    matmulForwardTransposed(want, inp, WT, N, C, OC);
+    matmulForwardTransposedWasm(got, inp, WT, N, C, OC);
+    expect(relErr(got, want)).toBeLessThan(TOL);
+
+    const dout = rand(N * OC, 13);
+    const start = [rand(N * C, 14), rand(OC * C, 15)];
+    const w = start.map((a) => a.slice());
+    const g = start.map((a) => a.slice());
+    matmulBackwardTransposed(w[0], w[1], dout, inp, WT, N, C, OC);
+    matmulBackwardTransposedWasm(g[0], g[1], dout, inp, WT, N, C, OC);
+    for (let i = 0; i < 2; i++) expect(relErr(g[i], w[i])).toBeLessThan(TOL);
+  });
+
+  test('a row does not depend on how many rows are multiplied with it (decode = full pass, bit for bit)', () => {
+    const [N, C, OC] = [131, 70, 37];
+    const inp = rand(N * C, 16);
+    const W = rand(C * OC, 17);
+    const bias = rand(OC, 18);
+    const full = new Float32Array(N * OC);
+    matmulForwardWasm(full, inp, W, bias, N, C, OC);
+    for (const [r0, rows] of [[0, 1], [5, 3], [126, 5], [60, 71]]) {
+      const part = new Float32Array(rows * OC);
+      matmulForwardWasm(part, inp.subarray(r0 * C, (r0 + rows) * C), W, bias, rows, C, OC);
+      expect(Array.from(part)).toEqual(Array.from(full.subarray(r0 * OC, (r0 + rows) * OC)));
+    }
+  });
+
+  test('repeatable bit for bit, and independent of what the module held before', () => {
+    const [N, C, OC] = [67, 300, 45];
+    const inp = rand(N * C, 19);
+    const W = rand(C * OC, 20);
+    const a = new Float32Array(N * OC);
+    matmulForwardWasm(a, inp, W, null, N, C, OC);
+    matmulForwardWasm(new Float32Array(1030 * 9), rand(1030 * 3, 21), rand(3 * 9, 22), null, 1030, 3, 9);
+    const b = new Float32Array(N * OC);
+    matmulForwardWasm(b, inp, W, null, N, C, OC);
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+
+  test('gemm: K = 0 leaves the init (zeros, the bias rows or the accumulated values)', () => {
+    const out = rand(6, 23);
+    const before = out.slice();
+    gemm(out, { data: new Float32Array(0), rs: 0, cs: 1 }, { data: new Float32Array(0), rs: 3, cs: 1 }, 2, 3, 0, 'accumulate');
+    expect(Array.from(out)).toEqual(Array.from(before));
+    gemm(out, { data: new Float32Array(0), rs: 0, cs: 1 }, { data: new Float32Array(0), rs: 3, cs: 1 }, 2, 3, 0, Float32Array.of(1, 2, 3));
+    expect(Array.from(out)).toEqual([1, 2, 3, 1, 2, 3]);
+  });
+
+  test('float64 buffers (the finite-difference mode) run the plain twin exactly', () => {
+    const [N, C, OC] = [5, 7, 9];
+    const f64 = (a: Float32Array) => Float64Array.from(a) as unknown as Float32Array;
+    const inp = f64(rand(N * C, 24));
+    const W = f64(rand(C * OC, 25));
+    const want = new Float64Array(N * OC) as unknown as Float32Array;
+    const got = new Float64Array(N * OC) as unknown as Float32Array;
+    matmulForward(want, inp, W, null, N, C, OC);
+    matmulForwardWasm(got, inp, W, null, N, C, OC);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+});
+
+describe('CpuModel on WASM vs plain kernels', () => {
+  // the shipped models' shape (DESIGN §2)
+  const config: GPTConfig = { vocabSize: 24, contextLength: 22, dModel: 64, nLayers: 3, nHeads: 4 };
+
+  test('the kernel sets and the default', () => {
+    expect(cpuKernels('plain').name).toBe('plain');
+    expect(cpuKernels('wasm').name).toBe('wasm');
+    expect(['wasm', 'plain']).toContain(defaultCpuKernelChoice());
+  });
+
+  test('logits, log-probs and every parameter gradient agree (relative error <= 1e-5)', async () => {
+    const params = initParams(config, 3);
+    const rng = createRng(4);
+    for (const a of params.values()) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.05;
+    const [B, T] = [5, 21];
+    const tokens = Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize));
+    const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize));
+    const dlogp = Float32Array.from({ length: B * T }, () => rng.normal());
+    const run = async (kernels: 'wasm' | 'plain') => {
+      const m = createCpuModel(config, params, { kernels });
+      const logits = await m.logits({ tokens, B, T });
+      const { logprobs } = await m.logprobs({ tokens, B, T }, targets);
+      await m.backward(dlogp);
+      return { logits, logprobs, grads: await m.getGrads() };
+    };
+    const w = await run('wasm');
+    const p = await run('plain');
+    expect(relErr(w.logits, p.logits)).toBeLessThan(1e-5);
+    expect(relErr(w.logprobs, p.logprobs)).toBeLessThan(1e-5);
+    let worst = 0;
+    for (const [name, g] of p.grads) {
+      let d = 0;
+      let s = 0;
+      const gw = w.grads.get(name)!;
+      for (let i = 0; i < g.length; i++) {
+        d += (gw[i] - g[i]) ** 2;
+        s += g[i] ** 2;
+      }
+      expect(s, name).toBeGreaterThan(0);
+      worst = Math.max(worst, Math.sqrt(d / s));
+    }
+    expect(worst).toBeLessThan(1e-5);
+    expect(worst).toBeGreaterThan(0); // the two sets really are different code
+  });
+});
