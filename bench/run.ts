@@ -37,6 +37,7 @@
 //                KV cache >= 5x recompute, 1 submit and <= 1 readback per step, no buffer growth).
 //   error        a benchmark that failed (the others still run; the exit code is then 1).
 //
+// --cpu: the CPU backend instead (bench/cpu.ts, Node only, no browser); its own flags --json, --quick.
 // Flags: --full        full sizes and repetitions (default on a real GPU; forces them on SwiftShader)
 //        --quick       fewer repetitions (a smoke run)
 //        --only a,b    run only these of: matmul, train, generate, counters
@@ -108,6 +109,7 @@ function freePort(): Promise<number> {
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--cpu')) return (await import('./cpu')).runCpuBenchCli(process.argv.slice(2));
   const opts = parseArgs(process.argv.slice(2));
   const port = await freePort();
   let server: ViteDevServer | null = null;
