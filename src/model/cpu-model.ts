@@ -37,8 +37,6 @@ import {
   encoderBackward,
   encoderForward,
   encoderForwardDecode,
-  geluBackward,
-  geluForward,
   globalNormSq,
   layernormBackward,
   layernormForward,
@@ -256,7 +254,7 @@ export class CpuModel implements LanguageModel {
       g.dfchGelu.fill(0);
       this.k.matmulBackward(g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, p.fcprojW, N, 4 * C, C);
       g.dfch.fill(0);
-      geluBackward(g.dfch, la.fch, g.dfchGelu, N * 4 * C);
+      this.k.geluBackward(g.dfch, la.fch, g.dfchGelu, N * 4 * C);
       g.dln.fill(0);
       this.k.matmulBackward(g.dln, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C);
       layernormBackward(g.dres, gp.ln2w, gp.ln2b, g.dln, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
@@ -406,7 +404,7 @@ export class CpuModel implements LanguageModel {
       residualForward(la.res2, x, acts.proj, N * C);
       layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
       this.k.matmulForward(la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
-      geluForward(la.fchGelu, la.fch, N * 4 * C);
+      this.k.geluForward(la.fchGelu, la.fch, N * 4 * C);
       this.k.matmulForward(acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, N, 4 * C, C);
       residualForward(la.res3, la.res2, acts.proj, N * C);
       if (steering && steering.layer === l) {
@@ -452,7 +450,7 @@ export class CpuModel implements LanguageModel {
       residualForward(d.x2, d.x, d.proj, B * C);
       layernormForward(d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);
       this.k.matmulForward(d.fch, d.ln, p.fcW, p.fcB, B, C, 4 * C);
-      geluForward(d.fchGelu, d.fch, B * 4 * C);
+      this.k.geluForward(d.fchGelu, d.fch, B * 4 * C);
       this.k.matmulForward(d.proj, d.fchGelu, p.fcprojW, p.fcprojB, B, 4 * C, C);
       residualForward(d.x, d.x2, d.proj, B * C);
       if (steering && steering.layer === l) {

@@ -15,10 +15,12 @@ import {
   matmulForwardWasm,
 } from '../../src/engine/cpu/wasm/matmul';
 import { gemm } from '../../src/engine/cpu/wasm/gemm';
+import { geluBackward, geluForward } from '../../src/engine/cpu/gelu';
+import { geluBackwardWasm, geluForwardWasm } from '../../src/engine/cpu/wasm/gelu';
 import { cpuKernels, defaultCpuKernelChoice } from '../../src/engine/cpu/kernels';
 import { createCpuModel } from '../../src/model/cpu-model';
 import { initParams } from '../../src/model/init';
-import type { GPTConfig, } from '../../src/model/config';
+import type { GPTConfig } from '../../src/model/config';
 import { createRng } from '../../src/util/rng';
 
 function rand(n: number, seed: number): Float32Array {
@@ -138,6 +140,63 @@ describe('WASM gemm vs the plain twins', () => {
     matmulForward(want, inp, W, null, N, C, OC);
     matmulForwardWasm(got, inp, W, null, N, C, OC);
     expect(Array.from(got)).toEqual(Array.from(want));
+  });
+});
+
+describe('WASM GELU vs the plain twin', () => {
+  // values around 0, the knee, the tails where tanh saturates, and the edges of float32
+  const SPECIAL = [0, -0, 1e-30, -1e-30, 1e-7, 0.5, -0.5, 1, -1, 2.5, -2.5, 5, -5, 9, -9, 12, -12, 30, -30, 1e4, -1e4, 3e38, -3e38];
+
+  test.each([1, 3, 17, 63, 65, 129, 1023])('forward and backward, N = %i random values', (N) => {
+    const inp = rand(N, 30).map((x) => x * 3);
+    const dout = rand(N, 31);
+    const want = new Float32Array(N);
+    const got = rand(N, 32);
+    geluForward(want, inp, N);
+    geluForwardWasm(got, inp, N);
+    expect(relErr(got, want)).toBeLessThan(1e-6);
+    const start = rand(N, 33);
+    const dw = start.slice();
+    const dg = start.slice();
+    geluBackward(dw, inp, dout, N);
+    geluBackwardWasm(dg, inp, dout, N);
+    expect(relErr(dg, dw)).toBeLessThan(1e-6);
+  });
+
+  test('each special value within 2e-6 of the plain twin relative to max(1, |x|); NaN, and ±Infinity at the limits', () => {
+    const inp = Float32Array.from(SPECIAL);
+    const N = inp.length;
+    const ones = new Float32Array(N).fill(1);
+    const fw = new Float32Array(N), fg = new Float32Array(N), bw = new Float32Array(N), bg = new Float32Array(N);
+    geluForward(fw, inp, N);
+    geluForwardWasm(fg, inp, N);
+    geluBackward(bw, inp, ones, N);
+    geluBackwardWasm(bg, inp, ones, N);
+    for (let i = 0; i < N; i++) {
+      const x = inp[i];
+      expect(Math.abs(fg[i] - fw[i]) / Math.max(1, Math.abs(x)), `forward(${x})`).toBeLessThan(2e-6);
+      expect(Math.abs(bg[i] - bw[i]), `backward(${x})`).toBeLessThan(2e-6);
+    }
+    // where the plain twin's formula gives NaN (0.5 x (1 + tanh) and its derivative at ±Infinity), the limits
+    const edge = Float32Array.of(NaN, Infinity, -Infinity);
+    const f = new Float32Array(3), d = new Float32Array(3);
+    geluForwardWasm(f, edge, 3);
+    geluBackwardWasm(d, edge, Float32Array.of(1, 1, 1), 3);
+    expect(f[0]).toBeNaN();
+    expect(d[0]).toBeNaN();
+    expect(f[1]).toBe(Infinity);
+    expect(d[1]).toBe(1);
+    expect(Math.abs(f[2])).toBeLessThan(1e-30);
+    expect(Math.abs(d[2])).toBeLessThan(1e-30);
+  });
+
+  test('the tails keep their relative accuracy (no cancellation in 1 + tanh for x < 0)', () => {
+    // (below -5 the plain twin's own float64 1 + tanh cancels, so it is no oracle there)
+    const inp = Float32Array.of(-2, -3, -4, -5);
+    const want = new Float32Array(4), got = new Float32Array(4);
+    geluForward(want, inp, 4);
+    geluForwardWasm(got, inp, 4);
+    for (let i = 0; i < 4; i++) expect(Math.abs(got[i] / want[i] - 1), `gelu(${inp[i]})`).toBeLessThan(1e-5);
   });
 });
 

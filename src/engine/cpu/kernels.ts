@@ -2,6 +2,8 @@
 // src/engine/cpu/wasm/) or 'plain' (the TypeScript twins, the oracle). Default: 'wasm' where the engine
 // runs WASM SIMD, unless the environment variable VSPO_CPU_KERNELS=plain (Node) says otherwise.
 import * as plain from './matmul';
+import * as plainGelu from './gelu';
+import { geluBackwardWasm, geluForwardWasm, wasmGeluAvailable } from './wasm/gelu';
 import {
   matmulBackwardTransposedWasm,
   matmulBackwardWasm,
@@ -20,6 +22,8 @@ export interface CpuKernels {
   readonly matmulBackward: typeof plain.matmulBackward;
   readonly matmulForwardTransposed: typeof plain.matmulForwardTransposed;
   readonly matmulBackwardTransposed: typeof plain.matmulBackwardTransposed;
+  readonly geluForward: typeof plainGelu.geluForward;
+  readonly geluBackward: typeof plainGelu.geluBackward;
 }
 
 const PLAIN: CpuKernels = {
@@ -28,6 +32,8 @@ const PLAIN: CpuKernels = {
   matmulBackward: plain.matmulBackward,
   matmulForwardTransposed: plain.matmulForwardTransposed,
   matmulBackwardTransposed: plain.matmulBackwardTransposed,
+  geluForward: plainGelu.geluForward,
+  geluBackward: plainGelu.geluBackward,
 };
 
 const WASM: CpuKernels = {
@@ -36,7 +42,11 @@ const WASM: CpuKernels = {
   matmulBackward: matmulBackwardWasm,
   matmulForwardTransposed: matmulForwardTransposedWasm,
   matmulBackwardTransposed: matmulBackwardTransposedWasm,
+  geluForward: geluForwardWasm,
+  geluBackward: geluBackwardWasm,
 };
+
+const wasmAvailable = () => wasmGemmAvailable() && wasmGeluAvailable();
 
 function envChoice(): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
@@ -47,7 +57,7 @@ function envChoice(): string | undefined {
 export function cpuKernels(choice?: CpuKernelChoice): CpuKernels {
   const pick = choice ?? defaultCpuKernelChoice();
   if (pick === 'plain') return PLAIN;
-  if (!wasmGemmAvailable()) throw new Error('CPU kernels "wasm": this JavaScript engine does not run WASM SIMD (use "plain")');
+  if (!wasmAvailable()) throw new Error('CPU kernels "wasm": this JavaScript engine does not run WASM SIMD (use "plain")');
   return WASM;
 }
 
@@ -59,6 +69,6 @@ export function defaultCpuKernelChoice(): CpuKernelChoice {
   if (env !== undefined && env !== '' && !CPU_KERNEL_CHOICES.includes(env as CpuKernelChoice)) {
     throw new Error(`VSPO_CPU_KERNELS must be one of ${CPU_KERNEL_CHOICES.join(', ')} (got "${env}")`);
   }
-  defaultChoice = (env as CpuKernelChoice) || (wasmGemmAvailable() ? 'wasm' : 'plain');
+  defaultChoice = (env as CpuKernelChoice) || (wasmAvailable() ? 'wasm' : 'plain');
   return defaultChoice;
 }

@@ -6,6 +6,7 @@
 // the panel packing are in the WAT), and C is copied back. See gemm.wat for why the result of an
 // element does not depend on the sizes or the blocking.
 import { wasmBase64 } from './gemm.gen';
+import { align16 as align, kernelModule } from './module';
 
 /** Element (i, p) of a matrix operand is data[i*rs + p*cs]. */
 export interface Operand {
@@ -32,43 +33,10 @@ const KC = 256;
 const MC = 120;
 const NC = 1024;
 
-let module: WebAssembly.Module | null = null;
-let gemmModule: GemmExports | null = null;
-let heap = new Float32Array(0);
-
-function bytes(): Uint8Array<ArrayBuffer> {
-  const bin = atob(wasmBase64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
+const mod = kernelModule<GemmExports>(wasmBase64);
 
 /** Whether this engine runs the module (WASM SIMD); the CPU backend falls back to plain TypeScript. */
-export function wasmGemmAvailable(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes());
-  } catch {
-    return false;
-  }
-}
-
-function instance(): GemmExports {
-  if (!gemmModule) {
-    module ??= new WebAssembly.Module(bytes());
-    gemmModule = new WebAssembly.Instance(module).exports as unknown as GemmExports;
-  }
-  return gemmModule;
-}
-
-const align = (n: number) => (n + 15) & ~15;
-
-/** Grows the module's memory to hold `bytes` and returns a view of all of it (valid until the next grow). */
-function reserve(g: GemmExports, bytes: number): Float32Array {
-  const have = g.memory.buffer.byteLength;
-  if (bytes > have) g.memory.grow(Math.ceil((bytes - have) / 65536));
-  if (heap.buffer !== g.memory.buffer) heap = new Float32Array(g.memory.buffer);
-  return heap;
-}
+export const wasmGemmAvailable = (): boolean => mod.available();
 
 /** Elements of `op.data` that an [rows, depth] operand touches (a prefix of the array). */
 function extent(op: Operand, rows: number, depth: number): number {
@@ -78,7 +46,7 @@ function extent(op: Operand, rows: number, depth: number): number {
 /** out [M, N] (row-major) = init + A [M, K] · B [K, N]. */
 export function gemm(out: Float32Array, A: Operand, B: Operand, M: number, N: number, K: number, init: GemmInit): void {
   if (M === 0 || N === 0) return;
-  const g = instance();
+  const g = mod.exports();
   const mr = g.MR.value as number;
   const nr = g.NR.value as number;
   const lenA = K > 0 ? extent(A, M, K) : 0;
@@ -89,7 +57,7 @@ export function gemm(out: Float32Array, A: Operand, B: Operand, M: number, N: nu
   const ap = align(b + 4 * lenB);
   const bp = align(ap + 4 * Math.ceil(Math.min(M, MC) / mr) * mr * Math.min(K, KC));
   const end = bp + 4 * Math.ceil(Math.min(N, NC) / nr) * nr * Math.min(K, KC);
-  const h = reserve(g, end);
+  const h = mod.heap(end);
 
   fillC(h, c >> 2, out, M, N, init);
   h.set(A.data.subarray(0, lenA), a >> 2);
