@@ -25,6 +25,7 @@ interface GemmExports {
   SCRATCH: WebAssembly.Global;
   pack(dst: number, src: number, rows: number, depth: number, rs: number, cs: number, w: number): void;
   block(ap: number, bp: number, c: number, mc: number, nc: number, kc: number, ldc: number): void;
+  col_sums(dst: number, src: number, rows: number, cols: number): void;
 }
 
 // Block sizes: a KC×8 B panel (8 KB) stays in L1 while an MC×KC A block (120 KB) streams from L2;
@@ -82,4 +83,18 @@ function fillC(h: Float32Array, at: number, out: Float32Array, M: number, N: num
   if (init === 'zero') h.fill(0, at, at + M * N);
   else if (init === 'accumulate') h.set(out.subarray(0, M * N), at);
   else for (let m = 0; m < M; m++) h.set(init.subarray(0, N), at + m * N);
+}
+
+/** dst [cols] += the column sums of src [rows, cols], each summed in float64 in row order. */
+export function addColumnSums(dst: Float32Array, src: Float32Array, rows: number, cols: number): void {
+  if (cols === 0) return;
+  const g = mod.exports();
+  const acc = align(g.SCRATCH.value as number);
+  const s = align(acc + 8 * cols);
+  const h = mod.heap(s + 4 * rows * cols);
+  const sums = new Float64Array(h.buffer, acc, cols);
+  sums.fill(0);
+  h.set(src.subarray(0, rows * cols), s >> 2);
+  g.col_sums(acc, s, rows, cols);
+  for (let j = 0; j < cols; j++) dst[j] += sums[j];
 }

@@ -172,4 +172,30 @@
             (br $next_i)))
         (local.set $j0 (i32.add (local.get $j0) (i32.const 8)))
         (br $next_j))))
+
+  ;; dst[j] (f64) += sum_i src[i*cols + j] (f32), for the bias gradient: each column summed in float64 in
+  ;; row order, the plain twin's arithmetic exactly (two columns per f64x2, the odd last one alone).
+  (func (export "col_sums") (param $dst i32) (param $src i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $d i32) (local $pairs i32)
+    (local.set $pairs (i32.and (local.get $cols) (i32.const -2)))
+    (block $done_i
+      (loop $next_i
+        (br_if $done_i (i32.ge_s (local.get $i) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (local.set $d (local.get $dst))
+        (block $done_j
+          (loop $next_j
+            (br_if $done_j (i32.ge_s (local.get $j) (local.get $pairs)))
+            (v128.store (local.get $d)
+              (f64x2.add (v128.load (local.get $d)) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $src)))))
+            (local.set $src (i32.add (local.get $src) (i32.const 8)))
+            (local.set $d (i32.add (local.get $d) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $next_j)))
+        (if (i32.ne (local.get $pairs) (local.get $cols))
+          (then
+            (f64.store (local.get $d) (f64.add (f64.load (local.get $d)) (f64.promote_f32 (f32.load (local.get $src)))))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next_i))))
 )

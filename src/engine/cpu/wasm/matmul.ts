@@ -6,7 +6,7 @@
 // bias or the accumulated value (plain: float64 sums, added at the end). Relative error ~1e-6 on the
 // shipped shapes; tests/unit/cpu-wasm.test.ts holds both to each other.
 import * as plain from '../matmul';
-import { gemm } from './gemm';
+import { addColumnSums, gemm } from './gemm';
 
 type F = Float32Array;
 
@@ -33,17 +33,7 @@ export function matmulBackwardWasm(
   gemm(dinp, { data: dout, rs: OC, cs: 1 }, { data: weight, rs: 1, cs: OC }, N, C, OC, 'accumulate');
   // dweight [C,OC] += inp^T · dout
   gemm(dweight, { data: inp, rs: 1, cs: C }, { data: dout, rs: OC, cs: 1 }, C, OC, N, 'accumulate');
-  if (dbias) biasBackward(dbias, dout, N, OC);
-}
-
-/** dbias [OC] += sum_n dout [n, :], each column summed in float64 in n order (as the plain twin). */
-function biasBackward(dbias: F, dout: F, N: number, OC: number): void {
-  const acc = new Float64Array(OC);
-  for (let n = 0; n < N; n++) {
-    const r = n * OC;
-    for (let o = 0; o < OC; o++) acc[o] += dout[r + o];
-  }
-  for (let o = 0; o < OC; o++) dbias[o] += acc[o];
+  if (dbias) addColumnSums(dbias, dout, N, OC); // float64 in n order: the plain twin's bits
 }
 
 export function matmulForwardTransposedWasm(out: F, inp: F, weightT: F, N: number, C: number, OC: number): void {
