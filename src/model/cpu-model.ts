@@ -31,7 +31,6 @@ import { initParams } from './init';
 import { createRng } from '../util/rng';
 import {
   adamwUpdate,
-  attentionBackward,
   attentionForward,
   attentionRow,
   encoderBackward,
@@ -262,7 +261,7 @@ export class CpuModel implements LanguageModel {
       g.datty.fill(0);
       this.k.matmulBackward(g.datty, gp.projW, gp.projB, g.dres, la.atty, p.projW, N, C, C);
       g.dqkv.fill(0);
-      attentionBackward(g.dqkv, g.datty, la.qkv, la.att, B, T, C, NH);
+      this.k.attentionBackward(g.dqkv, g.datty, la.qkv, la.att, B, T, C, NH);
       g.dln.fill(0);
       this.k.matmulBackward(g.dln, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C);
       layernormBackward(g.dres, gp.ln1w, gp.ln1b, g.dln, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);

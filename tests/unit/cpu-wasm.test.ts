@@ -17,6 +17,8 @@ import {
 import { gemm } from '../../src/engine/cpu/wasm/gemm';
 import { geluBackward, geluForward } from '../../src/engine/cpu/gelu';
 import { geluBackwardWasm, geluForwardWasm } from '../../src/engine/cpu/wasm/gelu';
+import { attentionBackward, attentionForward } from '../../src/engine/cpu/attention';
+import { attentionBackwardWasm } from '../../src/engine/cpu/wasm/attention';
 import { cpuKernels, defaultCpuKernelChoice } from '../../src/engine/cpu/kernels';
 import { createCpuModel } from '../../src/model/cpu-model';
 import { initParams } from '../../src/model/init';
@@ -198,6 +200,30 @@ describe('WASM GELU vs the plain twin', () => {
     geluForwardWasm(got, inp, 4);
     for (let i = 0; i < 4; i++) expect(Math.abs(got[i] / want[i] - 1), `gelu(${inp[i]})`).toBeLessThan(1e-5);
   });
+});
+
+describe('WASM attention backward vs the plain twin', () => {
+  // [B, T, C, NH]: head sizes 4, 8, 16 (the shipped one) and 6 (not a multiple of 4: the plain twin runs)
+  test.each([[1, 1, 4, 1], [2, 3, 8, 2], [3, 17, 64, 4], [2, 22, 64, 4], [1, 65, 32, 2], [2, 5, 12, 2]])(
+    'B=%i T=%i C=%i NH=%i',
+    (B, T, C, NH) => {
+      const qkv = rand(B * T * 3 * C, 40);
+      const att = new Float32Array(B * NH * T * T);
+      attentionForward(new Float32Array(B * T * C), att, qkv, B, T, C, NH);
+      const dout = rand(B * T * C, 41);
+      const start = rand(B * T * 3 * C, 42);
+      const want = start.slice();
+      const got = start.slice();
+      attentionBackward(want, dout, qkv, att, B, T, C, NH);
+      attentionBackwardWasm(got, dout, qkv, att, B, T, C, NH);
+      expect(relErr(got, want)).toBeLessThan(1e-5);
+      // the change from start, on its own scale too (start dominates the sum)
+      const dW = want.map((x, i) => x - start[i]);
+      const dG = got.map((x, i) => x - start[i]);
+      expect(relErr(dG, dW)).toBeLessThan(1e-5);
+      if ((C / NH) % 4 !== 0) expect(Array.from(got)).toEqual(Array.from(want));
+    },
+  );
 });
 
 describe('CpuModel on WASM vs plain kernels', () => {

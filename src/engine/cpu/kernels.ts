@@ -3,6 +3,8 @@
 // runs WASM SIMD, unless the environment variable VSPO_CPU_KERNELS=plain (Node) says otherwise.
 import * as plain from './matmul';
 import * as plainGelu from './gelu';
+import * as plainAttention from './attention';
+import { attentionBackwardWasm, wasmAttentionAvailable } from './wasm/attention';
 import { geluBackwardWasm, geluForwardWasm, wasmGeluAvailable } from './wasm/gelu';
 import {
   matmulBackwardTransposedWasm,
@@ -24,6 +26,7 @@ export interface CpuKernels {
   readonly matmulBackwardTransposed: typeof plain.matmulBackwardTransposed;
   readonly geluForward: typeof plainGelu.geluForward;
   readonly geluBackward: typeof plainGelu.geluBackward;
+  readonly attentionBackward: typeof plainAttention.attentionBackward;
 }
 
 const PLAIN: CpuKernels = {
@@ -34,6 +37,7 @@ const PLAIN: CpuKernels = {
   matmulBackwardTransposed: plain.matmulBackwardTransposed,
   geluForward: plainGelu.geluForward,
   geluBackward: plainGelu.geluBackward,
+  attentionBackward: plainAttention.attentionBackward,
 };
 
 const WASM: CpuKernels = {
@@ -44,9 +48,10 @@ const WASM: CpuKernels = {
   matmulBackwardTransposed: matmulBackwardTransposedWasm,
   geluForward: geluForwardWasm,
   geluBackward: geluBackwardWasm,
+  attentionBackward: attentionBackwardWasm,
 };
 
-const wasmAvailable = () => wasmGemmAvailable() && wasmGeluAvailable();
+const wasmAvailable = () => wasmGemmAvailable() && wasmGeluAvailable() && wasmAttentionAvailable();
 
 function envChoice(): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
