@@ -31,8 +31,6 @@ import { initParams } from './init';
 import { createRng } from '../util/rng';
 import {
   adamwUpdate,
-  attentionForward,
-  attentionRow,
   encoderBackward,
   encoderForward,
   encoderForwardDecode,
@@ -398,7 +396,7 @@ export class CpuModel implements LanguageModel {
       const p = P.layers[l];
       layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
       this.k.matmulForward(la.qkv, la.ln1, p.attnW, p.attnB, N, C, 3 * C);
-      attentionForward(la.atty, la.att, la.qkv, B, T, C, NH);
+      this.k.attentionForward(la.atty, la.att, la.qkv, B, T, C, NH);
       this.k.matmulForward(acts.proj, la.atty, p.projW, p.projB, N, C, C);
       residualForward(la.res2, x, acts.proj, N * C);
       layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
@@ -423,8 +421,6 @@ export class CpuModel implements LanguageModel {
   private decodeStep(d: DecodeState, tokens: Int32Array, TT: number, pos: number, steering: Steering | undefined): void {
     const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
     const B = d.B;
-    const hs = C / NH;
-    const scale = 1 / Math.sqrt(hs);
     const P = this.P;
     encoderForwardDecode(d.x, tokens, P.wte, P.wpe, pos, B, TT, C);
     for (let l = 0; l < L; l++) {
@@ -439,12 +435,7 @@ export class CpuModel implements LanguageModel {
         kc.set(d.qkv.subarray(src + C, src + 2 * C), dst);
         vc.set(d.qkv.subarray(src + 2 * C, src + 3 * C), dst);
       }
-      for (let b = 0; b < B; b++) {
-        const cacheBase = b * d.cap * C;
-        for (let h = 0; h < NH; h++) {
-          attentionRow(d.atty, b * C + h * hs, d.att, 0, d.qkv, b * 3 * C + h * hs, kc, cacheBase + h * hs, C, vc, cacheBase + h * hs, C, pos + 1, hs, scale);
-        }
-      }
+      this.k.attentionForwardDecode(d.atty, d.att, d.qkv, kc, vc, B, d.cap, pos, C, NH);
       this.k.matmulForward(d.proj, d.atty, p.projW, p.projB, B, C, C);
       residualForward(d.x2, d.x, d.proj, B * C);
       layernormForward(d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);

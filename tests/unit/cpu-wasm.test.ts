@@ -17,8 +17,8 @@ import {
 import { gemm } from '../../src/engine/cpu/wasm/gemm';
 import { geluBackward, geluForward } from '../../src/engine/cpu/gelu';
 import { geluBackwardWasm, geluForwardWasm } from '../../src/engine/cpu/wasm/gelu';
-import { attentionBackward, attentionForward } from '../../src/engine/cpu/attention';
-import { attentionBackwardWasm } from '../../src/engine/cpu/wasm/attention';
+import { attentionBackward, attentionForward, attentionForwardDecode } from '../../src/engine/cpu/attention';
+import { attentionBackwardWasm, attentionForwardDecodeWasm, attentionForwardWasm } from '../../src/engine/cpu/wasm/attention';
 import { cpuKernels, defaultCpuKernelChoice } from '../../src/engine/cpu/kernels';
 import { createCpuModel } from '../../src/model/cpu-model';
 import { initParams } from '../../src/model/init';
@@ -202,10 +202,43 @@ describe('WASM GELU vs the plain twin', () => {
   });
 });
 
-describe('WASM attention backward vs the plain twin', () => {
-  // [B, T, C, NH]: head sizes 4, 8, 16 (the shipped one) and 6 (not a multiple of 4: the plain twin runs)
-  test.each([[1, 1, 4, 1], [2, 3, 8, 2], [3, 17, 64, 4], [2, 22, 64, 4], [1, 65, 32, 2], [2, 5, 12, 2]])(
-    'B=%i T=%i C=%i NH=%i',
+describe('WASM attention vs the plain twins', () => {
+  // [B, T, C, NH]: head sizes 4, 8, 16 (the shipped one) and 6 (not a multiple of 4: the plain twins run)
+  const CASES: [number, number, number, number][] = [[1, 1, 4, 1], [2, 3, 8, 2], [3, 17, 64, 4], [2, 22, 64, 4], [1, 65, 32, 2], [2, 5, 12, 2]];
+
+  test.each(CASES)('forward B=%i T=%i C=%i NH=%i; each decode step equals its row of the full pass, bit for bit', (B, T, C, NH) => {
+    const qkv = rand(B * T * 3 * C, 43).map((x) => x * 2);
+    const want = { out: new Float32Array(B * T * C), att: new Float32Array(B * NH * T * T) };
+    const got = { out: rand(B * T * C, 44), att: rand(B * NH * T * T, 45) }; // overwritten, zeros included
+    attentionForward(want.out, want.att, qkv, B, T, C, NH);
+    attentionForwardWasm(got.out, got.att, qkv, B, T, C, NH);
+    expect(relErr(got.out, want.out)).toBeLessThan(1e-5);
+    expect(relErr(got.att, want.att)).toBeLessThan(1e-5);
+    for (let i = 0; i < want.att.length; i++) if (want.att[i] === 0) expect(got.att[i]).toBe(0);
+    // the caches [B, cap, C] hold k and v of every position; decode position pos from them
+    const cap = T + 2;
+    const kc = new Float32Array(B * cap * C), vc = new Float32Array(B * cap * C);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
+      const src = (b * T + t) * 3 * C;
+      kc.set(qkv.subarray(src + C, src + 2 * C), (b * cap + t) * C);
+      vc.set(qkv.subarray(src + 2 * C, src + 3 * C), (b * cap + t) * C);
+    }
+    for (const pos of [0, T >> 1, T - 1]) {
+      const q = new Float32Array(B * 3 * C);
+      for (let b = 0; b < B; b++) q.set(qkv.subarray((b * T + pos) * 3 * C, (b * T + pos + 1) * 3 * C), b * 3 * C);
+      const out = new Float32Array(B * C);
+      const plainOut = new Float32Array(B * C);
+      attentionForwardDecodeWasm(out, new Float32Array(pos + 1), q, kc, vc, B, cap, pos, C, NH);
+      attentionForwardDecode(plainOut, new Float32Array(pos + 1), q, kc, vc, B, cap, pos, C, NH);
+      for (let b = 0; b < B; b++) {
+        const row = (b * T + pos) * C;
+        expect(Array.from(out.subarray(b * C, (b + 1) * C))).toEqual(Array.from(got.out.subarray(row, row + C)));
+        expect(Array.from(plainOut.subarray(b * C, (b + 1) * C))).toEqual(Array.from(want.out.subarray(row, row + C)));
+      }
+    }
+  });
+
+  test.each(CASES)('backward B=%i T=%i C=%i NH=%i',
     (B, T, C, NH) => {
       const qkv = rand(B * T * 3 * C, 40);
       const att = new Float32Array(B * NH * T * T);

@@ -4,7 +4,12 @@
 import * as plain from './matmul';
 import * as plainGelu from './gelu';
 import * as plainAttention from './attention';
-import { attentionBackwardWasm, wasmAttentionAvailable } from './wasm/attention';
+import {
+  attentionBackwardWasm,
+  attentionForwardDecodeWasm,
+  attentionForwardWasm,
+  wasmAttentionAvailable,
+} from './wasm/attention';
 import { geluBackwardWasm, geluForwardWasm, wasmGeluAvailable } from './wasm/gelu';
 import {
   matmulBackwardTransposedWasm,
@@ -26,6 +31,8 @@ export interface CpuKernels {
   readonly matmulBackwardTransposed: typeof plain.matmulBackwardTransposed;
   readonly geluForward: typeof plainGelu.geluForward;
   readonly geluBackward: typeof plainGelu.geluBackward;
+  readonly attentionForward: typeof plainAttention.attentionForward;
+  readonly attentionForwardDecode: typeof plainAttention.attentionForwardDecode;
   readonly attentionBackward: typeof plainAttention.attentionBackward;
 }
 
@@ -37,6 +44,8 @@ const PLAIN: CpuKernels = {
   matmulBackwardTransposed: plain.matmulBackwardTransposed,
   geluForward: plainGelu.geluForward,
   geluBackward: plainGelu.geluBackward,
+  attentionForward: plainAttention.attentionForward,
+  attentionForwardDecode: plainAttention.attentionForwardDecode,
   attentionBackward: plainAttention.attentionBackward,
 };
 
@@ -48,6 +57,8 @@ const WASM: CpuKernels = {
   matmulBackwardTransposed: matmulBackwardTransposedWasm,
   geluForward: geluForwardWasm,
   geluBackward: geluBackwardWasm,
+  attentionForward: attentionForwardWasm,
+  attentionForwardDecode: attentionForwardDecodeWasm,
   attentionBackward: attentionBackwardWasm,
 };
 
