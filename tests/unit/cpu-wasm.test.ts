@@ -19,7 +19,7 @@ import { geluBackward, geluForward } from '../../src/engine/cpu/gelu';
 import { geluBackwardWasm, geluForwardWasm } from '../../src/engine/cpu/wasm/gelu';
 import { attentionBackward, attentionForward, attentionForwardDecode } from '../../src/engine/cpu/attention';
 import { attentionBackwardWasm, attentionForwardDecodeWasm, attentionForwardWasm } from '../../src/engine/cpu/wasm/attention';
-import { cpuKernels, defaultCpuKernelChoice } from '../../src/engine/cpu/kernels';
+import { cpuKernels, defaultCpuKernelChoice, parseCpuKernelChoice } from '../../src/engine/cpu/kernels';
 import { createCpuModel } from '../../src/model/cpu-model';
 import { initParams } from '../../src/model/init';
 import type { GPTConfig } from '../../src/model/config';
@@ -267,6 +267,10 @@ describe('CpuModel on WASM vs plain kernels', () => {
     expect(cpuKernels('plain').name).toBe('plain');
     expect(cpuKernels('wasm').name).toBe('wasm');
     expect(['wasm', 'plain']).toContain(defaultCpuKernelChoice());
+    expect(parseCpuKernelChoice(undefined)).toBeUndefined();
+    expect(parseCpuKernelChoice('')).toBeUndefined();
+    expect(parseCpuKernelChoice('plain')).toBe('plain');
+    expect(() => parseCpuKernelChoice('fast')).toThrow('VSPO_CPU_KERNELS must be one of wasm, plain (got "fast")');
   });
 
   test('logits, log-probs and every parameter gradient agree (relative error <= 1e-5)', async () => {

@@ -1,7 +1,7 @@
 // Which implementation of the CPU backend's hot ops CpuModel calls (DESIGN §2): 'wasm' (WASM SIMD,
 // src/engine/cpu/wasm/) or 'plain' (the TypeScript twins, the oracle). Default: 'wasm' where the engine
 // runs WASM SIMD, unless the environment variable VSPO_CPU_KERNELS=plain (Node) says otherwise.
-import * as plain from './matmul';
+import * as plainMatmul from './matmul';
 import * as plainGelu from './gelu';
 import * as plainAttention from './attention';
 import {
@@ -25,10 +25,10 @@ export const CPU_KERNEL_CHOICES: readonly CpuKernelChoice[] = ['wasm', 'plain'];
 
 export interface CpuKernels {
   readonly name: CpuKernelChoice;
-  readonly matmulForward: typeof plain.matmulForward;
-  readonly matmulBackward: typeof plain.matmulBackward;
-  readonly matmulForwardTransposed: typeof plain.matmulForwardTransposed;
-  readonly matmulBackwardTransposed: typeof plain.matmulBackwardTransposed;
+  readonly matmulForward: typeof plainMatmul.matmulForward;
+  readonly matmulBackward: typeof plainMatmul.matmulBackward;
+  readonly matmulForwardTransposed: typeof plainMatmul.matmulForwardTransposed;
+  readonly matmulBackwardTransposed: typeof plainMatmul.matmulBackwardTransposed;
   readonly geluForward: typeof plainGelu.geluForward;
   readonly geluBackward: typeof plainGelu.geluBackward;
   readonly attentionForward: typeof plainAttention.attentionForward;
@@ -38,10 +38,10 @@ export interface CpuKernels {
 
 const PLAIN: CpuKernels = {
   name: 'plain',
-  matmulForward: plain.matmulForward,
-  matmulBackward: plain.matmulBackward,
-  matmulForwardTransposed: plain.matmulForwardTransposed,
-  matmulBackwardTransposed: plain.matmulBackwardTransposed,
+  matmulForward: plainMatmul.matmulForward,
+  matmulBackward: plainMatmul.matmulBackward,
+  matmulForwardTransposed: plainMatmul.matmulForwardTransposed,
+  matmulBackwardTransposed: plainMatmul.matmulBackwardTransposed,
   geluForward: plainGelu.geluForward,
   geluBackward: plainGelu.geluBackward,
   attentionForward: plainAttention.attentionForward,
@@ -77,14 +77,16 @@ export function cpuKernels(choice?: CpuKernelChoice): CpuKernels {
   return WASM;
 }
 
+/** The choice an environment value names: undefined or '' for the default; anything else is refused. */
+export function parseCpuKernelChoice(value: string | undefined): CpuKernelChoice | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (CPU_KERNEL_CHOICES.includes(value as CpuKernelChoice)) return value as CpuKernelChoice;
+  throw new Error(`VSPO_CPU_KERNELS must be one of ${CPU_KERNEL_CHOICES.join(', ')} (got "${value}")`);
+}
+
 let defaultChoice: CpuKernelChoice | null = null;
 
 export function defaultCpuKernelChoice(): CpuKernelChoice {
-  if (defaultChoice) return defaultChoice;
-  const env = envChoice();
-  if (env !== undefined && env !== '' && !CPU_KERNEL_CHOICES.includes(env as CpuKernelChoice)) {
-    throw new Error(`VSPO_CPU_KERNELS must be one of ${CPU_KERNEL_CHOICES.join(', ')} (got "${env}")`);
-  }
-  defaultChoice = (env as CpuKernelChoice) || (wasmAvailable() ? 'wasm' : 'plain');
+  defaultChoice ??= parseCpuKernelChoice(envChoice()) ?? (wasmAvailable() ? 'wasm' : 'plain');
   return defaultChoice;
 }
