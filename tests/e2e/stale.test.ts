@@ -18,7 +18,8 @@ afterAll(async () => {
 
 const MODEL_TIMEOUT = 180_000;
 const RUN_TIMEOUT = 10 * 60_000;
-const CFG = 'backend=cpu&behavior=verbosity&t.method=vspo&t.steps=10&t.evalEvery=0&t.batchPrompts=2&t.groupSize=4&t.grid=0,4&t.beta=0';
+// Enough steps that a run is still going when its tab closes (on the WASM CPU kernels a 10-step run could finish first).
+const CFG = 'backend=cpu&behavior=verbosity&t.method=vspo&t.steps=40&t.evalEvery=0&t.batchPrompts=2&t.groupSize=4&t.grid=0,4&t.beta=0';
 
 async function page(context: BrowserContext, hash: string): Promise<Page> {
   const p = await context.newPage();
