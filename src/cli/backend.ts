@@ -3,13 +3,15 @@
 import { constants, statSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { formatBytes, type GPTConfig } from '../model/config';
+import type { GPTConfig } from '../model/config';
+import { formatBytes } from '../util/format';
 import { createCpuModel } from '../model/cpu-model';
 import type { LanguageModel, Params } from '../model/types';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../store/checkpoint';
 import { CliError, type Args } from './args';
 
-export type Backend = 'cpu' | 'webgpu';
+export type { Backend } from '../model/types';
+import type { Backend } from '../model/types';
 
 /** `--backend cpu|webgpu`, default cpu. */
 export function parseBackend(args: Args): Backend {

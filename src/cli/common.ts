@@ -10,7 +10,7 @@ import type { LanguageModel } from '../model/types';
 import { CliError, type Args } from './args';
 import { createModel, loadCheckpointFile, loadedCheckpointFiles, parseBackend } from './backend';
 import type { GPTConfig } from '../model/config';
-import type { DecodedCheckpoint } from '../store/checkpoint';
+import { taskMismatch, type DecodedCheckpoint } from '../store/checkpoint';
 
 export function parseBehavior(args: Args): Behavior {
   const b = args.str('behavior');
@@ -38,18 +38,13 @@ export interface Loaded {
   task: BehaviorTask;
 }
 
-/** Loads a checkpoint for a behavior: it must carry a tokenizer that matches the task's vocabulary. */
+/** Loads a checkpoint for a behavior: the same task checks as the worker's (taskMismatch, DESIGN §6). */
 export async function loadForBehavior(args: Args, behavior: Behavior): Promise<Loaded> {
   const path = args.str('checkpoint');
   const checkpoint = await loadCheckpointFile(path);
   const task = getTask(behavior);
-  const tok = checkpoint.metadata.tokenizer as { vocab?: string[] } | undefined;
-  if (!tok || !Array.isArray(tok.vocab)) throw new CliError(`${path}: the checkpoint has no tokenizer in its metadata, so its token ids cannot be read as text`);
-  if (tok.vocab.join('\u0000') !== task.tokenizer.vocab.join('\u0000'))
-    throw new CliError(`${path}: the checkpoint's tokenizer differs from the ${behavior} task's vocabulary`);
-  if (checkpoint.config.vocabSize !== task.tokenizer.vocabSize) throw new CliError(`${path}: config.vocabSize ${checkpoint.config.vocabSize} != tokenizer size ${task.tokenizer.vocabSize}`);
-  if (checkpoint.config.contextLength < task.promptLength + task.maxResponseLength)
-    throw new CliError(`${path}: contextLength ${checkpoint.config.contextLength} is shorter than a ${behavior} prompt + response (${task.promptLength + task.maxResponseLength})`);
+  const mismatch = taskMismatch(checkpoint, behavior);
+  if (mismatch) throw new CliError(`${path}: ${mismatch}`);
   checkSteeringFlags(args, checkpoint.config);
   const model = await createModel(checkpoint.config, checkpoint.params, parseBackend(args));
   return { checkpoint, model, task };

@@ -1,6 +1,8 @@
 // GPT-2 configuration and the parameter table (DESIGN §2).
 // Names and [in, out] layouts follow Hugging Face GPT-2 exactly, so real GPT-2 weights load unchanged.
 
+import { formatBytes } from '../util/format';
+
 export interface GPTConfig {
   vocabSize: number; // V
   contextLength: number; // T_max (rows of wpe)
@@ -101,20 +103,6 @@ export const BYTES_PER_PARAM = 4; // f32
 export function paramCount(c: GPTConfig): number {
   const { vocabSize: V, contextLength: T, dModel: C, nLayers: L } = c;
   return V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C;
-}
-
-/** Bytes as people read them: 800 MB, 3.2 GB (decimal units). */
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-  let i = 0;
-  let x = n;
-  while (x >= 1000 && i < units.length - 1) {
-    x /= 1000;
-    i++;
-  }
-  if (i === 0) return `${n} bytes`;
-  const digits = x >= 100 ? 0 : 1;
-  return `${Number(x.toFixed(digits))} ${units[i]}`;
 }
 
 const FIELDS: (keyof GPTConfig)[] = ['vocabSize', 'contextLength', 'dModel', 'nLayers', 'nHeads'];

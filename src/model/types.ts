@@ -76,6 +76,9 @@ export interface GenerateResult {
   logprobs: Float32Array;
 }
 
+/** The two implementations of LanguageModel: GpuModel on WebGPU, CpuModel in plain TypeScript. */
+export type Backend = 'webgpu' | 'cpu';
+
 export interface LanguageModel {
   readonly config: GPTConfig;
   readonly backend: 'cpu' | 'webgpu';

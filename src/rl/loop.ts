@@ -83,10 +83,6 @@ export class ConfigInvalidError extends Error {
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
-
-
-
-
 export function createTrainer(o: TrainerOptions): Trainer {
   const v = validateRlConfig({ ...o.config, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
   if (v.error) throw new ConfigInvalidError(v.error.field, v.error.message);

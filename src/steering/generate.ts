@@ -80,9 +80,10 @@ export async function sampleResponses(model: LanguageModel, task: BehaviorTask, 
   // With a vector and intensities the hook always runs, α = 0 included (bit-for-bit the unsteered pass,
   // tested), so VSPO with the grid {0} goes through the same kernels as any other grid.
   const steering = o.vector && o.alphas ? buildSteering(task, o.vector, o.alphas, o.window) : undefined;
-  const decodeAll = (tokens: Int32Array, width: number) =>
+  // A streamed buffer is full width; only its first `step` response tokens have been generated yet.
+  const decodeAll = (tokens: Int32Array, width: number, step: number) =>
     problems.map((_, b) => {
-      const row = tokens.subarray(b * width + P, (b + 1) * width);
+      const row = tokens.subarray(b * width + P, b * width + P + Math.min(step, width - P));
       const stop = row.indexOf(task.tokenizer.stopToken);
       return task.tokenizer.decode(row.subarray(0, stop < 0 ? row.length : stop));
     });
@@ -96,7 +97,7 @@ export async function sampleResponses(model: LanguageModel, task: BehaviorTask, 
     seed: o.seed,
     steering,
     streamEvery: o.streamEvery,
-    onTokens: o.onTokens ? (tokens, step) => o.onTokens!(decodeAll(tokens, tokens.length / B), step) : undefined,
+    onTokens: o.onTokens ? (tokens, step) => o.onTokens!(decodeAll(tokens, tokens.length / B, step), step) : undefined,
   });
   const responses: string[] = [];
   const lengths: number[] = [];

@@ -14,6 +14,8 @@
 // is built; every tensor present with the right shape, no unknown tensors, finite values; each steering
 // vector's metadata via steeringMetaError) and throws a one-line CheckpointError otherwise. encodeCheckpoint
 // applies the same checks, so what it writes always decodes.
+import { BEHAVIORS, isBehavior, type Behavior } from '../data/types';
+import { getTask } from '../data/tasks';
 import { configError, numel, paramSpecs, type GPTConfig } from '../model/config';
 import type { Params } from '../model/types';
 import { steeringMetaError, type SteeringVector, type SteeringVectorMeta } from '../steering/types';
@@ -176,4 +178,45 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     steering[behavior] = { vector: t.data, meta: meta as SteeringVectorMeta };
   }
   return { config, params, metadata, steering };
+}
+
+// --- the checks beyond the file format: can this checkpoint serve a behavior's task? ---------------
+// One function for every door (the worker's load and import, the CLI's --checkpoint): DESIGN §6.
+
+/** The behavior a checkpoint is for: metadata.task (a name or {behavior}), else its only steering vector. */
+export function checkpointBehavior(checkpoint: Pick<Checkpoint, 'metadata' | 'steering'>): Behavior | undefined {
+  const task = checkpoint.metadata.task as { behavior?: unknown } | string | undefined;
+  const named = typeof task === 'string' ? task : typeof task?.behavior === 'string' ? task.behavior : undefined;
+  if (named !== undefined && isBehavior(named)) return named;
+  const vectors = Object.keys(checkpoint.steering);
+  return vectors.length === 1 && isBehavior(vectors[0]) ? vectors[0] : undefined;
+}
+
+/** Why `checkpoint` cannot run `behavior`'s task (its tokenizer, vocabulary and context), or null when it can. */
+export function taskMismatch(checkpoint: Pick<Checkpoint, 'config' | 'metadata'>, behavior: Behavior): string | null {
+  const task = getTask(behavior);
+  const vocab = (checkpoint.metadata.tokenizer as { vocab?: unknown } | undefined)?.vocab;
+  if (!Array.isArray(vocab)) return 'the checkpoint has no tokenizer in its metadata, so its token ids cannot be read as text';
+  if (vocab.join('\u0000') !== task.tokenizer.vocab.join('\u0000')) return `the checkpoint's tokenizer differs from the ${behavior} task's vocabulary`;
+  if (checkpoint.config.vocabSize !== task.tokenizer.vocabSize) return `config.vocabSize ${checkpoint.config.vocabSize} differs from the tokenizer's ${task.tokenizer.vocabSize}`;
+  const needed = task.promptLength + task.maxResponseLength;
+  if (checkpoint.config.contextLength < needed) return `contextLength ${checkpoint.config.contextLength} is shorter than a ${behavior} prompt + response (${needed})`;
+  return null;
+}
+
+/**
+ * The behavior to load a checkpoint for (`chosen`, else its own) and the task, after taskMismatch; throws a
+ * one-line CheckpointError. With no behavior at all (an import of a file that names none), every task is
+ * tried and the checkpoint passes when one accepts it (`behavior` is then undefined).
+ */
+export function checkTaskFit(checkpoint: Pick<Checkpoint, 'config' | 'metadata' | 'steering'>, chosen?: Behavior): { behavior?: Behavior } {
+  const behavior = chosen ?? checkpointBehavior(checkpoint);
+  if (behavior !== undefined) {
+    const why = taskMismatch(checkpoint, behavior);
+    if (why) throw new CheckpointError(why);
+    return { behavior };
+  }
+  const reasons = BEHAVIORS.map((b) => taskMismatch(checkpoint, b));
+  if (reasons.every(Boolean)) throw new CheckpointError(reasons[0]!);
+  return {};
 }

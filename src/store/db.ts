@@ -5,6 +5,7 @@
 // how many bytes it needed.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StepMetrics } from '../rl/loop';
+import { formatBytes } from '../util/format';
 
 export const DB_NAME = 'vspo-workbench';
 export const DB_VERSION = 1;
@@ -75,12 +76,6 @@ export class NotFoundError extends Error {
   }
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
 
 const isQuotaError = (e: unknown) => {
   const name = (e as { name?: string } | null)?.name;

@@ -1,4 +1,5 @@
-// The ONE bridge between the UI and the worker that owns the device (DESIGN §1). The UI creates the
+// The one bridge between the UI and the worker that owns the device and the model (DESIGN §1); storage
+// has its own module, src/store/db.ts, whose checkpoint bytes only the worker writes (DESIGN §6). The UI creates the
 // worker with `connectWorkbench()` and calls these methods through comlink; callbacks (metrics,
 // streamed tokens, progress, events) must be passed wrapped in `Comlink.proxy(fn)` — `connectWorkbench`
 // re-exports `proxy` for that. Everything that crosses is structured-clonable plain data.
@@ -11,7 +12,8 @@ import type { SweepPoint } from '../steering/sweep';
 import type { SteeringVectorMeta, WindowMode } from '../steering/types';
 import type { CheckpointRecord } from '../store/db';
 
-export type Backend = 'webgpu' | 'cpu';
+export type { Backend } from '../model/types';
+import type { Backend } from '../model/types';
 
 export interface InitOptions {
   backend: Backend;
@@ -49,10 +51,8 @@ export interface ModelInfo {
 export type LoadedWeights = { kind: 'checkpoint' } | { kind: 'run'; runId: string; runName: string; step: number };
 
 export interface GenerateOptions {
-  /** How many held-out prompts to answer: task.problems('validation', n, createRng(seed)) (default: prompts.length, else 4; at most 256). */
+  /** How many held-out prompts to answer: task.problems('validation', n, createRng(seed)) (default 4; at most 256). Drawn here only. */
   n?: number;
-  /** Optional cross-check: the prompts the caller expects (the same draw); a mismatch is refused, since the judges need the drawn problems. */
-  prompts?: string[];
   seed: number;
   alpha: number;
   temperature: number; // 0 = greedy
@@ -62,9 +62,10 @@ export interface GenerateOptions {
   streamEvery?: number;
 }
 
+/** The texts so far, judged as they grow (so the UI never draws or scores prompts itself). */
 export interface GenerateUpdate {
   step: number; // tokens generated so far
-  responses: string[]; // text so far per prompt (cut at the stop token)
+  texts: GeneratedText[]; // per prompt: the response so far (cut at the stop token) and its score
 }
 
 export interface GeneratedText {
@@ -73,7 +74,7 @@ export interface GeneratedText {
   score: Score; // accuracy, behavior, behaviorReward, markers (spans in `response` to highlight)
 }
 
-export interface SweepOptions {
+export interface SweepRequest {
   alphas: number[];
   samples: number; // held-out prompts per intensity (validation split: doses are chosen there)
   seed: number;
@@ -103,6 +104,9 @@ export interface RunStatus {
   /** The run's latest auto-save (the resume point after a device loss or a closed tab). */
   lastAutosave?: { checkpointId: string; step: number };
 }
+
+/** A run's step as it happens: its metrics and its rollouts (with their α, reward and advantage). */
+export type StepListener = (metrics: StepMetrics, rollouts: RolloutSample[]) => void;
 
 export interface StartOptions {
   name?: string;
@@ -250,6 +254,11 @@ export interface WorkbenchApi extends LabApi {
   loadCheckpoint(bytes: Uint8Array, o?: { name?: string; behavior?: Behavior }): Promise<ModelInfo>;
   /** Loads a checkpoint stored in IndexedDB by id. */
   loadStoredCheckpoint(id: string, o?: { behavior?: Behavior }): Promise<ModelInfo>;
+  /**
+   * Stores a checkpoint file (kind 'import') after every check loading makes; refused with one line, and
+   * nothing written, otherwise. Decoded here, off the UI thread. Does not need init().
+   */
+  importCheckpoint(bytes: Uint8Array, o: { name: string }): Promise<CheckpointRecord>;
   modelInfo(): Promise<ModelInfo | null>;
 
   /** Samples responses at intensity α, streaming partial texts through onTokens. Rejects with an error named 'CancelledError' after cancelGenerate(). */
@@ -260,7 +269,7 @@ export interface WorkbenchApi extends LabApi {
    */
   cancelGenerate(): Promise<boolean>;
   /** Dose-response over the intensities (held-out prompts), with progress. Rejects with an error named 'CancelledError' after cancelSweep(). */
-  sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]>;
+  sweep(o: SweepRequest, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]>;
   /**
    * Cancels every sweep() called before it: it rejects before its next batch of samples with an error
    * named 'CancelledError' (`sweep cancelled after k of n intensities`); the points measured so far are
@@ -275,10 +284,10 @@ export interface WorkbenchApi extends LabApi {
   validateConfig(config: Partial<RlConfig>): Promise<ValidateResult>;
   /**
    * Starts a run from the loaded CHECKPOINT: its weights (never what an earlier run left behind), fresh
-   * AdamW state, step 0, and π_ref = the checkpoint. onMetrics gets step 0 (the evaluation before
-   * training) and then every step. Rejects with the field named when the config is invalid.
+   * AdamW state, step 0, and π_ref = the checkpoint. onStep gets step 0 (the evaluation before
+   * training, no rollouts) and then every step with its rollouts. Rejects with the field named when the config is invalid.
    */
-  start(config: Partial<RlConfig>, onMetrics: (m: StepMetrics) => void, o?: StartOptions): Promise<RunInfo>;
+  start(config: Partial<RlConfig>, onStep: StepListener, o?: StartOptions): Promise<RunInfo>;
   /** Finishes the step in flight, then waits. */
   pause(): Promise<RunStatus>;
   resume(): Promise<RunStatus>;
@@ -287,10 +296,8 @@ export interface WorkbenchApi extends LabApi {
   /** One step while paused (or before the first resume); null when there is no run to step. */
   stepOnce(): Promise<StepMetrics | null>;
   status(): Promise<RunStatus>;
-  /** The last step's rollouts with their α, reward and advantage. */
-  currentSamples(): Promise<RolloutSample[]>;
   /** Continues a stored run from its last auto-save (after a device loss or a closed tab). */
-  resumeRun(runId: string, onMetrics: (m: StepMetrics) => void): Promise<RunInfo>;
+  resumeRun(runId: string, onStep: StepListener): Promise<RunInfo>;
 
   /** Saves the current weights (with the steering vectors) to IndexedDB. Rejects with the bytes needed on a quota error. */
   saveCheckpoint(name?: string): Promise<CheckpointRecord>;

@@ -5,6 +5,7 @@
 //   running  ──pause()──▶ paused ──resume()──▶ running       stepOnce() while paused: one step
 //   running | paused ──stop()──▶ stopped     the budget done ──▶ finished
 //   a non-finite step ──▶ halted             the device lost ──▶ device-lost (resumeRun from the auto-save)
+import { isSavePoint } from '../rl/checkpointing';
 import type { Behavior } from '../data/types';
 import type { LanguageModel } from '../model/types';
 import type { RlConfig } from '../rl/config';
@@ -123,8 +124,7 @@ export class Run {
     }
     const db = await this.host.db();
     await db.appendMetrics(this.id, m).catch((e) => this.host.emit({ type: 'error', message: `could not record step ${m.step}: ${errorMessage(e)}` }));
-    const K = this.config.saveEvery;
-    if (K > 0 && m.step > 0 && !m.halted && (m.step % K === 0 || m.step === this.config.steps)) await this.autosave();
+    if (isSavePoint(this.config, m.step, !!m.halted)) await this.autosave();
     if (m.halted) await this.finish('halted', m.halted);
     else if (this.trainer.stepsDone >= this.config.steps) await this.finish('finished');
     return m;

@@ -5,12 +5,14 @@ import { isBehavior, type Behavior, type BehaviorTask, type Split } from '../dat
 import { getTask } from '../data/tasks';
 import { paramCount, type GPTConfig } from '../model/config';
 import type { LanguageModel, Params } from '../model/types';
-import { needsReference, validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
-import { createTrainer, type EvalMetrics, type RolloutSample, type StepMetrics, type Trainer } from '../rl/loop';
+import { methodUsesSteering, needsReference, validateRlConfig, withVectorDefaults, type RlConfig } from '../rl/config';
+import { trainedMetadata } from '../rl/checkpointing';
+import { createTrainer, type EvalMetrics, type StepMetrics, type Trainer } from '../rl/loop';
 import { sampleResponses } from '../steering/generate';
 import { CancelledError, evaluatePolicy, runSweep } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../store/checkpoint';
+import { checkpointBehavior, checkTaskFit, decodeCheckpoint, encodeCheckpoint, taskMismatch, type Checkpoint } from '../store/checkpoint';
+import { notSafetensors } from '../store/safetensors';
 import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord } from '../store/db';
 import { createRng } from '../util/rng';
 import type {
@@ -25,7 +27,7 @@ import type {
   RunInfo,
   RunStatus,
   StartOptions,
-  SweepOptions,
+  SweepRequest,
   SweepProgress,
   ValidateResult,
   // the lab
@@ -38,6 +40,7 @@ import type {
   VectorReport,
   WorkbenchApi,
   WorkerEvent,
+  StepListener,
 } from './api';
 import { Cancels, errorMessage, Mutex, namedError } from './locks';
 import { Run, type RunHost } from './run';
@@ -66,6 +69,9 @@ interface Loaded {
 
 /** Held-out prompts of the Steer view (live text, sweeps): validation, where doses are chosen. */
 const EXPLORE_SPLIT = 'validation';
+
+/** The step listener fed by a Run: each step's metrics with the rollouts that made it (none for step 0). */
+const withRollouts = (onStep: StepListener, trainer: Trainer) => (m: StepMetrics) => onStep(m, m.step > 0 ? trainer.samples() : []);
 
 export class Workbench implements WorkbenchApi {
   private backend: ModelBackend | null = null;
@@ -159,24 +165,13 @@ export class Workbench implements WorkbenchApi {
     return model;
   }
 
-  /** The current weights as checkpoint bytes, with the loaded checkpoint's vectors and metadata. */
-  private async encodeCurrent(extra: Record<string, unknown> = {}): Promise<Uint8Array> {
+  /** The current weights as checkpoint bytes, with the loaded checkpoint's vectors and metadata (and the run's, during one). */
+  private async encodeCurrent(): Promise<Uint8Array> {
     const { model, loaded } = this.requireModel();
-    const params = await model.getParams();
     const r = this.run;
-    const step = Number(loaded.checkpoint.metadata.step ?? 0) || 0;
-    return encodeCheckpoint({
-      config: loaded.checkpoint.config,
-      params,
-      metadata: {
-        ...loaded.checkpoint.metadata,
-        createdAt: new Date().toISOString(),
-        step: r ? step + r.trainer.stepsDone : step,
-        ...(r ? { training: { runId: r.id, method: r.config.method, stepsDone: r.trainer.stepsDone, config: r.config } } : {}),
-        ...extra,
-      },
-      steering: loaded.checkpoint.steering,
-    });
+    const base = { ...loaded.checkpoint.metadata };
+    const metadata = r ? trainedMetadata(base, { behavior: loaded.behavior, config: r.config, stepsDone: r.trainer.stepsDone, runId: r.id }) : { ...base, createdAt: new Date().toISOString() };
+    return encodeCheckpoint({ config: loaded.checkpoint.config, params: await model.getParams(), metadata, steering: loaded.checkpoint.steering });
   }
 
   // --- device and weights ------------------------------------------------------------------------
@@ -213,16 +208,11 @@ export class Workbench implements WorkbenchApi {
   private async install(checkpoint: Checkpoint, source: string, behavior?: Behavior): Promise<ModelInfo> {
     if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it before loading other weights');
     if (!this.backend) throw namedError('StateError', 'call init() first');
-    const meta = checkpoint.metadata as { task?: { behavior?: unknown }; tokenizer?: { vocab?: unknown } };
-    const b = behavior ?? meta.task?.behavior;
-    if (typeof b !== 'string' || !isBehavior(b)) throw namedError('CheckpointError', `the checkpoint names no known behavior (task.behavior = ${JSON.stringify(b)}); choose one`);
+    const b = behavior ?? checkpointBehavior(checkpoint);
+    if (b === undefined) throw namedError('CheckpointError', `the checkpoint names no known behavior (metadata.task = ${JSON.stringify(checkpoint.metadata.task)}); choose one`);
+    const mismatch = taskMismatch(checkpoint, b);
+    if (mismatch) throw namedError('CheckpointError', mismatch);
     const task = getTask(b);
-    const vocab = meta.tokenizer?.vocab;
-    if (!Array.isArray(vocab)) throw namedError('CheckpointError', 'the checkpoint has no tokenizer in its metadata');
-    if (vocab.join('\u0000') !== task.tokenizer.vocab.join('\u0000')) throw namedError('CheckpointError', `the checkpoint's tokenizer differs from the ${b} task's vocabulary`);
-    if (checkpoint.config.vocabSize !== task.tokenizer.vocabSize) throw namedError('CheckpointError', `config.vocabSize ${checkpoint.config.vocabSize} differs from the tokenizer's ${task.tokenizer.vocabSize}`);
-    if (checkpoint.config.contextLength < task.promptLength + task.maxResponseLength)
-      throw namedError('CheckpointError', `contextLength ${checkpoint.config.contextLength} is shorter than a ${b} prompt + response (${task.promptLength + task.maxResponseLength})`);
     this.backend.checkFits?.(checkpoint.config, 1, checkpoint.config.contextLength);
     const model = await this.backend.create(checkpoint.config, checkpoint.params);
     this.model?.dispose();
@@ -250,6 +240,26 @@ export class Workbench implements WorkbenchApi {
     });
   }
 
+  /**
+   * A checkpoint file into storage, after every check a load makes (the format, the config's bounds, the
+   * steering metadata, the task fit: DESIGN §6), here in the worker so no file can freeze or crash the tab.
+   * Nothing is written when any check fails. Needs no device (init() is not required).
+   */
+  async importCheckpoint(bytes: Uint8Array, o: { name: string }): Promise<CheckpointRecord> {
+    const notOne = notSafetensors(bytes);
+    if (notOne) throw namedError('CheckpointError', notOne);
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = decodeCheckpoint(bytes);
+    } catch (e) {
+      throw namedError('CheckpointError', errorMessage(e));
+    }
+    const { behavior } = checkTaskFit(checkpoint);
+    const step = typeof checkpoint.metadata.step === 'number' ? checkpoint.metadata.step : undefined;
+    const name = o.name.replace(/\.safetensors$/i, '').trim().slice(0, 120) || 'imported';
+    return (await this.db()).saveCheckpoint(bytes, { name, kind: 'import', behavior, step });
+  }
+
   async modelInfo(): Promise<ModelInfo | null> {
     return this.loaded ? this.info(this.loaded) : null;
   }
@@ -258,15 +268,14 @@ export class Workbench implements WorkbenchApi {
 
   async generate(o: GenerateOptions, onTokens?: (u: GenerateUpdate) => void): Promise<GeneratedText[]> {
     const { model, loaded } = this.requireModel();
-    const n = o.n ?? o.prompts?.length ?? 4;
+    const n = o.n ?? 4;
     if (!Number.isInteger(n) || n < 1 || n > 256) throw namedError('RangeError', `n must be an integer in 1…256 (got ${n})`);
     if (!Number.isFinite(o.alpha)) throw namedError('RangeError', `alpha must be a finite number (got ${o.alpha})`);
     if (!(o.temperature >= 0)) throw namedError('RangeError', `temperature must be ≥ 0 (got ${o.temperature})`);
     const vector = this.steeringOf(loaded);
     if (o.alpha !== 0 && !vector) throw namedError('StateError', `the checkpoint has no steering vector for ${loaded.behavior}`);
     const problems = loaded.task.problems(EXPLORE_SPLIT, n, createRng(o.seed));
-    if (o.prompts && (o.prompts.length !== n || o.prompts.some((p, i) => p !== problems[i].prompt)))
-      throw namedError('RangeError', `prompts differ from the held-out draw for n = ${n}, seed = ${o.seed} (expected ${JSON.stringify(problems.map((p) => p.prompt))})`);
+    const judged = (responses: string[]): GeneratedText[] => problems.map((p, i) => ({ prompt: p.prompt, response: responses[i], score: loaded.task.score(p, responses[i]) }));
     return this.generations.run((cancelled) =>
       this.lock.run(async () => {
         // Checked before the start and between streamed updates (the model has no other pause point).
@@ -285,16 +294,16 @@ export class Workbench implements WorkbenchApi {
           onTokens: onTokens
             ? (responses, step) => {
                 check();
-                void Promise.resolve(onTokens({ step, responses })).catch(() => undefined);
+                void Promise.resolve(onTokens({ step, texts: judged(responses) })).catch(() => undefined);
               }
             : undefined,
         });
-        return problems.map((p, i) => ({ prompt: p.prompt, response: s.responses[i], score: loaded.task.score(p, s.responses[i]) }));
+        return judged(s.responses);
       }),
     );
   }
 
-  async sweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]> {
+  async sweep(o: SweepRequest, onProgress?: (p: SweepProgress) => void): Promise<SweepPointCI[]> {
     const { model, loaded } = this.requireModel();
     const vector = this.lab.sweepVector(o); // the lab: the loaded vector, the candidate, or a same-norm random control
     if (!Array.isArray(o.alphas) || o.alphas.length === 0 || !o.alphas.every(Number.isFinite)) throw namedError('RangeError', 'alphas must be a non-empty list of finite numbers');
@@ -352,7 +361,7 @@ export class Workbench implements WorkbenchApi {
     const { loaded } = this.requireModel();
     const v = validateRlConfig(withVectorDefaults(config, this.steeringOf(loaded)?.meta));
     if (v.error) throw namedError('ConfigError', `${v.error.field}: ${v.error.message}`);
-    if ((v.config.method === 'vspo' || v.config.method === 'steer') && !this.steeringOf(loaded))
+    if (methodUsesSteering(v.config.method) && !this.steeringOf(loaded))
       throw namedError('ConfigError', `method: ${v.config.method} needs a steering vector for ${loaded.behavior}, and this checkpoint has none`);
     const T = loaded.task.promptLength + loaded.task.maxResponseLength;
     try {
@@ -363,7 +372,7 @@ export class Workbench implements WorkbenchApi {
     return v.config;
   }
 
-  async start(config: Partial<RlConfig>, onMetrics: (m: StepMetrics) => void, o: StartOptions = {}): Promise<RunInfo> {
+  async start(config: Partial<RlConfig>, onStep: StepListener, o: StartOptions = {}): Promise<RunInfo> {
     return this.lock.run(async () => {
       if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
       this.lab.refuseWhilePretraining('starting a run'); // the lab
@@ -383,11 +392,11 @@ export class Workbench implements WorkbenchApi {
       }
       const name = o.name?.trim() || `${cfg.method} ${loaded.behavior} seed ${cfg.seed}`;
       const record = await db.createRun({ name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
-      const run = new Run({ id: record.id, name, config: cfg, trainer, refModel, onMetrics, state: o.paused ? 'paused' : 'running', baselineDone: false }, this.host);
+      const run = new Run({ id: record.id, name, config: cfg, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: o.paused ? 'paused' : 'running', baselineDone: false }, this.host);
       this.run = run;
       // The starting weights (π_ref), so the run can be resumed with the right reference after a loss.
       try {
-        const bytes = await this.encodeCurrent({ training: { runId: run.id, method: cfg.method, stepsDone: 0, config: cfg } });
+        const bytes = await this.encodeCurrent();
         await db.saveCheckpoint(bytes, { name: `${name} — start`, kind: 'run-start', runId: run.id, behavior: loaded.behavior, step: 0 });
       } catch (e) {
         this.emit({ type: 'save-failed', message: errorMessage(e), ...(e instanceof StorageQuotaError ? { bytesNeeded: e.bytesNeeded } : {}) });
@@ -398,7 +407,7 @@ export class Workbench implements WorkbenchApi {
     });
   }
 
-  async resumeRun(runId: string, onMetrics: (m: StepMetrics) => void): Promise<RunInfo> {
+  async resumeRun(runId: string, onStep: StepListener): Promise<RunInfo> {
     return this.lock.run(async () => {
       if (this.activeRun()) throw namedError('StateError', 'a run is in progress: stop it first');
       this.lab.refuseWhilePretraining('resuming a run'); // the lab
@@ -428,7 +437,7 @@ export class Workbench implements WorkbenchApi {
       this.setWeights({ kind: 'run', runId: rec.id, runName: rec.name, step: startStep });
       const refModel = needsReference(cfg.config) ? await this.backend!.create(startCkpt.config, startCkpt.params) : undefined;
       const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
-      const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics, state: 'running', lastAutosave: { checkpointId: rec.autosaveId, step: startStep }, baselineDone: true }, this.host);
+      const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: 'running', lastAutosave: { checkpointId: rec.autosaveId, step: startStep }, baselineDone: true }, this.host);
       this.run = run;
       await db.updateRun(rec.id, { status: 'running', message: undefined });
       this.emit({ type: 'status', status: this.statusOf() });
@@ -462,9 +471,6 @@ export class Workbench implements WorkbenchApi {
     return this.statusOf();
   }
 
-  async currentSamples(): Promise<RolloutSample[]> {
-    return this.run ? this.run.trainer.samples() : [];
-  }
 
   // --- saving ------------------------------------------------------------------------------------
 

@@ -12,6 +12,11 @@
 //   SHOT_BACKEND=webgpu trains on WebGPU even when the header suggests the CPU backend.
 //   SHOT_ONLY=compare   only the Compare view at 1440×900 (3 seeds of VSPO and GRPO, plus a run of another
 //                       config that is not pooled) → $SHOT_OUT (default <tmp>/vspo-shots/compare-1440x900.png)
+//   SHOT_ONLY=teacher   only the Compare view's teacher grid (issue 17), on the CPU backend: VSPO and distill with
+//                       teacher accuracies 1, 0.7 × styles own, foreign, 2 seeds, SHOT_STEPS steps (default here 6) →
+//                       tests/e2e/screenshots/compare-teacher-running.png (the launcher mid-grid, 1440 wide), compare-teacher.png
+//                       (1440×900, the whole page) and, in talk mode (1024×768), compare-teacher-talk.png (the top),
+//                       compare-teacher-chart-talk.png (the bands) and compare-teacher-table-talk.png (the pooled table)
 //   SHOT_ONLY=lab       only the lab (issue 13), on the CPU backend → tests/e2e/screenshots/guide.png (the
 //                       first-visit guide), pretrain.png (a small model pretrained in the page, SHOT_PRETRAIN_STEPS
 //                       steps, default 1500), vectors.png (a vector extracted from the shipped verbosity model, its
@@ -205,6 +210,56 @@ async function compareOnly() {
   }
 }
 
+/** The Compare view's teacher grid: launched from the view, shot mid-grid and when done, in both modes. */
+async function teacherOnly() {
+  mkdirSync(OUT, { recursive: true });
+  const dist = await buildApp();
+  const server = await serve(dist);
+  const browser = await launchChromium();
+  const steps = Number(process.env.SHOT_STEPS ?? 6);
+  try {
+    const context = await browser.newContext({ viewport: NORMAL, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    const cfg = `backend=cpu&behavior=verbosity&t.steps=${steps}&t.evalEvery=2&t.evalSamples=32&t.batchPrompts=4&t.groupSize=4&t.grid=0,4&t.saveEvery=0&t.beta=0`;
+    await page.goto(`${server.url}#view=train&${cfg}`);
+    await page.getByTestId('model-info').waitFor({ timeout: 180_000 });
+    await hideGuide(page);
+    await page.keyboard.press('3');
+    const launcher = page.getByRole('region', { name: 'Run a comparison' });
+    await launcher.getByRole('checkbox', { name: 'grpo', exact: true }).uncheck();
+    await launcher.getByRole('checkbox', { name: 'distill', exact: true }).check();
+    await launcher.getByRole('combobox', { name: 'seeds' }).selectOption('2');
+    await launcher.getByRole('textbox', { name: 'Teacher accuracies' }).fill('1, 0.7');
+    await launcher.getByRole('checkbox', { name: 'Teacher style foreign' }).check();
+    await launcher.getByRole('button', { name: 'Run 10 runs' }).click();
+    // Mid-grid: the progress of the whole grid.
+    await page.waitForFunction(() => /^Run [3-9] of 10/.test(document.querySelector('[data-testid=grid-progress]')?.textContent ?? ''), null, { timeout: 30 * 60_000 });
+    await waitIdle(page, 700);
+    await dismissNotices(page);
+    await launcher.screenshot({ path: join(OUT, 'compare-teacher-running.png') });
+    console.log(`wrote ${join(OUT, 'compare-teacher-running.png')}`);
+    await page.waitForFunction(() => /^Comparison (done|stopped)|^Queue cancelled/.test(document.querySelector('[data-testid=grid-progress]')?.textContent ?? ''), null, { timeout: 60 * 60_000 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await waitIdle(page, 1200);
+    await shoot(page, 'compare-teacher', false);
+    await setTalk(page, true);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await waitIdle(page, 900);
+    await shoot(page, 'compare-teacher', true);
+    // What a speaker shows: the bands of the pooled groups, one per teacher cell, and the pooled table.
+    await page.evaluate(() => document.querySelector('.compare-view .grid2')?.scrollIntoView({ block: 'start' }));
+    await waitIdle(page, 900);
+    await shoot(page, 'compare-teacher-chart', true);
+    await page.evaluate(() => document.getElementById('summary-title')?.scrollIntoView({ block: 'start' }));
+    await waitIdle(page, 600);
+    await shoot(page, 'compare-teacher-table', true);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 /** The lab alone: the guide, the Pretrain view after a short pretraining, the Vectors view with a measured dose-response. */
 async function labOnly() {
   mkdirSync(OUT, { recursive: true });
@@ -282,7 +337,8 @@ async function labOnly() {
   }
 }
 
-(process.env.SHOT_ONLY === 'compare' ? compareOnly() : process.env.SHOT_ONLY === 'lab' ? labOnly() : main()).catch((e) => {
+const ONLY: Record<string, () => Promise<void>> = { compare: compareOnly, lab: labOnly, teacher: teacherOnly };
+(ONLY[process.env.SHOT_ONLY ?? ''] ?? main)().catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './harness';
+import { readFileSync } from 'node:fs';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint';
 
 const base = inject('baseURL');
 let browser: Browser;
@@ -192,6 +194,13 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     // Not a checkpoint at all.
     await page.getByTestId('import-input').setInputFiles({ name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('hello, not a checkpoint') });
     await expect.poll(() => alert.textContent()).toMatch(/notes\.safetensors/);
+
+    // A well-formed file the loader would refuse (a tokenizer that is not the task's): refused at import too.
+    const c = decodeCheckpoint(new Uint8Array(readFileSync('public/checkpoints/verbosity.safetensors')));
+    const { config: _c, steering: _s, ...metadata } = c.metadata;
+    const foreign = encodeCheckpoint({ config: c.config, params: c.params, metadata: { ...metadata, tokenizer: { vocab: ['x'] } } });
+    await page.getByTestId('import-input').setInputFiles({ name: 'foreign.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(foreign) });
+    await expect.poll(() => alert.textContent()).toMatch(/foreign\.safetensors: the checkpoint's tokenizer differs/);
 
     expect(await names()).toEqual(before);
     await page.reload();

@@ -6,7 +6,7 @@ import { afterAll, expect, test } from 'vitest';
 import { getTask } from '../../src/data/tasks';
 import type { GPTConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';
-import type { StepMetrics } from '../../src/rl/loop';
+import type { RolloutSample, StepMetrics } from '../../src/rl/loop';
 import { encodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
 import { createRng } from '../../src/util/rng';
@@ -51,9 +51,13 @@ test('worker: start a 3-step run, metrics arrive, pause, resume, stop, auto-save
   expect(streamed.length).toBeGreaterThan(0);
 
   const metrics: StepMetrics[] = [];
+  const rolloutCounts: number[] = [];
   const run = await api.start(
     { steps: 3, batchPrompts: 2, groupSize: 4, evalEvery: 3, evalSamples: 2, saveEvery: 1, lr: 1e-3 },
-    proxy((m: StepMetrics) => void metrics.push(m)),
+    proxy((m: StepMetrics, rollouts: RolloutSample[]) => {
+      metrics.push(m);
+      rolloutCounts.push(rollouts.length);
+    }),
   );
   await until(() => metrics.length >= 2); // step 0 (baseline) and step 1
   const paused = await api.pause();
@@ -61,7 +65,7 @@ test('worker: start a 3-step run, metrics arrive, pause, resume, stop, auto-save
   const held = metrics.length;
   await new Promise((r) => setTimeout(r, 200));
   expect(metrics.length).toBe(held);
-  expect((await api.currentSamples()).length).toBeGreaterThan(0);
+  expect(rolloutCounts.slice(1).every((n) => n === 2 * 4)).toBe(true); // batchPrompts × groupSize per step
   await api.resume();
   await until(() => metrics.length >= 4 || events.some((e) => e.type === 'status' && e.status.state === 'finished'));
   const stopped = await api.stop();

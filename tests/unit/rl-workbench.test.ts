@@ -9,7 +9,7 @@ import type { StepMetrics } from '../../src/rl/loop';
 import { encodeCheckpoint, decodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
 import { createRng } from '../../src/util/rng';
-import type { WorkerEvent } from '../../src/worker/api';
+import type { GenerateUpdate, WorkerEvent } from '../../src/worker/api';
 import { cpuBackend } from '../../src/worker/backend';
 import { Workbench, type BackendOpener } from '../../src/worker/workbench';
 
@@ -59,14 +59,19 @@ describe('workbench (worker API)', () => {
     const info = await wb.loadCheckpoint(checkpointBytes(), { name: 'base' });
     expect(info).toMatchObject({ source: 'base', behavior: 'verbosity', step: 100, vectors: ['verbosity'] });
     expect(info.steering?.layer).toBe(1);
-    const updates: number[] = [];
-    const texts = await wb.generate({ n: 3, seed: 1, alpha: 2, temperature: 1 }, (u) => updates.push(u.step));
+    const updates: GenerateUpdate[] = [];
+    const texts = await wb.generate({ n: 3, seed: 1, alpha: 2, temperature: 1 }, (u) => updates.push(u));
     expect(texts).toHaveLength(3);
     expect(texts[0].prompt).toMatch(/^\d\d\+\d\d=$/);
     expect(typeof texts[0].score.behavior).toBe('number');
     expect(updates.length).toBeGreaterThan(1);
-    const again = await wb.generate({ prompts: texts.map((t) => t.prompt), seed: 1, alpha: 2, temperature: 1 });
-    await expect(wb.generate({ prompts: ['11+11='], seed: 1, alpha: 0, temperature: 0 })).rejects.toThrow(/differ from the held-out draw/);
+    // Streamed texts are judged in the worker: the prompts are the final ones, each response a prefix of its final one.
+    for (const u of updates) {
+      expect(u.texts.map((t) => t.prompt)).toEqual(texts.map((t) => t.prompt));
+      u.texts.forEach((t, i) => expect(texts[i].response.startsWith(t.response), `${u.step} ${JSON.stringify(t.response)} vs ${JSON.stringify(texts[i].response)}`).toBe(true));
+    }
+    expect(updates.every((u) => u.texts.every((t) => typeof t.score.accuracy === 'number'))).toBe(true);
+    const again = await wb.generate({ n: 3, seed: 1, alpha: 2, temperature: 1 });
     expect(again.map((t) => t.response)).toEqual(texts.map((t) => t.response));
     const progress: number[] = [];
     const points = await wb.sweep({ alphas: [0, 4], samples: 4, seed: 2 }, (p) => progress.push(p.done / p.total));
@@ -92,7 +97,11 @@ describe('workbench (worker API)', () => {
     expect((await wb.validateConfig({ groupSize: 3 })).error?.field).toBe('groupSize');
     await expect(wb.start({ groupSize: 3 }, () => {})).rejects.toThrow(/groupSize/);
     const metrics: StepMetrics[] = [];
-    const info = await wb.start(run, (m) => metrics.push(m));
+    const rollouts: number[] = [];
+    const info = await wb.start(run, (m, r) => {
+      metrics.push(m);
+      rollouts.push(r.length);
+    });
     expect(info.config.steps).toBe(12);
     await until(() => metrics.length >= 2);
     const paused = await wb.pause();
@@ -103,7 +112,8 @@ describe('workbench (worker API)', () => {
     const one = await wb.stepOnce();
     expect(one?.step).toBe(at); // step numbers: 0 (baseline), 1, 2, …
     expect(metrics.length).toBe(at + 1);
-    expect((await wb.currentSamples()).length).toBeGreaterThan(0);
+    expect(rollouts[0]).toBe(0); // step 0 is the evaluation before training
+    expect(rollouts.slice(1).every((n) => n === run.batchPrompts * run.groupSize)).toBe(true);
     await expect(wb.start(run, () => {})).rejects.toThrow(/in progress/);
     await wb.resume();
     await until(() => metrics.length >= at + 3);
@@ -169,7 +179,11 @@ describe('workbench (worker API)', () => {
     await wb.init({ backend: 'webgpu', fallbackToCpu: true });
     await wb.loadCheckpoint(checkpointBytes(3));
     const metrics: StepMetrics[] = [];
-    const info = await wb.start(run, (m) => metrics.push(m));
+    const rollouts: number[] = [];
+    const info = await wb.start(run, (m, r) => {
+      metrics.push(m);
+      rollouts.push(r.length);
+    });
     await until(() => events.some((e) => e.type === 'autosaved'));
     loseDevice('simulated');
     await until(() => events.some((e) => e.type === 'device-lost'));

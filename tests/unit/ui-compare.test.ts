@@ -2,10 +2,11 @@
 // config (everything but the seed), one run per seed, are pooled — and their numbers are summary.ts's.
 import { describe, expect, test } from 'vitest';
 import type { StepMetrics } from '../../src/rl/loop';
-import { defaultRlConfig, type RlConfig } from '../../src/rl/config';
+import { defaultRlConfig, validateRlConfig, type RlConfig } from '../../src/rl/config';
 import { summarizeMethod, summarizeRun } from '../../src/rl/summary';
 import { configDiff, groupRuns, stepsText } from '../../src/ui/lib/compare';
-import { freeColorIndex, uniqueRunName, type RunStatus, type RunView } from '../../src/ui/lib/runs';
+import { freeColorIndex, runLegend, uniqueRunName, type RunStatus, type RunView } from '../../src/ui/lib/runs';
+import { expandGrid, parseAccuracies, planGrid, teacherCells, type GridRun } from '../../src/ui/lib/teacherGrid';
 
 const scores = (behavior: number, accuracy = 0.5) => ({ n: 16, accuracy, behavior, counted: 16, rewarded: behavior * accuracy });
 
@@ -108,5 +109,86 @@ describe('Compare grouping', () => {
     expect(uniqueRunName('VSPO seed 0', ['VSPO seed 0', 'VSPO seed 0 (2)'])).toBe('VSPO seed 0 (3)');
     expect(uniqueRunName('GRPO seed 0', ['VSPO seed 0'])).toBe('GRPO seed 0');
     expect(freeColorIndex([{ colorIndex: 0 }, { colorIndex: 2 }])).toBe(1);
+  });
+});
+
+describe('Compare teacher grid (src/ui/lib/teacherGrid.ts)', () => {
+  const ALL = ['vspo', 'grpo', 'distill', 'guide'] as const;
+  const key = (r: GridRun) => `${r.method}|${r.teacherAccuracy ?? '-'}|${r.teacherStyle ?? '-'}|${r.seed}`;
+
+  test('accuracies parse as a comma list; junk, blanks and repeats are one line each', () => {
+    expect(parseAccuracies(' 1, 0.9,0.7 ')).toEqual({ values: [1, 0.9, 0.7] });
+    expect(parseAccuracies('1,,0.7')).toEqual({ error: 'teacher accuracies: “” is not a number (a comma list such as 1, 0.9, 0.7)' });
+    expect(parseAccuracies('0.9, high')).toEqual({ error: 'teacher accuracies: “high” is not a number (a comma list such as 1, 0.9, 0.7)' });
+    expect(parseAccuracies('  ')).toEqual({ error: 'teacher accuracies: give at least one, e.g. 1, 0.9, 0.7' });
+    expect(parseAccuracies('0.7,0.70')).toEqual({ error: 'teacher accuracies: 0.7 is listed twice' });
+  });
+
+  test('3 accuracies × 2 styles: distill and guide run every cell, vspo and grpo once, per seed, seed by seed', () => {
+    const cells = teacherCells([1, 0.9, 0.7], ['foreign', 'own']);
+    // Styles in the one order (own first), whatever order they were ticked in.
+    expect(cells.slice(0, 2)).toEqual([
+      { teacherAccuracy: 1, teacherStyle: 'own' },
+      { teacherAccuracy: 1, teacherStyle: 'foreign' },
+    ]);
+    const runs = expandGrid(ALL, 3, cells);
+    expect(runs).toHaveLength(3 * (1 + 1 + 6 + 6));
+    expect(new Set(runs.map(key)).size).toBe(runs.length);
+    for (const m of ['vspo', 'grpo'] as const) {
+      const mine = runs.filter((r) => r.method === m);
+      expect(mine.map((r) => r.seed)).toEqual([0, 1, 2]);
+      expect(mine.every((r) => !('teacherAccuracy' in r) && !('teacherStyle' in r))).toBe(true);
+    }
+    for (const m of ['distill', 'guide'] as const) {
+      const mine = runs.filter((r) => r.method === m);
+      expect(mine).toHaveLength(18);
+      for (const a of [1, 0.9, 0.7]) for (const st of ['own', 'foreign']) expect(mine.filter((r) => r.teacherAccuracy === a && r.teacherStyle === st).map((r) => r.seed)).toEqual([0, 1, 2]);
+    }
+    // Seed by seed, as the CLI: every run of seed 0 before any of seed 1.
+    expect(runs.map((r) => r.seed)).toEqual([...runs.map((r) => r.seed)].sort());
+    expect(runs.slice(0, 4).map((r) => r.method)).toEqual(['vspo', 'grpo', 'distill', 'distill']);
+  });
+
+  test('the plan validates every run with the trainer form’s settings; the error names the run', () => {
+    const ok = planGrid({ methods: ['grpo', 'distill'], seeds: 2, accuracies: '1, 0.5', styles: ['own'] }, { steps: 4 });
+    expect(ok.error).toBeUndefined();
+    expect(ok.runs!.map(key)).toEqual(['grpo|-|-|0', 'distill|1|own|0', 'distill|0.5|own|0', 'grpo|-|-|1', 'distill|1|own|1', 'distill|0.5|own|1']);
+    // Out of range is the validator's word (src/rl/config.ts), not a second rule here.
+    expect(planGrid({ methods: ['guide'], seeds: 1, accuracies: '1, 1.5', styles: ['foreign'] }, {}).error).toBe(
+      'GUIDE · teacher 1.5 foreign: teacherAccuracy must be 0 ≤ a ≤ 1 (1 = always right) (got 1.5)',
+    );
+    expect(planGrid({ methods: ['distill'], seeds: 1, accuracies: '1', styles: [] }, {}).error).toBe('teacher style: pick own, foreign or both');
+    // A bad form setting refuses the grid before anything runs.
+    expect(planGrid({ methods: ['vspo'], seeds: 1, accuracies: '1', styles: ['own'] }, { steps: 0 }).error).toMatch(/^VSPO: steps must be/);
+    // Without a teacher method the teacher fields are not read at all.
+    expect(planGrid({ methods: ['vspo', 'grpo'], seeds: 3, accuracies: 'junk', styles: [] }, {})).toMatchObject({ cells: [], runs: { length: 6 } });
+    expect(planGrid({ methods: [], seeds: 3, accuracies: '1', styles: ['own'] }, {}).error).toBe('pick at least one method');
+  });
+
+  test('the grid’s runs pool by teacher cell and every teacher group’s label names its teacher', () => {
+    const plan = planGrid({ methods: ['vspo', 'distill'], seeds: 2, accuracies: '1, 0.7', styles: ['own', 'foreign'] }, { steps: 6, evalEvery: 1 });
+    const views = plan.runs!.map((r, i) => {
+      const config = validateRlConfig({ steps: 6, evalEvery: 1, ...r }).config!;
+      return run({ seed: r.seed, method: r.method, config, slope: 0.05 + 0.01 * (i % 5) });
+    });
+    const g = groupRuns(views);
+    expect(g.apart).toEqual([]);
+    expect(g.pooled.map((p) => [p.label, p.runs.map((r) => r.seed)])).toEqual([
+      ['VSPO', [0, 1]],
+      ['DISTILL · teacher 1 own', [0, 1]],
+      ['DISTILL · teacher 1 foreign', [0, 1]],
+      ['DISTILL · teacher 0.7 own', [0, 1]],
+      ['DISTILL · teacher 0.7 foreign', [0, 1]],
+    ]);
+    expect(g.pooled[4].teacher).toEqual({ accuracy: 0.7, style: 'foreign', noise: 0 });
+    expect(g.pooled[0].teacher).toBeNull();
+    // Legends of single runs say the teacher too; a run without one says nothing of it.
+    const foreign = views.find((v) => v.config.teacherStyle === 'foreign' && v.config.teacherAccuracy === 0.7)!;
+    expect(runLegend({ ...foreign, name: 'DISTILL seed 0 (4)' })).toBe('DISTILL seed 0 (4) · teacher 0.7 foreign');
+    expect(runLegend({ ...views[0], name: 'VSPO seed 0' })).toBe('VSPO seed 0');
+    // A teacher with noise says so; a lone seed of a grid cell is listed apart with its teacher as the difference.
+    const noisy = run({ method: 'distill', config: { ...foreign.config, teacherNoise: 0.1 } });
+    expect(runLegend({ ...noisy, name: 'x' })).toBe('x [DISTILL] · teacher 0.7 foreign noise 0.1');
+    expect(groupRuns([...views, noisy]).apart.map((a) => a.reason)).toEqual(['different config: teacherNoise 0.1']);
   });
 });

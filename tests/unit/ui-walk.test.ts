@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { focusKind, shortcutFor } from '../../src/ui/lib/keys';
 import { decimalsOf, formatTick, niceScale } from '../../src/ui/lib/ticks';
 import { fieldErrorText, hintText, parseRlDraft } from '../../src/ui/lib/rlForm';
-import { notSafetensors } from '../../src/ui/lib/importCheck';
+import { notSafetensors } from '../../src/store/safetensors';
 import { isRunCheckpoint, resumability } from '../../src/ui/lib/runs';
 import { isStale } from '../../src/ui/lib/runLocks';
 import { toCsv, wideTable, svgHeader } from '../../src/ui/lib/chartExport';

@@ -7,7 +7,8 @@
 // trained checkpoint (also auto-saved there every `saveEvery` steps). A non-finite loss stops the run,
 // keeps the last good weights in --out and exits with one line.
 import { readFileSync } from 'node:fs';
-import type { Behavior, BehaviorTask } from '../../data/types';
+import type { Behavior } from '../../data/types';
+import { isSavePoint, trainedMetadata } from '../../rl/checkpointing';
 import type { LanguageModel } from '../../model/types';
 import { modelBufferSizes } from '../../model/gpu-layout';
 import type { GPTConfig } from '../../model/config';
@@ -106,34 +107,26 @@ export async function runOnce(o: RunOnceOptions): Promise<{ history: StepMetrics
     refModel?.dispose();
     throw new CliError(`invalid setup: ${(e as Error).message}`);
   }
+  let savedAt = -1;
   const save = async (step: number) => {
     if (!o.out) return;
-    writeOut(o.out, await checkpointBytes(model, checkpoint, task, o.behavior, o.config, step));
+    writeOut(o.out, await checkpointBytes(model, checkpoint, o.behavior, o.config, step));
+    savedAt = step;
   };
   const history = await runTrainer(trainer, async (m) => {
     await o.onMetrics(m);
-    if (o.out && o.config.saveEvery > 0 && m.step > 0 && !m.halted && m.step % o.config.saveEvery === 0) await save(m.step);
+    if (isSavePoint(o.config, m.step, !!m.halted)) await save(m.step);
   });
-  if (o.out) await save(trainer.stepsDone);
+  // The end of the run is always saved (a halted run, saveEvery 0), once.
+  if (savedAt !== trainer.stepsDone) await save(trainer.stepsDone);
   trainer.dispose();
   refModel?.dispose();
   return { history, model };
 }
 
-async function checkpointBytes(model: LanguageModel, c: Checkpoint, task: BehaviorTask, behavior: Behavior, config: RlConfig, stepsDone: number): Promise<Uint8Array> {
-  const base = Number(c.metadata.step ?? 0) || 0;
-  return encodeCheckpoint({
-    config: c.config,
-    params: await model.getParams(),
-    metadata: {
-      ...c.metadata,
-      tokenizer: c.metadata.tokenizer ?? task.tokenizer.toJSON(),
-      step: base + stepsDone,
-      createdAt: new Date().toISOString(),
-      training: { behavior, method: config.method, seed: config.seed, stepsDone, config },
-    },
-    steering: c.steering,
-  });
+async function checkpointBytes(model: LanguageModel, c: Checkpoint, behavior: Behavior, config: RlConfig, stepsDone: number): Promise<Uint8Array> {
+  const metadata = trainedMetadata(c.metadata, { behavior, config, stepsDone });
+  return encodeCheckpoint({ config: c.config, params: await model.getParams(), metadata, steering: c.steering });
 }
 
 /** The steering vector a method needs (stored, or extracted afresh with --mode); optional otherwise. */

@@ -2,17 +2,17 @@
 // and the runs that are not pooled, each with its reason and its own numbers.
 import { formatEstimate, formatInterval, type Estimate } from '../../rl/summary';
 import { budgetText, evalText, runFinals, runStepsText, seText, stepsText, THRESHOLD, type ApartRun, type PooledGroup } from '../lib/compare';
-import { runLabel } from '../lib/runs';
+import { runLabel, runTeacher } from '../lib/runs';
 import { methodColor, runColor, useChartTheme } from './chartTheme';
 import { Term } from './Term';
 import { GLOSSARY } from '../lib/glossary';
 
 const BUDGET_TITLE = 'Mean work of one training step: distinct prompts / sampled rollouts / teacher traces';
 
-function Est(props: { e: Estimate }) {
+function Est(props: { e: Estimate; className?: string }) {
   const ci = formatInterval(props.e);
   return (
-    <td className="num">
+    <td className={['num est', props.className].filter(Boolean).join(' ')}>
       {formatEstimate(props.e)}
       {ci ? <div className="muted">{ci}</div> : null}
     </td>
@@ -35,11 +35,11 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
             </th>
             <th className="num">final accuracy (greedy)</th>
             <th className="num">final behavior (sampled)</th>
-            <th className="num" title="Fraction of final sampled responses that are correct AND behavior-positive: what the reward pays">
+            <th className="num talk-hide" title="Fraction of final sampled responses that are correct AND behavior-positive: what the reward pays">
               rewarded (correct & behavior)
             </th>
-            <th>eval split · size</th>
-            <th className="num" title={BUDGET_TITLE}>
+            <th className="talk-hide">eval split · size</th>
+            <th className="num talk-hide" title={BUDGET_TITLE}>
               per step: prompts / rollouts / teacher
             </th>
           </tr>
@@ -49,9 +49,9 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
             const s = stepsText(g.summary.stepsToThreshold);
             return (
               <tr key={g.key} data-testid="pooled-row">
-                <th scope="row" style={{ color: methodColor(g.method, t) }}>
+                <th scope="row" className="group-label" style={{ color: methodColor(g.method, t) }}>
                   {g.label}
-                  <div className="muted">{g.runs.map(runLabel).join(', ')}</div>
+                  <div className="muted talk-hide">{g.runs.map(runLabel).join(', ')}</div>
                 </th>
                 <td className="num">
                   {g.runs.length}
@@ -65,12 +65,12 @@ export function PooledTable(props: { groups: PooledGroup[] }) {
                 <Est e={g.summary.auc} />
                 <Est e={g.summary.finalAccuracy.greedy} />
                 <Est e={g.summary.finalBehavior.sampled} />
-                <Est e={g.summary.finalRewarded} />
-                <td title={seText(g.summaries[0])}>
+                <Est e={g.summary.finalRewarded} className="talk-hide" />
+                <td className="talk-hide" title={seText(g.summaries[0])}>
                   {evalText(g.split, g.evalSamples)}
                   <div className="muted">budget {g.budget} steps</div>
                 </td>
-                <td className="num">{budgetText(g.summary.perStep)}</td>
+                <td className="num talk-hide">{budgetText(g.summary.perStep)}</td>
               </tr>
             );
           })}
@@ -104,8 +104,8 @@ export function ApartTable(props: { runs: ApartRun[] }) {
               <th className="num">final accuracy (greedy)</th>
               <th className="num">final behavior (sampled)</th>
               <th className="num">rewarded</th>
-              <th>eval split · size</th>
-              <th className="num" title={BUDGET_TITLE}>
+              <th className="talk-hide">eval split · size</th>
+              <th className="num talk-hide" title={BUDGET_TITLE}>
                 per step
               </th>
             </tr>
@@ -118,7 +118,7 @@ export function ApartTable(props: { runs: ApartRun[] }) {
                   <th scope="row" style={{ color: runColor(run, t) }}>
                     {runLabel(run)}
                   </th>
-                  <td>{run.method}</td>
+                  <td>{[run.method, runTeacher(run)].filter(Boolean).join(' · ')}</td>
                   <td className="num">{run.seed}</td>
                   <td data-testid="apart-reason">{reason}</td>
                   <td className="num">{runStepsText(summary)}</td>
@@ -126,8 +126,10 @@ export function ApartTable(props: { runs: ApartRun[] }) {
                   <td className="num">{f.accuracy}</td>
                   <td className="num">{f.behavior}</td>
                   <td className="num">{f.rewarded}</td>
-                  <td title={seText(summary)}>{evalText(summary.final?.split, summary.evalSamples)}</td>
-                  <td className="num">{budgetText(summary.perStep)}</td>
+                  <td className="talk-hide" title={seText(summary)}>
+                    {evalText(summary.final?.split, summary.evalSamples)}
+                  </td>
+                  <td className="num talk-hide">{budgetText(summary.perStep)}</td>
                 </tr>
               );
             })}

@@ -3,9 +3,11 @@
 // budget and its final evaluation, of the same comparableKey (behavior, method, every setting but the
 // seed), one run per seed. Everything else — running, stopped early, halted, a duplicate seed, a config
 // with a single seed — is listed apart with the reason, never averaged in.
-import { METHODS, type RlConfig } from '../../rl/config';
+import { TEACHER_STYLES } from '../../data/types';
+import { defaultRlConfig, METHODS, methodUsesTeacher, teacherOf, type Method, type RlConfig } from '../../rl/config';
+import type { TeacherSettings } from '../../data/types';
 import { comparableKey, summarizeMethod, summarizeRun, type CensoredSteps, type MethodSummary, type RunSummary, type StepBudget } from '../../rl/summary';
-import { evalSeries, runLabel, type EvalKind, type RunView } from './runs';
+import { evalSeries, runLabel, teacherText, type EvalKind, type RunView } from './runs';
 import { meanStd, type BandPoint } from './stats';
 
 /** τ of "steps to behavior ≥ τ" (as the CLI's default). */
@@ -13,6 +15,8 @@ export const THRESHOLD = 0.5;
 
 /** Settings that do not change what is trained (as comparableKey ignores them). */
 const IGNORED = new Set(['seed', 'saveEvery', 'keepSamples']);
+/** Said by a teacher group's label already ("teacher 0.7 foreign"), so not repeated in its diff. */
+const TEACHER_KEYS = new Set(['teacherAccuracy', 'teacherStyle', 'teacherNoise']);
 
 export interface PooledGroup {
   /** A short key safe as a chart data key ("g0", "g1", …). */
@@ -20,8 +24,10 @@ export interface PooledGroup {
   /** comparableKey of its runs. */
   configKey: string;
   method: string;
-  /** The method, plus what sets this group apart when the method has several pooled configs. */
+  /** The method, its teacher (distill, guide), plus what else sets this group apart when the method has several pooled configs. */
   label: string;
+  /** The teacher its runs train on (distill, guide), else null. */
+  teacher: TeacherSettings | null;
   /** 0 for the first pooled group of its method, 1 for the next, … (drawn dashed). */
   variant: number;
   /** One run per seed, in seed order. */
@@ -76,8 +82,8 @@ const fmtValue = (v: unknown): string => {
 };
 
 /** The settings of `a` that differ from `b` (seed and save cadence aside), as "lr 1e-4". */
-export function configDiff(a: Partial<RlConfig>, b: Partial<RlConfig>, max = 3): string {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !IGNORED.has(k)).sort();
+export function configDiff(a: Partial<RlConfig>, b: Partial<RlConfig>, max = 3, ignore: ReadonlySet<string> = new Set()): string {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !IGNORED.has(k) && !ignore.has(k)).sort();
   const A = a as Record<string, unknown>;
   const B = b as Record<string, unknown>;
   const diff = keys.filter((k) => JSON.stringify(A[k]) !== JSON.stringify(B[k])).map((k) => `${k} ${fmtValue(A[k])}`);
@@ -94,6 +100,19 @@ const methodOrder = (m: string) => {
   const i = (METHODS as readonly string[]).indexOf(m);
   return i < 0 ? METHODS.length : i;
 };
+
+/** The teacher of a distill/guide config (defaults filled in), else null. */
+function teacherOfRun(r: RunView): TeacherSettings | null {
+  return methodUsesTeacher(r.method as Method) ? teacherOf({ ...defaultRlConfig, ...r.config }) : null;
+}
+
+/** Teacher groups of one method: the most accurate teacher first, own before foreign, less noise first. */
+function teacherOrder(a: RunView, b: RunView): number {
+  const x = teacherOfRun(a);
+  const y = teacherOfRun(b);
+  if (!x || !y) return 0;
+  return y.accuracy - x.accuracy || TEACHER_STYLES.indexOf(x.style) - TEACHER_STYLES.indexOf(y.style) || x.noise - y.noise;
+}
 
 export function groupRuns(runs: RunView[], kind: EvalKind = 'sampled', threshold = THRESHOLD): Grouping {
   const apart: ApartRun[] = [];
@@ -123,12 +142,17 @@ export function groupRuns(runs: RunView[], kind: EvalKind = 'sampled', threshold
     }
     distinct.push({ key: c.key, runs: kept.sort((a, b) => a.run.seed - b.run.seed) });
   }
-  const poolable = distinct.filter((c) => c.runs.length >= 2).sort((a, b) => methodOrder(a.runs[0].run.method) - methodOrder(b.runs[0].run.method) || b.runs.length - a.runs.length);
-  // A single seed of a config: say how it differs from the biggest group of its method, if there is one.
+  const poolable = distinct
+    .filter((c) => c.runs.length >= 2)
+    .sort((a, b) => methodOrder(a.runs[0].run.method) - methodOrder(b.runs[0].run.method) || teacherOrder(a.runs[0].run, b.runs[0].run) || b.runs.length - a.runs.length);
+  // A single seed of a config: say how it differs from the nearest group of its method (fewest differing
+  // settings; pooled groups first, the biggest first), if there is one.
   for (const c of distinct.filter((c) => c.runs.length < 2)) {
     const { run } = c.runs[0];
-    const ref = [...poolable, ...distinct.filter((d) => d !== c && d.runs.length < 2)].find((d) => d.runs[0].run.method === run.method);
-    const diff = ref ? configDiff(run.config, ref.runs[0].run.config) : '';
+    const others = [...poolable, ...distinct.filter((d) => d !== c && d.runs.length < 2)].filter((d) => d.runs[0].run.method === run.method);
+    const diffs = others.map((d) => configDiff(run.config, d.runs[0].run.config, Infinity));
+    const nearest = diffs.reduce((best, d, i) => (d.split(', ').length < diffs[best].split(', ').length ? i : best), 0);
+    const diff = others.length ? configDiff(run.config, others[nearest].runs[0].run.config) : '';
     apart.push({ ...c.runs[0], reason: diff ? `different config: ${diff}` : 'one seed of this config (pooling needs ≥ 2 seeds)' });
   }
   const pooled = poolable.map((c, i): PooledGroup => {
@@ -136,14 +160,16 @@ export function groupRuns(runs: RunView[], kind: EvalKind = 'sampled', threshold
     const same = poolable.filter((d) => d.runs[0].run.method === method);
     const variant = same.indexOf(c);
     const other = same[variant === 0 ? 1 : 0];
-    const diff = same.length > 1 && other ? configDiff(c.runs[0].run.config, other.runs[0].run.config, 2) : '';
+    const teacher = teacherOfRun(c.runs[0].run);
+    const diff = same.length > 1 && other ? configDiff(c.runs[0].run.config, other.runs[0].run.config, 2, teacher ? TEACHER_KEYS : undefined) : '';
     const rs = c.runs.map((x) => x.run);
     const summaries = c.runs.map((x) => x.summary);
     return {
       key: `g${i}`,
       configKey: c.key,
       method,
-      label: method.toUpperCase() + (diff ? ` · ${diff}` : ''),
+      label: [method.toUpperCase(), ...(teacher ? [teacherText(c.runs[0].run.config)] : []), ...(diff ? [diff] : [])].join(' · '),
+      teacher,
       variant,
       runs: rs,
       summaries,

@@ -1,12 +1,12 @@
 // Turning run histories (the trainer's StepMetrics) into chart rows and export files. Pure functions,
 // so the charts only redraw from snapshots and the exports are testable.
 import type { StepMetrics } from '../../rl/loop';
-import type { RlConfig } from '../../rl/config';
+import type { Method, RlConfig } from '../../rl/config';
 import type { Row, SeriesSpec, TrajectoryRun } from '../components/charts';
 import type { SeriesPoint } from './stats';
 
 import type { CheckpointRecord, RunRecord, RunStatus as StoredStatus } from '../../store/db';
-import { needsReference } from '../../rl/config';
+import { defaultRlConfig, methodUsesTeacher, needsReference } from '../../rl/config';
 
 /**
  * 'pausing' / 'stopping': asked for, while the step in flight finishes (seconds on a slow adapter);
@@ -108,10 +108,21 @@ export const defaultRunName = (method: string, seed: number) => `${method.toUppe
 /** What a run is called on screen: its (editable) name. */
 export const runLabel = (r: Pick<RunView, 'name' | 'method' | 'seed'>) => r.name || defaultRunName(r.method, r.seed);
 
-/** The legend text: the name, with the method added when the name does not say it. */
-export const runLegend = (r: Pick<RunView, 'name' | 'method' | 'seed'>) => {
+/** "teacher 0.7 foreign" (plus "noise 0.1" when set): the teacher a distill/guide config trains on. */
+export function teacherText(c: Partial<Pick<RlConfig, 'teacherAccuracy' | 'teacherStyle' | 'teacherNoise'>>): string {
+  const noise = c.teacherNoise ?? defaultRlConfig.teacherNoise;
+  return `teacher ${c.teacherAccuracy ?? defaultRlConfig.teacherAccuracy} ${c.teacherStyle ?? defaultRlConfig.teacherStyle}${noise ? ` noise ${noise}` : ''}`;
+}
+
+/** The teacher of a run that trains on one (distill, guide), else null. */
+export const runTeacher = (r: Pick<RunView, 'method' | 'config'>) => (methodUsesTeacher(r.method as Method) ? teacherText(r.config) : null);
+
+/** The legend text: the name, with the method added when the name does not say it, and the teacher of a distill/guide run. */
+export const runLegend = (r: Pick<RunView, 'name' | 'method' | 'seed'> & Partial<Pick<RunView, 'config'>>) => {
   const name = runLabel(r);
-  return name.toLowerCase().includes(r.method.toLowerCase()) ? name : `${name} [${r.method.toUpperCase()}]`;
+  const named = name.toLowerCase().includes(r.method.toLowerCase()) ? name : `${name} [${r.method.toUpperCase()}]`;
+  const teacher = r.config ? runTeacher({ method: r.method, config: r.config }) : null;
+  return teacher && !name.includes('teacher') ? `${named} · ${teacher}` : named;
 };
 
 /** Behavior (solid) and accuracy (dashed) over steps for every run; one colour per run. */

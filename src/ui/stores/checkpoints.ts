@@ -1,14 +1,14 @@
-// The checkpoint manager and the run list: IndexedDB through src/store/db.ts (no GPU involved), import
-// validated by the checkpoint decoder before anything is written, storage use against the quota.
+// The checkpoint manager and the run list: reads, renames and deletes through src/store/db.ts (the one
+// store module, DESIGN §6); checkpoint bytes are written only by the worker (an import is validated and
+// stored there, off this thread); storage use against the quota.
 import { create } from 'zustand';
 import { BEHAVIORS, type Behavior } from '../../data/types';
-import { decodeCheckpoint } from '../../store/checkpoint';
 import { runToCSV, runToJSON, storageEstimate, type CheckpointRecord, type RunRecord, type StorageEstimate } from '../../store/db';
 import { downloadBlob, safeFilename } from '../lib/download';
-import { notSafetensors } from '../lib/importCheck';
 import { heldRunIds, isStale } from '../lib/runLocks';
 import { interruptedMessage } from '../lib/runs';
 import { openDb } from './dbHandle';
+import { getClient } from './session';
 import { notify } from './ui';
 import { useExperiment } from './experiment';
 
@@ -42,14 +42,6 @@ export const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints
 
 /** Largest file the importer reads (checkpoints here are a few MB; this stops a mistaken drop of a huge file). */
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
-
-/** The behavior a checkpoint is for: metadata.task (a name or {behavior}), else its only steering vector. */
-export function checkpointBehavior(meta: Record<string, unknown>, vectors: string[]): string | undefined {
-  const task = meta.task as { behavior?: unknown } | string | undefined;
-  const named = typeof task === 'string' ? task : typeof task?.behavior === 'string' ? task.behavior : undefined;
-  if (named && (BEHAVIORS as readonly string[]).includes(named)) return named;
-  return vectors.length === 1 ? vectors[0] : undefined;
-}
 
 const message = (e: unknown) => (e as Error)?.message ?? String(e);
 
@@ -156,15 +148,9 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     for (const f of list) {
       try {
         if (f.size > MAX_IMPORT_BYTES) throw new Error(`the file is ${Math.round(f.size / 2 ** 20)} MiB; the importer takes files up to ${MAX_IMPORT_BYTES / 2 ** 20} MiB`);
+        // Validated and stored by the worker (the loader's every check, off this thread): refused with one line, nothing written.
         const bytes = new Uint8Array(await f.arrayBuffer());
-        const notOne = notSafetensors(bytes);
-        if (notOne) throw new Error(notOne);
-        // Refused here, before anything is written, with the decoder's one-line message.
-        const decoded = decodeCheckpoint(bytes);
-        const behavior = checkpointBehavior(decoded.metadata, Object.keys(decoded.steering));
-        const step = typeof decoded.metadata.step === 'number' ? decoded.metadata.step : undefined;
-        const name = f.name.replace(/\.safetensors$/i, '').trim() || 'imported';
-        await (await openDb()).saveCheckpoint(bytes, { name, kind: 'import', behavior, step });
+        const { name } = await getClient().importCheckpoint(bytes, f.name);
         notify({ kind: 'success', text: `Imported “${name}”.` });
       } catch (e) {
         errors.push(`${f.name}: ${message(e)}`);

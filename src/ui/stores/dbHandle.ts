@@ -1,4 +1,5 @@
-// One IndexedDB handle for the UI thread (checkpoint manager, run list, names). The worker has its own.
+// The UI thread's handle on the one store module (src/store/db.ts): the checkpoint manager, the run list and
+// names read and edit through it; checkpoint bytes are written only by the worker (DESIGN §1, §6).
 import { WorkbenchDB } from '../../store/db';
 
 let db: Promise<WorkbenchDB> | null = null;

@@ -2,9 +2,6 @@
 // dose-response sweep with its progress (cancellable). Requests coalesce: a new request cancels the
 // generation in flight and only the latest α waits, so dragging the slider never queues a backlog.
 import { create } from 'zustand';
-import { getTask } from '../../data/tasks';
-import type { Problem } from '../../data/types';
-import { createRng } from '../../util/rng';
 import { throttle } from '../lib/throttle';
 import { sweepAlphasOf } from '../lib/dose';
 
@@ -39,20 +36,6 @@ interface SteerState {
   regenerate(): Promise<void>;
   runSweep(): Promise<void>;
   cancelSweep(): Promise<void>;
-}
-
-/** The held-out prompts of the live generations (validation split); the worker draws the same ones from (n, seed). */
-export function heldOutProblems(behavior: string, n: number, seed: number): Problem[] {
-  return getTask(behavior).problems('validation', n, createRng(seed));
-}
-
-function judge(behavior: string, problems: Problem[], responses: string[]): Generation[] {
-  const task = getTask(behavior);
-  return problems.map((p, i) => {
-    const response = responses[i] ?? '';
-    const s = task.score(p, response);
-    return { prompt: p.prompt, response, markers: s.markers, accuracy: s.accuracy, behavior: s.behavior };
-  });
 }
 
 export const sweepKeyOf = () => {
@@ -92,20 +75,14 @@ export const useSteer = create<SteerState>((set, get) => ({
       do {
         again = false;
         const e = useExperiment.getState();
-        const model = useSession.getState().model!;
-        const behavior = model.behavior;
-        const problems = heldOutProblems(behavior, e.prompts, e.seed);
         const alpha = e.alpha;
         set({ generating: true, genError: null });
-        // Streamed partial responses are judged as they grow; the table redraws at most ~8 times a second.
-        const push = throttle((responses: string[]) => set({ generations: judge(behavior, problems, responses), shownAlpha: alpha }), 120);
+        // Streamed partial responses come judged from the worker; the table redraws at most ~8 times a second.
+        const push = throttle((partial: Generation[]) => set({ generations: partial, shownAlpha: alpha }), 120);
         try {
-          const generated = await getClient().generate(
-            { behavior, alpha, prompts: problems.map((p) => p.prompt), temperature: e.temperature, seed: e.seed },
-            (partial) => {
-              if (!again) push(partial);
-            },
-          );
+          const generated = await getClient().generate({ alpha, n: e.prompts, temperature: e.temperature, seed: e.seed }, (partial) => {
+            if (!again) push(partial);
+          });
           push.cancel();
           set({ generations: generated, shownAlpha: alpha });
         } catch (err) {
@@ -122,7 +99,6 @@ export const useSteer = create<SteerState>((set, get) => ({
   async runSweep() {
     if (get().sweepProgress || useSession.getState().status !== 'ready' || !useSession.getState().model) return;
     const e = useExperiment.getState();
-    const behavior = useSession.getState().model!.behavior;
     const key = sweepKeyOf();
     const alphas = sweepAlphasOf(e.sweepAlphas, useSession.getState().model?.vector?.alpha);
     // A cancelled sweep leaves the previous curve (still marked stale if the settings changed).
@@ -130,7 +106,7 @@ export const useSteer = create<SteerState>((set, get) => ({
     set({ sweepProgress: { done: 0, total: alphas.length * e.sweepSamples }, sweepError: null, sweepCancel: null, sweep: [], sweepKey: key });
     const progress = throttle((done: number, total: number) => set({ sweepProgress: { done, total } }), 200);
     try {
-      const points = await getClient().sweep({ behavior, alphas, samples: e.sweepSamples, seed: e.seed }, progress);
+      const points = await getClient().sweep({ alphas, samples: e.sweepSamples, seed: e.seed }, progress);
       progress.cancel();
       set({ sweep: points, sweepProgress: null, sweepCancel: null });
     } catch (err) {

@@ -3,7 +3,7 @@
 // into the store at most CHART_REDRAW_MS apart, so charts redraw a few times a second at most.
 import { create } from 'zustand';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
-import { validateRlConfig, withVectorDefaults, type Method, type RlConfig } from '../../rl/config';
+import { type Method, type RlConfig } from '../../rl/config';
 import { openDb } from './dbHandle';
 import { CHART_REDRAW_MS, throttle } from '../lib/throttle';
 import { defaultRunName, freeColorIndex, uniqueRunName, type RunStatus, type RunView } from '../lib/runs';
@@ -167,30 +167,26 @@ export const useTrain = create<TrainState>((set, get) => ({
 
   async start(overrides) {
     const e = useExperiment.getState();
-    const parsed = parseRlDraft(e.rl);
-    if (!parsed.config) {
-      const [field, message] = Object.entries(parsed.errors)[0] ?? ['config', 'invalid'];
-      notify({ kind: 'error', text: `Fix the trainer settings first — ${message ?? field}` });
-      return;
-    }
     if (isLive(activeRun(get()))) return;
     if (isPretraining()) return void notify({ kind: 'warning', text: 'A pretraining is in progress (Pretrain view): stop it or let it finish before starting a run.' });
     const session = useSession.getState();
     if (session.status !== 'ready') return notify({ kind: 'warning', text: 'The worker is not ready yet.' }) as unknown as void;
-    set({ busy: true });
-    // Fields the user left unset take the loaded vector's recommended grid / dose (as the CLI does).
-    const checked = validateRlConfig(withVectorDefaults({ ...parsed.values, ...(overrides ?? {}) }, session.model?.vector));
-    if (checked.error) {
-      notify({ kind: 'error', text: `Fix the trainer settings first — ${checked.error.message}` });
-      set({ busy: false });
+    // The form as the trainer will run it (one validation here; the worker checks again at its door):
+    // fields the user left unset take the loaded vector's recommended grid / dose, as the CLI does.
+    const draft = { ...e.rl, ...Object.fromEntries(Object.entries(overrides ?? {}).map(([k, v]) => [k, String(v)])) };
+    const checked = parseRlDraft(draft, session.model?.vector);
+    if (!checked.config) {
+      const [field, message] = Object.entries(checked.errors)[0] ?? ['config', 'invalid'];
+      notify({ kind: 'error', text: `Fix the trainer settings first — ${message ?? field}` });
       return;
     }
+    set({ busy: true });
     const config: RlConfig = checked.config;
     const behavior = session.model?.behavior ?? e.behavior;
     // A name of its own (two runs of one method and seed are told apart), unique on the page and in the store.
     const name = uniqueRunName(defaultRunName(config.method, config.seed), [...get().runs.map((r) => r.name), ...useCheckpoints.getState().runs.map((r) => r.name)]);
     try {
-      const { runId } = await getClient().startRun({ behavior, checkpoint: session.model?.ref ?? e.checkpoint, config, name }, onEvent);
+      const { runId } = await getClient().startRun({ config, name }, onEvent);
       const run: RunView = {
         id: runId,
         name,
@@ -277,10 +273,7 @@ export const useTrain = create<TrainState>((set, get) => ({
     if (run.status === 'device-lost' || run.status === 'failed' || useSession.getState().status !== 'ready') await useSession.getState().connect();
     if (useSession.getState().status !== 'ready') return;
     try {
-      const { runId } = await getClient().startRun(
-        { behavior: run.behavior as never, checkpoint: `db:${a.checkpointId}`, config: run.config as never, resumeFrom: { runId: run.id, checkpointId: a.checkpointId } },
-        onEvent,
-      );
+      const { runId } = await getClient().resumeRun(run.id, onEvent);
       set({ activeId: runId, runs: get().runs.map((r) => (r.id === run.id ? { ...r, id: runId, status: 'running' } : r)) });
     } catch (err) {
       notify({ kind: 'error', text: `Could not resume: ${(err as Error)?.message ?? err}`, sticky: true });

@@ -121,15 +121,14 @@ export const useVectors = create<VectorsState>((set, get) => ({
     const prev = get().curves;
     set({ sweeping: { done: 0, total: 2 * each, which: 'candidate' }, sweepError: null, sweepCancel: null, curves: null, doseText: null, gridText: null });
     const at = (offset: number, which: 'candidate' | 'random') => throttle((done: number) => set({ sweeping: { done: offset + done, total: 2 * each, which } }), 200);
-    const behavior = s.model.behavior;
     const p1 = at(0, 'candidate');
     const p2 = at(each, 'random');
     try {
       // The same prompts (seed) for both, so the difference is the vector's, not the draw's.
-      const candidate = await getClient().sweep({ behavior, alphas, samples, seed, vector: 'candidate' }, p1);
+      const candidate = await getClient().sweep({ alphas, samples, seed, vector: 'candidate' }, p1);
       p1.cancel();
       set({ sweeping: { done: each, total: 2 * each, which: 'random' } });
-      const random = await getClient().sweep({ behavior, alphas, samples, seed, vector: 'random', vectorSeed: randomSeed }, p2);
+      const random = await getClient().sweep({ alphas, samples, seed, vector: 'random', vectorSeed: randomSeed }, p2);
       p2.cancel();
       set({ curves: { candidate, random, alphas, samples, seed, randomSeed }, sweeping: null, sweepCancel: null });
     } catch (e) {

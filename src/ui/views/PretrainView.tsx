@@ -6,7 +6,7 @@
 // is stored (kind 'pretrain') and is the loaded one.
 import { useMemo } from 'react';
 import { BEHAVIORS, isBehavior, type Behavior } from '../../data/types';
-import { formatBytes } from '../../model/config';
+import { formatBytes } from '../lib/format';
 import { ChartCard, EmptyChart } from '../components/ChartCard';
 import { LinesChart } from '../components/charts';
 import { ACCURACY_COLOR, BEHAVIOR_COLOR, pick, SERIES_COLORS, useChartTheme } from '../components/chartTheme';

@@ -6,10 +6,9 @@ import { sweepAlphasOf, sweepKeyOf, useSteer } from '../stores/steer';
 import { useSession } from '../stores/session';
 import { ModelPicker } from '../components/ModelPicker';
 import { Marked } from '../components/Marked';
-import { ChartCard, EmptyChart } from '../components/ChartCard';
+import { DoseResponseCard } from '../components/DoseResponseCard';
 import { LinesChart } from '../components/charts';
 import { ACCURACY_COLOR, BEHAVIOR_COLOR, pick, useChartTheme } from '../components/chartTheme';
-import { ProgressBar } from '../components/Progress';
 import { decodeValue } from '../lib/hash';
 import { Term } from '../components/Term';
 
@@ -160,7 +159,7 @@ function DoseResponse() {
   const swept = sweepAlphasOf(sweepAlphas, dose);
   const rows = useMemo(() => points.map((p) => ({ x: p.alpha, behavior: p.behavior, accuracy: p.accuracy, ...(p.behaviorCI ? { behavior_ci: [p.behaviorCI[0], p.behaviorCI[1]] as [number, number] } : {}) })), [points]);
   return (
-    <ChartCard
+    <DoseResponseCard
       title="Dose-response: behavior score and accuracy against steering intensity α"
       testId="dose-response"
       points={rows.length}
@@ -170,83 +169,46 @@ function DoseResponse() {
           {dose !== undefined ? `; dotted: the vector’s dose (α = ${dose}, always swept)` : ''}. {stale ? <strong>Stale: the model or settings changed since.</strong> : null}
         </>
       }
-      actions={
-        progress ? (
-          <button type="button" className="danger" onClick={() => void cancelSweep()} disabled={cancel === 'requested'}>
-            {cancel === 'requested' ? 'Cancelling…' : 'Cancel'}
-          </button>
-        ) : (
-          <button type="button" className="primary" onClick={() => void runSweep()} disabled={!model} aria-keyshortcuts="d">
-            {points.length ? 'Recompute' : 'Compute dose-response'}
-          </button>
-        )
-      }
+      progress={progress}
+      cancel={cancel}
+      error={error}
+      onCompute={() => void runSweep()}
+      onCancel={() => void cancelSweep()}
+      computeDisabled={!model}
+      intensities={{
+        text: sweepAlphas.join(','),
+        commit: (text) => {
+          const v = decodeValue(text, [] as number[]);
+          const ok = Array.isArray(v) && v.length > 0 && v.length <= 32;
+          if (ok) set({ sweepAlphas: v });
+          return ok;
+        },
+        after:
+          dose !== undefined && !sweepAlphas.includes(dose) ? (
+            <span className="muted" title={`${swept.length} intensities in all`}>
+              + α = {dose} (vector’s dose)
+            </span>
+          ) : null,
+      }}
+      samples={{ value: sweepSamples, options: [8, 16, 32, 64, 128], onChange: (n) => set({ sweepSamples: n }) }}
+      emptyText="Press “Compute dose-response” (or D) to sweep the intensities."
     >
-      <div className="controls" style={{ marginBottom: 6 }}>
-        <label>
-          Intensities
-          <input
-            type="text"
-            defaultValue={sweepAlphas.join(',')}
-            key={sweepAlphas.join(',')}
-            onBlur={(e) => {
-              const v = decodeValue(e.target.value, [] as number[]);
-              if (Array.isArray(v) && v.length > 0 && v.length <= 32) set({ sweepAlphas: v });
-              else e.target.value = sweepAlphas.join(',');
-            }}
-          />
-        </label>
-        {dose !== undefined && !sweepAlphas.includes(dose) ? (
-          <span className="muted" title={`${swept.length} intensities in all`}>
-            + α = {dose} (vector’s dose)
-          </span>
-        ) : null}
-        <label>
-          Prompts per α
-          <select value={sweepSamples} onChange={(e) => set({ sweepSamples: Number(e.target.value) })}>
-            {[8, 16, 32, 64, 128].map((n) => (
-              <option key={n}>{n}</option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {progress ? (
-        <ProgressBar value={progress.done} max={progress.total} label="Dose-response progress">
-          <span>
-            {progress.done} / {progress.total} samples
-          </span>
-        </ProgressBar>
-      ) : null}
-      {error ? (
-        <p className="error-box" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {cancel === 'done' && !progress ? (
-        <p className="muted" role="status" data-testid="sweep-cancelled">
-          Sweep cancelled.
-        </p>
-      ) : null}
-      {rows.length ? (
-        <LinesChart
-          rows={rows}
-          xLabel="Steering intensity α"
-          yLabel="Score"
-          yDomain={[0, 1]}
-          xTicks={rows.map((r) => r.x)}
-          marks={[
-            { x: alpha, label: `α = ${alpha} (slider)` },
-            ...(dose !== undefined && dose !== alpha ? [{ x: dose, label: `vector's dose ${dose}`, dotted: true }] : []),
-          ]}
-          series={[
-            { key: 'accuracy', name: 'Accuracy', color: pick(ACCURACY_COLOR, t), dashed: true },
-            { key: 'behavior', name: 'Behavior score', color: pick(BEHAVIOR_COLOR, t), ci: rows.some((r) => r.behavior_ci) ? 'behavior_ci' : undefined },
-          ]}
-        />
-      ) : (
-        <EmptyChart text={progress ? 'Computing…' : 'Press “Compute dose-response” (or D) to sweep the intensities.'} />
-      )}
-    </ChartCard>
+      <LinesChart
+        rows={rows}
+        xLabel="Steering intensity α"
+        yLabel="Score"
+        yDomain={[0, 1]}
+        xTicks={rows.map((r) => r.x)}
+        marks={[
+          { x: alpha, label: `α = ${alpha} (slider)` },
+          ...(dose !== undefined && dose !== alpha ? [{ x: dose, label: `vector's dose ${dose}`, dotted: true }] : []),
+        ]}
+        series={[
+          { key: 'accuracy', name: 'Accuracy', color: pick(ACCURACY_COLOR, t), dashed: true },
+          { key: 'behavior', name: 'Behavior score', color: pick(BEHAVIOR_COLOR, t), ci: rows.some((r) => r.behavior_ci) ? 'behavior_ci' : undefined },
+        ]}
+      />
+    </DoseResponseCard>
   );
 }
 

@@ -6,7 +6,7 @@
 // vector into the checkpoint (a new stored checkpoint, then loaded).
 import { useEffect, useMemo } from 'react';
 import { EXTRACTION_MODES, WINDOW_MODES, type ExtractionMode, type WindowMode } from '../../steering/types';
-import { ChartCard, EmptyChart } from '../components/ChartCard';
+import { DoseResponseCard } from '../components/DoseResponseCard';
 import { LinesChart } from '../components/charts';
 import { useChartTheme } from '../components/chartTheme';
 import { ModelPicker } from '../components/ModelPicker';
@@ -197,7 +197,7 @@ function DoseResponse() {
   const dose = useMemo(() => (curves ? suggestDose(curves.candidate) : null), [curves]);
   const trained = weights?.kind === 'run';
   return (
-    <ChartCard
+    <DoseResponseCard
       title="Dose-response: the candidate vs a random vector of the same norm"
       testId="lab-dose-response"
       points={rows.length}
@@ -209,77 +209,41 @@ function DoseResponse() {
           {curves?.randomSeed ?? randomSeed}) has the candidate’s norm, layer and window.
         </>
       }
-      actions={
-        sweeping ? (
-          <button type="button" className="danger" onClick={() => void cancelSweep()} disabled={cancel === 'requested'}>
-            {cancel === 'requested' ? 'Cancelling…' : 'Cancel'}
-          </button>
-        ) : (
-          <button type="button" className="primary" onClick={() => void runSweep()} disabled={!report || trained} aria-keyshortcuts="d" title={trained ? 'Reset the weights to the checkpoint first' : undefined}>
-            {curves ? 'Recompute' : 'Compute dose-response'}
-          </button>
-        )
-      }
+      progress={sweeping}
+      progressDetail={sweeping ? (sweeping.which === 'candidate' ? 'the candidate' : 'the random control') : undefined}
+      cancel={cancel}
+      error={error}
+      onCompute={() => void runSweep()}
+      onCancel={() => void cancelSweep()}
+      computeDisabled={!report || trained}
+      computeTitle={trained ? 'Reset the weights to the checkpoint first' : undefined}
+      intensities={{
+        text: alphasText,
+        commit: (text) => {
+          const ok = !!parseAlphas(text);
+          if (ok) set({ alphasText: text.trim() });
+          return ok;
+        },
+      }}
+      samples={{ value: samples, options: [8, 16, 32, 64, 128, 256, 512], onChange: (n) => set({ samples: n }), ariaLabel: 'Prompts per intensity' }}
+      controlsClassName="lab-sweep-controls"
+      emptyText={report ? 'Press “Compute dose-response” (or D) to sweep both vectors.' : 'Extract a candidate vector first.'}
     >
-      <div className="controls lab-sweep-controls" style={{ marginBottom: 6 }}>
-        <label>
-          Intensities
-          <input
-            type="text"
-            defaultValue={alphasText}
-            key={alphasText}
-            aria-label="Intensities"
-            onBlur={(e) => {
-              if (parseAlphas(e.target.value)) set({ alphasText: e.target.value.trim() });
-              else e.target.value = alphasText;
-            }}
-          />
-        </label>
-        <label>
-          Prompts per α
-          <select value={samples} onChange={(e) => set({ samples: Number(e.target.value) })} aria-label="Prompts per intensity">
-            {[8, 16, 32, 64, 128, 256, 512].map((n) => (
-              <option key={n}>{n}</option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {sweeping ? (
-        <ProgressBar value={sweeping.done} max={sweeping.total} label="Dose-response progress">
-          <span>
-            {sweeping.done} / {sweeping.total} samples · {sweeping.which === 'candidate' ? 'the candidate' : 'the random control'}
-          </span>
-        </ProgressBar>
-      ) : null}
-      {error ? (
-        <p className="error-box" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {cancel === 'done' && !sweeping ? (
-        <p className="muted" role="status">
-          Sweep cancelled.
-        </p>
-      ) : null}
-      {rows.length ? (
-        <LinesChart
-          rows={rows}
-          xLabel="Steering intensity α"
-          yLabel="Rate"
-          yDomain={[0, 1]}
-          xTicks={rows.map((r) => r.x as number)}
-          marks={dose ? [{ x: dose.alpha, label: `suggested α = ${dose.alpha}` }] : undefined}
-          series={[
-            { key: 'cand_beh', name: 'Candidate: behavior', color: t.talk ? CANDIDATE.talk : CANDIDATE.normal, ci: 'cand_ci' },
-            { key: 'rand_beh', name: 'Random, same norm: behavior', color: t.talk ? RANDOM.talk : RANDOM.normal, ci: 'rand_ci' },
-            { key: 'cand_acc', name: 'Candidate: accuracy', color: t.talk ? CANDIDATE.talk : CANDIDATE.normal, dashed: true, faint: true },
-            { key: 'rand_acc', name: 'Random: accuracy', color: t.talk ? RANDOM.talk : RANDOM.normal, dashed: true, faint: true },
-          ]}
-        />
-      ) : (
-        <EmptyChart text={sweeping ? 'Computing…' : report ? 'Press “Compute dose-response” (or D) to sweep both vectors.' : 'Extract a candidate vector first.'} />
-      )}
-    </ChartCard>
+      <LinesChart
+        rows={rows}
+        xLabel="Steering intensity α"
+        yLabel="Rate"
+        yDomain={[0, 1]}
+        xTicks={rows.map((r) => r.x as number)}
+        marks={dose ? [{ x: dose.alpha, label: `suggested α = ${dose.alpha}` }] : undefined}
+        series={[
+          { key: 'cand_beh', name: 'Candidate: behavior', color: t.talk ? CANDIDATE.talk : CANDIDATE.normal, ci: 'cand_ci' },
+          { key: 'rand_beh', name: 'Random, same norm: behavior', color: t.talk ? RANDOM.talk : RANDOM.normal, ci: 'rand_ci' },
+          { key: 'cand_acc', name: 'Candidate: accuracy', color: t.talk ? CANDIDATE.talk : CANDIDATE.normal, dashed: true, faint: true },
+          { key: 'rand_acc', name: 'Random: accuracy', color: t.talk ? RANDOM.talk : RANDOM.normal, dashed: true, faint: true },
+        ]}
+      />
+    </DoseResponseCard>
   );
 }
 

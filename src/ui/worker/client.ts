@@ -6,7 +6,9 @@ import {
   connectWorkbench,
   type ExtractProgress,
   type GenerateUpdate,
+  type GeneratedText,
   type PretrainProgress,
+  type StepListener,
   type SweepProgress,
   type WorkbenchApi,
   type WorkerEvent,
@@ -14,10 +16,9 @@ import {
 } from '../../worker/api';
 import type { Remote } from 'comlink';
 import { transfer } from 'comlink';
-import type { StepMetrics } from '../../rl/loop';
-import { throttle } from '../lib/throttle';
+import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import { openDb } from '../stores/dbHandle';
-import { NoWebGpuError, type Backend, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
+import { NoWebGpuError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
 
 export interface ClientHooks {
   /** The worker died (uncaught error, failed to load, or stopped answering). */
@@ -41,6 +42,9 @@ async function fetchShipped(behavior: string): Promise<Uint8Array> {
   if (!r.ok || (r.headers.get('content-type') ?? '').includes('text/html')) throw new Error(`public/checkpoints/${behavior}.safetensors is not there (${r.ok ? 'the server answered with a web page instead' : `HTTP ${r.status}`})`);
   return new Uint8Array(await r.arrayBuffer());
 }
+
+/** The worker's judged text in the Steer view's shape. */
+const generated = (g: GeneratedText): Generated => ({ prompt: g.prompt, response: g.response, markers: g.score.markers, accuracy: g.score.accuracy, behavior: g.score.behavior });
 
 function toModelInfo(ref: string, name: string, m: ApiModelInfo): ModelInfo {
   return { ref, name, behavior: m.behavior, config: m.config, step: m.step, vector: m.steering ?? undefined, metadata: m.metadata, weights: m.weights ?? { kind: 'checkpoint' } };
@@ -131,32 +135,33 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
   };
   const eventsReady = call((a) => a.onEvent(proxy(onWorkerEvent))).catch(() => undefined);
 
-  // After each step, fetch the rollouts (at most a few times a second).
-  const fetchSamples = throttle(() => {
-    const runId = currentRun;
-    if (!runId || !runListener) return;
-    call((a) => a.currentSamples()).then(
-      (samples) => runListener?.({ kind: 'samples', runId, samples }),
-      () => undefined,
-    );
-  }, 400);
-
-  /** Metrics can arrive before start() resolves with the run id (step 0): hold them until it is known. */
-  const metricsCallback = () => {
+  /** Steps can arrive before start() resolves with the run id (step 0): hold them until it is known. */
+  const stepCallback = () => {
     let id: string | null = null;
-    const early: StepMetrics[] = [];
-    const deliver = (m: StepMetrics) => {
+    const early: [StepMetrics, RolloutSample[]][] = [];
+    const deliver = (m: StepMetrics, rollouts: RolloutSample[]) => {
       runListener?.({ kind: 'metrics', runId: id!, metrics: m });
-      if (m.step > 0) fetchSamples();
+      if (rollouts.length) runListener?.({ kind: 'samples', runId: id!, samples: rollouts });
     };
     return {
-      cb: proxy((m: StepMetrics) => (id ? deliver(m) : early.push(m))),
+      cb: proxy((m: StepMetrics, rollouts: RolloutSample[]) => (id ? deliver(m, rollouts) : early.push([m, rollouts]))),
       setId(runId: string) {
         id = runId;
-        for (const m of early.splice(0)) deliver(m);
+        for (const [m, r] of early.splice(0)) deliver(m, r);
       },
     };
   };
+
+  /** Starts (or resumes) a run and routes its metrics and events to onEvent. */
+  async function follow(onEvent: (e: RunEvent) => void, begin: (cb: StepListener) => Promise<{ runId: string }>) {
+    runListener = onEvent;
+    const m = stepCallback();
+    const { runId } = await begin(m.cb);
+    currentRun = runId;
+    // Deliver after the caller has registered the run (it does so right after this resolves).
+    queueMicrotask(() => m.setId(runId));
+    return { runId };
+  }
 
   return {
     async init(backend: Backend) {
@@ -202,14 +207,8 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     },
 
     async generate(req, onTokens) {
-      const out = await call((a) =>
-        a.generate(
-          { prompts: req.prompts, n: req.prompts.length, seed: req.seed, alpha: req.alpha, temperature: req.temperature },
-          proxy((u: GenerateUpdate) => onTokens(u.responses)),
-        ),
-      );
-      // The worker's texts and judge scores are the record (its prompts are the ones answered).
-      return out.map((g) => ({ prompt: g.prompt, response: g.response, markers: g.score.markers, accuracy: g.score.accuracy, behavior: g.score.behavior }));
+      const out = await call((a) => a.generate({ n: req.n, seed: req.seed, alpha: req.alpha, temperature: req.temperature }, proxy((u: GenerateUpdate) => onTokens(u.texts.map(generated)))));
+      return out.map(generated);
     },
 
     async cancelGenerate() {
@@ -217,25 +216,15 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     },
 
     async sweep(req, onProgress) {
-      const choice = req.vector ? { vector: req.vector, ...(req.vectorSeed !== undefined ? { vectorSeed: req.vectorSeed } : {}) } : {};
-      return call((a) => a.sweep({ alphas: req.alphas, samples: req.samples, seed: req.seed, ...choice }, proxy((p: SweepProgress) => onProgress(p.done, p.total))));
+      return call((a) => a.sweep(req, proxy((p: SweepProgress) => onProgress(p.done, p.total))));
     },
 
     async cancelSweep() {
       return call((a) => a.cancelSweep());
     },
 
-    async startRun(req, onEvent) {
-      runListener = onEvent;
-      const m = metricsCallback();
-      const info = req.resumeFrom
-        ? await call((a) => a.resumeRun(req.resumeFrom!.runId, m.cb))
-        : await call((a) => a.start(req.config, m.cb, { name: req.name ?? `${req.config.method} · ${req.behavior} · seed ${req.config.seed}` }));
-      currentRun = info.runId;
-      // Deliver after the caller has registered the run (it does so right after this resolves).
-      queueMicrotask(() => m.setId(info.runId));
-      return { runId: info.runId };
-    },
+    startRun: (req, onEvent) => follow(onEvent, (cb) => call((a) => a.start(req.config, cb, req.name ? { name: req.name } : {}))),
+    resumeRun: (runId, onEvent) => follow(onEvent, (cb) => call((a) => a.resumeRun(runId, cb))),
 
     async pause() {
       await call((a) => a.pause());
@@ -252,6 +241,11 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     },
     async saveCheckpoint(name) {
       const rec = await call((a) => a.saveCheckpoint(name));
+      return { id: rec.id, name: rec.name };
+    },
+
+    async importCheckpoint(bytes, fileName) {
+      const rec = await call((a) => a.importCheckpoint(transfer(bytes, [bytes.buffer]), { name: fileName }));
       return { id: rec.id, name: rec.name };
     },
 
@@ -314,7 +308,6 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     dispose() {
       dead ??= 'disposed';
       rejectAll = [];
-      fetchSamples.cancel();
       try {
         void api.dispose().catch(() => undefined);
       } catch {

@@ -6,6 +6,7 @@ import type { RlConfig } from '../../rl/config';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import type { SteeringVectorMeta } from '../../steering/types';
 import type {
+  Backend,
   ExtractProgress,
   ExtractRequest,
   LoadedWeights,
@@ -13,13 +14,13 @@ import type {
   PretrainRequest,
   PretrainStatus,
   SweepPointCI,
+  SweepRequest,
   SweepVectorChoice,
   VectorReport,
 } from '../../worker/api';
 
-export type { ExtractProgress, ExtractRequest, LoadedWeights, PretrainProgress, PretrainRequest, PretrainStatus, SweepPointCI, SweepVectorChoice, VectorReport };
+export type { Backend, ExtractProgress, ExtractRequest, LoadedWeights, PretrainProgress, PretrainRequest, PretrainStatus, SweepPointCI, SweepRequest, SweepVectorChoice, VectorReport };
 
-export type Backend = 'webgpu' | 'cpu';
 
 export interface ModelInfo {
   /** 'shipped:<behavior>' or 'db:<id>'. */
@@ -36,10 +37,9 @@ export interface ModelInfo {
 }
 
 export interface GenerateRequest {
-  behavior: Behavior;
   alpha: number;
-  /** The held-out prompts: task.problems('validation', n, createRng(seed)) — the worker draws the same ones. */
-  prompts: string[];
+  /** How many held-out prompts (validation split, drawn in the worker from n and seed). */
+  n: number;
   temperature: number;
   seed: number;
 }
@@ -52,30 +52,16 @@ export interface Generated {
   behavior: number;
 }
 
-export interface SweepRequest {
-  behavior: Behavior;
-  alphas: number[];
-  samples: number;
-  seed: number;
-  /** The Vector lab: which vector to steer with (default the loaded checkpoint's); 'random' is the same-norm control. */
-  vector?: SweepVectorChoice;
-  /** The random control's direction (default 0). */
-  vectorSeed?: number;
-}
-
 export type RunEvent =
   | { kind: 'metrics'; runId: string; metrics: StepMetrics }
   | { kind: 'samples'; runId: string; samples: RolloutSample[] }
   | { kind: 'status'; runId: string; status: 'running' | 'paused' | 'stopped' | 'finished' | 'halted' | 'device-lost' | 'failed'; message?: string; autosaveId?: string; autosaveStep?: number };
 
+/** A run starts from the loaded checkpoint (the worker's), never from a reference passed here. */
 export interface StartRunRequest {
-  behavior: Behavior;
-  checkpoint: string;
   config: RlConfig;
-  /** The run's name (stored with it; renamed later in the run list). */
+  /** The run's name (stored with it; renamed later in the run list). The worker names an unnamed run. */
   name?: string;
-  /** Resume: start from this auto-saved checkpoint id and continue this run id. */
-  resumeFrom?: { runId: string; checkpointId: string };
 }
 
 export class NoWebGpuError extends Error {
@@ -93,7 +79,8 @@ export function isCancelled(e: unknown): boolean {
 export interface WorkbenchClient {
   init(backend: Backend): Promise<{ backend: Backend; adapter?: string; note?: string }>;
   loadCheckpoint(ref: string, behavior: Behavior): Promise<ModelInfo>;
-  generate(req: GenerateRequest, onTokens: (responses: string[]) => void): Promise<Generated[]>;
+  /** Streams the texts so far, judged in the worker. */
+  generate(req: GenerateRequest, onTokens: (partial: Generated[]) => void): Promise<Generated[]>;
   /** Stops the generations asked for so far (they reject with a cancelled error); true when one was in flight. */
   cancelGenerate(): Promise<boolean>;
   /** Each point carries the 95% Wilson interval of its behavior rate (behaviorCI). */
@@ -101,11 +88,15 @@ export interface WorkbenchClient {
   /** Stops the running sweep between batches (it rejects with a cancelled error, no points); true when one was running. */
   cancelSweep(): Promise<boolean>;
   startRun(req: StartRunRequest, onEvent: (e: RunEvent) => void): Promise<{ runId: string }>;
+  /** Continues a stored run from its last auto-save (after a device loss or a closed tab). */
+  resumeRun(runId: string, onEvent: (e: RunEvent) => void): Promise<{ runId: string }>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
   /** Puts the loaded checkpoint's weights back after a run (refused while a run is active). */
   resetWeights(): Promise<LoadedWeights>;
+  /** Stores a checkpoint file after the loader's every check (in the worker); rejects with one line, nothing written. */
+  importCheckpoint(bytes: Uint8Array, fileName: string): Promise<{ id: string; name: string }>;
   /** Saves the current model (trained or loaded) to IndexedDB. */
   saveCheckpoint(name: string): Promise<{ id: string; name: string }>;
   /** The current weights as safetensors bytes. */

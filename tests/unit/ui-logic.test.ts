@@ -1,5 +1,4 @@
-// The UI's pure logic (no browser needed; it lives here because src/ui's tests belong to tests/e2e —
-// it can move to tests/unit unchanged): the URL-hash round trip, the trainer form's inline validation,
+// The UI's pure logic (no browser needed): the URL-hash round trip, the trainer form's inline validation,
 // marker segments (text only), the chart throttle, mean ± std bands over seeds, a colour per run. (The
 // Compare view's grouping and summary numbers: tests/unit/ui-compare.test.ts.)
 import { describe, expect, it, vi } from 'vitest';
@@ -11,7 +10,7 @@ import { segments } from '../../src/ui/lib/highlight';
 import { throttle } from '../../src/ui/lib/throttle';
 import { meanStd } from '../../src/ui/lib/stats';
 import { behaviorAccuracyRows, type RunView } from '../../src/ui/lib/runs';
-import { checkpointBehavior } from '../../src/ui/stores/checkpoints';
+import { checkpointBehavior } from '../../src/store/checkpoint';
 import type { StepMetrics } from '../../src/rl/loop';
 
 describe('URL hash', () => {
@@ -114,8 +113,10 @@ describe('runs and seeds', () => {
     expect(d.series.filter((s) => s.dashed).length).toBe(2);
   });
   it('finds a checkpoint’s behavior from its metadata or its only vector', () => {
-    expect(checkpointBehavior({ task: { behavior: 'confidence' } }, [])).toBe('confidence');
-    expect(checkpointBehavior({}, ['robustness'])).toBe('robustness');
-    expect(checkpointBehavior({ task: 'nonsense' }, ['a', 'b'])).toBeUndefined();
+    const v = { vector: new Float32Array(1), meta: {} as never };
+    expect(checkpointBehavior({ metadata: { task: { behavior: 'confidence' } } as never, steering: {} })).toBe('confidence');
+    expect(checkpointBehavior({ metadata: {} as never, steering: { robustness: v } })).toBe('robustness');
+    expect(checkpointBehavior({ metadata: { task: 'nonsense' } as never, steering: { a: v, b: v } })).toBeUndefined();
+    expect(checkpointBehavior({ metadata: { task: 'expertise' } as never, steering: {} })).toBe('expertise');
   });
 });
