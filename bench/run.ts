@@ -40,6 +40,7 @@
 // Every comparison with TF.js (matmul, train_step, generate) is made under both of our tunings and carries
 // "tuning" ("swiftshader" | "gpu"), "adapter", "ours", "tfjs", "unit" and "ratio" (> 1 = ours faster).
 //
+// --cpu: the CPU backend instead (bench/cpu.ts, Node only, no browser); its own flags --json, --quick.
 // Flags: --node        run headless in Node through Dawn instead of Chromium (bench/node.ts; Vulkan on a
 //                      GPU server, SwiftShader elsewhere); bench/gpu-server.sh wraps it
 //        --json        stdout is JSON lines only (always so; accepted for scripts that say it)
@@ -165,6 +166,7 @@ async function mainNode(opts: Options): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--cpu')) return (await import('./cpu')).runCpuBenchCli(process.argv.slice(2));
   const opts = parseArgs(process.argv.slice(2));
   if (opts.node) return mainNode(opts);
   const port = await freePort();

@@ -31,28 +31,20 @@ import { initParams } from './init';
 import { createRng } from '../util/rng';
 import {
   adamwUpdate,
-  attentionBackward,
-  attentionForward,
-  attentionRow,
   encoderBackward,
   encoderForward,
   encoderForwardDecode,
-  geluBackward,
-  geluForward,
   globalNormSq,
   layernormBackward,
   layernormForward,
   logprobBackward,
   logprobForward,
-  matmulBackward,
-  matmulBackwardTransposed,
-  matmulForward,
-  matmulForwardTransposed,
   residualForward,
   sampleWithLogprob,
   steeringForward,
   steeringForwardDecode,
 } from '../engine/cpu';
+import { cpuKernels, type CpuKernelChoice, type CpuKernels } from '../engine/cpu/kernels';
 
 type F = Float32Array;
 
@@ -62,6 +54,8 @@ export interface CpuModelOptions {
    * returns are then Float64Array at runtime (typed as Float32Array), and setParams keeps float64 input.
    */
   precision?: 'f32' | 'f64';
+  /** The hot ops' implementation (src/engine/cpu/kernels.ts); default 'wasm' unless VSPO_CPU_KERNELS=plain. */
+  kernels?: CpuKernelChoice;
 }
 
 type LayerTensors = Record<BlockParam, F>;
@@ -105,6 +99,7 @@ export class CpuModel implements LanguageModel {
   readonly backend = 'cpu' as const;
 
   private readonly alloc: (n: number) => F;
+  private readonly k: CpuKernels;
   private readonly specs: ParamSpec[];
   private readonly params: F;
   private readonly grads: F;
@@ -127,6 +122,7 @@ export class CpuModel implements LanguageModel {
     if (err) throw new Error(err);
     this.config = { ...config };
     const f64 = options.precision === 'f64';
+    this.k = cpuKernels(options.kernels);
     this.alloc = f64 ? (n) => new Float64Array(n) as unknown as F : (n) => new Float32Array(n);
     this.specs = paramSpecs(config);
     let total = 0;
@@ -241,7 +237,7 @@ export class CpuModel implements LanguageModel {
     g.dlogits.fill(0);
     logprobBackward(g.dlogits, dLogprobs, acts.logits, acts.targets, N, V);
     g.dlnf.fill(0);
-    matmulBackwardTransposed(g.dlnf, G.wte, g.dlogits, acts.lnf, P.wte, N, C, V);
+    this.k.matmulBackwardTransposed(g.dlnf, G.wte, g.dlogits, acts.lnf, P.wte, N, C, V);
     g.dres.fill(0);
     const last = acts.layers[L - 1].res3;
     layernormBackward(g.dres, G.lnfw, G.lnfb, g.dlnf, last, P.lnfw, acts.lnfMean, acts.lnfRstd, N, C);
@@ -253,19 +249,19 @@ export class CpuModel implements LanguageModel {
       const inp = l === 0 ? acts.encoded : acts.layers[l - 1].res3;
       // g.dres = d res3 (the steering hook is the identity for gradients); res3 = res2 + mlp(ln_2(res2))
       g.dfchGelu.fill(0);
-      matmulBackward(g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, p.fcprojW, N, 4 * C, C);
+      this.k.matmulBackward(g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, p.fcprojW, N, 4 * C, C);
       g.dfch.fill(0);
-      geluBackward(g.dfch, la.fch, g.dfchGelu, N * 4 * C);
+      this.k.geluBackward(g.dfch, la.fch, g.dfchGelu, N * 4 * C);
       g.dln.fill(0);
-      matmulBackward(g.dln, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C);
+      this.k.matmulBackward(g.dln, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C);
       layernormBackward(g.dres, gp.ln2w, gp.ln2b, g.dln, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
       // g.dres = d res2; res2 = inp + attn(ln_1(inp))
       g.datty.fill(0);
-      matmulBackward(g.datty, gp.projW, gp.projB, g.dres, la.atty, p.projW, N, C, C);
+      this.k.matmulBackward(g.datty, gp.projW, gp.projB, g.dres, la.atty, p.projW, N, C, C);
       g.dqkv.fill(0);
-      attentionBackward(g.dqkv, g.datty, la.qkv, la.att, B, T, C, NH);
+      this.k.attentionBackward(g.dqkv, g.datty, la.qkv, la.att, B, T, C, NH);
       g.dln.fill(0);
-      matmulBackward(g.dln, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C);
+      this.k.matmulBackward(g.dln, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C);
       layernormBackward(g.dres, gp.ln1w, gp.ln1b, g.dln, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
       // g.dres = d inp
     }
@@ -399,14 +395,14 @@ export class CpuModel implements LanguageModel {
       const la = acts.layers[l];
       const p = P.layers[l];
       layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
-      matmulForward(la.qkv, la.ln1, p.attnW, p.attnB, N, C, 3 * C);
-      attentionForward(la.atty, la.att, la.qkv, B, T, C, NH);
-      matmulForward(acts.proj, la.atty, p.projW, p.projB, N, C, C);
+      this.k.matmulForward(la.qkv, la.ln1, p.attnW, p.attnB, N, C, 3 * C);
+      this.k.attentionForward(la.atty, la.att, la.qkv, B, T, C, NH);
+      this.k.matmulForward(acts.proj, la.atty, p.projW, p.projB, N, C, C);
       residualForward(la.res2, x, acts.proj, N * C);
       layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
-      matmulForward(la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
-      geluForward(la.fchGelu, la.fch, N * 4 * C);
-      matmulForward(acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, N, 4 * C, C);
+      this.k.matmulForward(la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
+      this.k.geluForward(la.fchGelu, la.fch, N * 4 * C);
+      this.k.matmulForward(acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, N, 4 * C, C);
       residualForward(la.res3, la.res2, acts.proj, N * C);
       if (steering && steering.layer === l) {
         steeringForward(la.res3, steering.vector, steering.alpha, steering.start, steering.end, B, T, C);
@@ -415,7 +411,7 @@ export class CpuModel implements LanguageModel {
     }
     if (!head) return;
     layernormForward(acts.lnf, acts.lnfMean, acts.lnfRstd, x, P.lnfw, P.lnfb, N, C);
-    matmulForwardTransposed(acts.logits, acts.lnf, P.wte, N, C, V);
+    this.k.matmulForwardTransposed(acts.logits, acts.lnf, P.wte, N, C, V);
   }
 
   /**
@@ -425,14 +421,12 @@ export class CpuModel implements LanguageModel {
   private decodeStep(d: DecodeState, tokens: Int32Array, TT: number, pos: number, steering: Steering | undefined): void {
     const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
     const B = d.B;
-    const hs = C / NH;
-    const scale = 1 / Math.sqrt(hs);
     const P = this.P;
     encoderForwardDecode(d.x, tokens, P.wte, P.wpe, pos, B, TT, C);
     for (let l = 0; l < L; l++) {
       const p = P.layers[l];
       layernormForward(d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
-      matmulForward(d.qkv, d.ln, p.attnW, p.attnB, B, C, 3 * C);
+      this.k.matmulForward(d.qkv, d.ln, p.attnW, p.attnB, B, C, 3 * C);
       const kc = d.k[l];
       const vc = d.v[l];
       for (let b = 0; b < B; b++) {
@@ -441,25 +435,20 @@ export class CpuModel implements LanguageModel {
         kc.set(d.qkv.subarray(src + C, src + 2 * C), dst);
         vc.set(d.qkv.subarray(src + 2 * C, src + 3 * C), dst);
       }
-      for (let b = 0; b < B; b++) {
-        const cacheBase = b * d.cap * C;
-        for (let h = 0; h < NH; h++) {
-          attentionRow(d.atty, b * C + h * hs, d.att, 0, d.qkv, b * 3 * C + h * hs, kc, cacheBase + h * hs, C, vc, cacheBase + h * hs, C, pos + 1, hs, scale);
-        }
-      }
-      matmulForward(d.proj, d.atty, p.projW, p.projB, B, C, C);
+      this.k.attentionForwardDecode(d.atty, d.att, d.qkv, kc, vc, B, d.cap, pos, C, NH);
+      this.k.matmulForward(d.proj, d.atty, p.projW, p.projB, B, C, C);
       residualForward(d.x2, d.x, d.proj, B * C);
       layernormForward(d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);
-      matmulForward(d.fch, d.ln, p.fcW, p.fcB, B, C, 4 * C);
-      geluForward(d.fchGelu, d.fch, B * 4 * C);
-      matmulForward(d.proj, d.fchGelu, p.fcprojW, p.fcprojB, B, 4 * C, C);
+      this.k.matmulForward(d.fch, d.ln, p.fcW, p.fcB, B, C, 4 * C);
+      this.k.geluForward(d.fchGelu, d.fch, B * 4 * C);
+      this.k.matmulForward(d.proj, d.fchGelu, p.fcprojW, p.fcprojB, B, 4 * C, C);
       residualForward(d.x, d.x2, d.proj, B * C);
       if (steering && steering.layer === l) {
         steeringForwardDecode(d.x, steering.vector, steering.alpha, steering.start, steering.end, pos, B, C);
       }
     }
     layernormForward(d.ln, d.mean, d.rstd, d.x, P.lnfw, P.lnfb, B, C);
-    matmulForwardTransposed(d.logits, d.ln, P.wte, B, C, V);
+    this.k.matmulForwardTransposed(d.logits, d.ln, P.wte, B, C, V);
   }
 
   private train(B: number, T: number): Acts {

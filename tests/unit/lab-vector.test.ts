@@ -27,7 +27,7 @@ function spyBackend(seen: { vector: Float32Array; layer: number }[]): ModelBacke
   return {
     kind: 'cpu',
     create: async (config, params) => {
-      const m = createCpuModel(config, params);
+      const m = createCpuModel(config, params, { kernels: 'plain' }); // the shipped vectors were extracted on the plain kernels
       const generate = (req: GenerateRequest) => {
         if (req.steering && req.steering.alpha.some((a) => a !== 0)) seen.push({ vector: Float32Array.from(req.steering.vector), layer: req.steering.layer });
         return m.generate(req);

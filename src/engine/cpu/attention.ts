@@ -2,6 +2,8 @@
 //
 //   attentionForward:  qkv [B,T,3C] (q | k | v, head h at columns h*hs .. h*hs+hs of each third)
 //                      -> out [B,T,C], att [B,NH,T,T] = post-softmax weights (zeros above the diagonal)
+//   attentionForwardDecode: one KV-cache step: q of qkv [B,3C] against kCache, vCache [B,cap,C] at
+//                      positions 0..pos -> out [B,C] (att: pos+1 floats of scratch)
 //   attentionBackward: dout [B,T,C] -> dqkv [B,T,3C] +=   (uses qkv and the saved att)
 //
 // attentionRow is the per-(query, head) kernel shared with the KV-cache decode in the CPU model, so the
@@ -90,6 +92,29 @@ export function attentionForward(out: F, att: F, qkv: F, B: number, T: number, C
         );
         for (let j = t + 1; j < T; j++) att[attOff + j] = 0;
       }
+    }
+  }
+}
+
+export function attentionForwardDecode(
+  out: F,
+  att: F,
+  qkv: F,
+  kCache: F,
+  vCache: F,
+  B: number,
+  cap: number,
+  pos: number,
+  C: number,
+  NH: number,
+): void {
+  const hs = C / NH;
+  const scale = 1 / Math.sqrt(hs);
+  for (let b = 0; b < B; b++) {
+    const cacheBase = b * cap * C;
+    for (let h = 0; h < NH; h++) {
+      const off = h * hs;
+      attentionRow(out, b * C + off, att, 0, qkv, b * 3 * C + off, kCache, cacheBase + off, C, vCache, cacheBase + off, C, pos + 1, hs, scale);
     }
   }
 }
