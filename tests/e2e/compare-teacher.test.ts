@@ -1,19 +1,11 @@
 // The Compare view's teacher grid (issue 17): pick teacher accuracies and styles, launch the grid once,
 // watch its progress, and read both teacher cells, each pooled over its seeds and labelled by its teacher.
 // Methods without a teacher would run once per seed, not once per cell (the button's count says so).
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './harness';
+import { describe, expect, inject, it } from 'vitest';
+import { sharedBrowser } from './shared-browser';
 
 const base = inject('baseURL');
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const MODEL_TIMEOUT = 180_000;
 const GRID_TIMEOUT = 12 * 60_000;
@@ -24,7 +16,7 @@ describe('Compare: the teacher grid', () => {
   it(
     'two teacher cells × 2 seeds run as one launch and come back as two pooled groups named by their teacher',
     async () => {
-      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      const context = await browser().newContext({ viewport: { width: 1440, height: 900 } });
       const page = await context.newPage();
       await page.goto(`${base}#view=train&${CFG}`);
       await page.getByTestId('model-info').waitFor({ timeout: MODEL_TIMEOUT });

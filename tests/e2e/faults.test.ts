@@ -6,19 +6,12 @@
 // (page.route), so no test-only method ships in the worker's API and nothing a page script could call
 // can destroy a device in normal use. The prelude only watches (it keeps the devices the worker
 // requests; it holds one IndexedDB write open) and the worker's code runs unchanged.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './harness';
+import { describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { sharedBrowser } from './shared-browser';
 
 const base = inject('baseURL');
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const MODEL_TIMEOUT = 180_000;
 const RUN_TIMEOUT = 10 * 60_000;
@@ -125,7 +118,7 @@ describe('faults survived', () => {
     async () => {
       const saveEvery = 2;
       const steps = 6;
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const context = await browser().newContext({ viewport: { width: 1400, height: 900 } });
       const page = await openApp(context, `#view=train&${RUN}&t.steps=${steps}&t.saveEvery=${saveEvery}`, KEEP_DEVICES);
       expect(await page.getByTestId('model-info').textContent()).toMatch(/shipped verbosity/);
       await page.getByRole('button', { name: 'Start', exact: true }).click();
@@ -184,7 +177,7 @@ describe('faults survived', () => {
     async () => {
       const steps = 4;
       const hash = `${RUN}&backend=cpu&t.steps=${steps}&t.saveEvery=1`;
-      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      const context = await browser().newContext({ viewport: { width: 1440, height: 900 } });
       const page = await openApp(context, `#view=train&${hash}`, HOLD_SECOND_AUTOSAVE);
       // Something the user made before the run: a manual save.
       await page.getByRole('button', { name: 'Save checkpoint' }).click();

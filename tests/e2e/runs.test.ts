@@ -2,19 +2,12 @@
 // from the same weights, so their step-0 evaluations are identical; the Compare view does not pool a
 // repeated seed; the Steer view says which weights it is showing ("run … at step N"), and "Reset to
 // checkpoint" puts the checkpoint back; a renamed run keeps its name after a reload.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './harness';
+import { describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { sharedBrowser } from './shared-browser';
 
 const base = inject('baseURL');
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const MODEL_TIMEOUT = 180_000;
 const RUN_TIMEOUT = 12 * 60_000;
@@ -60,7 +53,7 @@ describe('runs start from the checkpoint, and the UI says which weights it shows
   it(
     'two runs in a row have identical step-0 evaluations; Steer shows the run’s weights until reset',
     async () => {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const context = await browser().newContext({ viewport: { width: 1400, height: 900 } });
       const page = await context.newPage();
       await page.goto(`${base}#view=train&behavior=verbosity&${CFG}`);
       await page.getByTestId('model-info').waitFor({ timeout: MODEL_TIMEOUT });

@@ -2,19 +2,12 @@
 // word on whether they can be resumed (from the last auto-save, or not: no auto-save yet); auto-saves
 // are listed under their run, not among the saved checkpoints or in the checkpoint picker; a manual save
 // records the model's step; the interrupted run resumes and finishes.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './harness';
+import { describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { sharedBrowser } from './shared-browser';
 
 const base = inject('baseURL');
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const MODEL_TIMEOUT = 180_000;
 const RUN_TIMEOUT = 10 * 60_000;
@@ -40,7 +33,7 @@ async function startAndClose(context: BrowserContext, hash: string, steps: numbe
 
 describe('runs whose tab closed', () => {
   it('are marked interrupted on the next load, resumable from their auto-save or honestly not', async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 1440, height: 900 } });
     // The first run auto-saves every 2 steps; the second never does.
     await startAndClose(context, `#view=train&${CFG}&t.saveEvery=2`, 3);
     await startAndClose(context, `#view=train&${CFG}&t.saveEvery=0`, 1);

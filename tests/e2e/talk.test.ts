@@ -5,25 +5,18 @@
 // backend switch shows both measured speeds and suggests the CPU backend on a software adapter; Back /
 // Forward move between views; legend entries hide their series; a chart exports as PNG and CSV.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './harness';
+import { describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { sharedBrowser } from './shared-browser';
 
 const base = inject('baseURL');
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const MODEL_TIMEOUT = 180_000;
 const RUN_TIMEOUT = 10 * 60_000;
 
 async function open(hash: string, viewport = { width: 1440, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const context = await browser().newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(base + hash);
   await page.getByTestId('model-info').waitFor({ timeout: MODEL_TIMEOUT });
@@ -35,7 +28,7 @@ const hash = (page: Page) => page.evaluate(() => location.hash);
 
 describe('a walk through the app, as a speaker and a newcomer (issue 14)', () => {
   it('shortcuts keep working after the intensity slider was dragged (T, V, D, ?, digits); one HEAD per shipped checkpoint', async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     const heads: string[] = [];
     page.on('request', (r) => {

@@ -3,25 +3,18 @@
 // draws points on the behavior/accuracy chart; a saved checkpoint is still listed after a reload;
 // importing a malformed file shows an error and leaves the stored checkpoints as they were; the
 // talk-mode URL reproduces the config.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './harness';
+import { describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { sharedBrowser } from './shared-browser';
 import { readFileSync } from 'node:fs';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint';
 
 const base = inject('baseURL');
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 /** A fresh context (its own IndexedDB) with console errors collected. */
 async function open(hash = ''): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await browser().newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -51,7 +44,7 @@ async function settledResponses(page: Page): Promise<string[]> {
 
 describe('VSPO Workbench (built app, Chromium)', () => {
   it('reports a worker crash and restarts the worker', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     // The first worker to start dies while loading; the restarted one is the real one.
     let crashed = 0;
