@@ -10,7 +10,7 @@
 # table of the ratios. Gives up after 9.5 minutes; the lines written by then are kept.
 #
 # Vulkan on a GPU machine needs the loader (libvulkan.so.1) and the vendor's driver manifest (ICD JSON):
-#  - with no libvulkan.so.1 in the linker cache, the .deb files in <repo>/.gl/ (if any; e.g. from
+#  - with no libvulkan.so.1 in the linker cache, the .deb files in <repo>/.gl/ or $VSPO_GL_DEBS (e.g. from
 #    `apt-get download libvulkan1 libglvnd0 libgl1 libglx0 libegl1 libopengl0 libgles2`) are unpacked
 #    into a private folder and put on LD_LIBRARY_PATH;
 #  - with neither VK_ICD_FILENAMES nor VK_DRIVER_FILES set, the NVIDIA manifest is looked for in the
@@ -37,7 +37,15 @@ if [ -z "$node_bin" ] || ! "$node_bin" -e 'process.exit(Number(process.versions.
   log "Node >= 20 is needed (set VSPO_NODE=/path/to/node if it is not on PATH)"
   exit 2
 fi
-for dep in tsx esbuild webgpu @tensorflow/tfjs-core @tensorflow/tfjs-backend-webgpu; do
+# VSPO_BENCH_BUNDLE: a prebuilt bench/node.ts bundle (the GPU kit, bench/gpu-kit.sh) instead of tsx + sources
+bundle=${VSPO_BENCH_BUNDLE:-}
+if [ -n "$bundle" ]; then
+  [ -f "$bundle" ] || { log "VSPO_BENCH_BUNDLE=$bundle is not a file"; exit 2; }
+  deps=webgpu
+else
+  deps="tsx esbuild webgpu @tensorflow/tfjs-core @tensorflow/tfjs-backend-webgpu"
+fi
+for dep in $deps; do
   if [ ! -d "$root/node_modules/$dep" ]; then
     log "node_modules/$dep is missing: run npm ci in $root first"
     exit 2
@@ -47,7 +55,7 @@ done
 # --- the Vulkan loader --------------------------------------------------------------------------
 add_lib() { [ -d "$1" ] && export LD_LIBRARY_PATH="$1${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; }
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
-  debs=$(ls "$root"/.gl/*.deb 2>/dev/null || true)
+  debs=$(ls "${VSPO_GL_DEBS:-$root/.gl}"/*.deb 2>/dev/null || true)
   if [ -n "$debs" ] && command -v dpkg >/dev/null; then
     prefix=$(mktemp -d "${TMPDIR:-/tmp}/vspo-vulkan.XXXXXX")
     for f in $debs; do dpkg -x "$f" "$prefix"; done
@@ -83,7 +91,8 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 jsonl="$out/bench-$stamp.jsonl"
 progress="$out/bench-$stamp.log"
 cd "$root" || exit 2
-timeout -k 10 580 "$node_bin" node_modules/tsx/dist/cli.mjs bench/run.ts --node --json --timeout 570 "$@" >"$jsonl" 2> >(tee "$progress" >&2)
+if [ -n "$bundle" ]; then cmd=("$bundle"); else cmd=(node_modules/tsx/dist/cli.mjs bench/run.ts --node); fi
+timeout -k 10 580 "$node_bin" "${cmd[@]}" --json --timeout 570 "$@" >"$jsonl" 2> >(tee "$progress" >&2)
 rc=$?
 sleep 0.2 # let tee drain
 

@@ -6,6 +6,8 @@ import { requestNodeDevice, NoAdapterError } from '../src/engine/node-device';
 import { deviceAdapterInfo } from '../src/engine/device';
 import type { TuningName } from '../src/engine/launch';
 import type { Result } from './suite';
+import { pathToFileURL } from 'node:url';
+import { parseArgs, type Options } from './options';
 
 export interface NodeBenchOptions {
   full: boolean;
@@ -43,4 +45,28 @@ export async function runNodeBench(opts: NodeBenchOptions): Promise<number> {
   await runSuite({ device, info: desc, runtime: `node ${process.version} + dawn (webgpu package)`, ...opts, emit, progress: async (m) => { log(m); } }, uncaptured);
   device.destroy();
   return errors ? 1 : 0;
+}
+
+/** The suite with the --timeout stop; what `npm run bench -- --node` and the GPU kit's bundle run. */
+export async function mainNode(opts: Options): Promise<number> {
+  const timer = setTimeout(() => {
+    log(`gave up after ${opts.timeoutS} s (use --timeout, or --quick)`);
+    process.exit(1);
+  }, opts.timeoutS * 1000);
+  const t0 = Date.now();
+  const code = await runNodeBench(opts);
+  clearTimeout(timer);
+  log(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s${code === 1 ? ', a benchmark failed' : ''}`);
+  return code;
+}
+
+// Run directly as the bundle (`node node-bench.mjs --json …`, bench/gpu-kit.sh) rather than imported by bench/run.ts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  mainNode(parseArgs(process.argv.slice(2))).then(
+    (code) => process.exit(code),
+    (e) => {
+      log(`failed: ${(e as Error).stack ?? e}`);
+      process.exit(1);
+    },
+  );
 }

@@ -50,6 +50,7 @@
 //        --only a,b    run only these of: matmul, train, generate, counters
 //        --timeout S   give up after S seconds (default 1800)
 //        --headed      show the browser window
+//        --bundle-node FILE  only write bench/node.ts bundled into FILE (for bench/gpu-kit.sh) and exit
 // Exit codes: 0 all benchmarks ran; 1 a benchmark failed; 2 no WebGPU adapter / browser could not start.
 //
 // Absolute times vary from machine to machine; quote the ratios, which are measured side by side in the
@@ -61,57 +62,9 @@ import { dirname, resolve } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { chromium, type Browser } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../tests/chromium';
-import { TUNINGS, type TuningName } from '../src/engine/launch';
-import type { runNodeBench as RunNodeBench } from './node';
+import { parseArgs, type Options } from './options';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-interface Options {
-  full: boolean;
-  quick: boolean;
-  only: string[];
-  timeoutS: number;
-  headed: boolean;
-  node: boolean;
-  tunings: TuningName[];
-}
-
-function parseArgs(argv: string[]): Options {
-  const o: Options = { full: false, quick: false, only: [], timeoutS: 1800, headed: false, node: false, tunings: Object.keys(TUNINGS) as TuningName[] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--full') o.full = true;
-    else if (a === '--quick') o.quick = true;
-    else if (a === '--headed') o.headed = true;
-    else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else if (a === '--timeout') o.timeoutS = Number(argv[++i]);
-    else if (a === '--node') o.node = true;
-    else if (a === '--json') continue;
-    else if (a === '--tuning') o.tunings = (argv[++i] ?? '').split(',').filter(Boolean) as TuningName[];
-    else if (a === '--help' || a === '-h') {
-      process.stderr.write('usage: npm run bench -- [--node] [--json] [--tuning swiftshader,gpu] [--full] [--quick] [--only matmul,train,generate,counters] [--timeout S] [--headed]\n');
-      process.exit(0);
-    } else {
-      process.stderr.write(`bench: unknown argument "${a}" (try --help)\n`);
-      process.exit(2);
-    }
-  }
-  const known = ['matmul', 'train', 'generate', 'counters'];
-  for (const b of o.only) {
-    if (!known.includes(b)) {
-      process.stderr.write(`bench: --only: unknown benchmark "${b}" (known: ${known.join(', ')})\n`);
-      process.exit(2);
-    }
-  }
-  for (const t of o.tunings) {
-    if (!(t in TUNINGS)) {
-      process.stderr.write(`bench: --tuning: unknown tuning "${t}" (known: ${Object.keys(TUNINGS).join(', ')})\n`);
-      process.exit(2);
-    }
-  }
-  if (!(o.timeoutS > 0)) o.timeoutS = 1800;
-  return o;
-}
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -132,10 +85,10 @@ const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
  * bench/node.ts bundled with esbuild (Vite's own bundler, a dependency of vite), so that TF.js is loaded
  * from its ES modules exactly as in the page: Node's resolver would take tfjs-core's CommonJS build,
  * whose gradients are registered only by its ES-module files (two copies of TF.js in one process).
+ * The same file, run directly, is the GPU kit's benchmark (bench/gpu-kit.sh).
  */
-async function bundledNodeBench(): Promise<typeof RunNodeBench> {
+async function bundleNodeBench(outfile: string): Promise<void> {
   const { build } = await import('esbuild');
-  const outfile = resolve(root, 'node_modules/.vite-bench/node-bench.mjs');
   await build({
     entryPoints: [resolve(root, 'bench/node.ts')],
     outfile,
@@ -148,25 +101,20 @@ async function bundledNodeBench(): Promise<typeof RunNodeBench> {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'error',
   });
-  return ((await import(pathToFileURL(outfile).href)) as { runNodeBench: typeof RunNodeBench }).runNodeBench;
 }
 
-/** --node: the suite in this process on Dawn, stopped after the timeout. */
+/** --node: the suite in this process on Dawn (the bundle's mainNode). */
 async function mainNode(opts: Options): Promise<number> {
-  const timer = setTimeout(() => {
-    log(`gave up after ${opts.timeoutS} s (use --timeout, or --quick)`);
-    process.exit(1);
-  }, opts.timeoutS * 1000);
-  const t0 = Date.now();
-  const runNodeBench = await bundledNodeBench();
-  const code = await runNodeBench(opts);
-  clearTimeout(timer);
-  log(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s${code === 1 ? ', a benchmark failed' : ''}`);
-  return code;
+  const outfile = resolve(root, 'node_modules/.vite-bench/node-bench.mjs');
+  await bundleNodeBench(outfile);
+  const bench = (await import(pathToFileURL(outfile).href)) as typeof import('./node');
+  return bench.mainNode(opts);
 }
 
 async function main(): Promise<number> {
   if (process.argv.includes('--cpu')) return (await import('./cpu')).runCpuBenchCli(process.argv.slice(2));
+  const bundleAt = process.argv.indexOf('--bundle-node');
+  if (bundleAt >= 0) return bundleNodeBench(resolve(process.argv[bundleAt + 1] ?? '')).then(() => 0);
   const opts = parseArgs(process.argv.slice(2));
   if (opts.node) return mainNode(opts);
   const port = await freePort();
