@@ -130,7 +130,7 @@ describe('faults survived', () => {
       expect(await workers[0].evaluate(() => (self as unknown as { __testDevices: GPUDevice[] }).__testDevices.map((d) => (d.destroy(), 1)).length)).toBe(1);
 
       // The run stops and the UI says what happened and what to do.
-      await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/^VSPO seed 0: device-lost/);
+      await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/^VSPO seed 0: device lost at step \d+ of 6 — resume it from the notice or from Checkpoints → Runs$/);
       const notice = page.getByRole('alert').filter({ hasText: /The GPU device was lost, so the run stopped/ });
       await notice.waitFor({ timeout: 30_000 });
       const lost = await dump(page);

@@ -145,6 +145,12 @@ function onEvent(e: RunEvent) {
 
 export { openDb };
 
+/** A stored run's auto-save with the step it was taken at (the run may have gone on past it). */
+async function autosaveOf(runId: string, checkpointId: string): Promise<NonNullable<TrainState['lastAutosave']>> {
+  const rec = await (await openDb()).getCheckpoint(checkpointId).catch(() => undefined);
+  return { runId, checkpointId, step: rec?.step };
+}
+
 export const useTrain = create<TrainState>((set, get) => ({
   runs: [],
   activeId: null,
@@ -286,7 +292,7 @@ export const useTrain = create<TrainState>((set, get) => ({
     if (isLive(activeRun(get()))) return notify({ kind: 'warning', text: 'Stop the current run first.' }) as unknown as void;
     await get().reopen(runId);
     const rec = await (await openDb()).getRun(runId).catch(() => undefined);
-    if (rec?.autosaveId) set({ lastAutosave: { runId, checkpointId: rec.autosaveId, step: rec.stepsDone } });
+    if (rec?.autosaveId) set({ lastAutosave: await autosaveOf(rec.id, rec.autosaveId) });
     const a = get().lastAutosave;
     if (!a || a.runId !== runId) return notify({ kind: 'error', text: 'This run has no auto-save to resume from.' }) as unknown as void;
     useExperiment.getState().set({ view: 'train' });
@@ -314,7 +320,7 @@ export const useTrain = create<TrainState>((set, get) => ({
         colorIndex: freeColorIndex(get().runs),
       };
       set({ runs: [...get().runs, view] });
-      if (run.autosaveId) set({ lastAutosave: { runId: run.id, checkpointId: run.autosaveId, step: run.stepsDone } });
+      if (run.autosaveId) set({ lastAutosave: await autosaveOf(run.id, run.autosaveId) });
     } catch (err) {
       notify({ kind: 'error', text: `Could not reopen the run: ${(err as Error)?.message ?? err}` });
     }

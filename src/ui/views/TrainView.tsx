@@ -198,6 +198,8 @@ function statusText(run: RunView, p: Progress | null): string {
       return `stopping — finishing ${inFlight} first…`;
     case 'paused':
       return `paused at ${at}`;
+    case 'device-lost': // the notice carries the reason and the resume button
+      return `device lost${at ? ` at ${at}` : ''} — resume it from the notice or from Checkpoints → Runs`;
     default:
       return run.status;
   }
@@ -266,7 +268,7 @@ function Controls() {
         <ControlButtons />
         <span className="spacer" />
         <span role="status" aria-live="polite" data-testid="run-status" className={run && (run.status === 'pausing' || run.status === 'stopping') ? 'pending' : undefined}>
-          {run ? `${runLabel(run)}: ${statusText(run, progress)}${run.error ? ` — ${run.error}` : ''}` : 'No run yet.'}
+          {run ? `${runLabel(run)}: ${statusText(run, progress)}${run.error && run.status !== 'device-lost' ? ` — ${run.error}` : ''}` : 'No run yet.'}
         </span>
       </div>
       <p className="start-summary">{isLive(run) ? null : <StartSummary />}</p>
