@@ -8,7 +8,8 @@
 // to the backend the header suggests (the CPU one on a software adapter), trains a short GRPO run and a
 // VSPO run, then captures the other views in both modes, a chart in full screen, the shortcut list, and
 // the page shown without WebGPU.
-// Env: E2E_SKIP_BUILD=1 reuses the last build; SHOT_STEPS (default 30) sets the run length;
+// Env: E2E_SKIP_BUILD=1 reuses the last build; SHOT_STEPS (default 30) sets the run length; SHOT_DIR writes
+//   the images there instead of tests/e2e/screenshots (the README-commands test does);
 //   SHOT_BACKEND=webgpu trains on WebGPU even when the header suggests the CPU backend.
 //   SHOT_ONLY=compare   only the Compare view at 1440×900 (3 seeds of VSPO and GRPO, plus a run of another
 //                       config that is not pooled) → $SHOT_OUT (default <tmp>/vspo-shots/compare-1440x900.png)
@@ -27,7 +28,7 @@ import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildApp, launchChromium, ROOT, serve } from './harness';
 
-const OUT = join(ROOT, 'tests/e2e/screenshots');
+const OUT = process.env.SHOT_DIR ?? join(ROOT, 'tests/e2e/screenshots');
 const STEPS = Number(process.env.SHOT_STEPS ?? 30);
 const TRAIN = `t.steps=${STEPS}&t.evalEvery=5&t.evalSamples=64&t.batchPrompts=8&t.groupSize=8&t.saveEvery=10&t.evalAlignment=true`;
 const NORMAL = { width: 1440, height: 900 };
