@@ -147,7 +147,7 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     const errors: string[] = [];
     for (const f of list) {
       try {
-        if (f.size > MAX_IMPORT_BYTES) throw new Error(`the file is ${Math.round(f.size / 2 ** 20)} MiB; the importer takes files up to ${MAX_IMPORT_BYTES / 2 ** 20} MiB`);
+        if (f.size > MAX_IMPORT_BYTES) throw new Error(`the file is ${Math.ceil((f.size / 2 ** 20) * 10) / 10} MiB; the importer takes files up to ${MAX_IMPORT_BYTES / 2 ** 20} MiB`); // rounded up: never "512 MiB; up to 512"
         // Validated and stored by the worker (the loader's every check, off this thread): refused with one line, nothing written.
         const bytes = new Uint8Array(await f.arrayBuffer());
         const { name } = await getClient().importCheckpoint(bytes, f.name);
