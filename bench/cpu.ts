@@ -7,8 +7,12 @@
 //
 //   cpu-matmul      out [n,n] = A [n,n] · B [n,n], n = 256, 512, 1024, through matmulForwardWasm (copies
 //                   in and out of the module's memory included) vs tf.matMul + dataSync (operands already
-//                   in XNNPACK's memory). ratio = ours / xnnpack GFLOP/s; plain_gflops is the TS twin;
-//                   max_rel_err compares ours with XNNPACK.
+//                   in XNNPACK's memory). Each round times both back to back, in alternating order, so a
+//                   change of machine load hits both: ratio = the median over rounds of xnnpack_ms / ours_ms
+//                   (wall clock), ratio_cpu the same on the process's CPU time (process.cpuUsage), which
+//                   time spent waiting for a core on a loaded machine does not inflate; the GFLOP/s are
+//                   medians of wall time. plain_gflops is the TS twin; max_rel_err compares ours with
+//                   XNNPACK.
 //   cpu-train-step  CpuModel.trainStep (forward, cross-entropy, backward, AdamW) of the shipped shape
 //                   (V=24, C=64, L=3, NH=4, T=22) on a batch of 64, the pretraining batch: ms with the
 //                   WASM kernels and with the plain ones; ratio_vs_plain = plain_ms / ms.
@@ -46,6 +50,14 @@ function time(fn: () => void, reps: number): number {
   return (performance.now() - t0) / reps;
 }
 
+/** Wall and CPU (user + system) ms per call of `fn` over `reps` calls. */
+function timeBoth(fn: () => void, reps: number): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const wall = time(fn, reps);
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 / reps };
+}
+
 async function timeAsync(fn: () => Promise<unknown>, reps: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await fn();
@@ -75,14 +87,17 @@ function matmulLine(n: number, opts: CpuBenchOptions): Record<string, unknown> {
     c.dispose();
   };
   const flop = 2 * n * n * n;
-  const reps = Math.max(1, Math.round((opts.quick ? 2e8 : 1e9) / flop));
-  const rounds = opts.quick ? 3 : 9;
+  // ≥ ~4e8 flop per timing (≥ 10 ms at 40 GFLOP/s), so scheduler ticks stay small against it
+  const reps = Math.max(1, Math.round(4e8 / flop));
+  const rounds = opts.quick ? 5 : 21;
   for (const f of [runOurs, runTheirs, runPlain]) f(); // warm-up (and the JIT tiers)
-  const t = { ours: [] as number[], xnn: [] as number[], plain: [] as number[] };
+  const t = { ours: [] as { wall: number; cpu: number }[], xnn: [] as { wall: number; cpu: number }[], plain: [] as number[] };
   for (let r = 0; r < rounds; r++) {
-    t.ours.push(time(runOurs, reps));
-    t.xnn.push(time(runTheirs, reps));
-    if (r < Math.ceil(rounds / 3)) t.plain.push(time(runPlain, 1));
+    // alternate who goes first, so a drift in load within a round does not favour one side
+    if (r % 2) t.xnn.push(timeBoth(runTheirs, reps));
+    t.ours.push(timeBoth(runOurs, reps));
+    if (r % 2 === 0) t.xnn.push(timeBoth(runTheirs, reps));
+    if (r < 3) t.plain.push(time(runPlain, 1));
   }
   ta.dispose();
   tb.dispose();
@@ -93,14 +108,14 @@ function matmulLine(n: number, opts: CpuBenchOptions): Record<string, unknown> {
     d = Math.max(d, Math.abs(ours[i] - theirs[i]));
     s = Math.max(s, Math.abs(theirs[i]));
   }
-  const ourG = gflops(median(t.ours));
-  const xnnG = gflops(median(t.xnn));
+  const paired = (k: 'wall' | 'cpu') => median(t.ours.map((o, r) => t.xnn[r][k] / o[k]));
   return {
     bench: 'cpu-matmul',
     n,
-    ours_gflops: round(ourG),
-    xnnpack_gflops: round(xnnG),
-    ratio: round(ourG / xnnG, 3),
+    ours_gflops: round(gflops(median(t.ours.map((o) => o.wall)))),
+    xnnpack_gflops: round(gflops(median(t.xnn.map((o) => o.wall)))),
+    ratio: round(paired('wall'), 3),
+    ratio_cpu: round(paired('cpu'), 3),
     plain_gflops: round(gflops(median(t.plain))),
     max_rel_err: Number((d / s).toExponential(2)),
   };

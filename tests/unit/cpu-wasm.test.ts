@@ -42,7 +42,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s === 0 ? d : d / s;
 }
 
-// [N, C, OC]: odd sizes, one below and above the 6×8 tile, and past KC = 256, MC = 120 and NC = 1024
+// [N, C, OC]: odd sizes, one below and above the 6×8 tile, and past KC = 256, MC = 60 and NC = 1024
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 3, 17], [3, 17, 1], [17, 63, 65], [65, 129, 3], [129, 17, 63],
   [7, 257, 9], [121, 5, 1025], [300, 65, 24], [6, 8, 16],
