@@ -15,12 +15,20 @@
 //                   XNNPACK.
 //   cpu-train-step  CpuModel.trainStep (forward, cross-entropy, backward, AdamW) of the shipped shape
 //                   (V=24, C=64, L=3, NH=4, T=22) on a batch of 64, the pretraining batch: ms with the
-//                   WASM kernels and with the plain ones; ratio_vs_plain = plain_ms / ms.
+//                   WASM kernels and with the plain ones; ratio_vs_plain = plain_ms / ms. tfjs_cpu_ms is
+//                   the same step (same initial weights and batch) of bench/tfjs-gpt.ts's TF.js GPT on
+//                   @tensorflow/tfjs-backend-cpu, timed in the same rounds; ratio_vs_tfjs_cpu =
+//                   tfjs_cpu_ms / ms.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-cpu';
 import { matmulForward } from '../src/engine/cpu/matmul';
 import { matmulForwardWasm } from '../src/engine/cpu/wasm/matmul';
 import { createCpuModel } from '../src/model/cpu-model';
+import { initParams } from '../src/model/init';
+import { TfjsGpt } from './tfjs-gpt';
 import type { GPTConfig } from '../src/model/config';
 import type { AdamWSettings } from '../src/model/types';
 import { createRng } from '../src/util/rng';
@@ -66,6 +74,9 @@ async function timeAsync(fn: () => Promise<unknown>, reps: number): Promise<numb
 
 async function xnnpack(): Promise<void> {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // the single-threaded SIMD build
+  // bench/run.ts bundles this file, so the backend cannot find its .wasm files next to its own module
+  const pkg = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  setWasmPaths(join(dirname(pkg), 'dist') + '/');
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-backend-wasm did not start');
   await tf.ready();
   if (!tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) throw new Error('tfjs-backend-wasm: no SIMD in this engine');
@@ -130,20 +141,38 @@ async function trainStepLine(opts: CpuBenchOptions): Promise<Record<string, unkn
   const tokens = Int32Array.from({ length: B * T }, () => rng.int(SHIPPED.vocabSize));
   const targets = Int32Array.from({ length: B * T }, () => rng.int(SHIPPED.vocabSize));
   const batch = { tokens, B, T };
-  const models = { wasm: createCpuModel(SHIPPED, undefined, { kernels: 'wasm' }), plain: createCpuModel(SHIPPED, undefined, { kernels: 'plain' }) };
+  const params = initParams(SHIPPED, 1234);
+  const models = { wasm: createCpuModel(SHIPPED, params, { kernels: 'wasm' }), plain: createCpuModel(SHIPPED, params, { kernels: 'plain' }) };
   const step = (k: 'wasm' | 'plain') => () => models[k].trainStep(batch, targets, OPT);
+  // TF.js's pure-JS CPU backend; the matmul lines above ran on its wasm backend
+  if (!(await tf.setBackend('cpu'))) throw new Error('tfjs-backend-cpu did not start');
+  const tfjs = new TfjsGpt(SHIPPED, params);
+  const tfjsStep = () => tfjs.trainStep(tokens, targets, B, T, OPT);
   const reps = opts.quick ? 2 : 5;
   const rounds = opts.quick ? 3 : 7;
   await step('wasm')();
   await step('plain')();
-  const t = { wasm: [] as number[], plain: [] as number[] };
+  await tfjsStep();
+  const t = { wasm: [] as number[], plain: [] as number[], tfjs: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     t.wasm.push(await timeAsync(step('wasm'), reps));
     t.plain.push(await timeAsync(step('plain'), reps));
+    if (r < 3) t.tfjs.push(await timeAsync(tfjsStep, 1)); // 3 rounds of one step: it is ~30× slower
   }
+  tfjs.dispose();
   const ms = median(t.wasm);
   const plainMs = median(t.plain);
-  return { bench: 'cpu-train-step', B, T, ms: round(ms), plain_ms: round(plainMs), ratio_vs_plain: round(plainMs / ms, 3) };
+  const tfjsMs = median(t.tfjs);
+  return {
+    bench: 'cpu-train-step',
+    B,
+    T,
+    ms: round(ms),
+    plain_ms: round(plainMs),
+    ratio_vs_plain: round(plainMs / ms, 3),
+    tfjs_cpu_ms: round(tfjsMs),
+    ratio_vs_tfjs_cpu: round(tfjsMs / ms, 3),
+  };
 }
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));

@@ -134,10 +134,15 @@ const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
  * whose gradients are registered only by its ES-module files (two copies of TF.js in one process).
  */
 async function bundledNodeBench(): Promise<typeof RunNodeBench> {
+  return ((await bundled('node')) as { runNodeBench: typeof RunNodeBench }).runNodeBench;
+}
+
+/** bench/<name>.ts bundled as bundledNodeBench says, and imported; `banner` is prepended to it. */
+async function bundled(name: string, banner = ''): Promise<unknown> {
   const { build } = await import('esbuild');
-  const outfile = resolve(root, 'node_modules/.vite-bench/node-bench.mjs');
+  const outfile = resolve(root, `node_modules/.vite-bench/${name}-bench.mjs`);
   await build({
-    entryPoints: [resolve(root, 'bench/node.ts')],
+    entryPoints: [resolve(root, `bench/${name}.ts`)],
     outfile,
     bundle: true,
     platform: 'node',
@@ -145,11 +150,13 @@ async function bundledNodeBench(): Promise<typeof RunNodeBench> {
     target: 'node20',
     mainFields: ['module', 'main'],
     external: ['webgpu'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" + banner },
     logLevel: 'error',
   });
-  return ((await import(pathToFileURL(outfile).href)) as { runNodeBench: typeof RunNodeBench }).runNodeBench;
+  return import(pathToFileURL(outfile).href);
 }
+
+const CJS_DIRNAME = " import { fileURLToPath as __fu } from 'node:url'; const __filename = __fu(import.meta.url); const __dirname = __fu(new URL('.', import.meta.url));";
 
 /** --node: the suite in this process on Dawn, stopped after the timeout. */
 async function mainNode(opts: Options): Promise<number> {
@@ -166,7 +173,12 @@ async function mainNode(opts: Options): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  if (process.argv.includes('--cpu')) return (await import('./cpu')).runCpuBenchCli(process.argv.slice(2));
+  // bundled too: its TF.js GPT (bench/tfjs-gpt.ts) needs the gradients that only tfjs-core's ES modules register
+  // (and tfjs-backend-wasm's Emscripten loader in Node reads __dirname, which an ES module lacks)
+  if (process.argv.includes('--cpu')) {
+    const cpu = (await bundled('cpu', CJS_DIRNAME)) as typeof import('./cpu');
+    return cpu.runCpuBenchCli(process.argv.slice(2));
+  }
   const opts = parseArgs(process.argv.slice(2));
   if (opts.node) return mainNode(opts);
   const port = await freePort();
