@@ -7,12 +7,12 @@
 #   {"bench":"cpu-train-run","behavior":…,"kernels":…,"steps":…,"wall_s":…,"ms_per_step":…,
 #    "final_behavior":…,"final_accuracy":…}
 # Usage: bash bench/cpu-train-runs.sh [behaviors="verbosity confidence expertise robustness"] \
-#          [plain_behaviors="verbosity robustness"]
+#          [plain_behaviors="verbosity robustness" ("" for none)]
 # Plain runs are ~8× slower (547 s for verbosity), so by default only two behaviors run plain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 behaviors=${1:-verbosity confidence expertise robustness}
-plain_behaviors=${2:-verbosity robustness}
+plain_behaviors=${2-verbosity robustness}
 run() { # behavior kernels
   local env=()
   [ "$2" = plain ] && env=(VSPO_CPU_KERNELS=plain)
