@@ -82,15 +82,16 @@ function freePort(): Promise<number> {
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 /**
- * bench/node.ts bundled with esbuild (Vite's own bundler, a dependency of vite), so that TF.js is loaded
- * from its ES modules exactly as in the page: Node's resolver would take tfjs-core's CommonJS build,
- * whose gradients are registered only by its ES-module files (two copies of TF.js in one process).
- * The same file, run directly, is the GPU kit's benchmark (bench/gpu-kit.sh).
+ * bench/<name>.ts bundled with esbuild (Vite's own bundler, a dependency of vite) into `outfile`, so that
+ * TF.js is loaded from its ES modules exactly as in the page: Node's resolver would take tfjs-core's
+ * CommonJS build, whose gradients are registered only by its ES-module files (two copies of TF.js in one
+ * process). `banner` is prepended. bench/node.ts's bundle, run directly, is also the GPU kit's benchmark
+ * (bench/gpu-kit.sh).
  */
-async function bundleNodeBench(outfile: string): Promise<void> {
+async function bundle(name: string, outfile: string, banner = ''): Promise<void> {
   const { build } = await import('esbuild');
   await build({
-    entryPoints: [resolve(root, 'bench/node.ts')],
+    entryPoints: [resolve(root, `bench/${name}.ts`)],
     outfile,
     bundle: true,
     platform: 'node',
@@ -98,25 +99,31 @@ async function bundleNodeBench(outfile: string): Promise<void> {
     target: 'node20',
     mainFields: ['module', 'main'],
     external: ['webgpu'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" + banner },
     logLevel: 'error',
   });
 }
 
-/** --node: the suite in this process on Dawn (the bundle's mainNode). */
-async function mainNode(opts: Options): Promise<number> {
-  const outfile = resolve(root, 'node_modules/.vite-bench/node-bench.mjs');
-  await bundleNodeBench(outfile);
-  const bench = (await import(pathToFileURL(outfile).href)) as typeof import('./node');
-  return bench.mainNode(opts);
+/** bench/<name>.ts bundled (see bundle) into node_modules/.vite-bench/ and imported. */
+async function bundled(name: string, banner = ''): Promise<unknown> {
+  const outfile = resolve(root, `node_modules/.vite-bench/${name}-bench.mjs`);
+  await bundle(name, outfile, banner);
+  return import(pathToFileURL(outfile).href);
 }
 
+const CJS_DIRNAME = " import { fileURLToPath as __fu } from 'node:url'; const __filename = __fu(import.meta.url); const __dirname = __fu(new URL('.', import.meta.url));";
+
 async function main(): Promise<number> {
-  if (process.argv.includes('--cpu')) return (await import('./cpu')).runCpuBenchCli(process.argv.slice(2));
+  // bundled too: its TF.js GPT (bench/tfjs-gpt.ts) needs the gradients that only tfjs-core's ES modules register
+  // (and tfjs-backend-wasm's Emscripten loader in Node reads __dirname, which an ES module lacks)
+  if (process.argv.includes('--cpu')) {
+    const cpu = (await bundled('cpu', CJS_DIRNAME)) as typeof import('./cpu');
+    return cpu.runCpuBenchCli(process.argv.slice(2));
+  }
   const bundleAt = process.argv.indexOf('--bundle-node');
-  if (bundleAt >= 0) return bundleNodeBench(resolve(process.argv[bundleAt + 1] ?? '')).then(() => 0);
+  if (bundleAt >= 0) return bundle('node', resolve(process.argv[bundleAt + 1] ?? '')).then(() => 0);
   const opts = parseArgs(process.argv.slice(2));
-  if (opts.node) return mainNode(opts);
+  if (opts.node) return ((await bundled('node')) as typeof import('./node')).mainNode(opts);
   const port = await freePort();
   let server: ViteDevServer | null = null;
   let browser: Browser | null = null;

@@ -35,8 +35,6 @@ import {
   encoderForward,
   encoderForwardDecode,
   globalNormSq,
-  layernormBackward,
-  layernormForward,
   logprobBackward,
   logprobForward,
   residualForward,
@@ -240,7 +238,7 @@ export class CpuModel implements LanguageModel {
     this.k.matmulBackwardTransposed(g.dlnf, G.wte, g.dlogits, acts.lnf, P.wte, N, C, V);
     g.dres.fill(0);
     const last = acts.layers[L - 1].res3;
-    layernormBackward(g.dres, G.lnfw, G.lnfb, g.dlnf, last, P.lnfw, acts.lnfMean, acts.lnfRstd, N, C);
+    this.k.layernormBackward(g.dres, G.lnfw, G.lnfb, g.dlnf, last, P.lnfw, acts.lnfMean, acts.lnfRstd, N, C);
 
     for (let l = L - 1; l >= 0; l--) {
       const la = acts.layers[l];
@@ -254,7 +252,7 @@ export class CpuModel implements LanguageModel {
       this.k.geluBackward(g.dfch, la.fch, g.dfchGelu, N * 4 * C);
       g.dln.fill(0);
       this.k.matmulBackward(g.dln, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C);
-      layernormBackward(g.dres, gp.ln2w, gp.ln2b, g.dln, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
+      this.k.layernormBackward(g.dres, gp.ln2w, gp.ln2b, g.dln, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
       // g.dres = d res2; res2 = inp + attn(ln_1(inp))
       g.datty.fill(0);
       this.k.matmulBackward(g.datty, gp.projW, gp.projB, g.dres, la.atty, p.projW, N, C, C);
@@ -262,7 +260,7 @@ export class CpuModel implements LanguageModel {
       this.k.attentionBackward(g.dqkv, g.datty, la.qkv, la.att, B, T, C, NH);
       g.dln.fill(0);
       this.k.matmulBackward(g.dln, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C);
-      layernormBackward(g.dres, gp.ln1w, gp.ln1b, g.dln, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
+      this.k.layernormBackward(g.dres, gp.ln1w, gp.ln1b, g.dln, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
       // g.dres = d inp
     }
     encoderBackward(G.wte, G.wpe, g.dres, acts.tokens, B, T, C);
@@ -394,12 +392,12 @@ export class CpuModel implements LanguageModel {
     for (let l = 0; l <= lastLayer; l++) {
       const la = acts.layers[l];
       const p = P.layers[l];
-      layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
+      this.k.layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
       this.k.matmulForward(la.qkv, la.ln1, p.attnW, p.attnB, N, C, 3 * C);
       this.k.attentionForward(la.atty, la.att, la.qkv, B, T, C, NH);
       this.k.matmulForward(acts.proj, la.atty, p.projW, p.projB, N, C, C);
       residualForward(la.res2, x, acts.proj, N * C);
-      layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
+      this.k.layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
       this.k.matmulForward(la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
       this.k.geluForward(la.fchGelu, la.fch, N * 4 * C);
       this.k.matmulForward(acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, N, 4 * C, C);
@@ -410,7 +408,7 @@ export class CpuModel implements LanguageModel {
       x = la.res3;
     }
     if (!head) return;
-    layernormForward(acts.lnf, acts.lnfMean, acts.lnfRstd, x, P.lnfw, P.lnfb, N, C);
+    this.k.layernormForward(acts.lnf, acts.lnfMean, acts.lnfRstd, x, P.lnfw, P.lnfb, N, C);
     this.k.matmulForwardTransposed(acts.logits, acts.lnf, P.wte, N, C, V);
   }
 
@@ -425,7 +423,7 @@ export class CpuModel implements LanguageModel {
     encoderForwardDecode(d.x, tokens, P.wte, P.wpe, pos, B, TT, C);
     for (let l = 0; l < L; l++) {
       const p = P.layers[l];
-      layernormForward(d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
+      this.k.layernormForward(d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
       this.k.matmulForward(d.qkv, d.ln, p.attnW, p.attnB, B, C, 3 * C);
       const kc = d.k[l];
       const vc = d.v[l];
@@ -438,7 +436,7 @@ export class CpuModel implements LanguageModel {
       this.k.attentionForwardDecode(d.atty, d.att, d.qkv, kc, vc, B, d.cap, pos, C, NH);
       this.k.matmulForward(d.proj, d.atty, p.projW, p.projB, B, C, C);
       residualForward(d.x2, d.x, d.proj, B * C);
-      layernormForward(d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);
+      this.k.layernormForward(d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);
       this.k.matmulForward(d.fch, d.ln, p.fcW, p.fcB, B, C, 4 * C);
       this.k.geluForward(d.fchGelu, d.fch, B * 4 * C);
       this.k.matmulForward(d.proj, d.fchGelu, p.fcprojW, p.fcprojB, B, 4 * C, C);
@@ -447,7 +445,7 @@ export class CpuModel implements LanguageModel {
         steeringForwardDecode(d.x, steering.vector, steering.alpha, steering.start, steering.end, pos, B, C);
       }
     }
-    layernormForward(d.ln, d.mean, d.rstd, d.x, P.lnfw, P.lnfb, B, C);
+    this.k.layernormForward(d.ln, d.mean, d.rstd, d.x, P.lnfw, P.lnfb, B, C);
     this.k.matmulForwardTransposed(d.logits, d.ln, P.wte, B, C, V);
   }
 

@@ -108,8 +108,16 @@ async function devServer(): Promise<void> {
   }
 }
 
+/** bench/cpu-train-runs.sh with `args` on a 2-step budget: one whole JSON line per run, in order. */
+async function cpuTrainRuns(args: string, behaviors: string[]): Promise<void> {
+  const lines = jsonLines((await run(`bash bench/cpu-train-runs.sh${args}`, { TRAIN_EXTRA: `--steps 2 --config ${TRAINER}` })).stdout);
+  expect(lines.map((l) => l.behavior)).toEqual(behaviors);
+  expect(lines.every((l) => l.bench === 'cpu-train-run' && l.steps === 2 && Number(l.wall_s) > 0)).toBe(true);
+}
+
 /** State the grid tests share: the grid's output folders, written by the grid commands. */
 const grid = { teacher: temp('grid-teacher'), internalization: temp('grid-int') };
+const TRAINER = '{"evalSamples":8,"batchPrompts":1,"groupSize":8}';
 const GRID_EXTRA = `--steps 2 --seeds 2 --config {"evalAlignment":true,"evalSamples":8,"batchPrompts":1,"groupSize":8}`;
 const kit = join(temp('kit'), 'kit');
 
@@ -170,6 +178,10 @@ const PLANS: Record<string, Plan> = {
       expect(lines.filter((l) => l.bench === 'cpu-matmul').map((l) => l.n)).toEqual([256, 512, 1024]);
       expect(lines.some((l) => l.bench === 'cpu-train-step' && Number(l.ratio_vs_plain) > 0)).toBe(true);
     },
+  },
+  'bash bench/cpu-train-runs.sh': { run: () => cpuTrainRuns('', ['verbosity', 'verbosity', 'confidence', 'expertise', 'robustness', 'robustness']) },
+  'bash bench/cpu-train-runs.sh "verbosity confidence expertise robustness" ""': {
+    run: () => cpuTrainRuns(' "verbosity confidence expertise robustness" ""', ['verbosity', 'confidence', 'expertise', 'robustness']),
   },
   'npm run bench:soak': {
     run: async () => {

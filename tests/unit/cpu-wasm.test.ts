@@ -19,6 +19,8 @@ import { geluBackward, geluForward } from '../../src/engine/cpu/gelu';
 import { geluBackwardWasm, geluForwardWasm } from '../../src/engine/cpu/wasm/gelu';
 import { attentionBackward, attentionForward, attentionForwardDecode } from '../../src/engine/cpu/attention';
 import { attentionBackwardWasm, attentionForwardDecodeWasm, attentionForwardWasm } from '../../src/engine/cpu/wasm/attention';
+import { layernormBackward, layernormForward } from '../../src/engine/cpu/layernorm';
+import { layernormBackwardWasm, layernormForwardWasm } from '../../src/engine/cpu/wasm/layernorm';
 import { cpuKernels, defaultCpuKernelChoice, parseCpuKernelChoice } from '../../src/engine/cpu/kernels';
 import { createCpuModel } from '../../src/model/cpu-model';
 import { initParams } from '../../src/model/init';
@@ -42,7 +44,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s === 0 ? d : d / s;
 }
 
-// [N, C, OC]: odd sizes, one below and above the 6×8 tile, and past KC = 256, MC = 120 and NC = 1024
+// [N, C, OC]: odd sizes, one below and above the 6×8 tile, and past KC = 256, MC = 60 and NC = 1024
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 3, 17], [3, 17, 1], [17, 63, 65], [65, 129, 3], [129, 17, 63],
   [7, 257, 9], [121, 5, 1025], [300, 65, 24], [6, 8, 16],
@@ -199,6 +201,56 @@ describe('WASM GELU vs the plain twin', () => {
     geluForward(want, inp, 4);
     geluForwardWasm(got, inp, 4);
     for (let i = 0; i < 4; i++) expect(Math.abs(got[i] / want[i] - 1), `gelu(${inp[i]})`).toBeLessThan(1e-5);
+  });
+});
+
+describe('WASM LayerNorm vs the plain twin', () => {
+  // [N, C]: C below, at and past one f32x4 and odd (the scalar tail), N odd
+  const LN_SHAPES: [number, number][] = [[1, 1], [3, 3], [1, 4], [17, 5], [63, 17], [3, 63], [65, 64], [17, 129], [1, 257], [5, 1025]];
+
+  function forwardBoth(N: number, C: number, seed: number) {
+    // a per-row offset and scale, so the mean and variance differ from row to row
+    const inp = rand(N * C, seed).map((x, i) => x * (1 + (Math.floor(i / C) % 5)) + (Math.floor(i / C) % 3) - 1);
+    const w = rand(C, seed + 1);
+    const b = rand(C, seed + 2);
+    const want = { out: new Float32Array(N * C), mean: new Float32Array(N), rstd: new Float32Array(N) };
+    const got = { out: rand(N * C, seed + 3), mean: rand(N, seed + 4), rstd: rand(N, seed + 5) };
+    layernormForward(want.out, want.mean, want.rstd, inp, w, b, N, C);
+    layernormForwardWasm(got.out, got.mean, got.rstd, inp, w, b, N, C);
+    return { inp, w, b, want, got };
+  }
+
+  test.each(LN_SHAPES)('forward: N = %i, C = %i', (N, C) => {
+    const { want, got } = forwardBoth(N, C, 40);
+    expect(relErr(got.out, want.out)).toBeLessThan(1e-5);
+    expect(relErr(got.mean, want.mean)).toBeLessThan(1e-5);
+    expect(relErr(got.rstd, want.rstd)).toBeLessThan(1e-5);
+  });
+
+  test.each(LN_SHAPES)('backward (accumulating into dinp, dweight, dbias): N = %i, C = %i', (N, C) => {
+    const { inp, w, want } = forwardBoth(N, C, 50);
+    const dout = rand(N * C, 55);
+    const start = { dinp: rand(N * C, 56), dw: rand(C, 57), db: rand(C, 58) };
+    const pw = { dinp: start.dinp.slice(), dw: start.dw.slice(), db: start.db.slice() };
+    const wg = { dinp: start.dinp.slice(), dw: start.dw.slice(), db: start.db.slice() };
+    layernormBackward(pw.dinp, pw.dw, pw.db, dout, inp, w, want.mean, want.rstd, N, C);
+    layernormBackwardWasm(wg.dinp, wg.dw, wg.db, dout, inp, w, want.mean, want.rstd, N, C);
+    // compare the increments, so the random starting values cannot hide an error
+    const inc = (a: Float32Array, s: Float32Array) => a.map((x, i) => x - s[i]);
+    expect(relErr(inc(wg.dinp, start.dinp), inc(pw.dinp, start.dinp))).toBeLessThan(1e-5);
+    expect(relErr(inc(wg.dw, start.dw), inc(pw.dw, start.dw))).toBeLessThan(1e-5);
+    expect(relErr(inc(wg.db, start.db), inc(pw.db, start.db))).toBeLessThan(1e-5);
+  });
+
+  test('a row does not depend on the batch it is in (forward, bit for bit)', () => {
+    const [N, C] = [9, 67];
+    const { inp, w, b, got } = forwardBoth(N, C, 60);
+    for (const r of [0, 4, 8]) {
+      const out = new Float32Array(C), mean = new Float32Array(1), rstd = new Float32Array(1);
+      layernormForwardWasm(out, mean, rstd, inp.subarray(r * C, (r + 1) * C), w, b, 1, C);
+      expect(Array.from(out)).toEqual(Array.from(got.out.subarray(r * C, (r + 1) * C)));
+      expect([mean[0], rstd[0]]).toEqual([got.mean[r], got.rstd[r]]);
+    }
   });
 });
 

@@ -4,6 +4,7 @@
 import * as plainMatmul from './matmul';
 import * as plainGelu from './gelu';
 import * as plainAttention from './attention';
+import * as plainLayernorm from './layernorm';
 import {
   attentionBackwardWasm,
   attentionForwardDecodeWasm,
@@ -11,6 +12,7 @@ import {
   wasmAttentionAvailable,
 } from './wasm/attention';
 import { geluBackwardWasm, geluForwardWasm, wasmGeluAvailable } from './wasm/gelu';
+import { layernormBackwardWasm, layernormForwardWasm, wasmLayernormAvailable } from './wasm/layernorm';
 import {
   matmulBackwardTransposedWasm,
   matmulBackwardWasm,
@@ -34,6 +36,8 @@ export interface CpuKernels {
   readonly attentionForward: typeof plainAttention.attentionForward;
   readonly attentionForwardDecode: typeof plainAttention.attentionForwardDecode;
   readonly attentionBackward: typeof plainAttention.attentionBackward;
+  readonly layernormForward: typeof plainLayernorm.layernormForward;
+  readonly layernormBackward: typeof plainLayernorm.layernormBackward;
 }
 
 const PLAIN: CpuKernels = {
@@ -47,6 +51,8 @@ const PLAIN: CpuKernels = {
   attentionForward: plainAttention.attentionForward,
   attentionForwardDecode: plainAttention.attentionForwardDecode,
   attentionBackward: plainAttention.attentionBackward,
+  layernormForward: plainLayernorm.layernormForward,
+  layernormBackward: plainLayernorm.layernormBackward,
 };
 
 const WASM: CpuKernels = {
@@ -60,9 +66,12 @@ const WASM: CpuKernels = {
   attentionForward: attentionForwardWasm,
   attentionForwardDecode: attentionForwardDecodeWasm,
   attentionBackward: attentionBackwardWasm,
+  layernormForward: layernormForwardWasm,
+  layernormBackward: layernormBackwardWasm,
 };
 
-const wasmAvailable = () => wasmGemmAvailable() && wasmGeluAvailable() && wasmAttentionAvailable();
+const wasmAvailable = () =>
+  wasmGemmAvailable() && wasmGeluAvailable() && wasmAttentionAvailable() && wasmLayernormAvailable();
 
 function envChoice(): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;

@@ -28,10 +28,12 @@ interface GemmExports {
   col_sums(dst: number, src: number, rows: number, cols: number): void;
 }
 
-// Block sizes: a KC×8 B panel (8 KB) stays in L1 while an MC×KC A block (120 KB) streams from L2;
-// the KC×NC B block (up to 1 MB) is reused by every MC block.
+// Block sizes: a KC×8 B panel (8 KB) stays in L1 while an MC×KC A block (60 KB) streams from L2;
+// the KC×NC B block (up to 1 MB) is reused by every MC block. MC = 60 rather than 120: at 1024² it ran
+// ~5% faster (CPU time, side by side; 512² unchanged) on a 48 KB L1d / 2 MB L2 Xeon, the A block then
+// staying closer to L1. Blocking never changes a result (see gemm.wat).
 const KC = 256;
-const MC = 120;
+const MC = 60;
 const NC = 1024;
 
 const mod = kernelModule<GemmExports>(wasmBase64);
