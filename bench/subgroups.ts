@@ -1,0 +1,106 @@
+// `npx tsx bench/subgroups.ts [--runs N]`: the row-reduction kernels (layernorm forward + backward,
+// log-prob forward + backward + loss) with and without subgroup reductions (Tuning.subgroups), side by
+// side on this machine's Dawn adapter, under both row workgroup sizes (4: the SwiftShader tuning, 64: the
+// GPU tuning). Off and on alternate run by run so drift (other load on the machine) hits both alike.
+// One JSON line per case on stdout: median ms per program run of each, and off/on (> 1: subgroups faster).
+// Feeds SUBGROUPS_BY_DEFAULT in src/engine/launch.ts and DESIGN §8.
+import { requestNodeDevice } from '../src/engine/node-device';
+import { deviceAdapterInfo } from '../src/engine/device';
+import * as K from '../src/engine/kernels';
+import { createContext, CPU_ADAPTER_TUNING, GPU_TUNING, Program, type GpuContext, type Tuning } from '../src/engine/launch';
+import { upload } from '../src/engine/readback';
+import { createRng } from '../src/util/rng';
+
+interface Case {
+  name: string;
+  /** Records the kernels under test into a program (the inputs are made once per context). */
+  record: (ctx: GpuContext) => (p: Program) => void;
+}
+
+const rng = createRng(5);
+const randn = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+
+function layernormCase(N: number, C: number): Case {
+  const inp = randn(N * C), w = randn(C), b = randn(C), dout = randn(N * C);
+  return {
+    name: `layernorm fwd+bwd N=${N} C=${C}`,
+    record: (ctx) => {
+      const g = [inp, w, b, dout].map((a) => upload(ctx, a));
+      const out = upload(ctx, new Float32Array(N * C)), mean = upload(ctx, new Float32Array(N)), rstd = upload(ctx, new Float32Array(N));
+      const dinp = upload(ctx, new Float32Array(N * C)), dw = upload(ctx, new Float32Array(C)), db = upload(ctx, new Float32Array(C));
+      return (p) => {
+        K.layernormForward(p, out, mean, rstd, g[0], g[1], g[2], N, C);
+        K.layernormBackward(p, dinp, dw, db, g[3], g[0], g[1], mean, rstd, N, C);
+      };
+    },
+  };
+}
+
+function logprobCase(N: number, V: number): Case {
+  const logits = randn(N * V), dlogp = randn(N);
+  const targets = Int32Array.from({ length: N }, () => rng.int(V));
+  return {
+    name: `logprob fwd+bwd+loss N=${N} V=${V}`,
+    record: (ctx) => {
+      const gl = upload(ctx, logits), gt = upload(ctx, targets), gd = upload(ctx, dlogp);
+      const logp = upload(ctx, new Float32Array(N)), ent = upload(ctx, new Float32Array(N)), dl = upload(ctx, new Float32Array(N * V)), stats = upload(ctx, new Float32Array(2));
+      return (p) => {
+        K.logprobForward(p, logp, ent, gl, gt, N, V);
+        K.logprobBackward(p, dl, gd, gl, gt, N, V);
+        K.crossEntropyLoss(p, stats, logp, gt, N);
+      };
+    },
+  };
+}
+
+/** One program of `reps` copies of the case; returns a function that runs it once and resolves when done. */
+function prepare(device: GPUDevice, tuning: Tuning, c: Case, reps: number): () => Promise<number> {
+  const ctx = createContext(device, tuning);
+  const build = c.record(ctx);
+  const prog = new Program(ctx, c.name);
+  for (let i = 0; i < reps; i++) build(prog);
+  return async () => {
+    const t0 = performance.now();
+    prog.run();
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const r3 = (x: number) => Number(x.toPrecision(3));
+
+async function main(): Promise<void> {
+  const runsArg = process.argv.indexOf('--runs');
+  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
+  const device = await requestNodeDevice();
+  const info = deviceAdapterInfo(device) as (GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number }) | undefined;
+  const adapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' / ');
+  console.log(JSON.stringify({ bench: 'adapter', adapter, features: [...device.features].sort(), subgroupMinSize: info?.subgroupMinSize, subgroupMaxSize: info?.subgroupMaxSize, runs }));
+  if (!device.features.has('subgroups')) {
+    console.error('[bench] this adapter lacks the `subgroups` feature: nothing to compare');
+    return;
+  }
+  const cases = [layernormCase(512, 64), layernormCase(2048, 256), logprobCase(512, 512), logprobCase(64, 50257)];
+  for (const base of [CPU_ADAPTER_TUNING, GPU_TUNING]) {
+    for (const c of cases) {
+      const off = prepare(device, { ...base, subgroups: false }, c, 4);
+      const on = prepare(device, { ...base, subgroups: true }, c, 4);
+      await off(); // warm-up: pipeline compiles
+      await on();
+      const t = { off: [] as number[], on: [] as number[] };
+      for (let i = 0; i < runs; i++) {
+        t.off.push(await off());
+        t.on.push(await on());
+      }
+      const [mOff, mOn] = [median(t.off), median(t.on)];
+      console.log(JSON.stringify({ bench: 'subgroups', case: c.name, rowWG: base.rowWG, runs, msOff: r3(mOff), msOn: r3(mOn), offOverOn: r3(mOff / mOn) }));
+    }
+  }
+  device.destroy();
+}
+
+await main();
