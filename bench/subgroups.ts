@@ -2,7 +2,8 @@
 // log-prob forward + backward + loss) with and without subgroup reductions (Tuning.subgroups), side by
 // side on this machine's Dawn adapter, under both row workgroup sizes (4: the SwiftShader tuning, 64: the
 // GPU tuning). Off and on alternate run by run so drift (other load on the machine) hits both alike.
-// One JSON line per case on stdout: median ms per program run of each, and off/on (> 1: subgroups faster).
+// One JSON line per case on stdout: median ms per program run of each, off/on of the medians and the
+// median [min, max] of the per-pair ratios (> 1: subgroups faster).
 // Feeds SUBGROUPS_BY_DEFAULT in src/engine/launch.ts and DESIGN §8.
 import { requestNodeDevice } from '../src/engine/node-device';
 import { deviceAdapterInfo } from '../src/engine/device';
@@ -93,11 +94,28 @@ async function main(): Promise<void> {
       await on();
       const t = { off: [] as number[], on: [] as number[] };
       for (let i = 0; i < runs; i++) {
+        // which goes first alternates too, so neither always runs on a machine the other just warmed
+        if (i % 2) t.on.push(await on());
         t.off.push(await off());
-        t.on.push(await on());
+        if (!(i % 2)) t.on.push(await on());
       }
       const [mOff, mOn] = [median(t.off), median(t.on)];
-      console.log(JSON.stringify({ bench: 'subgroups', case: c.name, rowWG: base.rowWG, runs, msOff: r3(mOff), msOn: r3(mOn), offOverOn: r3(mOff / mOn) }));
+      // the median of the per-pair ratios too: a pair ran back to back, so it shares the machine's load
+      const pairs = t.off.map((x, i) => x / t.on[i]);
+      const range = (xs: number[]) => [r3(Math.min(...xs)), r3(Math.max(...xs))];
+      console.log(
+        JSON.stringify({
+          bench: 'subgroups',
+          case: c.name,
+          rowWG: base.rowWG,
+          runs,
+          msOff: r3(mOff),
+          msOn: r3(mOn),
+          offOverOn: r3(mOff / mOn),
+          pairRatio: r3(median(pairs)),
+          pairRatioRange: range(pairs),
+        }),
+      );
     }
   }
   device.destroy();
