@@ -46,8 +46,8 @@ export async function requestDeviceFrom(gpu: GPU | undefined, opts: DeviceOption
     if (typeof v === 'number') requiredLimits[name] = v;
   }
   // Optional features, requested only where the adapter offers them; nothing requires them (DESIGN §2).
-  // `subgroups` enables the subgroup row reductions (Tuning.subgroups); `shader-f16` is requested so it
-  // is reported in the device info, but no kernel uses f16 yet.
+  // `subgroups` enables the subgroup row reductions (Tuning.subgroups); `shader-f16` is requested only so
+  // that device.features reports it (the bench's adapter line): no kernel uses f16.
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'vspo-engine' });
   adapterInfos.set(device, adapter.info);

@@ -39,12 +39,16 @@ export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', subgroups: false 
 export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', subgroups: false };
 
 /**
- * Whether defaultTuning uses subgroup reductions where the feature exists, per adapter kind (DESIGN §8).
- * cpu: measured on SwiftShader (bench/subgroups.ts). gpu: unmeasured on real hardware (see DESIGN §8).
+ * Whether defaultTuning uses subgroup reductions where the feature exists, per adapter kind (DESIGN §2).
+ * cpu: faster on SwiftShader as measured by bench/subgroups.ts (DESIGN §8). gpu: off, because it is
+ * unmeasured on real hardware and untested there.
  */
 export const SUBGROUPS_BY_DEFAULT = { cpu: true, gpu: false };
 
-/** The two tunings by the name the benchmark and tests report ("gpu" is what a real GPU gets). */
+/**
+ * The two tunings by the name the benchmark and tests report ("gpu" is what a real GPU gets; a CPU adapter
+ * that has `subgroups` gets "swiftshader" with subgroups on, see SUBGROUPS_BY_DEFAULT).
+ */
 export const TUNINGS = { swiftshader: CPU_ADAPTER_TUNING, gpu: GPU_TUNING } as const;
 export type TuningName = keyof typeof TUNINGS;
 
