@@ -1,6 +1,7 @@
 // src/engine/shader-source.ts: the loader registry, `// #include` expansion and compile-time constant
 // injection, on hand-written WGSL text and a fake loader (no device). The last test reads the real
-// shaders/ files: every kernel expands, and the shared reductions are defined in reduce.wgsl only.
+// shaders/ files: every kernel expands, and the shared reductions are defined in reduce.wgsl (and its
+// drop-in subgroup twin reduce_subgroups.wgsl) only.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
