@@ -16,6 +16,9 @@ export const ENGINE_LIMITS = [
   'maxBindGroups',
 ] as const;
 
+/** The optional features requested when the adapter has them. */
+export const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'shader-f16'];
+
 export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;
   /** Called once if the device is lost (driver reset, tab backgrounded too long, destroy()). */
@@ -42,8 +45,10 @@ export async function requestDeviceFrom(gpu: GPU | undefined, opts: DeviceOption
     const v = limits[name];
     if (typeof v === 'number') requiredLimits[name] = v;
   }
-  const requiredFeatures: GPUFeatureName[] = [];
-  if (adapter.features.has('shader-f16')) requiredFeatures.push('shader-f16');
+  // Optional features, requested only where the adapter offers them; nothing requires them (DESIGN §2).
+  // `subgroups` enables the subgroup row reductions (Tuning.subgroups); `shader-f16` is requested only so
+  // that device.features reports it (the bench's adapter line): no kernel uses f16.
+  const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'vspo-engine' });
   adapterInfos.set(device, adapter.info);
   watchDevice(device, opts);

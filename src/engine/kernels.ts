@@ -4,6 +4,7 @@
 // until the Program is encoded and submitted.
 import { cdiv, type Binding, type Program } from './launch';
 import { LAYERNORM_EPS } from './cpu/layernorm'; // one eps for both twins (the WGSL takes it as a param)
+import type { ShaderVariant } from './shaders';
 
 /** Workgroups for a grid-stride elementwise kernel. */
 const grid = (n: number, wg: number) => Math.max(1, Math.min(cdiv(n, wg), 16384));
@@ -58,6 +59,15 @@ export function encoderBackward(prog: Program, dwte: Binding, dwpe: Binding, dou
 
 // ----------------------------------------------------------------------------------------- layernorm
 
+/**
+ * Constants and source variant of the row-reduction kernels (layernorm, logprob): their workgroup
+ * reductions come from reduce_subgroups.wgsl where the tuning picks subgroups (see Tuning.subgroups).
+ */
+function rowReduce(prog: Program): [Record<string, number>, ShaderVariant] {
+  if (!prog.ctx.tuning.subgroups) return [rowConst(prog), {}];
+  return [{ ...rowConst(prog), SG_MIN: prog.ctx.subgroupMinSize }, { subgroups: true }];
+}
+
 export function layernormForward(prog: Program, out: Binding, mean: Binding, rstd: Binding, inp: Binding, weight: Binding, bias: Binding, N: number, C: number): void {
   prog.dispatch(
     'layernorm',
@@ -65,7 +75,7 @@ export function layernormForward(prog: Program, out: Binding, mean: Binding, rst
     { inp, weight, bias, out, mean, rstd, dout: null, dinp: null, dweight: null, dbias: null },
     { N, C, eps: LAYERNORM_EPS },
     rows(N),
-    rowConst(prog),
+    ...rowReduce(prog),
   );
 }
 
@@ -88,7 +98,7 @@ export function layernormBackward(
     { inp, weight, bias: null, out: null, mean, rstd, dout, dinp, dweight: null, dbias: null },
     { N, C, eps: LAYERNORM_EPS },
     rows(N),
-    rowConst(prog),
+    ...rowReduce(prog),
   );
   prog.dispatch(
     'layernorm',
@@ -96,7 +106,7 @@ export function layernormBackward(
     { inp, weight: null, bias: null, out: null, mean, rstd, dout, dinp: null, dweight, dbias },
     { N, C, eps: LAYERNORM_EPS },
     cdiv(C, prog.ctx.tuning.rowWG),
-    rowConst(prog),
+    ...rowReduce(prog), // no reduction here, but the same module as forward/backward: one compile, not two
   );
 }
 
@@ -348,7 +358,7 @@ export function logprobForward(prog: Program, logp: Binding, entropy: Binding, l
     { logits, targets, logp, entropy, dlogp: null, dlogits: null, stats: null },
     { N, V },
     rows(N),
-    rowConst(prog),
+    ...rowReduce(prog),
   );
 }
 
@@ -359,7 +369,7 @@ export function logprobBackward(prog: Program, dlogits: Binding, dlogp: Binding,
     { logits, targets, logp: null, entropy: null, dlogp, dlogits, stats: null },
     { N, V },
     rows(N),
-    rowConst(prog),
+    ...rowReduce(prog),
   );
 }
 
@@ -371,7 +381,7 @@ export function crossEntropyLoss(prog: Program, stats: Binding, logp: Binding, t
     { logits: null, targets, logp, entropy: null, dlogp: null, dlogits: null, stats },
     { N, V: 0 },
     1,
-    rowConst(prog),
+    ...rowReduce(prog),
   );
 }
 

@@ -3,8 +3,8 @@
 // into ONE command encoder and submits once. Nothing is allocated per step.
 import { BufferPool, UNIFORM } from './buffers';
 import { encodeParams, paramsBytes, PipelineCache, type Kernel } from './pipelines';
-import type { ShaderName } from './shaders';
-import { isCpuAdapter } from './device';
+import type { ShaderName, ShaderVariant } from './shaders';
+import { deviceAdapterInfo, isCpuAdapter } from './device';
 
 export interface Counters {
   submits: number;
@@ -26,22 +26,56 @@ export interface Tuning {
    * 'register': barrier-free 4x4 register blocks (CPU adapters).
    */
   matmul: 'vec4' | 'tiled' | 'register';
+  /**
+   * Row reductions (layernorm, log-prob) through subgroup operations (shaders/reduce_subgroups.wgsl)
+   * instead of shared memory and barriers. Needs the device feature `subgroups`: createContext refuses
+   * it without. defaultTuning turns it on where the adapter has the feature and SUBGROUPS_BY_DEFAULT says so.
+   */
+  subgroups: boolean;
 }
 
-export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4' };
-export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register' };
+/** The portable tunings: no optional feature, so they run on every device (tests run both everywhere). */
+export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', subgroups: false };
+export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', subgroups: false };
 
-/** The two tunings by the name the benchmark and tests report ("gpu" is what a real GPU gets). */
+/**
+ * Whether defaultTuning uses subgroup reductions where the feature exists, per adapter kind (DESIGN §2).
+ * cpu: faster on SwiftShader as measured by bench/subgroups.ts (DESIGN §8). gpu: off, because it is
+ * unmeasured on real hardware and untested there.
+ */
+export const SUBGROUPS_BY_DEFAULT = { cpu: true, gpu: false };
+
+/**
+ * The two tunings by the name the benchmark and tests report ("gpu" is what a real GPU gets; a CPU adapter
+ * that has `subgroups` gets "swiftshader" with subgroups on, see SUBGROUPS_BY_DEFAULT).
+ */
 export const TUNINGS = { swiftshader: CPU_ADAPTER_TUNING, gpu: GPU_TUNING } as const;
 export type TuningName = keyof typeof TUNINGS;
 
 export function defaultTuning(device: GPUDevice): Tuning {
-  return isCpuAdapter(device) ? { ...CPU_ADAPTER_TUNING } : { ...GPU_TUNING };
+  const cpu = isCpuAdapter(device);
+  const base = cpu ? CPU_ADAPTER_TUNING : GPU_TUNING;
+  return { ...base, subgroups: hasSubgroups(device) && SUBGROUPS_BY_DEFAULT[cpu ? 'cpu' : 'gpu'] };
+}
+
+export function hasSubgroups(device: GPUDevice): boolean {
+  return device.features.has('subgroups');
+}
+
+/**
+ * The smallest subgroup the adapter may use (GPUAdapterInfo.subgroupMinSize; WebGPU guarantees at
+ * least 4). A workgroup no larger than this is one subgroup, which reduce_subgroups.wgsl relies on.
+ */
+export function subgroupMinSize(device: GPUDevice): number {
+  const n = (deviceAdapterInfo(device) as (GPUAdapterInfo & { subgroupMinSize?: number }) | undefined)?.subgroupMinSize;
+  return typeof n === 'number' && n >= 4 && (n & (n - 1)) === 0 ? n : 4;
 }
 
 export interface GpuContext {
   device: GPUDevice;
   tuning: Tuning;
+  /** See subgroupMinSize(); the SG_MIN constant of the subgroup reductions. */
+  subgroupMinSize: number;
   pool: BufferPool;
   pipelines: PipelineCache;
   counters: Counters;
@@ -59,9 +93,11 @@ export function createContext(device: GPUDevice, tuning: Partial<Tuning> = {}): 
   const counters: Counters = { submits: 0, readbacks: 0, dispatches: 0 };
   const t = { ...defaultTuning(device), ...tuning };
   if (!(t.rowWG >= 1 && (t.rowWG & (t.rowWG - 1)) === 0 && t.rowWG <= 256)) throw new Error(`tuning.rowWG must be a power of two in [1, 256] (got ${t.rowWG})`);
+  if (t.subgroups && !hasSubgroups(device)) throw new Error('tuning.subgroups needs the device feature "subgroups", which this device lacks');
   return {
     device,
     tuning: t,
+    subgroupMinSize: subgroupMinSize(device),
     pool,
     pipelines: new PipelineCache(device),
     counters,
@@ -114,7 +150,8 @@ export class Program {
 
   /**
    * Records a dispatch of `shader`.`entry` with its storage bindings by WGSL variable name (null = unused
-   * by this entry point) and its `Params` uniform by field name.
+   * by this entry point) and its `Params` uniform by field name. `variant` picks a source variant that
+   * needs an optional feature (see ShaderVariant).
    */
   dispatch(
     shader: ShaderName,
@@ -123,9 +160,10 @@ export class Program {
     params: Record<string, number>,
     workgroups: Workgroups,
     constants: Record<string, number> = {},
+    variant: ShaderVariant = {},
   ): DispatchHandle {
     if (this.finalized) throw new Error(`${this.label}: cannot add to a finalized program`);
-    const kernel = this.ctx.pipelines.get(shader, entry, constants);
+    const kernel = this.ctx.pipelines.get(shader, entry, constants, variant);
     const wg: [number, number, number] = Array.isArray(workgroups)
       ? [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1]
       : [workgroups, 1, 1];

@@ -2,7 +2,7 @@
 // and derived from the WGSL declarations, so every entry point of one file shares one layout and kernels
 // are bound by variable name: { a: bufA, out: bufOut }. The uniform struct `Params` (binding 0, scalars
 // only) is encoded from an object by field name, with its u32/i32/f32 types read from the WGSL.
-import { shaderCode, type ShaderName } from './shaders';
+import { shaderCode, variantKey, type ShaderName, type ShaderVariant } from './shaders';
 
 export interface BindingInfo {
   name: string;
@@ -65,22 +65,23 @@ export class PipelineCache {
 
   constructor(readonly device: GPUDevice) {}
 
-  get(shader: ShaderName, entry: string, constants: Record<string, number> = {}): Kernel {
+  get(shader: ShaderName, entry: string, constants: Record<string, number> = {}, variant: ShaderVariant = {}): Kernel {
     const ckey = JSON.stringify(Object.entries(constants).sort());
-    const key = `${shader}:${entry}:${ckey}`;
+    const name = `${shader}${variantKey(variant)}`;
+    const key = `${name}:${entry}:${ckey}`;
     const hit = this.kernels.get(key);
     if (hit) return hit;
-    const mkey = `${shader}:${ckey}`;
+    const mkey = `${name}:${ckey}`;
     let mod = this.modules.get(mkey);
     if (!mod) {
-      const code = shaderCode(shader, constants);
+      const code = shaderCode(shader, constants, variant);
       const bindings = parseBindings(code);
       const layout = this.device.createBindGroupLayout({
         label: shader,
         entries: bindings.map((b) => ({ binding: b.binding, visibility: 0x4 /* GPUShaderStage.COMPUTE */, buffer: { type: b.type } })),
       });
       mod = {
-        module: this.device.createShaderModule({ code, label: shader }),
+        module: this.device.createShaderModule({ code, label: name }),
         layout,
         pipelineLayout: this.device.createPipelineLayout({ bindGroupLayouts: [layout], label: shader }),
         bindings,
@@ -89,13 +90,18 @@ export class PipelineCache {
       this.modules.set(mkey, mod);
     }
     const pipeline = this.device.createComputePipeline({
-      label: `${shader}.${entry}`,
+      label: `${name}.${entry}`,
       layout: mod.pipelineLayout,
       compute: { module: mod.module, entryPoint: entry },
     });
     const kernel: Kernel = { key, pipeline, layout: mod.layout, bindings: mod.bindings, params: mod.params };
     this.kernels.set(key, kernel);
     return kernel;
+  }
+
+  /** The shader modules compiled so far, by `shader[+variant]:constants` (what a test can inspect). */
+  moduleKeys(): string[] {
+    return [...this.modules.keys()];
   }
 
   /** Surfaces WGSL compile errors of every loaded module (useful in tests). */

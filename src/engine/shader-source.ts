@@ -38,10 +38,21 @@ export function loadShader(name: string): string {
 
 /**
  * Expands each line that is exactly `// #include <name>` into the text of shaders/<name>.wgsl (shared WGSL
- * helpers, e.g. reduce). One level: included files are not expanded again.
+ * helpers, e.g. reduce). One level: included files are not expanded again. `swap` replaces a library by
+ * another with the same functions (e.g. reduce -> reduce_subgroups); each swap must be used, so a variant
+ * cannot silently compile to the plain kernel.
  */
-export function expandIncludes(source: string): string {
-  return source.replace(/^\/\/ #include (\w+)$/gm, (_, lib: string) => loadShader(lib));
+export function expandIncludes(source: string, swap: Record<string, string> = {}): string {
+  const used = new Set<string>();
+  const out = source.replace(/^\/\/ #include (\w+)$/gm, (_, lib: string) => {
+    if (!(lib in swap)) return loadShader(lib);
+    used.add(lib);
+    return loadShader(swap[lib]);
+  });
+  for (const lib of Object.keys(swap)) {
+    if (!used.has(lib)) throw new Error(`cannot swap "${lib}" for "${swap[lib]}": the shader has no "// #include ${lib}"`);
+  }
+  return out;
 }
 
 /**

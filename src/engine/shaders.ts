@@ -36,7 +36,21 @@ function viteSources(): Record<string, string> | null {
 const bundled = viteSources();
 if (bundled && !hasShaderLoader()) setShaderLoader((name) => bundled[name]);
 
+/**
+ * Source variants of a kernel family that need an optional device feature.
+ *  subgroups: the workgroup reductions of shaders/reduce.wgsl come from reduce_subgroups.wgsl instead
+ *             (same functions, subgroup operations); needs the `subgroups` feature.
+ */
+export interface ShaderVariant {
+  subgroups?: boolean;
+}
+
+/** The cache key of a variant ('' for the plain source). */
+export const variantKey = (v: ShaderVariant) => (v.subgroups ? '+subgroups' : '');
+
 /** WGSL text of one kernel family, with its includes expanded and compile-time constants injected. */
-export function shaderCode(name: ShaderName, constants: Record<string, number> = {}): string {
-  return withConstants(expandIncludes(loadShader(name)), constants);
+export function shaderCode(name: ShaderName, constants: Record<string, number> = {}, variant: ShaderVariant = {}): string {
+  if (!variant.subgroups) return withConstants(expandIncludes(loadShader(name)), constants);
+  // `enable` must precede every declaration, so it goes first, ahead of the file's own comments.
+  return withConstants(`enable subgroups;\n${expandIncludes(loadShader(name), { reduce: 'reduce_subgroups' })}`, constants);
 }

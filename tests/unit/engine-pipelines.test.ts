@@ -215,4 +215,32 @@ describe('PipelineCache (fake device)', () => {
     expect(count('module')).toBe(4);
     expect(() => cache.get('matmul', 'main', { TILE: 8 })).toThrow('shader constant TILE is not declared');
   });
+
+  test('the subgroup variant swaps the reduction library, enables the extension first, and refuses a shader without the include', () => {
+    useRealShaders();
+    const code = shaderCode('layernorm', { WG: 64, SG_MIN: 32 }, { subgroups: true });
+    expect(code.startsWith('enable subgroups;\n')).toBe(true);
+    expect(code).toContain('subgroupAdd(');
+    expect(code).toContain('const SG_MIN: u32 = 32u;');
+    expect(code.match(/fn reduce_sum\(/g)).toHaveLength(1);
+    expect(shaderCode('layernorm', { WG: 64 })).not.toMatch(/subgroup/);
+    expect(() => shaderCode('gelu', {}, { subgroups: true })).toThrow('the shader has no "// #include reduce"');
+  });
+
+  test('a source variant is its own module and pipeline, labelled with the variant', () => {
+    useRealShaders();
+    const { device, calls, count } = fakeDevice();
+    const cache = new PipelineCache(device);
+    const plain = cache.get('logprob', 'forward', { WG: 4 });
+    const sg = cache.get('logprob', 'forward', { WG: 4, SG_MIN: 4 }, { subgroups: true });
+    expect(sg).not.toBe(plain);
+    expect(cache.get('logprob', 'forward', { WG: 4, SG_MIN: 4 }, { subgroups: true })).toBe(sg);
+    expect(count('module')).toBe(2);
+    expect(sg.key).toBe('logprob+subgroups:forward:[["SG_MIN",4],["WG",4]]');
+    const codes = calls.filter((c) => c.kind === 'module').map((c) => c.desc.code as string);
+    expect(codes[0]).not.toContain('subgroup');
+    expect(codes[1]).toContain('subgroupMax(');
+    expect(sg.bindings).toEqual(plain.bindings);
+    expect(sg.params).toEqual(plain.params);
+  });
 });

@@ -1,6 +1,7 @@
 // src/engine/shader-source.ts: the loader registry, `// #include` expansion and compile-time constant
 // injection, on hand-written WGSL text and a fake loader (no device). The last test reads the real
-// shaders/ files: every kernel expands, and the shared reductions are defined in reduce.wgsl only.
+// shaders/ files: every kernel expands, and the shared reductions are defined in reduce.wgsl (and its
+// drop-in subgroup twin reduce_subgroups.wgsl) only.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -102,13 +103,16 @@ describe('the real shaders/ files', () => {
   const files = readdirSync(SHADERS).filter((f) => f.endsWith('.wgsl')).map((f) => f.slice(0, -5));
   const read = (name: string) => readFileSync(join(SHADERS, `${name}.wgsl`), 'utf8');
 
-  test('every kernel expands fully; the reductions live in reduce.wgsl and are included, never copied', () => {
+  test('every kernel expands fully; the reductions live in reduce.wgsl (or its subgroup twin) and are included, never copied', () => {
     setShaderLoader((name) => (files.includes(name) ? read(name) : undefined));
     expect(files).toContain('reduce');
     const reductions = [...read('reduce').matchAll(/^fn (\w+)\(/gm)].map((m) => m[1]);
     expect(reductions).toEqual(['reduce_sum', 'reduce_max']);
+    // the subgroup library is a drop-in: the same functions with the same signatures
+    const sig = (name: string) => [...read(name).matchAll(/^fn .*$/gm)].map((m) => m[0]);
+    expect(sig('reduce_subgroups')).toEqual(sig('reduce'));
     const includers: string[] = [];
-    for (const name of files.filter((f) => f !== 'reduce')) {
+    for (const name of files.filter((f) => f !== 'reduce' && f !== 'reduce_subgroups')) {
       const raw = read(name);
       for (const r of reductions) expect(raw, `${name}.wgsl defines its own ${r}`).not.toMatch(new RegExp(`fn ${r}\\(`));
       const code = expandIncludes(raw);
@@ -121,4 +125,5 @@ describe('the real shaders/ files', () => {
     }
     expect(includers.sort()).toEqual(['adamw', 'attention', 'layernorm', 'logprob', 'sample']);
   });
+
 });

@@ -1,0 +1,50 @@
+// src/engine/device.ts requestDeviceFrom on a fake GPU object: the optional features are requested
+// exactly when the adapter offers them, never required; the tuning's subgroups default follows the
+// device (src/engine/launch.ts).
+import { describe, expect, test } from 'vitest';
+import { OPTIONAL_FEATURES, requestDeviceFrom } from '../../src/engine/device';
+import { createContext, defaultTuning, SUBGROUPS_BY_DEFAULT } from '../../src/engine/launch';
+
+/** A GPU whose adapter has `features` and an info string; records the device descriptor it is asked for. */
+function fakeGpu(features: string[], description: string) {
+  const asked: GPUDeviceDescriptor[] = [];
+  const adapter = {
+    features: new Set(features),
+    limits: { maxBufferSize: 1 << 28 },
+    info: { vendor: 'test', architecture: '', device: '', description },
+    async requestDevice(desc: GPUDeviceDescriptor) {
+      asked.push(desc);
+      return {
+        features: new Set(desc.requiredFeatures ?? []),
+        limits: { minUniformBufferOffsetAlignment: 256 },
+        lost: new Promise(() => {}),
+        addEventListener() {},
+      } as unknown as GPUDevice;
+    },
+  };
+  const gpu = { requestAdapter: async () => adapter } as unknown as GPU;
+  return { gpu, asked };
+}
+
+describe('optional device features', () => {
+  test('each optional feature is requested where the adapter has it, and only then', async () => {
+    expect(OPTIONAL_FEATURES).toEqual(['subgroups', 'shader-f16']);
+    for (const offered of [[], ['subgroups'], ['shader-f16'], ['subgroups', 'shader-f16', 'timestamp-query']]) {
+      const { gpu, asked } = fakeGpu(offered, 'a GPU');
+      const device = await requestDeviceFrom(gpu);
+      expect([...(asked[0].requiredFeatures ?? [])].sort(), offered.join()).toEqual(offered.filter((f) => f !== 'timestamp-query').sort());
+      expect(device.features.has('subgroups')).toBe(offered.includes('subgroups'));
+    }
+  });
+
+  test('the subgroups default follows the device and the adapter kind; forcing it needs the feature', async () => {
+    for (const [description, kind] of [['SwiftShader Device', 'cpu'], ['A real GPU', 'gpu']] as const) {
+      const withIt = await requestDeviceFrom(fakeGpu(['subgroups'], description).gpu);
+      const without = await requestDeviceFrom(fakeGpu([], description).gpu);
+      expect(defaultTuning(withIt).subgroups, description).toBe(SUBGROUPS_BY_DEFAULT[kind]);
+      expect(defaultTuning(without).subgroups, description).toBe(false);
+      expect(createContext(withIt, { subgroups: true }).tuning.subgroups).toBe(true);
+      expect(() => createContext(without, { subgroups: true })).toThrow('needs the device feature "subgroups"');
+    }
+  });
+});
