@@ -314,6 +314,21 @@ export function attentionDecode(prog: Program, out: Binding, scratch: Binding, q
   prog.dispatch('attention', 'decode', { qkv, att: scratch, out, dout: null, dqkv: null, dpre: null, cache, state }, params, [NH, B], rowConst(prog));
 }
 
+/**
+ * Prompt prefill: cache [B,Tmax,2C] positions 0..T-1 = (k, v) of qkv [B,T,3C] (the batched pass's qkv),
+ * the same values kv_store writes one position at a time.
+ */
+export function attentionKvStorePrefill(prog: Program, cache: Binding, qkv: Binding, B: number, T: number, C: number, Tmax: number): void {
+  const wg = prog.ctx.tuning.rowWG;
+  prog.dispatch('attention', 'kv_store_prefill', { qkv, att: null, out: null, dout: null, dqkv: null, dpre: null, cache, state: null }, attnParams(B, T, C, 1, Tmax), grid(B * T * 2 * C, wg), rowConst(prog));
+}
+
+/** out [B,C] = inp [B,T,C] at t = T-1 (the batched prefill's last prompt position into the decode state). */
+export function lastPositionRows(prog: Program, out: Binding, inp: Binding, B: number, T: number, C: number): void {
+  const wg = prog.ctx.tuning.rowWG;
+  prog.dispatch('attention', 'last_rows', { qkv: null, att: null, out, dout: inp, dqkv: null, dpre: null, cache: null, state: null }, attnParams(B, T, C, 1, T), grid(B * C, wg), rowConst(prog));
+}
+
 // ------------------------------------------------------------------------------- elementwise families
 
 export function geluForward(prog: Program, out: Binding, inp: Binding, N: number): void {
