@@ -13,8 +13,9 @@
 //                (stored in dpre), dq_t += scale * sum_t2 dpre[t2] k_t2
 //   backward_kv  workgroup (t2, h, b): dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t,
 //                dv_t2 += sum_{t >= t2} att[t, t2] dout_t   (gathers by column: no atomics)
-//   kv_store     cache[b, pos] = (k, v) of qkv[b]
-//   decode       workgroup (h, b): attention of q (position pos) over cache[b, 0..pos]
+//   decode       workgroup (h, b): stores head h's k, v of qkv[b] into cache[b, pos] (each workgroup
+//                writes exactly the columns it then reads), then attention of q (position pos) over
+//                cache[b, 0..pos]
 //   kv_store_prefill  cache[b, t] = (k, v) of qkv[b, t] for t < T (qkv of a batched pass [B, T, 3C]),
 //                grid-stride over B*T*2C
 //   last_rows    out[b] = dout[b, T-1] for rows dout [B, T, C] (the prefill's last prompt position
@@ -158,18 +159,6 @@ fn backward_kv(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup
 }
 
 @compute @workgroup_size(WG)
-fn kv_store(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let C2 = 2u * p.C;
-  if (gid.x >= p.B * C2) {
-    return;
-  }
-  let b = gid.x / C2;
-  let j = gid.x % C2;
-  let pos = state[0];
-  cache[(b * p.Tmax + pos) * C2 + j] = qkv[b * 3u * p.C + p.C + j];
-}
-
-@compute @workgroup_size(WG)
 fn decode(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let lid = lidv.x;
   let h = wid.x;
@@ -180,6 +169,12 @@ fn decode(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
   let hs = C / p.NH;
   let row = (b * p.NH + h) * p.Tmax;
   let qo = b * 3u * C + h * hs;
+  let store = (b * p.Tmax + pos) * C2 + h * hs;
+  for (var i = lid; i < hs; i += WG) {
+    cache[store + i] = qkv[qo + C + i];
+    cache[store + C + i] = qkv[qo + 2u * C + i];
+  }
+  storageBarrier();
   var lmax = -3.0e38;
   for (var t2 = lid; t2 <= pos; t2 += WG) {
     let ko = (b * p.Tmax + t2) * C2 + h * hs;
