@@ -274,6 +274,24 @@ describe('GPU model vs CPU model', () => {
     }
   });
 
+  test('batched prompt prefill under the gpu tuning (vec4 matmul, residual fused) equals the CPU model', async () => {
+    const m = await createGpuModel(device, config, params, { tuning: GPU_TUNING });
+    try {
+      const B = 3, P = 9, M = 4;
+      const prompt = randTokens(rng, B * P, config.vocabSize);
+      const steering = steeringFor(B, 0, [2, -3, 1.5], [4, 0, P - 1], [P + 2, 3, P + M]);
+      for (const [temperature, topK] of [[0, 0], [0.9, 5]]) {
+        const req = { prompt, B, P, maxNewTokens: M, temperature, topK, seed: 21, steering };
+        const g = await m.generate(req);
+        const c = await cpu.generate(req);
+        expect(Array.from(g.tokens), `T=${temperature}`).toEqual(Array.from(c.tokens));
+        expectClose(g.logprobs, c.logprobs, 1e-4, `logprobs T=${temperature}`);
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+
   test('batched prompt prefill: the dispatches of a generate call do not grow with the prompt length', async () => {
     const B = 3, M = 5;
     const cost = async (P: number) => {
