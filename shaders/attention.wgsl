@@ -13,8 +13,13 @@
 //                (stored in dpre), dq_t += scale * sum_t2 dpre[t2] k_t2
 //   backward_kv  workgroup (t2, h, b): dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t,
 //                dv_t2 += sum_{t >= t2} att[t, t2] dout_t   (gathers by column: no atomics)
-//   kv_store     cache[b, pos] = (k, v) of qkv[b]
-//   decode       workgroup (h, b): attention of q (position pos) over cache[b, 0..pos]
+//   decode       workgroup (h, b): stores head h's k, v of qkv[b] into cache[b, pos] (each workgroup
+//                writes exactly the columns it then reads), then attention of q (position pos) over
+//                cache[b, 0..pos]
+//   kv_store_prefill  cache[b, t] = (k, v) of qkv[b, t] for t < T (qkv of a batched pass [B, T, 3C]),
+//                grid-stride over B*T*2C
+//   last_rows    out[b] = dout[b, T-1] for rows dout [B, T, C] (the prefill's last prompt position
+//                into the decode state [B, C]), grid-stride over B*C
 //
 // Bindings: 0 params, 1 qkv, 2 att, 3 out, 4 dout, 5 dqkv, 6 dpre, 7 cache, 8 state.
 
@@ -154,18 +159,6 @@ fn backward_kv(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup
 }
 
 @compute @workgroup_size(WG)
-fn kv_store(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let C2 = 2u * p.C;
-  if (gid.x >= p.B * C2) {
-    return;
-  }
-  let b = gid.x / C2;
-  let j = gid.x % C2;
-  let pos = state[0];
-  cache[(b * p.Tmax + pos) * C2 + j] = qkv[b * 3u * p.C + p.C + j];
-}
-
-@compute @workgroup_size(WG)
 fn decode(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let lid = lidv.x;
   let h = wid.x;
@@ -176,6 +169,12 @@ fn decode(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
   let hs = C / p.NH;
   let row = (b * p.NH + h) * p.Tmax;
   let qo = b * 3u * C + h * hs;
+  let store = (b * p.Tmax + pos) * C2 + h * hs;
+  for (var i = lid; i < hs; i += WG) {
+    cache[store + i] = qkv[qo + C + i];
+    cache[store + C + i] = qkv[qo + 2u * C + i];
+  }
+  storageBarrier();
   var lmax = -3.0e38;
   for (var t2 = lid; t2 <= pos; t2 += WG) {
     let ko = (b * p.Tmax + t2) * C2 + h * hs;
@@ -195,5 +194,27 @@ fn decode(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
       o += att[row + t2] * cache[(b * p.Tmax + t2) * C2 + C + h * hs + i];
     }
     out[b * C + h * hs + i] = o;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn kv_store_prefill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let C2 = 2u * p.C;
+  let n = p.B * p.T * C2;
+  for (var i = gid.x; i < n; i += nwg.x * WG) {
+    let j = i % C2;
+    let bt = i / C2;
+    let t = bt % p.T;
+    let b = bt / p.T;
+    cache[(b * p.Tmax + t) * C2 + j] = qkv[bt * 3u * p.C + p.C + j];
+  }
+}
+
+@compute @workgroup_size(WG)
+fn last_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = p.B * p.C;
+  for (var i = gid.x; i < n; i += nwg.x * WG) {
+    let b = i / p.C;
+    out[i] = dout[(b * p.T + p.T - 1u) * p.C + i % p.C];
   }
 }

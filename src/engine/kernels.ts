@@ -317,11 +317,28 @@ export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, q
   prog.dispatch('attention', 'backward_kv', { qkv, att, out: null, dout, dqkv, dpre, cache: null, state: null }, params, [T, NH, B], rowConst(prog));
 }
 
-/** KV-cache step at pos = state[0]: store k, v of qkv [B,3C] into cache [B,Tmax,2C], attend over 0..pos. */
+/**
+ * KV-cache step at pos = state[0]: store k, v of qkv [B,3C] into cache [B,Tmax,2C] and attend over 0..pos,
+ * in one dispatch (each (head, row) workgroup stores the cache columns it reads).
+ */
 export function attentionDecode(prog: Program, out: Binding, scratch: Binding, qkv: Binding, cache: Binding, state: Binding, B: number, C: number, NH: number, Tmax: number): void {
   const params = attnParams(B, 1, C, NH, Tmax);
-  prog.dispatch('attention', 'kv_store', { qkv, att: null, out: null, dout: null, dqkv: null, dpre: null, cache, state }, params, cdiv(B * 2 * C, prog.ctx.tuning.rowWG), rowConst(prog));
   prog.dispatch('attention', 'decode', { qkv, att: scratch, out, dout: null, dqkv: null, dpre: null, cache, state }, params, [NH, B], rowConst(prog));
+}
+
+/**
+ * Prompt prefill: cache [B,Tmax,2C] positions 0..T-1 = (k, v) of qkv [B,T,3C] (the batched pass's qkv),
+ * the same values the decode step stores one position at a time.
+ */
+export function attentionKvStorePrefill(prog: Program, cache: Binding, qkv: Binding, B: number, T: number, C: number, Tmax: number): void {
+  const wg = prog.ctx.tuning.rowWG;
+  prog.dispatch('attention', 'kv_store_prefill', { qkv, att: null, out: null, dout: null, dqkv: null, dpre: null, cache, state: null }, attnParams(B, T, C, 1, Tmax), grid(B * T * 2 * C, wg), rowConst(prog));
+}
+
+/** out [B,C] = inp [B,T,C] at t = T-1 (the batched prefill's last prompt position into the decode state). */
+export function lastPositionRows(prog: Program, out: Binding, inp: Binding, B: number, T: number, C: number): void {
+  const wg = prog.ctx.tuning.rowWG;
+  prog.dispatch('attention', 'last_rows', { qkv: null, att: null, out, dout: inp, dqkv: null, dpre: null, cache: null, state: null }, attnParams(B, T, C, 1, T), grid(B * C, wg), rowConst(prog));
 }
 
 // ------------------------------------------------------------------------------- elementwise families

@@ -12,9 +12,11 @@
 // nothing: it writes the batch with queue.writeBuffer, encodes forward + loss + backward + AdamW into ONE
 // command encoder, submits once and reads back once (loss and gradient norm).
 //
-// Generation: the prompt and the new tokens go through the same single-position decode Program with a KV
-// cache; the position lives in a GPU buffer that the last dispatch of each step increments, so many
-// token steps are encoded back to back without a readback. Sampling happens on the GPU from uniforms
+// Generation: the B x P prompt goes through ONE batched forward pass (forwardProgram's blocks, steering
+// included) whose tail writes every layer's k, v into the KV cache and samples token P from the last
+// prompt position; the new tokens then go through the single-position decode Program. The position lives
+// in a GPU buffer that the last dispatch of each step increments, so all steps are encoded back to back
+// without a readback. Sampling happens on the GPU from uniforms
 // drawn on the CPU in the CPU model's order (step-major, b = 0..B-1), so a greedy run matches exactly.
 import { checkModelFits, flatParamLayout } from './gpu-layout';
 import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
@@ -42,6 +44,11 @@ export interface GpuModelOptions {
   generateChunk?: number;
   /** Override the per-adapter kernel choice (tests use it to run the GPU variants on SwiftShader). */
   tuning?: Partial<Tuning>;
+  /**
+   * false: generate() runs the prompt through the decode Program one position at a time (the path before
+   * the batched prefill; kept for comparison tests and benchmarks). Default true.
+   */
+  batchedPrefill?: boolean;
 }
 
 export interface GpuModel extends LanguageModel {
@@ -109,6 +116,8 @@ interface DecodeState {
   cache: GPUBuffer[];
   steer: SteerBufs;
   programs: Map<string, { prog: Program; sample: number }>;
+  /** The prefill tails by steering layer and prompt length, each for the activation set it reads. */
+  prefill: Map<string, { prog: Program; sample: number; acts: Acts }>;
 }
 
 /** Activation sets kept per role (train / infer); older shapes go back to the buffer pool. */
@@ -437,25 +446,38 @@ class GpuModelImpl implements GpuModel {
     for (let b = 0; b < B; b++) tokens.set(req.prompt.subarray(b * P, b * P + P), b * S);
     if (M === 0) return { tokens, logprobs: new Float32Array(0) };
 
+    const steerLayer = steering ? steering.layer : -1;
+    // P > 1: one batched forward over the B x P prompt (the activation set of logits()), then the
+    // prefill tail; P = 1 (or batchedPrefill: false): the decode Program from position 0.
+    const acts = P > 1 && this.options.batchedPrefill !== false ? this.infer(B, P) : null;
     const d = this.decodeState(B, S);
     const rng = createRng(req.seed);
     const u = new Float32Array(M * B);
     for (let i = 0; i < M * B; i++) u[i] = rng.next(); // step-major, b = 0..B-1: the CPU model's order
     this.write(d.tokens, tokens);
     this.write(d.uniforms, u);
-    this.write(d.state, new Uint32Array([0]));
+    this.write(d.state, new Uint32Array([acts ? P - 1 : 0]));
     if (steering) this.writeSteering(d.steer, steering);
-    const { prog, sample } = this.decodeProgram(d, steering ? steering.layer : -1);
+    const { prog, sample } = this.decodeProgram(d, steerLayer);
     prog.update(sample, { P, M, TT: S, topK, temperature });
+    let prefill: Program[] = [];
+    if (acts) {
+      this.writeBatch(acts, req.prompt, null, steering);
+      const tail = this.prefillProgram(acts, d, steerLayer);
+      tail.prog.update(tail.sample, { P, M, TT: S, topK, temperature });
+      prefill = [this.forwardProgram(acts, steerLayer, this.config.nLayers - 1, 'none'), tail.prog];
+    }
 
-    // token step at position pos produces token pos + 1; new token s comes from pos = P - 1 + s
+    // token step at position pos produces token pos + 1; new token s comes from pos = P - 1 + s. The
+    // prefill stands for positions 0..P-1.
     const every = req.onTokens ? Math.max(1, Math.floor(req.streamEvery ?? 1)) : 0;
     const chunk = Math.max(1, this.options.generateChunk ?? 16);
     const lastPos = S - 2;
     let enc = this.device.createCommandEncoder({ label: 'generate' });
     let inEncoder = 0;
-    for (let pos = 0; pos <= lastPos; pos++) {
-      prog.encode(enc);
+    for (let pos = acts ? P - 1 : 0; pos <= lastPos; pos++) {
+      if (acts && pos === P - 1) for (const p of prefill) p.encode(enc);
+      else prog.encode(enc);
       inEncoder++;
       const s = pos - (P - 1); // new token just sampled (if >= 0)
       const streamNow = every > 0 && s >= 0 && ((s + 1) % every === 0 || s + 1 === M);
@@ -667,6 +689,35 @@ class GpuModelImpl implements GpuModel {
     return entry;
   }
 
+  /**
+   * The prompt prefill after forwardProgram(acts, steerLayer, L-1, 'none') over the B x P prompt: every
+   * layer's k, v of positions 0..P-1 into the KV cache, the last prompt position's hidden state through
+   * ln_f and the LM head (the decode step's tail, on the decode buffers), sampling token P from
+   * state[0] = P - 1 (written before the submit), then pos += 1, so the decode Program continues at P.
+   */
+  private prefillProgram(acts: Acts, d: DecodeState, steerLayer: number): { prog: Program; sample: number } {
+    const { B, T: P } = acts;
+    const key = `prefill:${steerLayer}:${P}`;
+    const hit = d.prefill.get(key);
+    if (hit && hit.acts === acts && acts.buffers.length > 0) return hit;
+    hit?.prog.dispose(); // built for an activation set that was since released
+    const { S } = d;
+    const { vocabSize: V, dModel: C, nLayers: L } = this.config;
+    const prog = new Program(this.ctx, key);
+    for (let l = 0; l < L; l++) K.attentionKvStorePrefill(prog, d.cache[l], acts.layers[l].qkv, B, P, C, S);
+    K.lastPositionRows(prog, d.x, acts.layers[L - 1].res3, B, P, C);
+    K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x, this.P.lnfw, this.P.lnfb, B, C);
+    K.matmulForwardTransposed(prog, d.logits, d.ln, this.P.wte, B, C, V);
+    const sample = K.sampleTokens(prog, {
+      logits: d.logits, tokens: d.tokens, logprobs: d.logprobs, uniforms: d.uniforms, state: d.state,
+      B, V, TT: S, P, M: 1, topK: 0, temperature: 0,
+    });
+    K.advancePosition(prog, d.state);
+    const entry = { prog, sample, acts };
+    d.prefill.set(key, entry);
+    return entry;
+  }
+
   // ---------------------------------------------------------------- buffers
 
   private train(B: number, T: number): Acts {
@@ -780,6 +831,7 @@ class GpuModelImpl implements GpuModel {
       cache: Array.from({ length: L }, (_, l) => a(B * S * 2 * C, `kv.${l}`)),
       steer: { vector: a(C, 'steer.vector'), alpha: a(B, 'steer.alpha'), start: a(B, 'steer.start'), end: a(B, 'steer.end') },
       programs: new Map(),
+      prefill: new Map(),
     };
     return this.decode;
   }
@@ -787,8 +839,10 @@ class GpuModelImpl implements GpuModel {
   private releaseDecode(d: DecodeState | null): void {
     if (!d) return;
     for (const { prog } of d.programs.values()) prog.dispose();
+    for (const { prog } of d.prefill.values()) prog.dispose();
     for (const b of d.buffers) this.ctx.pool.release(b);
     d.programs.clear();
+    d.prefill.clear();
     d.buffers = [];
   }
 

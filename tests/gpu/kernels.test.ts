@@ -169,6 +169,47 @@ describe.each([
     }
   });
 
+  test('KV cache: kv_store_prefill fills positions 0..T-1 exactly (the rest untouched), last_rows; decode over it = CPU twin', async () => {
+    const B = 3, T = 5, C = 24, NH = 3, Tmax = 9;
+    const qkv = randn(rng, B * T * 3 * C);
+    const h = randn(rng, B * T * C);
+    const SENTINEL = 7;
+    const cache = upload(ctx, new Float32Array(B * Tmax * 2 * C).fill(SENTINEL));
+    const rows = zeros(B * C);
+    await run((p) => {
+      K.attentionKvStorePrefill(p, cache, buf(qkv), B, T, C, Tmax);
+      K.lastPositionRows(p, rows, buf(h), B, T, C);
+    });
+    // reference: the CPU model's prefill copy into its k and v caches [B, Tmax, C]
+    const kc = new Float32Array(B * Tmax * C), vc = new Float32Array(B * Tmax * C);
+    const want = new Float32Array(B * Tmax * 2 * C).fill(SENTINEL);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++) {
+        const src = (b * T + t) * 3 * C;
+        kc.set(qkv.subarray(src + C, src + 2 * C), (b * Tmax + t) * C);
+        vc.set(qkv.subarray(src + 2 * C, src + 3 * C), (b * Tmax + t) * C);
+        want.set(qkv.subarray(src + C, src + 3 * C), (b * Tmax + t) * 2 * C);
+      }
+    expectClose(await readF32(ctx, cache, B * Tmax * 2 * C), want, 0, 'kv_store_prefill');
+    const wantRows = new Float32Array(B * C);
+    for (let b = 0; b < B; b++) wantRows.set(h.subarray((b * T + T - 1) * C, (b * T + T) * C), b * C);
+    expectClose(await readF32(ctx, rows, B * C), wantRows, 0, 'last_rows');
+    // the next decode step at pos = T stores its own k, v and attends over 0..T
+    const q1 = randn(rng, B * 3 * C);
+    const out = zeros(B * C);
+    const state = upload(ctx, new Uint32Array([T]));
+    await run((p) => K.attentionDecode(p, out, zeros(B * NH * Tmax), buf(q1), cache, state, B, C, NH, Tmax));
+    for (let b = 0; b < B; b++) {
+      kc.set(q1.subarray(b * 3 * C + C, b * 3 * C + 2 * C), (b * Tmax + T) * C);
+      vc.set(q1.subarray(b * 3 * C + 2 * C, b * 3 * C + 3 * C), (b * Tmax + T) * C);
+      want.set(q1.subarray(b * 3 * C + C, b * 3 * C + 3 * C), (b * Tmax + T) * 2 * C);
+    }
+    const ref = new Float32Array(B * C);
+    cpu.attentionForwardDecode(ref, new Float32Array(Tmax), q1, kc, vc, B, Tmax, T, C, NH);
+    expectClose(await readF32(ctx, out, B * C), ref, 1e-5, 'decode after prefill');
+    expectClose(await readF32(ctx, cache, B * Tmax * 2 * C), want, 0, 'cache after the decode step');
+  });
+
   test('gelu forward and backward, residual forward', async () => {
     const N = 1003;
     const inp = randn(rng, N, 3);
