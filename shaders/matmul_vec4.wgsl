@@ -2,7 +2,15 @@
 // `main`, restricted to dense layouts:
 //
 //   out[m, n] = (ACCUMULATE ? out[m, n] : 0) + sum_k A(m, k) B(k, n) + (HAS_BIAS ? bias[n] : 0)
-//               + (RESIDUAL ? res[m, n] : 0)      (the residual add fused into the epilogue)
+//               + (RESIDUAL ? aux[m, n] : 0)      (the residual add fused into the epilogue)
+// Fused epilogues and reductions, each using the one auxiliary binding aux (at most one flag of the four):
+//   RESIDUAL   aux [M, N] is added (above);
+//   GELU_OUT   aux [M, N] = gelu(out[m, n]) as well (the fc layer: out keeps the pre-activation);
+//   GELU_GRAD  the product is multiplied by gelu'(aux[m, n]) before the accumulate (the backward of
+//              gelu(pre) through the next product: dpre = (dout . W^T) * gelu'(pre));
+//   HAS_DBIAS  aux [N] += sum_k B(k, n) (B [K, N], not TRANS_B): the bias gradient of a dW = inp^T . dout
+//              product, summed by the workgroups of the first M tile from the B tiles they load anyway.
+// GELU is shaders/gelu_math.wgsl, the formula of gelu.wgsl.
 //   A is [M, K] row-major, or [K, M] when TRANS_A;  B is [K, N] row-major, or [N, K] when TRANS_B;
 //   out is [M, N] row-major.
 //
@@ -23,9 +31,9 @@
 // Edges: rows and columns past M and N are clamped for loading (their results are never stored), so the
 // products have no bounds checks; a partial last K tile (K % BK != 0) is loaded with a mask (one select
 // per loaded vec4).
-// Stores are vec4 when N % 4 == 0 (VEC_OUT: out4, bias4), else scalar.
+// Stores are vec4 when N % 4 == 0 (VEC_OUT: out4, bias4, aux4), else scalar.
 // Dispatch: (ceil(N / BN), ceil(M / BM)). Bindings: 1 a, 2 a4, 3 b, 4 b4, 5 bias, 6 bias4, 7 out, 8 out4,
-// 9 res, 10 res4 (the ones a variant does not use get a placeholder buffer; 10 storage buffers, as many as
+// 9 aux, 10 aux4 (the ones a variant does not use get a placeholder buffer; 10 storage buffers, as many as
 // layernorm.wgsl already needs).
 
 const M: u32 = 128u;
@@ -39,6 +47,9 @@ const VEC_OUT: u32 = 1u;
 const ACCUMULATE: u32 = 0u;
 const HAS_BIAS: u32 = 0u;
 const RESIDUAL: u32 = 0u;
+const GELU_OUT: u32 = 0u;
+const GELU_GRAD: u32 = 0u;
+const HAS_DBIAS: u32 = 0u;
 // 1: 128 rows (columns) per workgroup, 8 per invocation; 0: 64 rows (columns), 4 per invocation, for
 // outputs 64 or fewer rows (columns) wide, so that narrow products do not compute a half-empty tile
 const WIDE_M: u32 = 1u;
@@ -60,8 +71,10 @@ const NTILES: u32 = (K + BK - 1u) / BK;
 @group(0) @binding(6) var<storage, read> bias4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 @group(0) @binding(8) var<storage, read_write> out4: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read> res: array<f32>;
-@group(0) @binding(10) var<storage, read> res4: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> aux: array<f32>;
+@group(0) @binding(10) var<storage, read_write> aux4: array<vec4<f32>>;
+
+// #include gelu_math
 
 var<workgroup> As: array<vec4<f32>, 2u * BK * BM4>; // [buffer][k][m / 4]
 var<workgroup> Bs: array<vec4<f32>, 2u * BK * BN4>; // [buffer][k][n / 4]
@@ -166,6 +179,9 @@ var<private> c6a: vec4<f32>;
 var<private> c6b: vec4<f32>;
 var<private> c7a: vec4<f32>;
 var<private> c7b: vec4<f32>;
+// HAS_DBIAS: column sums of B over k for columns 4 tx + j (a) and 64 + 4 tx + j (b)
+var<private> dba: vec4<f32>;
+var<private> dbb: vec4<f32>;
 
 /** c.. += the products of shared buffer `buf` (BK steps of k); the b / 4..7 halves only on wide tiles. */
 fn multiply(buf: u32, tx: u32, ty: u32) {
@@ -174,12 +190,18 @@ fn multiply(buf: u32, tx: u32, ty: u32) {
   for (var kk = 0u; kk < BK; kk++) {
     let a0 = As[oa + kk * BM4 + ty];
     let b0 = Bs[ob + kk * BN4 + tx];
+    if (HAS_DBIAS != 0u) {
+      dba += b0;
+    }
     c0a = fma(vec4<f32>(a0.x), b0, c0a);
     c1a = fma(vec4<f32>(a0.y), b0, c1a);
     c2a = fma(vec4<f32>(a0.z), b0, c2a);
     c3a = fma(vec4<f32>(a0.w), b0, c3a);
     if (WIDE_N != 0u) {
       let b1 = Bs[ob + kk * BN4 + tx + 16u];
+      if (HAS_DBIAS != 0u) {
+        dbb += b1;
+      }
       c0b = fma(vec4<f32>(a0.x), b1, c0b);
       c1b = fma(vec4<f32>(a0.y), b1, c1b);
       c2b = fma(vec4<f32>(a0.z), b1, c2b);
@@ -213,12 +235,18 @@ fn store(m: u32, n: u32, c: vec4<f32>) {
       v += bias4[n / 4u];
     }
     if (RESIDUAL != 0u) {
-      v += res4[o];
+      v += aux4[o];
+    }
+    if (GELU_GRAD != 0u) {
+      v *= gelu_grad4(aux4[o]);
     }
     if (ACCUMULATE != 0u) {
       v += out4[o];
     }
     out4[o] = v;
+    if (GELU_OUT != 0u) {
+      aux4[o] = gelu_fwd4(v);
+    }
     return;
   }
   for (var j = 0u; j < 4u; j++) {
@@ -229,12 +257,34 @@ fn store(m: u32, n: u32, c: vec4<f32>) {
       }
       let o = m * N + n + j;
       if (RESIDUAL != 0u) {
-        v += res[o];
+        v += aux[o];
+      }
+      if (GELU_GRAD != 0u) {
+        v *= gelu_grad(aux[o]);
       }
       if (ACCUMULATE != 0u) {
         v += out[o];
       }
       out[o] = v;
+      if (GELU_OUT != 0u) {
+        aux[o] = gelu_fwd(v);
+      }
+    }
+  }
+}
+
+/** HAS_DBIAS: aux[n + j] += s[j] (columns past N dropped). */
+fn store_dbias(n: u32, s: vec4<f32>) {
+  if (n >= N) {
+    return;
+  }
+  if (VEC_OUT != 0u) {
+    aux4[n / 4u] += s;
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    if (n + j < N) {
+      aux[n + j] += s[j];
     }
   }
 }
@@ -286,5 +336,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     store_row(mb + 1u, na, nb, c5a, c5b);
     store_row(mb + 2u, na, nb, c6a, c6b);
     store_row(mb + 3u, na, nb, c7a, c7b);
+  }
+  // every invocation of a row ty summed the same columns; row 0 of the first M tile writes them
+  if (HAS_DBIAS != 0u && wid.y == 0u && ty == 0u) {
+    store_dbias(na, dba);
+    if (WIDE_N != 0u) {
+      store_dbias(nb, dbb);
+    }
   }
 }

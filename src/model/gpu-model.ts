@@ -3,8 +3,8 @@
 // KV-cache sampler that samples on the GPU (DESIGN §2, §3, §8).
 //
 // Memory: parameters, gradients and the AdamW moments are each ONE flat buffer. Tensors sit at 256-byte
-// boundaries, decayed tensors first, so AdamW is two dispatches (decay / no decay) over two ranges and the
-// global norm one reduction. Activations live in GPU buffers allocated once per (B, T) from a pool, with
+// boundaries, decayed tensors first, so AdamW is one update over the whole buffer (weight decay by index)
+// after the global norm's reduction (kernels.ts adamwStep). Activations live in GPU buffers allocated once per (B, T) from a pool, with
 // separate sets for logprobs()/trainStep() (kept for backward()) and for logits()/hidden(), like the CPU
 // model; the last few shapes of each role are kept (RL alternates rollout and update shapes).
 // Public calls are serialized (one at a time, in call order).
@@ -538,9 +538,7 @@ class GpuModelImpl implements GpuModel {
   // ---------------------------------------------------------------- programs
 
   private recordAdam(prog: Program): void {
-    K.globalNorm(prog, this.stats, this.partials, this.gradsBuf, 0, this.total);
-    K.adamwUpdate(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.hyper, 0, this.decayEnd, true);
-    K.adamwUpdate(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.hyper, this.decayEnd, this.total, false);
+    K.adamwStep(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper, 0, this.total, this.decayEnd);
   }
 
   /** encoder -> blocks 0..lastLayer (steering hook after block steerLayer) -> [ln_f, LM head [, log-probs]] */
@@ -563,8 +561,7 @@ class GpuModelImpl implements GpuModel {
       K.attentionForward(prog, la.atty, la.att, la.qkv, B, T, C, NH);
       K.matmulForwardResidual(prog, la.res2, acts.proj, la.atty, p.projW, p.projB, x, N, C, C);
       K.layernormForward(prog, la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
-      K.matmulForward(prog, la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
-      K.geluForward(prog, la.fchGelu, la.fch, N * 4 * C);
+      K.matmulForwardGelu(prog, la.fch, la.fchGelu, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
       K.matmulForwardResidual(prog, la.res3, acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, la.res2, N, 4 * C, C);
       if (l === steerLayer) {
         const s = acts.steer;
@@ -612,9 +609,8 @@ class GpuModelImpl implements GpuModel {
       const gp = G.layers[l];
       const inp = l === 0 ? acts.encoded : acts.layers[l - 1].res3;
       // g.dres = d res3 (the steering hook is the identity for gradients)
-      K.matmulBackward(prog, g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, p.fcprojW, N, 4 * C, C, true);
-      prog.clear(g.dfch);
-      K.geluBackward(prog, g.dfch, la.fch, g.dfchGelu, N * 4 * C);
+      // g.dfch = d fch through GELU (fused into the product on the vec4 matmul; g.dfchGelu is the scratch else)
+      K.matmulBackwardGelu(prog, g.dfch, g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, la.fch, p.fcprojW, N, 4 * C, C);
       K.matmulBackward(prog, g.dln, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C, true);
       K.layernormBackward(prog, g.dres, gp.ln2w, gp.ln2b, g.dln, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
       // g.dres = d res2
