@@ -63,11 +63,12 @@ export function layernormForward(prog: Program, out: Binding, mean: Binding, rst
   );
 }
 
+/** dweight / dbias null: only dinp; the parameter gradients are left to layernormParamsBackward. */
 export function layernormBackward(
   prog: Program,
   dinp: Binding,
-  dweight: Binding,
-  dbias: Binding,
+  dweight: Binding | null,
+  dbias: Binding | null,
   dout: Binding,
   inp: Binding,
   weight: Binding,
@@ -84,12 +85,47 @@ export function layernormBackward(
     rows(N),
     rowConst(prog),
   );
+  if (!dweight || !dbias) return;
   prog.dispatch(
     'layernorm',
     'backward_params',
     { inp, weight: null, bias: null, out: null, mean, rstd, dout, dinp: null, dweight, dbias },
     { N, C, eps: LAYERNORM_EPS },
     cdiv(C, prog.ctx.tuning.rowWG),
+    rowConst(prog),
+  );
+}
+
+// ------------------------------------------------------------------------------ layernorm parameters
+
+/** Where layernormParamsBackward finds the nLN layernorms' inputs, statistics and output gradients. */
+export interface LayernormStack {
+  /** residual-stream slots: layernorm j reads even [j / 2] for even j, odd [(j - 1) / 2] for odd j */
+  even: Binding;
+  odd: Binding;
+  /** mean_j [N] at j * statSlot, rstd_j [N] at (nLN + j) * statSlot */
+  stats: Binding;
+  /** dout_j [N, C] at j * slot: each layernorm's output gradient */
+  dout: Binding;
+  /** u32 [nLN][2]: element offsets of dweight_j and dbias_j in grads */
+  offs: Binding;
+  nLN: number;
+  /** elements between slots of even / odd / dout, and of stats */
+  slot: number;
+  statSlot: number;
+}
+
+/**
+ * dweight_j += sum_n xhat_j dout_j and dbias_j += sum_n dout_j for all nLN layernorms in ONE dispatch
+ * (shaders/layernorm_params.wgsl; layernormBackward's second pass for every layernorm at once).
+ */
+export function layernormParamsBackward(prog: Program, grads: Binding, s: LayernormStack, N: number, C: number): void {
+  prog.dispatch(
+    'layernorm_params',
+    'backward_params',
+    { even: s.even, odd: s.odd, stats: s.stats, dout: s.dout, offs: s.offs, grads },
+    { N, C, nLN: s.nLN, slot: s.slot, statSlot: s.statSlot },
+    [cdiv(C, prog.ctx.tuning.rowWG), s.nLN],
     rowConst(prog),
   );
 }

@@ -88,6 +88,36 @@ describe.each([
     }
   });
 
+  test('layernorm parameter gradients of several layernorms in one dispatch (stacked inputs)', async () => {
+    for (const [N, C] of [
+      [37, 29],
+      [32, 64],
+    ]) {
+      const nLN = 3;
+      const slot = Math.ceil((N * C) / 64) * 64 + 64; // slack between slots, as the model's 256-byte alignment leaves
+      const statSlot = Math.ceil(N / 64) * 64 + 64;
+      const even = randn(rng, 2 * slot), odd = randn(rng, slot), stats = new Float32Array(2 * nLN * statSlot), dout = randn(rng, nLN * slot);
+      const P = 6 * C + 40;
+      const grads0 = randn(rng, P);
+      const offs = Uint32Array.of(3, 2 * C + 7, C + 5, 3 * C + 10, 4 * C + 20, 5 * C + 30); // scattered, not in order
+      const ref = grads0.slice();
+      for (let j = 0; j < nLN; j++) {
+        const inp = (j % 2 ? odd : even).subarray((j >> 1) * slot, (j >> 1) * slot + N * C);
+        const w = randn(rng, C), b = randn(rng, C);
+        const mean = stats.subarray(j * statSlot, j * statSlot + N), rstd = stats.subarray((nLN + j) * statSlot, (nLN + j) * statSlot + N);
+        cpu.layernormForward(new Float32Array(N * C), mean, rstd, inp, w, b, N, C);
+        cpu.layernormBackward(new Float32Array(N * C), ref.subarray(offs[2 * j], offs[2 * j] + C), ref.subarray(offs[2 * j + 1], offs[2 * j + 1] + C), dout.subarray(j * slot, j * slot + N * C), inp, w, mean, rstd, N, C);
+      }
+      const g = buf(grads0);
+      await run((p) => {
+        const n = p.length;
+        K.layernormParamsBackward(p, g, { even: buf(even), odd: buf(odd), stats: buf(stats), dout: buf(dout), offs: upload(ctx, offs), nLN, slot, statSlot }, N, C);
+        expect(p.length - n).toBe(1);
+      });
+      expectClose(await readF32(ctx, g, P), ref, 1e-5, `layernorm params [${N},${C}]`);
+    }
+  });
+
   test('matmul forward/backward, plain and transposed, sizes off the tile', async () => {
     for (const [N, C, OC] of [
       [37, 29, 53],
