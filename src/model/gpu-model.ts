@@ -4,9 +4,11 @@
 //
 // Memory: parameters, gradients and the AdamW moments are each ONE flat buffer. Tensors sit at 256-byte
 // boundaries, decayed tensors first, so AdamW is one update over the whole buffer (weight decay by index)
-// after the global norm's reduction (kernels.ts adamwStep). Activations live in GPU buffers allocated once per (B, T) from a pool, with
-// separate sets for logprobs()/trainStep() (kept for backward()) and for logits()/hidden(), like the CPU
-// model; the last few shapes of each role are kept (RL alternates rollout and update shapes).
+// after the global norm's reduction (kernels.ts adamwStep). Activations live in GPU buffers allocated once
+// per (B, T) from a pool, with separate sets for logprobs()/trainStep() (kept for backward()) and for
+// logits()/hidden(), like the CPU model; the last few shapes of each role are kept (RL alternates rollout
+// and update shapes). The layernorms' inputs and statistics are stacked (LnStack) so that one dispatch at
+// the end of backward computes all their parameter gradients.
 // Public calls are serialized (one at a time, in call order).
 // Every pass is a recorded Program (bind groups and uniforms made once), so a training step allocates
 // nothing: it writes the batch with queue.writeBuffer, encodes forward + loss + backward + AdamW into ONE
