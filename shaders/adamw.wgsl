@@ -8,10 +8,11 @@
 //
 // Entry points:
 //   norm_partial  grid-stride over grad[start, end): partials[workgroup] = sum of g^2
-//   norm_final    one workgroup: stats[1] = sqrt(sum of partials[0, nPartials))
-//   update        over [start, end): the norm is norm_final's, computed by every workgroup itself from
-//                 partials[0, nPartials) (the same fixed-order sum in each, so all agree bit for bit, and
-//                 workgroup 0 stores it in stats[1]); nPartials = 0 reads stats[1] from norm_final instead.
+//   norm_final    stats[1] = sqrt(sum of partials[0, nPartials)), summed in index order (norm_sum)
+//   update        over [start, end): the norm is norm_final's, computed by every invocation itself from
+//                 partials[0, nPartials) (norm_sum: the same index-order sum everywhere, so all agree bit
+//                 for bit with norm_final, with no barrier; workgroup 0 stores it in stats[1]);
+//                 nPartials = 0 reads stats[1] from norm_final instead.
 //                 If the norm or stats[0] is not finite the update is skipped (params and moments
 //                 untouched); otherwise with s = clipNorm / norm when 0 < clipNorm < norm else 1,
 //                 g = grad * s;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
@@ -71,16 +72,19 @@ fn norm_partial(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgrou
   }
 }
 
-@compute @workgroup_size(WG)
-fn norm_final(@builtin(local_invocation_id) lidv: vec3<u32>) {
-  let lid = lidv.x;
+/** sqrt of the sum of partials[0, nPartials) in index order (at most NORM_PARTIALS = 256 loads). */
+fn norm_sum() -> f32 {
   var s = 0.0;
-  for (var i = lid; i < p.nPartials; i += WG) {
+  for (var i = 0u; i < p.nPartials; i++) {
     s += partials[i];
   }
-  let total = reduce_sum(s, lid);
-  if (lid == 0u) {
-    stats[1] = sqrt(total);
+  return sqrt(s);
+}
+
+@compute @workgroup_size(WG)
+fn norm_final(@builtin(local_invocation_id) lidv: vec3<u32>) {
+  if (lidv.x == 0u) {
+    stats[1] = norm_sum();
   }
 }
 
@@ -91,12 +95,7 @@ fn update(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
   if (p.nPartials == 0u) {
     norm = stats[1];
   } else {
-    // norm_final, in every workgroup (uniform control flow: nPartials is a uniform)
-    var s = 0.0;
-    for (var i = lid; i < p.nPartials; i += WG) {
-      s += partials[i];
-    }
-    norm = sqrt(reduce_sum(s, lid));
+    norm = norm_sum(); // norm_final, in every invocation
     if (wid.x == 0u && lid == 0u) {
       stats[1] = norm;
     }

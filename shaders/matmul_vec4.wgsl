@@ -9,7 +9,9 @@
 //   GELU_GRAD  the product is multiplied by gelu'(aux[m, n]) before the accumulate (the backward of
 //              gelu(pre) through the next product: dpre = (dout . W^T) * gelu'(pre));
 //   HAS_DBIAS  aux [N] += sum_k B(k, n) (B [K, N], not TRANS_B): the bias gradient of a dW = inp^T . dout
-//              product, summed by the workgroups of the first M tile from the B tiles they load anyway.
+//              product, summed from the B tiles every workgroup loads anyway: each loading invocation
+//              adds its vec4 (4 columns at one k) per tile, then the first M tile's workgroups add up the
+//              BK k-residues of each column group in order through shared memory and store.
 // GELU is shaders/gelu_math.wgsl, the formula of gelu.wgsl.
 //   A is [M, K] row-major, or [K, M] when TRANS_A;  B is [K, N] row-major, or [N, K] when TRANS_B;
 //   out is [M, N] row-major.
@@ -179,9 +181,8 @@ var<private> c6a: vec4<f32>;
 var<private> c6b: vec4<f32>;
 var<private> c7a: vec4<f32>;
 var<private> c7b: vec4<f32>;
-// HAS_DBIAS: column sums of B over k for columns 4 tx + j (a) and 64 + 4 tx + j (b)
-var<private> dba: vec4<f32>;
-var<private> dbb: vec4<f32>;
+// HAS_DBIAS: this invocation's sum of the B vec4s it loaded (columns 4 (tid % BN4) + j, k = tid / BN4 mod BK)
+var<private> dbs: vec4<f32>;
 
 /** c.. += the products of shared buffer `buf` (BK steps of k); the b / 4..7 halves only on wide tiles. */
 fn multiply(buf: u32, tx: u32, ty: u32) {
@@ -190,18 +191,12 @@ fn multiply(buf: u32, tx: u32, ty: u32) {
   for (var kk = 0u; kk < BK; kk++) {
     let a0 = As[oa + kk * BM4 + ty];
     let b0 = Bs[ob + kk * BN4 + tx];
-    if (HAS_DBIAS != 0u) {
-      dba += b0;
-    }
     c0a = fma(vec4<f32>(a0.x), b0, c0a);
     c1a = fma(vec4<f32>(a0.y), b0, c1a);
     c2a = fma(vec4<f32>(a0.z), b0, c2a);
     c3a = fma(vec4<f32>(a0.w), b0, c3a);
     if (WIDE_N != 0u) {
       let b1 = Bs[ob + kk * BN4 + tx + 16u];
-      if (HAS_DBIAS != 0u) {
-        dbb += b1;
-      }
       c0b = fma(vec4<f32>(a0.x), b1, c0b);
       c1b = fma(vec4<f32>(a0.y), b1, c1b);
       c2b = fma(vec4<f32>(a0.z), b1, c2b);
@@ -304,7 +299,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let tid = ty * 16u + tx;
   let m0 = wid.y * BM;
   let n0 = wid.x * BN;
-  stash(tid, 0u, fetch_a(tid, m0, 0u, NFULL == 0u), fetch_b(tid, n0, 0u, NFULL == 0u));
+  let vb0 = fetch_b(tid, n0, 0u, NFULL == 0u);
+  if (HAS_DBIAS != 0u) {
+    dbs = vb0;
+  }
+  stash(tid, 0u, fetch_a(tid, m0, 0u, NFULL == 0u), vb0);
   workgroupBarrier();
   for (var t = 0u; t < NTILES; t++) {
     // the next tile's global loads are in flight during this tile's products; only a partial last
@@ -316,6 +315,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     if (more) {
       va = fetch_a(tid, m0, (t + 1u) * BK, masked);
       vb = fetch_b(tid, n0, (t + 1u) * BK, masked);
+      if (HAS_DBIAS != 0u) {
+        dbs += vb;
+      }
     }
     multiply(t % 2u, tx, ty);
     if (more) {
@@ -337,11 +339,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     store_row(mb + 2u, na, nb, c6a, c6b);
     store_row(mb + 3u, na, nb, c7a, c7b);
   }
-  // every invocation of a row ty summed the same columns; row 0 of the first M tile writes them
-  if (HAS_DBIAS != 0u && wid.y == 0u && ty == 0u) {
-    store_dbias(na, dba);
-    if (WIDE_N != 0u) {
-      store_dbias(nb, dbb);
+  if (HAS_DBIAS != 0u) {
+    // the B tiles are no longer read (the loop ended on a barrier): Bs holds the BK partial sums of
+    // each column group, [k residue][column group]; the first M tile adds them up in k order
+    if (tid < BK * BN4) {
+      Bs[tid] = dbs;
+    }
+    workgroupBarrier();
+    if (wid.y == 0u && tid < BN4) {
+      var s = Bs[tid];
+      for (var r = 1u; r < BK; r++) {
+        s += Bs[r * BN4 + tid];
+      }
+      store_dbias(n0 + tid * 4u, s);
     }
   }
 }

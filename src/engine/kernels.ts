@@ -491,9 +491,10 @@ export function globalNorm(prog: Program, stats: Binding, partials: Binding, gra
  * it and the loss (stats[0]) from the GPU: skipped when either is not finite; gradients zeroed. Weight
  * decay applies to [start, decayEnd) (the decayed tensors come first), none to [decayEnd, end).
  * hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, clipNorm]; partials [NORM_PARTIALS] is scratch.
- * Two dispatches: the norm's partial sums, then the update, whose every workgroup sums the partials
- * itself (in one fixed order) — where that is at most 4 loads per invocation; with narrower workgroups
- * (the CPU-adapter tuning) norm_final runs once in between instead (3 dispatches).
+ * Two dispatches: the norm's partial sums, then the update, whose every invocation sums the <= 256
+ * partials itself in index order (as norm_final does: the same bits) — on 64-wide rows, where the
+ * partials are at most 4 per invocation of the norm's workgroups; with narrower workgroups (the
+ * CPU-adapter tuning, 256 partials) norm_final runs once in between instead (3 dispatches).
  */
 export function adamwStep(prog: Program, param: Binding, grad: Binding, m: Binding, v: Binding, stats: Binding, partials: Binding, hyper: Binding, start: number, end: number, decayEnd: number): void {
   if (end <= start) return;
