@@ -8,13 +8,17 @@
 //
 // Entry points:
 //   norm_partial  grid-stride over grad[start, end): partials[workgroup] = sum of g^2
-//   norm_final    one workgroup: stats[1] = sqrt(sum of partials[0, nPartials))
-//   update        over [start, end): if stats[1] or stats[0] is not finite the update is skipped (params
-//                 and moments untouched); otherwise with s = clipNorm / norm when 0 < clipNorm < norm else 1,
+//   norm_final    stats[1] = sqrt(sum of partials[0, nPartials)), summed in index order (norm_sum)
+//   update        over [start, end): the norm is norm_final's, computed by every invocation itself from
+//                 partials[0, nPartials) (norm_sum: the same index-order sum everywhere, so all agree bit
+//                 for bit with norm_final, with no barrier; workgroup 0 stores it in stats[1]);
+//                 nPartials = 0 reads stats[1] from norm_final instead.
+//                 If the norm or stats[0] is not finite the update is skipped (params and moments
+//                 untouched); otherwise with s = clipNorm / norm when 0 < clipNorm < norm else 1,
 //                 g = grad * s;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
-//                 param -= lr * ((m / bc1) / (sqrt(v / bc2) + eps) + weightDecay * param)
-//                 with bc1 = 1 - beta1^step, bc2 = 1 - beta2^step. The gradient is zeroed in every case.
-//                 Decayed and non-decayed tensors are laid out as two ranges: one dispatch each.
+//                 param -= lr * ((m / bc1) / (sqrt(v / bc2) + eps) + wd * param)
+//                 with bc1 = 1 - beta1^step, bc2 = 1 - beta2^step, wd = weightDecay for i < decayEnd
+//                 (decayed tensors are laid out first) else 0. The gradient is zeroed in every case.
 // Non-finite values are detected from the bits (WGSL has no isnan, and fast-math may fold x != x).
 //
 // Bindings: 0 params, 1 param, 2 grad, 3 m, 4 v, 5 partials, 6 stats, 7 hyper.
@@ -25,7 +29,7 @@ struct Params {
   start: u32,
   end: u32,
   nPartials: u32,
-  decay: u32,
+  decayEnd: u32,
 }
 
 struct Hyper {
@@ -68,34 +72,43 @@ fn norm_partial(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgrou
   }
 }
 
-@compute @workgroup_size(WG)
-fn norm_final(@builtin(local_invocation_id) lidv: vec3<u32>) {
-  let lid = lidv.x;
+/** sqrt of the sum of partials[0, nPartials) in index order (at most NORM_PARTIALS = 256 loads). */
+fn norm_sum() -> f32 {
   var s = 0.0;
-  for (var i = lid; i < p.nPartials; i += WG) {
+  for (var i = 0u; i < p.nPartials; i++) {
     s += partials[i];
   }
-  let total = reduce_sum(s, lid);
-  if (lid == 0u) {
-    stats[1] = sqrt(total);
+  return sqrt(s);
+}
+
+@compute @workgroup_size(WG)
+fn norm_final(@builtin(local_invocation_id) lidv: vec3<u32>) {
+  if (lidv.x == 0u) {
+    stats[1] = norm_sum();
   }
 }
 
 @compute @workgroup_size(WG)
-fn update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let norm = stats[1];
+fn update(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  var norm = 0.0;
+  if (p.nPartials == 0u) {
+    norm = stats[1];
+  } else {
+    norm = norm_sum(); // norm_final, in every invocation
+    if (wid.x == 0u && lid == 0u) {
+      stats[1] = norm;
+    }
+  }
   let skip = !is_finite(norm) || !is_finite(stats[0]);
   let h = hyper;
   var scale = 1.0;
   if (h.clipNorm > 0.0 && norm > h.clipNorm) {
     scale = h.clipNorm / norm;
   }
-  var wd = 0.0;
-  if (p.decay != 0u) {
-    wd = h.weightDecay;
-  }
-  for (var i = p.start + gid.x; i < p.end; i += nwg.x * WG) {
+  for (var i = p.start + wid.x * WG + lid; i < p.end; i += nwg.x * WG) {
     if (!skip) {
+      let wd = select(0.0, h.weightDecay, i < p.decayEnd);
       let g = grad[i] * scale;
       let mi = h.beta1 * m[i] + (1.0 - h.beta1) * g;
       let vi = h.beta2 * v[i] + (1.0 - h.beta2) * g * g;

@@ -9,11 +9,13 @@
 // Entry points:
 //   forward        out[b,t,c] = wte[tokens[b,t], c] + wpe[t, c]
 //   forward_decode out[b,c]   = wte[tokens[b, pos], c] + wpe[pos, c]
-//   backward_wte   dwte[v,c] += sum over (b,t) with tokens[b,t] = v of dout[b,t,c]
+//   backward       both halves of the encoder's backward in one dispatch, by workgroup range: the first
+//                  ceil(C NB / WG) workgroups do the wte part, the rest (at least one) the wpe part:
+//     wte          dwte[v,c] += sum over (b,t) with tokens[b,t] = v of dout[b,t,c]
 //                  Scatter-add without float atomics: one invocation per (channel c, vocab bucket j)
 //                  walks every position in order and adds the ones whose token v has v % NB == j.
 //                  Each dwte element has exactly one writer, and positions are added in (b,t) order.
-//   backward_wpe   dwpe[t,c] += sum_b dout[b,t,c]
+//     wpe          dwpe[t,c] += sum_b dout[b,t,c] (grid-stride over the wpe workgroups)
 //
 // Bindings: 0 params, 1 tokens, 2 wte, 3 wpe, 4 out, 5 dout, 6 dwte, 7 dwpe, 8 state.
 
@@ -61,13 +63,12 @@ fn forward_decode(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   }
 }
 
-@compute @workgroup_size(WG)
-fn backward_wte(@builtin(global_invocation_id) gid: vec3<u32>) {
-  if (gid.x >= p.C * p.NB) {
+fn backward_wte(i: u32) {
+  if (i >= p.C * p.NB) {
     return;
   }
-  let c = gid.x % p.C;
-  let j = gid.x / p.C;
+  let c = i % p.C;
+  let j = i / p.C;
   let n = p.B * p.T;
   for (var bt = 0u; bt < n; bt++) {
     let tok = u32(tokens[bt]);
@@ -78,10 +79,10 @@ fn backward_wte(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-@compute @workgroup_size(WG)
-fn backward_wpe(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+/** Invocation `first` of `count` (grid stride). */
+fn backward_wpe(first: u32, count: u32) {
   let n = p.T * p.C;
-  for (var i = gid.x; i < n; i += nwg.x * WG) {
+  for (var i = first; i < n; i += count) {
     let c = i % p.C;
     let t = i / p.C;
     var acc = dwpe[i];
@@ -89,5 +90,15 @@ fn backward_wpe(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
       acc += dout[(b * p.T + t) * p.C + c];
     }
     dwpe[i] = acc;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let nwte = (p.C * p.NB + WG - 1u) / WG;
+  if (wid.x < nwte) {
+    backward_wte(wid.x * WG + lid.x);
+  } else {
+    backward_wpe((wid.x - nwte) * WG + lid.x, (nwg.x - nwte) * WG);
   }
 }

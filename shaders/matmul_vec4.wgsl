@@ -2,7 +2,17 @@
 // `main`, restricted to dense layouts:
 //
 //   out[m, n] = (ACCUMULATE ? out[m, n] : 0) + sum_k A(m, k) B(k, n) + (HAS_BIAS ? bias[n] : 0)
-//               + (RESIDUAL ? res[m, n] : 0)      (the residual add fused into the epilogue)
+//               + (RESIDUAL ? aux[m, n] : 0)      (the residual add fused into the epilogue)
+// Fused epilogues and reductions, each using the one auxiliary binding aux (at most one flag of the four):
+//   RESIDUAL   aux [M, N] is added (above);
+//   GELU_OUT   aux [M, N] = gelu(out[m, n]) as well (the fc layer: out keeps the pre-activation);
+//   GELU_GRAD  the product is multiplied by gelu'(aux[m, n]) before the accumulate (the backward of
+//              gelu(pre) through the next product: dpre = (dout . W^T) * gelu'(pre));
+//   HAS_DBIAS  aux [N] += sum_k B(k, n) (B [K, N], not TRANS_B): the bias gradient of a dW = inp^T . dout
+//              product, summed from the B tiles every workgroup loads anyway: each loading invocation
+//              adds its vec4 (4 columns at one k) per tile, then the first M tile's workgroups add up the
+//              BK k-residues of each column group in order through shared memory and store.
+// GELU is shaders/gelu_math.wgsl, the formula of gelu.wgsl.
 //   A is [M, K] row-major, or [K, M] when TRANS_A;  B is [K, N] row-major, or [N, K] when TRANS_B;
 //   out is [M, N] row-major.
 //
@@ -23,9 +33,9 @@
 // Edges: rows and columns past M and N are clamped for loading (their results are never stored), so the
 // products have no bounds checks; a partial last K tile (K % BK != 0) is loaded with a mask (one select
 // per loaded vec4).
-// Stores are vec4 when N % 4 == 0 (VEC_OUT: out4, bias4), else scalar.
+// Stores are vec4 when N % 4 == 0 (VEC_OUT: out4, bias4, aux4), else scalar.
 // Dispatch: (ceil(N / BN), ceil(M / BM)). Bindings: 1 a, 2 a4, 3 b, 4 b4, 5 bias, 6 bias4, 7 out, 8 out4,
-// 9 res, 10 res4 (the ones a variant does not use get a placeholder buffer; 10 storage buffers, as many as
+// 9 aux, 10 aux4 (the ones a variant does not use get a placeholder buffer; 10 storage buffers, as many as
 // layernorm.wgsl already needs).
 
 const M: u32 = 128u;
@@ -39,6 +49,9 @@ const VEC_OUT: u32 = 1u;
 const ACCUMULATE: u32 = 0u;
 const HAS_BIAS: u32 = 0u;
 const RESIDUAL: u32 = 0u;
+const GELU_OUT: u32 = 0u;
+const GELU_GRAD: u32 = 0u;
+const HAS_DBIAS: u32 = 0u;
 // 1: 128 rows (columns) per workgroup, 8 per invocation; 0: 64 rows (columns), 4 per invocation, for
 // outputs 64 or fewer rows (columns) wide, so that narrow products do not compute a half-empty tile
 const WIDE_M: u32 = 1u;
@@ -60,8 +73,10 @@ const NTILES: u32 = (K + BK - 1u) / BK;
 @group(0) @binding(6) var<storage, read> bias4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 @group(0) @binding(8) var<storage, read_write> out4: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read> res: array<f32>;
-@group(0) @binding(10) var<storage, read> res4: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> aux: array<f32>;
+@group(0) @binding(10) var<storage, read_write> aux4: array<vec4<f32>>;
+
+// #include gelu_math
 
 var<workgroup> As: array<vec4<f32>, 2u * BK * BM4>; // [buffer][k][m / 4]
 var<workgroup> Bs: array<vec4<f32>, 2u * BK * BN4>; // [buffer][k][n / 4]
@@ -166,6 +181,8 @@ var<private> c6a: vec4<f32>;
 var<private> c6b: vec4<f32>;
 var<private> c7a: vec4<f32>;
 var<private> c7b: vec4<f32>;
+// HAS_DBIAS: this invocation's sum of the B vec4s it loaded (columns 4 (tid % BN4) + j, k = tid / BN4 mod BK)
+var<private> dbs: vec4<f32>;
 
 /** c.. += the products of shared buffer `buf` (BK steps of k); the b / 4..7 halves only on wide tiles. */
 fn multiply(buf: u32, tx: u32, ty: u32) {
@@ -213,12 +230,18 @@ fn store(m: u32, n: u32, c: vec4<f32>) {
       v += bias4[n / 4u];
     }
     if (RESIDUAL != 0u) {
-      v += res4[o];
+      v += aux4[o];
+    }
+    if (GELU_GRAD != 0u) {
+      v *= gelu_grad4(aux4[o]);
     }
     if (ACCUMULATE != 0u) {
       v += out4[o];
     }
     out4[o] = v;
+    if (GELU_OUT != 0u) {
+      aux4[o] = gelu_fwd4(v);
+    }
     return;
   }
   for (var j = 0u; j < 4u; j++) {
@@ -229,12 +252,34 @@ fn store(m: u32, n: u32, c: vec4<f32>) {
       }
       let o = m * N + n + j;
       if (RESIDUAL != 0u) {
-        v += res[o];
+        v += aux[o];
+      }
+      if (GELU_GRAD != 0u) {
+        v *= gelu_grad(aux[o]);
       }
       if (ACCUMULATE != 0u) {
         v += out[o];
       }
       out[o] = v;
+      if (GELU_OUT != 0u) {
+        aux[o] = gelu_fwd(v);
+      }
+    }
+  }
+}
+
+/** HAS_DBIAS: aux[n + j] += s[j] (columns past N dropped). */
+fn store_dbias(n: u32, s: vec4<f32>) {
+  if (n >= N) {
+    return;
+  }
+  if (VEC_OUT != 0u) {
+    aux4[n / 4u] += s;
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    if (n + j < N) {
+      aux[n + j] += s[j];
     }
   }
 }
@@ -254,7 +299,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let tid = ty * 16u + tx;
   let m0 = wid.y * BM;
   let n0 = wid.x * BN;
-  stash(tid, 0u, fetch_a(tid, m0, 0u, NFULL == 0u), fetch_b(tid, n0, 0u, NFULL == 0u));
+  let vb0 = fetch_b(tid, n0, 0u, NFULL == 0u);
+  if (HAS_DBIAS != 0u) {
+    dbs = vb0;
+  }
+  stash(tid, 0u, fetch_a(tid, m0, 0u, NFULL == 0u), vb0);
   workgroupBarrier();
   for (var t = 0u; t < NTILES; t++) {
     // the next tile's global loads are in flight during this tile's products; only a partial last
@@ -266,6 +315,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     if (more) {
       va = fetch_a(tid, m0, (t + 1u) * BK, masked);
       vb = fetch_b(tid, n0, (t + 1u) * BK, masked);
+      if (HAS_DBIAS != 0u) {
+        dbs += vb;
+      }
     }
     multiply(t % 2u, tx, ty);
     if (more) {
@@ -286,5 +338,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     store_row(mb + 1u, na, nb, c5a, c5b);
     store_row(mb + 2u, na, nb, c6a, c6b);
     store_row(mb + 3u, na, nb, c7a, c7b);
+  }
+  if (HAS_DBIAS != 0u) {
+    // the B tiles are no longer read (the loop ended on a barrier): Bs holds the BK partial sums of
+    // each column group, [k residue][column group]; the first M tile adds them up in k order
+    if (tid < BK * BN4) {
+      Bs[tid] = dbs;
+    }
+    workgroupBarrier();
+    if (wid.y == 0u && tid < BN4) {
+      var s = Bs[tid];
+      for (var r = 1u; r < BK; r++) {
+        s += Bs[r * BN4 + tid];
+      }
+      store_dbias(n0 + tid * 4u, s);
+    }
   }
 }

@@ -38,22 +38,16 @@ export function encoderForwardDecode(prog: Program, out: Binding, tokens: Bindin
   );
 }
 
-/** dwte += scatter-add by token; dwpe += sum over b. V bounds the vocabulary buckets of the scatter. */
+/** dwte += scatter-add by token; dwpe += sum over b (one dispatch). V bounds the vocabulary buckets of the scatter. */
 export function encoderBackward(prog: Program, dwte: Binding, dwpe: Binding, dout: Binding, tokens: Binding, B: number, T: number, C: number, V: number): void {
   const NB = Math.max(1, Math.min(V, Math.ceil(8192 / C)));
+  // one dispatch: the wte scatter's workgroups first, then the wpe sum's (encoder.wgsl `backward`)
   prog.dispatch(
     'encoder',
-    'backward_wte',
-    { tokens, wte: null, wpe: null, out: null, dout, dwte, dwpe: null, state: null },
+    'backward',
+    { tokens, wte: null, wpe: null, out: null, dout, dwte, dwpe, state: null },
     { B, T, C, NB, TT: T },
-    cdiv(C * NB, 64),
-  );
-  prog.dispatch(
-    'encoder',
-    'backward_wpe',
-    { tokens: null, wte: null, wpe: null, out: null, dout, dwte: null, dwpe, state: null },
-    { B, T, C, NB, TT: T },
-    grid(T * C, 64),
+    cdiv(C * NB, 64) + grid(T * C, 64),
   );
 }
 
@@ -79,11 +73,12 @@ export function layernormForward(prog: Program, out: Binding, mean: Binding, rst
   );
 }
 
+/** dweight / dbias null: only dinp; the parameter gradients are left to layernormParamsBackward. */
 export function layernormBackward(
   prog: Program,
   dinp: Binding,
-  dweight: Binding,
-  dbias: Binding,
+  dweight: Binding | null,
+  dbias: Binding | null,
   dout: Binding,
   inp: Binding,
   weight: Binding,
@@ -100,6 +95,7 @@ export function layernormBackward(
     rows(N),
     ...rowReduce(prog),
   );
+  if (!dweight || !dbias) return;
   prog.dispatch(
     'layernorm',
     'backward_params',
@@ -107,6 +103,40 @@ export function layernormBackward(
     { N, C, eps: LAYERNORM_EPS },
     cdiv(C, prog.ctx.tuning.rowWG),
     ...rowReduce(prog), // no reduction here, but the same module as forward/backward: one compile, not two
+  );
+}
+
+// ------------------------------------------------------------------------------ layernorm parameters
+
+/** Where layernormParamsBackward finds the nLN layernorms' inputs, statistics and output gradients. */
+export interface LayernormStack {
+  /** residual-stream slots: layernorm j reads even [j / 2] for even j, odd [(j - 1) / 2] for odd j */
+  even: Binding;
+  odd: Binding;
+  /** mean_j [N] at j * statSlot, rstd_j [N] at (nLN + j) * statSlot */
+  stats: Binding;
+  /** dout_j [N, C] at j * slot: each layernorm's output gradient */
+  dout: Binding;
+  /** u32 [nLN][2]: element offsets of dweight_j and dbias_j in grads */
+  offs: Binding;
+  nLN: number;
+  /** elements between slots of even / odd / dout, and of stats */
+  slot: number;
+  statSlot: number;
+}
+
+/**
+ * dweight_j += sum_n xhat_j dout_j and dbias_j += sum_n dout_j for all nLN layernorms in ONE dispatch
+ * (shaders/layernorm_params.wgsl; layernormBackward's second pass for every layernorm at once).
+ */
+export function layernormParamsBackward(prog: Program, grads: Binding, s: LayernormStack, N: number, C: number): void {
+  prog.dispatch(
+    'layernorm_params',
+    'backward_params',
+    { even: s.even, odd: s.odd, stats: s.stats, dout: s.dout, offs: s.offs, grads },
+    { N, C, nLN: s.nLN, slot: s.slot, statSlot: s.statSlot },
+    [cdiv(C, prog.ctx.tuning.rowWG), s.nLN],
+    rowConst(prog),
   );
 }
 
@@ -130,13 +160,26 @@ export interface Gemm {
   accumulate: boolean;
   /** out += residual [M, N] as well; only the vec4 kernel takes it (see matmulForwardResidual) */
   residual?: Binding | null;
+  /** gelu [M, N] = gelu(out) as well (out keeps the pre-activation); vec4 kernel only (matmulForwardGelu) */
+  gelu?: Binding | null;
+  /** the product is multiplied by gelu'(geluGrad [M, N]) before the accumulate; vec4 only (matmulBackwardGelu) */
+  geluGrad?: Binding | null;
+  /** dbias [N] += column sums of B (B [K, N] row-major); vec4 only (matmulBackward falls back to biasBackward) */
+  dbias?: Binding | null;
+}
+
+/** The auxiliary binding of a fused vec4 epilogue (at most one of residual, gelu, geluGrad, dbias). */
+function gemmAux(g: Gemm): Binding | null {
+  const aux = [g.residual, g.gelu, g.geluGrad, g.dbias].filter((b) => b);
+  if (aux.length > 1) throw new Error('gemm: at most one of residual, gelu, geluGrad, dbias');
+  return aux[0] ?? null;
 }
 
 /** out (+)= A . B (+ bias); any transposition expressed by strides. Variant per adapter (Tuning.matmul). */
 export function gemm(prog: Program, g: Gemm): void {
   const layout = fusedGemmLayout(prog, g);
   if (layout) return gemmVec4(prog, g, layout);
-  if (g.residual) throw new Error('gemm: a residual needs the vec4 kernel (use matmulForwardResidual)');
+  if (gemmAux(g)) throw new Error('gemm: residual, gelu, geluGrad and dbias need the vec4 kernel (use the matmul* launchers)');
   const variant = prog.ctx.tuning.matmul;
   const reg = variant === 'register';
   const block = reg ? 4 * RWG : 64;
@@ -182,9 +225,10 @@ const vec4Aligned = (b: Binding) => !('offset' in b) || (b.offset ?? 0) % 16 ===
 function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean; transB: boolean }): void {
   const vecA = (transA ? g.M : g.K) % 4 === 0 && vec4Aligned(g.a);
   const vecB = (transB ? g.K : g.N) % 4 === 0 && vec4Aligned(g.b);
-  const vecOut = g.N % 4 === 0 && [g.out, g.bias, g.residual].every((b) => !b || vec4Aligned(b));
+  const aux = gemmAux(g);
+  if (g.dbias && transB) throw new Error('gemm: dbias needs a row-major B [K, N]');
+  const vecOut = g.N % 4 === 0 && [g.out, g.bias, aux].every((b) => !b || vec4Aligned(b));
   const bias = g.bias ?? null;
-  const residual = g.residual ?? null;
   const wideM = g.M > 64;
   const wideN = g.N > 64;
   prog.dispatch(
@@ -199,8 +243,8 @@ function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean;
       bias4: vecOut ? bias : null,
       out: vecOut ? null : g.out,
       out4: vecOut ? g.out : null,
-      res: vecOut ? null : residual,
-      res4: vecOut ? residual : null,
+      aux: vecOut ? null : aux,
+      aux4: vecOut ? aux : null,
     },
     {},
     [cdiv(g.N, wideN ? 128 : 64), cdiv(g.M, wideM ? 128 : 64)],
@@ -215,7 +259,10 @@ function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean;
       VEC_OUT: vecOut ? 1 : 0,
       ACCUMULATE: g.accumulate ? 1 : 0,
       HAS_BIAS: bias ? 1 : 0,
-      RESIDUAL: residual ? 1 : 0,
+      RESIDUAL: g.residual ? 1 : 0,
+      GELU_OUT: g.gelu ? 1 : 0,
+      GELU_GRAD: g.geluGrad ? 1 : 0,
+      HAS_DBIAS: g.dbias ? 1 : 0,
       WIDE_M: wideM ? 1 : 0,
       WIDE_N: wideN ? 1 : 0,
     },
@@ -252,8 +299,20 @@ export function matmulForwardResidual(prog: Program, out: Binding, scratch: Bind
 }
 
 /**
+ * out [N,OC] = inp . weight + bias (the pre-activation, kept for backward) and outGelu = gelu(out): one
+ * dispatch where the vec4 matmul runs (GELU fused into its epilogue), else matmulForward + geluForward.
+ */
+export function matmulForwardGelu(prog: Program, out: Binding, outGelu: Binding, inp: Binding, weight: Binding, bias: Binding | null, N: number, C: number, OC: number): void {
+  const g: Gemm = { out, a: inp, b: weight, bias, M: N, N: OC, K: C, sAm: C, sAk: 1, sBk: OC, sBn: 1, accumulate: false, gelu: outGelu };
+  if (fusedGemmLayout(prog, g)) return gemm(prog, g);
+  matmulForward(prog, out, inp, weight, bias, N, C, OC);
+  geluForward(prog, outGelu, out, N * OC);
+}
+
+/**
  * dinp [N,C] += dout . weight^T;  dweight [C,OC] += inp^T . dout;  dbias += column sums of dout.
- * With `dinpOverwrite` dinp is overwritten instead (the same as clearing it first).
+ * With `dinpOverwrite` dinp is overwritten instead (the same as clearing it first). Where the vec4
+ * matmul runs, dbias is summed by the dweight product itself (HAS_DBIAS): 2 dispatches, else 3.
  */
 export function matmulBackward(
   prog: Program,
@@ -269,8 +328,46 @@ export function matmulBackward(
   dinpOverwrite = false,
 ): void {
   gemm(prog, { out: dinp, a: dout, b: weight, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: 1, sBn: OC, accumulate: !dinpOverwrite });
-  gemm(prog, { out: dweight, a: inp, b: dout, M: C, N: OC, K: N, sAm: 1, sAk: C, sBk: OC, sBn: 1, accumulate: true });
-  if (dbias) biasBackward(prog, dbias, dout, N, OC);
+  matmulBackwardWeight(prog, dweight, dbias, dout, inp, N, C, OC);
+}
+
+/** dweight [C,OC] += inp^T . dout and dbias += column sums of dout (one dispatch on the vec4 matmul). */
+function matmulBackwardWeight(prog: Program, dweight: Binding, dbias: Binding | null, dout: Binding, inp: Binding, N: number, C: number, OC: number): void {
+  const g: Gemm = { out: dweight, a: inp, b: dout, M: C, N: OC, K: N, sAm: 1, sAk: C, sBk: OC, sBn: 1, accumulate: true, dbias };
+  if (!dbias || fusedGemmLayout(prog, g)) return gemm(prog, g);
+  gemm(prog, { ...g, dbias: null });
+  biasBackward(prog, dbias, dout, N, OC);
+}
+
+/**
+ * The backward of out = gelu(pre) . weight + bias: dpre [N,C] = (dout . weight^T) * gelu'(pre) (overwritten),
+ * dweight [C,OC] += inp^T . dout with inp = gelu(pre), dbias += column sums of dout. Where the vec4 matmul
+ * runs GELU's backward is fused into the dpre product (2 dispatches); else the product goes to
+ * `scratch` [N,C], dpre is cleared and geluBackward accumulates into it (4 dispatches and a clear).
+ */
+export function matmulBackwardGelu(
+  prog: Program,
+  dpre: GPUBuffer,
+  scratch: Binding,
+  dweight: Binding,
+  dbias: Binding | null,
+  dout: Binding,
+  inp: Binding,
+  pre: Binding,
+  weight: Binding,
+  N: number,
+  C: number,
+  OC: number,
+): void {
+  const g: Gemm = { out: dpre, a: dout, b: weight, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: 1, sBn: OC, accumulate: false, geluGrad: pre };
+  if (fusedGemmLayout(prog, g)) {
+    gemm(prog, g);
+  } else {
+    gemm(prog, { ...g, out: scratch, geluGrad: null });
+    prog.clear(dpre);
+    geluBackward(prog, dpre, pre, scratch, N * C);
+  }
+  matmulBackwardWeight(prog, dweight, dbias, dout, inp, N, C, OC);
 }
 
 /** out [N,OC] = inp [N,C] . weightT^T, weightT [OC,C] (the tied LM head). */
@@ -406,32 +503,47 @@ export function crossEntropyLoss(prog: Program, stats: Binding, logp: Binding, t
 
 export const NORM_PARTIALS = 256;
 
+const normWorkgroups = (prog: Program, start: number, end: number) => Math.max(1, Math.min(NORM_PARTIALS, cdiv(end - start, prog.ctx.tuning.rowWG)));
+
 /** stats[1] = sqrt(sum of grad[start, end)^2); partials [NORM_PARTIALS] is scratch. */
 export function globalNorm(prog: Program, stats: Binding, partials: Binding, grad: Binding, start: number, end: number): void {
-  const wg = prog.ctx.tuning.rowWG;
-  const nwg = Math.max(1, Math.min(NORM_PARTIALS, cdiv(end - start, wg)));
+  const nwg = normWorkgroups(prog, start, end);
   const b = { param: null, grad, m: null, v: null, partials, stats: null, hyper: null };
-  prog.dispatch('adamw', 'norm_partial', b, { start, end, nPartials: nwg, decay: 0 }, nwg, rowConst(prog));
-  prog.dispatch('adamw', 'norm_final', { ...b, grad: null, stats }, { start, end, nPartials: nwg, decay: 0 }, 1, rowConst(prog));
+  prog.dispatch('adamw', 'norm_partial', b, { start, end, nPartials: nwg, decayEnd: 0 }, nwg, rowConst(prog));
+  prog.dispatch('adamw', 'norm_final', { ...b, grad: null, stats }, { start, end, nPartials: nwg, decayEnd: 0 }, 1, rowConst(prog));
 }
 
 /**
- * AdamW over [start, end) reading the norm (stats[1]) and loss (stats[0]) from the GPU: skipped when
- * either is not finite; gradients zeroed. hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, clipNorm].
+ * One optimizer step over [start, end): stats[1] = the global norm of grad[start, end), then AdamW reading
+ * it and the loss (stats[0]) from the GPU: skipped when either is not finite; gradients zeroed. Weight
+ * decay applies to [start, decayEnd) (the decayed tensors come first), none to [decayEnd, end).
+ * hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, clipNorm]; partials [NORM_PARTIALS] is scratch.
+ * Two dispatches: the norm's partial sums, then the update, whose every invocation sums the <= 256
+ * partials itself in index order (as norm_final does: the same bits) — on 64-wide rows, where the
+ * partials are at most 4 per invocation of the norm's workgroups; with narrower workgroups (the
+ * CPU-adapter tuning, 256 partials) norm_final runs once in between instead (3 dispatches).
  */
-export function adamwUpdate(prog: Program, param: Binding, grad: Binding, m: Binding, v: Binding, stats: Binding, hyper: Binding, start: number, end: number, decay: boolean): void {
+export function adamwStep(prog: Program, param: Binding, grad: Binding, m: Binding, v: Binding, stats: Binding, partials: Binding, hyper: Binding, start: number, end: number, decayEnd: number): void {
   if (end <= start) return;
+  const wg = prog.ctx.tuning.rowWG;
+  const nwg = normWorkgroups(prog, start, end);
+  const fold = nwg <= 4 * wg;
+  if (fold) {
+    prog.dispatch('adamw', 'norm_partial', { param: null, grad, m: null, v: null, partials, stats: null, hyper: null }, { start, end, nPartials: nwg, decayEnd: 0 }, nwg, rowConst(prog));
+  } else {
+    globalNorm(prog, stats, partials, grad, start, end);
+  }
   prog.dispatch(
     'adamw',
     'update',
-    { param, grad, m, v, partials: null, stats, hyper },
-    { start, end, nPartials: 0, decay: decay ? 1 : 0 },
-    grid(end - start, prog.ctx.tuning.rowWG),
+    { param, grad, m, v, partials: fold ? partials : null, stats, hyper },
+    { start, end, nPartials: fold ? nwg : 0, decayEnd },
+    grid(end - start, wg),
     rowConst(prog),
   );
 }
 
-/** The hyper-parameter block of adamwUpdate for a 1-based step. */
+/** The hyper-parameter block of adamwStep for a 1-based step. */
 export function adamwHyper(opt: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; clipNorm: number }, step: number): Float32Array {
   return new Float32Array([
     opt.lr,

@@ -8,6 +8,7 @@ export { expandIncludes };
 export const SHADER_NAMES = [
   'encoder',
   'layernorm',
+  'layernorm_params',
   'matmul',
   'matmul_vec4',
   'attention',

@@ -3,10 +3,12 @@
 // KV-cache sampler that samples on the GPU (DESIGN §2, §3, §8).
 //
 // Memory: parameters, gradients and the AdamW moments are each ONE flat buffer. Tensors sit at 256-byte
-// boundaries, decayed tensors first, so AdamW is two dispatches (decay / no decay) over two ranges and the
-// global norm one reduction. Activations live in GPU buffers allocated once per (B, T) from a pool, with
-// separate sets for logprobs()/trainStep() (kept for backward()) and for logits()/hidden(), like the CPU
-// model; the last few shapes of each role are kept (RL alternates rollout and update shapes).
+// boundaries, decayed tensors first, so AdamW is one update over the whole buffer (weight decay by index)
+// after the global norm's reduction (kernels.ts adamwStep). Activations live in GPU buffers allocated once
+// per (B, T) from a pool, with separate sets for logprobs()/trainStep() (kept for backward()) and for
+// logits()/hidden(), like the CPU model; the last few shapes of each role are kept (RL alternates rollout
+// and update shapes). The layernorms' inputs and statistics are stacked (LnStack) so that one dispatch at
+// the end of backward computes all their parameter gradients.
 // Public calls are serialized (one at a time, in call order).
 // Every pass is a recorded Program (bind groups and uniforms made once), so a training step allocates
 // nothing: it writes the batch with queue.writeBuffer, encodes forward + loss + backward + AdamW into ONE
@@ -49,6 +51,12 @@ export interface GpuModelOptions {
    * the batched prefill; kept for comparison tests and benchmarks). Default true.
    */
   batchedPrefill?: boolean;
+  /**
+   * Stack the layernorms' inputs and statistics so that backward computes all their parameter gradients
+   * in one dispatch (default: wherever the stacks fit the adapter's limits; false: one pass per layernorm,
+   * what an adapter with smaller limits gets, which tests use).
+   */
+  stackLayernorms?: boolean;
 }
 
 export interface GpuModel extends LanguageModel {
@@ -77,15 +85,31 @@ interface TensorSlot {
   n: number;
 }
 
+// The residual stream (res2, res3, encoded) and the layernorm statistics are Bindings: views into the
+// stacks of LnStack where the activation set has one, else whole buffers.
 interface LayerActs {
-  ln1: GPUBuffer; ln1Mean: GPUBuffer; ln1Rstd: GPUBuffer; qkv: GPUBuffer; att: GPUBuffer; atty: GPUBuffer;
-  res2: GPUBuffer; ln2: GPUBuffer; ln2Mean: GPUBuffer; ln2Rstd: GPUBuffer; fch: GPUBuffer; fchGelu: GPUBuffer;
-  res3: GPUBuffer;
+  ln1: GPUBuffer; ln1Mean: Binding; ln1Rstd: Binding; qkv: GPUBuffer; att: GPUBuffer; atty: GPUBuffer;
+  res2: Binding; ln2: GPUBuffer; ln2Mean: Binding; ln2Rstd: Binding; fch: GPUBuffer; fchGelu: GPUBuffer;
+  res3: Binding;
+}
+
+/**
+ * The 2L + 1 layernorms' inputs and statistics stacked (layernorm j = 2l: block l's ln1, 2l + 1: its ln2,
+ * 2L: ln_f), so that backward computes every layernorm's parameter gradients in one dispatch at its end
+ * (kernels.layernormParamsBackward). even = [encoded, res3_0 .. res3_{L-1}], odd = [res2_0 .. res2_{L-1}]
+ * (two stacks, so no dispatch binds one stack both for reading and writing), slots `slot` elements apart
+ * (256-byte aligned); stats = means then rstds, `statSlot` apart. Used where the stacks fit the limits.
+ */
+interface LnStack {
+  even: GPUBuffer; odd: GPUBuffer; stats: GPUBuffer; nLN: number; slot: number; statSlot: number;
 }
 
 interface GradActs {
-  dres: GPUBuffer; dln: GPUBuffer; dqkv: GPUBuffer; datty: GPUBuffer; dfch: GPUBuffer; dfchGelu: GPUBuffer;
-  dlnf: GPUBuffer; dlogits: GPUBuffer; dpre: GPUBuffer;
+  dres: GPUBuffer; dqkv: GPUBuffer; datty: GPUBuffer; dfch: GPUBuffer; dfchGelu: GPUBuffer;
+  dlogits: GPUBuffer; dpre: GPUBuffer;
+  /** layernorm j's output gradient (views of dlnStack [nLN slots]; else one dln shared by the blocks and dlnf) */
+  dlns: Binding[];
+  dlnStack: GPUBuffer | null;
 }
 
 interface SteerBufs {
@@ -97,9 +121,10 @@ interface Acts {
   T: number;
   buffers: GPUBuffer[]; // everything below, for release
   tokens: GPUBuffer; targets: GPUBuffer;
-  encoded: GPUBuffer; proj: GPUBuffer;
+  encoded: Binding; proj: GPUBuffer;
   layers: LayerActs[];
-  lnf: GPUBuffer; lnfMean: GPUBuffer; lnfRstd: GPUBuffer;
+  lnf: GPUBuffer; lnfMean: Binding; lnfRstd: Binding;
+  lnStack: LnStack | null;
   logits: GPUBuffer; logp: GPUBuffer; entropy: GPUBuffer; dlogp: GPUBuffer;
   steer: SteerBufs;
   grads: GradActs | null;
@@ -142,6 +167,7 @@ class GpuModelImpl implements GpuModel {
   private readonly stats: GPUBuffer; // [loss, gradNorm]
   private readonly partials: GPUBuffer;
   private readonly hyper: GPUBuffer;
+  private readonly lnOffs: GPUBuffer; // u32 [2L + 1][2]: dweight, dbias offsets of layernorm j in the gradients
   private readonly adamProg: Program;
   private readonly stepProg: Program; // clears stats[0] (no loss) then AdamW
   private adamStep = 0;
@@ -199,6 +225,10 @@ class GpuModelImpl implements GpuModel {
     });
     this.P = pick(view(this.paramsBuf));
     this.G = pick(view(this.gradsBuf));
+    const off = (b: Binding) => ('offset' in b ? (b.offset ?? 0) / 4 : 0);
+    const lnOffs = [...this.G.layers.flatMap((g) => [off(g.ln1w), off(g.ln1b), off(g.ln2w), off(g.ln2b)]), off(this.G.lnfw), off(this.G.lnfb)];
+    this.lnOffs = pool.acquire(lnOffs.length * 4, undefined, 'ln.offsets');
+    this.write(this.lnOffs, Uint32Array.from(lnOffs));
 
     this.adamProg = new Program(this.ctx, 'adamw');
     this.recordAdam(this.adamProg);
@@ -550,7 +580,7 @@ class GpuModelImpl implements GpuModel {
     this.decode = null;
     this.adamProg.dispose();
     this.stepProg.dispose();
-    for (const b of [this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper]) this.ctx.pool.release(b);
+    for (const b of [this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper, this.lnOffs]) this.ctx.pool.release(b);
     for (const b of this.ctx.dummies().splice(0)) this.ctx.pool.release(b);
     this.ctx.pool.trim();
     this.disposed = true;
@@ -560,9 +590,7 @@ class GpuModelImpl implements GpuModel {
   // ---------------------------------------------------------------- programs
 
   private recordAdam(prog: Program): void {
-    K.globalNorm(prog, this.stats, this.partials, this.gradsBuf, 0, this.total);
-    K.adamwUpdate(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.hyper, 0, this.decayEnd, true);
-    K.adamwUpdate(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.hyper, this.decayEnd, this.total, false);
+    K.adamwStep(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper, 0, this.total, this.decayEnd);
   }
 
   /** encoder -> blocks 0..lastLayer (steering hook after block steerLayer) -> [ln_f, LM head [, log-probs]] */
@@ -576,7 +604,7 @@ class GpuModelImpl implements GpuModel {
     const P = this.P;
     const prog = new Program(this.ctx, key);
     K.encoderForward(prog, acts.encoded, acts.tokens, P.wte, P.wpe, B, T, C);
-    let x: GPUBuffer = acts.encoded;
+    let x: Binding = acts.encoded;
     for (let l = 0; l <= lastLayer; l++) {
       const la = acts.layers[l];
       const p = P.layers[l];
@@ -585,8 +613,7 @@ class GpuModelImpl implements GpuModel {
       K.attentionForward(prog, la.atty, la.att, la.qkv, B, T, C, NH);
       K.matmulForwardResidual(prog, la.res2, acts.proj, la.atty, p.projW, p.projB, x, N, C, C);
       K.layernormForward(prog, la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, p.ln2w, p.ln2b, N, C);
-      K.matmulForward(prog, la.fch, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
-      K.geluForward(prog, la.fchGelu, la.fch, N * 4 * C);
+      K.matmulForwardGelu(prog, la.fch, la.fchGelu, la.ln2, p.fcW, p.fcB, N, C, 4 * C);
       K.matmulForwardResidual(prog, la.res3, acts.proj, la.fchGelu, p.fcprojW, p.fcprojB, la.res2, N, 4 * C, C);
       if (l === steerLayer) {
         const s = acts.steer;
@@ -625,29 +652,38 @@ class GpuModelImpl implements GpuModel {
     const prog = new Program(this.ctx, 'bwd');
     prog.clear(g.dlogits);
     K.logprobBackward(prog, g.dlogits, acts.dlogp, acts.logits, acts.targets, N, V);
-    K.matmulBackwardTransposed(prog, g.dlnf, G.wte, g.dlogits, acts.lnf, P.wte, N, C, V, true);
+    // with the layernorm stacks every layernorm's parameter gradients come in one dispatch at the end
+    const st = acts.lnStack;
+    const pw = (b: Binding) => (st ? null : b);
+    const dlnf = g.dlns[2 * L];
+    K.matmulBackwardTransposed(prog, dlnf, G.wte, g.dlogits, acts.lnf, P.wte, N, C, V, true);
     prog.clear(g.dres);
-    K.layernormBackward(prog, g.dres, G.lnfw, G.lnfb, g.dlnf, acts.layers[L - 1].res3, P.lnfw, acts.lnfMean, acts.lnfRstd, N, C);
+    K.layernormBackward(prog, g.dres, pw(G.lnfw), pw(G.lnfb), dlnf, acts.layers[L - 1].res3, P.lnfw, acts.lnfMean, acts.lnfRstd, N, C);
     for (let l = L - 1; l >= 0; l--) {
       const la = acts.layers[l];
       const p = P.layers[l];
       const gp = G.layers[l];
       const inp = l === 0 ? acts.encoded : acts.layers[l - 1].res3;
       // g.dres = d res3 (the steering hook is the identity for gradients)
-      K.matmulBackward(prog, g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, p.fcprojW, N, 4 * C, C, true);
-      prog.clear(g.dfch);
-      K.geluBackward(prog, g.dfch, la.fch, g.dfchGelu, N * 4 * C);
-      K.matmulBackward(prog, g.dln, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C, true);
-      K.layernormBackward(prog, g.dres, gp.ln2w, gp.ln2b, g.dln, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
+      // g.dfch = d fch through GELU (fused into the product on the vec4 matmul; g.dfchGelu is the scratch else)
+      K.matmulBackwardGelu(prog, g.dfch, g.dfchGelu, gp.fcprojW, gp.fcprojB, g.dres, la.fchGelu, la.fch, p.fcprojW, N, 4 * C, C);
+      const dln2 = g.dlns[2 * l + 1];
+      K.matmulBackward(prog, dln2, gp.fcW, gp.fcB, g.dfch, la.ln2, p.fcW, N, C, 4 * C, true);
+      K.layernormBackward(prog, g.dres, pw(gp.ln2w), pw(gp.ln2b), dln2, la.res2, p.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
       // g.dres = d res2
       K.matmulBackward(prog, g.datty, gp.projW, gp.projB, g.dres, la.atty, p.projW, N, C, C, true);
       prog.clear(g.dqkv);
       K.attentionBackward(prog, g.dqkv, g.datty, la.qkv, la.att, g.dpre, B, T, C, NH);
-      K.matmulBackward(prog, g.dln, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C, true);
-      K.layernormBackward(prog, g.dres, gp.ln1w, gp.ln1b, g.dln, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
+      const dln1 = g.dlns[2 * l];
+      K.matmulBackward(prog, dln1, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C, true);
+      K.layernormBackward(prog, g.dres, pw(gp.ln1w), pw(gp.ln1b), dln1, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
       // g.dres = d inp
     }
     K.encoderBackward(prog, G.wte, G.wpe, g.dres, acts.tokens, B, T, C, V);
+    if (st) {
+      const stack = { even: st.even, odd: st.odd, stats: st.stats, dout: g.dlnStack!, offs: this.lnOffs, nLN: st.nLN, slot: st.slot, statSlot: st.statSlot };
+      K.layernormParamsBackward(prog, this.gradsBuf, stack, N, C);
+    }
     acts.programs.set('bwd', prog);
     return prog;
   }
@@ -757,23 +793,37 @@ class GpuModelImpl implements GpuModel {
       buffers.push(b);
       return b;
     };
+    const nLN = 2 * L + 1;
+    const slot = Math.ceil((N * C) / 64) * 64; // 256-byte aligned views
+    const statSlot = Math.ceil(N / 64) * 64;
+    const { maxBufferSize, maxStorageBufferBindingSize } = this.device.limits;
+    const fits = this.options.stackLayernorms !== false && Math.max(nLN * slot, 2 * nLN * statSlot) * 4 <= Math.min(maxBufferSize, maxStorageBufferBindingSize);
+    const lnStack: LnStack | null = fits
+      ? { even: a((L + 1) * slot, 'ln.even'), odd: a(L * slot, 'ln.odd'), stats: a(2 * nLN * statSlot, 'ln.stats'), nLN, slot, statSlot }
+      : null;
+    const at = (buf: GPUBuffer, i: number, n: number): Binding => ({ buffer: buf, offset: i * 4, size: n * 4 });
+    /** the input [N, C] of layernorm j (res2 of block l for j = 2l + 1, else the block's input) */
+    const stream = (j: number, name: string): Binding => (lnStack ? at(j % 2 ? lnStack.odd : lnStack.even, (j >> 1) * slot, N * C) : a(N * C, name));
+    const mean = (j: number, name: string): Binding => (lnStack ? at(lnStack.stats, j * statSlot, N) : a(N, name));
+    const rstd = (j: number, name: string): Binding => (lnStack ? at(lnStack.stats, (nLN + j) * statSlot, N) : a(N, name));
     return {
       B,
       T,
       buffers,
       tokens: a(N, 'tokens'),
       targets: a(N, 'targets'),
-      encoded: a(N * C, 'encoded'),
+      encoded: stream(0, 'encoded'),
       proj: a(N * C, 'proj'),
       layers: Array.from({ length: L }, (_, l) => ({
-        ln1: a(N * C, `${l}.ln1`), ln1Mean: a(N, `${l}.ln1Mean`), ln1Rstd: a(N, `${l}.ln1Rstd`),
+        ln1: a(N * C, `${l}.ln1`), ln1Mean: mean(2 * l, `${l}.ln1Mean`), ln1Rstd: rstd(2 * l, `${l}.ln1Rstd`),
         qkv: a(N * 3 * C, `${l}.qkv`), att: a(B * NH * T * T, `${l}.att`), atty: a(N * C, `${l}.atty`),
-        res2: a(N * C, `${l}.res2`), ln2: a(N * C, `${l}.ln2`), ln2Mean: a(N, `${l}.ln2Mean`), ln2Rstd: a(N, `${l}.ln2Rstd`),
-        fch: a(N * 4 * C, `${l}.fch`), fchGelu: a(N * 4 * C, `${l}.fchGelu`), res3: a(N * C, `${l}.res3`),
+        res2: stream(2 * l + 1, `${l}.res2`), ln2: a(N * C, `${l}.ln2`), ln2Mean: mean(2 * l + 1, `${l}.ln2Mean`), ln2Rstd: rstd(2 * l + 1, `${l}.ln2Rstd`),
+        fch: a(N * 4 * C, `${l}.fch`), fchGelu: a(N * 4 * C, `${l}.fchGelu`), res3: stream(2 * l + 2, `${l}.res3`),
       })),
       lnf: a(N * C, 'lnf'),
-      lnfMean: a(N, 'lnfMean'),
-      lnfRstd: a(N, 'lnfRstd'),
+      lnfMean: mean(2 * L, 'lnfMean'),
+      lnfRstd: rstd(2 * L, 'lnfRstd'),
+      lnStack,
       logits: a(N * V, 'logits'),
       logp: a(N, 'logp'),
       entropy: a(N, 'entropy'),
@@ -792,10 +842,18 @@ class GpuModelImpl implements GpuModel {
       acts.buffers.push(b);
       return b;
     };
+    const st = acts.lnStack;
+    const nLN = 2 * this.config.nLayers + 1;
+    const dlnStack = st ? a(nLN * st.slot, 'dln.stack') : null;
+    const dln = dlnStack ? null : a(N * C, 'dln');
+    const dlnf = dlnStack ? null : a(N * C, 'dlnf');
+    const dlns = Array.from({ length: nLN }, (_, j): Binding =>
+      dlnStack ? { buffer: dlnStack, offset: j * st!.slot * 4, size: N * C * 4 } : j === nLN - 1 ? dlnf! : dln!,
+    );
     return {
-      dres: a(N * C, 'dres'), dln: a(N * C, 'dln'), dqkv: a(N * 3 * C, 'dqkv'), datty: a(N * C, 'datty'),
-      dfch: a(N * 4 * C, 'dfch'), dfchGelu: a(N * 4 * C, 'dfchGelu'), dlnf: a(N * C, 'dlnf'),
-      dlogits: a(N * V, 'dlogits'), dpre: a(B * NH * T * T, 'dpre'),
+      dres: a(N * C, 'dres'), dqkv: a(N * 3 * C, 'dqkv'), datty: a(N * C, 'datty'),
+      dfch: a(N * 4 * C, 'dfch'), dfchGelu: a(N * 4 * C, 'dfchGelu'),
+      dlogits: a(N * V, 'dlogits'), dpre: a(B * NH * T * T, 'dpre'), dlns, dlnStack,
     };
   }
 
@@ -864,7 +922,7 @@ class GpuModelImpl implements GpuModel {
   }
 
   /** Encodes the programs into ONE command encoder, copies `reads` out, submits once, reads back once. */
-  private async submit(programs: Program[], reads: [GPUBuffer, number][]): Promise<ArrayBuffer[]> {
+  private async submit(programs: Program[], reads: [Binding, number][]): Promise<ArrayBuffer[]> {
     this.checkAlive();
     const enc = this.device.createCommandEncoder({ label: programs.map((p) => p.label).join('+') });
     for (const p of programs) p.encode(enc);
@@ -873,7 +931,10 @@ class GpuModelImpl implements GpuModel {
       return [];
     }
     const rb = new Readback(this.ctx);
-    for (const [buf, n] of reads) rb.add(buf, 0, n * 4);
+    for (const [b, n] of reads) {
+      if ('buffer' in b) rb.add(b.buffer, b.offset ?? 0, n * 4);
+      else rb.add(b, 0, n * 4);
+    }
     rb.encode(enc);
     this.ctx.submit(enc.finish());
     return rb.read();

@@ -49,7 +49,9 @@ describe.each([
       const tok = buf(tokens);
       await run((p) => {
         K.encoderForward(p, out, tok, buf(wte), buf(wpe), B, T, C);
+        const n = p.length;
         K.encoderBackward(p, dwte, dwpe, buf(dout), tok, B, T, C, V);
+        expect(p.length - n, 'encoder backward: one dispatch').toBe(1);
       });
       expectClose(await readF32(ctx, out, B * T * C), ref, 0, 'encoder forward');
       const rdwte = dwte0.slice(), rdwpe = dwpe0.slice();
@@ -83,6 +85,36 @@ describe.each([
       expectClose(await readF32(ctx, g.dinp, N * C), rdinp, 1e-5, 'ln dinp');
       expectClose(await readF32(ctx, g.dw, C), rdw, 1e-5, 'ln dweight');
       expectClose(await readF32(ctx, g.db, C), rdb, 1e-5, 'ln dbias');
+    }
+  });
+
+  test('layernorm parameter gradients of several layernorms in one dispatch (stacked inputs)', async () => {
+    for (const [N, C] of [
+      [37, 29],
+      [32, 64],
+    ]) {
+      const nLN = 3;
+      const slot = Math.ceil((N * C) / 64) * 64 + 64; // slack between slots, as the model's 256-byte alignment leaves
+      const statSlot = Math.ceil(N / 64) * 64 + 64;
+      const even = randn(rng, 2 * slot), odd = randn(rng, slot), stats = new Float32Array(2 * nLN * statSlot), dout = randn(rng, nLN * slot);
+      const P = 6 * C + 40;
+      const grads0 = randn(rng, P);
+      const offs = Uint32Array.of(3, 2 * C + 7, C + 5, 3 * C + 10, 4 * C + 20, 5 * C + 30); // scattered, not in order
+      const ref = grads0.slice();
+      for (let j = 0; j < nLN; j++) {
+        const inp = (j % 2 ? odd : even).subarray((j >> 1) * slot, (j >> 1) * slot + N * C);
+        const w = randn(rng, C), b = randn(rng, C);
+        const mean = stats.subarray(j * statSlot, j * statSlot + N), rstd = stats.subarray((nLN + j) * statSlot, (nLN + j) * statSlot + N);
+        cpu.layernormForward(new Float32Array(N * C), mean, rstd, inp, w, b, N, C);
+        cpu.layernormBackward(new Float32Array(N * C), ref.subarray(offs[2 * j], offs[2 * j] + C), ref.subarray(offs[2 * j + 1], offs[2 * j + 1] + C), dout.subarray(j * slot, j * slot + N * C), inp, w, mean, rstd, N, C);
+      }
+      const g = buf(grads0);
+      await run((p) => {
+        const n = p.length;
+        K.layernormParamsBackward(p, g, { even: buf(even), odd: buf(odd), stats: buf(stats), dout: buf(dout), offs: upload(ctx, offs), nLN, slot, statSlot }, N, C);
+        expect(p.length - n).toBe(1);
+      });
+      expectClose(await readF32(ctx, g, P), ref, 1e-5, `layernorm params [${N},${C}]`);
     }
   });
 
@@ -141,6 +173,53 @@ describe.each([
       expectClose(await readF32(ctx, g.tdinp, N * C), rtdinp, 1e-5, `dinp transposed ${tag}`);
       expectClose(await readF32(ctx, g.tdw, OC * C), rtdw, 1e-5, `dweightT ${tag}`);
       expectClose(await readF32(ctx, g.outRes, N * OC), refRes, 1e-5, `forward + residual ${tag}`);
+    }
+  });
+
+  test('matmul with GELU fused: fc forward (pre-activation and gelu), fcproj backward through gelu; dispatch counts', async () => {
+    const vec4 = ctx.tuning.matmul === 'vec4';
+    // odd sizes (scalar loads and stores) and multiples of 4 over several 128-tiles with a K tail of 4
+    for (const [N, C, OC] of [
+      [37, 29, 53],
+      [132, 68, 260],
+    ]) {
+      const tag = `[${N},${C},${OC}]`;
+      // fc: pre [N,OC] = inp . w + bias, act = gelu(pre)
+      const inp = randn(rng, N * C), w = randn(rng, C * OC, 0.3), bias = randn(rng, OC);
+      const pre = new Float32Array(N * OC), act = new Float32Array(N * OC);
+      cpu.matmulForward(pre, inp, w, bias, N, C, OC);
+      cpu.geluForward(act, pre, N * OC);
+      // fcproj with C -> OC: out = gelu(h) . w + bias; backward from dout [N,OC] into dh [N,C]
+      const h = randn(rng, N * C, 2);
+      h[0] = 40; // large arguments must not overflow tanh
+      h[1] = -40;
+      const gh = new Float32Array(N * C);
+      cpu.geluForward(gh, h, N * C);
+      const dout = randn(rng, N * OC);
+      const dgh = new Float32Array(N * C), dh = new Float32Array(N * C);
+      const dw0 = randn(rng, C * OC), db0 = randn(rng, OC);
+      const rdw = dw0.slice(), rdb = db0.slice();
+      cpu.matmulBackward(dgh, rdw, rdb, dout, gh, w, N, C, OC);
+      cpu.geluBackward(dh, h, dgh, N * C);
+
+      const gw = buf(w);
+      const g = { pre: zeros(N * OC), act: zeros(N * OC), dh: buf(randn(rng, N * C)), scratch: zeros(N * C), dw: buf(dw0), db: buf(db0) };
+      await run((p) => {
+        let n = p.length;
+        K.matmulForwardGelu(p, g.pre, g.act, buf(inp), gw, buf(bias), N, C, OC);
+        expect(p.length - n, 'fc forward + gelu').toBe(vec4 ? 1 : 2);
+        n = p.length;
+        K.matmulBackwardGelu(p, g.dh, g.scratch, g.dw, g.db, buf(dout), buf(gh), buf(h), gw, N, C, OC);
+        expect(p.length - n, 'fcproj backward through gelu (the fallback clears dh)').toBe(vec4 ? 2 : 5);
+        n = p.length;
+        K.matmulBackward(p, zeros(N * C), zeros(C * OC), zeros(OC), buf(dout), buf(gh), gw, N, C, OC);
+        expect(p.length - n, 'matmul backward with dbias').toBe(vec4 ? 2 : 3);
+      });
+      expectClose(await readF32(ctx, g.pre, N * OC), pre, 1e-5, `fc pre-activation ${tag}`);
+      expectClose(await readF32(ctx, g.act, N * OC), act, 1e-5, `fc gelu ${tag}`);
+      expectClose(await readF32(ctx, g.dh, N * C), dh, 1e-5, `d pre through gelu ${tag}`);
+      expectClose(await readF32(ctx, g.dw, C * OC), rdw, 1e-5, `fcproj dweight ${tag}`);
+      expectClose(await readF32(ctx, g.db, OC), rdb, 1e-5, `fcproj dbias ${tag}`);
     }
   });
 
@@ -309,12 +388,17 @@ describe.each([
     cpu.adamwUpdate(sub(rp, 0, split), sub(grad, 0, split), sub(rm, 0, split), sub(rv, 0, split), opt.lr, opt.beta1, opt.beta2, opt.eps, opt.weightDecay, step, scale, split);
     cpu.adamwUpdate(sub(rp, split, N), sub(grad, split, N), sub(rm, split, N), sub(rv, split, N), opt.lr, opt.beta1, opt.beta2, opt.eps, 0, step, scale, N - split);
     const g = { p: buf(param), g: buf(grad), m: buf(m0), v: buf(v0), stats: zeros(2), partials: zeros(K.NORM_PARTIALS), hyper: buf(K.adamwHyper(opt, step)) };
+    const normOnly = { stats: zeros(2), partials: zeros(K.NORM_PARTIALS) };
     await run((p) => {
-      K.globalNorm(p, g.stats, g.partials, g.g, 0, N);
-      K.adamwUpdate(p, g.p, g.g, g.m, g.v, g.stats, g.hyper, 0, split, true);
-      K.adamwUpdate(p, g.p, g.g, g.m, g.v, g.stats, g.hyper, split, N, false);
+      K.globalNorm(p, normOnly.stats, normOnly.partials, g.g, 0, N);
+      const n = p.length;
+      K.adamwStep(p, g.p, g.g, g.m, g.v, g.stats, g.partials, g.hyper, 0, N, split);
+      // norm_final folded into the update where each invocation sums at most 4 partials (64-wide rows)
+      expect(p.length - n, 'AdamW dispatches').toBe(ctx.tuning.rowWG >= 64 ? 2 : 3);
     });
-    expect((await readF32(ctx, g.stats, 2))[1]).toBeCloseTo(norm, 3);
+    const norms = [(await readF32(ctx, g.stats, 2))[1], (await readF32(ctx, normOnly.stats, 2))[1]];
+    expect(norms[0]).toBeCloseTo(norm, 3);
+    expect(norms[0], 'the update computes the same norm as norm_final, bit for bit').toBe(norms[1]);
     expectClose(await readF32(ctx, g.p, N), rp, 1e-6, 'param');
     expectClose(await readF32(ctx, g.m, N), rm, 1e-6, 'm');
     expectClose(await readF32(ctx, g.v, N), rv, 1e-6, 'v');
@@ -325,10 +409,7 @@ describe.each([
     bad[17] = NaN;
     const before = await readF32(ctx, g.p, N);
     ctx.device.queue.writeBuffer(g.g, 0, bad.buffer as ArrayBuffer);
-    await run((p) => {
-      K.globalNorm(p, g.stats, g.partials, g.g, 0, N);
-      K.adamwUpdate(p, g.p, g.g, g.m, g.v, g.stats, g.hyper, 0, N, true);
-    });
+    await run((p) => K.adamwStep(p, g.p, g.g, g.m, g.v, g.stats, g.partials, g.hyper, 0, N, N));
     expect(Number.isNaN((await readF32(ctx, g.stats, 2))[1])).toBe(true);
     expect(Array.from(await readF32(ctx, g.p, N))).toEqual(Array.from(before));
     expect(Array.from(await readF32(ctx, g.g, N)).every((x) => x === 0)).toBe(true);

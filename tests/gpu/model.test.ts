@@ -136,6 +136,30 @@ describe('GPU model vs CPU model', () => {
     m.dispose();
   });
 
+  test('without the layernorm stacks (smaller adapter limits): the same hidden states and gradients bit for bit, one params pass per layernorm', async () => {
+    // its own random stream: the shared one feeds the later tests (the AdamW comparison is sensitive to its data)
+    const r = createRng(11);
+    const B = 2, T = 13;
+    const batch = { tokens: randTokens(r, B * T, config.vocabSize), B, T };
+    const targets = randTokens(r, B * T, config.vocabSize);
+    const dlogp = randn(r, B * T);
+    const results = [];
+    for (const stackLayernorms of [true, false]) {
+      const m = await createGpuModel(device, config, params, { tuning: GPU_TUNING, stackLayernorms });
+      const hidden = await m.hidden(batch, 0);
+      await m.logprobs(batch, targets);
+      const d0 = m.counters().dispatches;
+      await m.backward(dlogp);
+      const dispatches = m.counters().dispatches - d0;
+      const grads = await m.getGrads();
+      results.push({ hidden, grads, dispatches });
+      m.dispose();
+    }
+    expect(bitEqual(results[0].hidden, results[1].hidden), 'hidden').toBe(true);
+    for (const s of paramSpecs(config)) expect(bitEqual(results[0].grads.get(s.name)!, results[1].grads.get(s.name)!), s.name).toBe(true);
+    expect(results[1].dispatches - results[0].dispatches, '2L + 1 layernorm params passes instead of one').toBe(2 * config.nLayers);
+  });
+
   test('steering: alpha = 0 is bit-for-bit the unsteered pass; only positions in the window change', async () => {
     const B = 3, T = 12;
     const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
