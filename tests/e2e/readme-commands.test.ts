@@ -183,6 +183,13 @@ const PLANS: Record<string, Plan> = {
   'bash bench/cpu-train-runs.sh "verbosity confidence expertise robustness" ""': {
     run: () => cpuTrainRuns(' "verbosity confidence expertise robustness" ""', ['verbosity', 'confidence', 'expertise', 'robustness']),
   },
+  'npx tsx bench/subgroups.ts': {
+    run: async () => {
+      const lines = jsonLines((await run('npx tsx bench/subgroups.ts --runs 1')).stdout);
+      expect(lines[0]).toMatchObject({ bench: 'adapter', features: expect.arrayContaining(['subgroups']) });
+      expect(lines.filter((l) => l.bench === 'subgroups' && Number(l.offOverOn) > 0).length).toBeGreaterThanOrEqual(8);
+    },
+  },
   'npm run bench:soak': {
     run: async () => {
       const lines = jsonLines((await run('npm run -s bench:soak -- --cpu-steps 20 --webgpu-steps 10 --every 10 --eval-every 10')).stdout);
