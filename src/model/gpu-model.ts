@@ -705,8 +705,7 @@ class GpuModelImpl implements GpuModel {
       K.attentionDecode(prog, d.atty, d.scores, d.qkv, d.cache[l], d.state, B, C, NH, S);
       K.matmulForwardResidual(prog, d.x2, d.proj, d.atty, p.projW, p.projB, d.x, B, C, C);
       K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x2, p.ln2w, p.ln2b, B, C);
-      K.matmulForward(prog, d.fch, d.ln, p.fcW, p.fcB, B, C, 4 * C);
-      K.geluForward(prog, d.fchGelu, d.fch, B * 4 * C);
+      K.matmulForwardGelu(prog, d.fch, d.fchGelu, d.ln, p.fcW, p.fcB, B, C, 4 * C);
       K.matmulForwardResidual(prog, d.x, d.proj, d.fchGelu, p.fcprojW, p.fcprojB, d.x2, B, 4 * C, C);
       if (l === steerLayer) {
         const s = d.steer;
