@@ -58,6 +58,12 @@ export function defaultTuning(device: GPUDevice): Tuning {
   return { ...base, subgroups: hasSubgroups(device) && SUBGROUPS_BY_DEFAULT[cpu ? 'cpu' : 'gpu'] };
 }
 
+/** The tuning in words, for the app's backend button: "vec4 matmul (GPU tuning), 64-wide rows, subgroup reductions". */
+export function describeTuning(t: Tuning): string {
+  const matmul = { vec4: 'vec4 matmul (GPU tuning)', tiled: 'tiled matmul', register: 'register-blocked matmul (CPU-adapter tuning)' }[t.matmul];
+  return `${matmul}, ${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}`;
+}
+
 export function hasSubgroups(device: GPUDevice): boolean {
   return device.features.has('subgroups');
 }

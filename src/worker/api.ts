@@ -27,6 +27,8 @@ export interface InitResult {
   fallbackReason?: string;
   adapter?: { vendor: string; architecture: string; description: string };
   limits?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  /** The kernels the model runs, in words (WebGPU: the tuning picked for this adapter). */
+  kernels?: string;
 }
 
 export interface ModelInfo {

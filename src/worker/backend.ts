@@ -14,7 +14,7 @@ export const cpuBackend: ModelBackend = {
 
 async function openWebGpu(onLost: (message: string) => void): Promise<{ backend: ModelBackend; result: InitResult }> {
   // Loaded on first use (its own chunk): a CPU-only session never fetches the WGSL engine.
-  const { createGpuModel } = await import('../model/gpu-model');
+  const [{ createGpuModel }, { defaultTuning, describeTuning }] = await Promise.all([import('../model/gpu-model'), import('../engine/launch')]);
   // Every loss is reported except the one dispose() causes. The reason alone cannot tell them apart:
   // anything else that calls destroy() (an extension, the browser fault test) also gives 'destroyed',
   // and the run must still stop and offer to resume (DESIGN §9).
@@ -40,17 +40,20 @@ async function openWebGpu(onLost: (message: string) => void): Promise<{ backend:
       backend: 'webgpu',
       ...(info ? { adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description } } : {}),
       limits: { maxBufferSize: Number(device.limits.maxBufferSize), maxStorageBufferBindingSize: Number(device.limits.maxStorageBufferBindingSize) },
+      kernels: describeTuning(defaultTuning(device)), // what createGpuModel picks for this device
     },
   };
 }
 
+const CPU_KERNELS = 'WASM SIMD kernels (src/engine/cpu/wasm)';
+
 export const openBrowserBackend: BackendOpener = async (o, onLost) => {
-  if (o.backend === 'cpu') return { backend: cpuBackend, result: { backend: 'cpu' } };
+  if (o.backend === 'cpu') return { backend: cpuBackend, result: { backend: 'cpu', kernels: CPU_KERNELS } };
   try {
     return await openWebGpu(onLost);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (!o.fallbackToCpu) throw new Error(`WebGPU unavailable: ${reason}`);
-    return { backend: cpuBackend, result: { backend: 'cpu', fallbackReason: reason } };
+    return { backend: cpuBackend, result: { backend: 'cpu', fallbackReason: reason, kernels: CPU_KERNELS } };
   }
 };

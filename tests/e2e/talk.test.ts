@@ -210,12 +210,15 @@ describe('a walk through the app, as a speaker and a newcomer (issue 14)', () =>
     const { context, page } = await open('#view=steer&behavior=verbosity&prompts=2');
     // This machine's WebGPU adapter is SwiftShader: a CPU emulator.
     await expect.poll(() => page.getByTestId('backend-webgpu').getAttribute('aria-pressed')).toBe('true');
+    // the button says which kernels run: on a CPU adapter the register-blocked tuning (with subgroups where offered)
+    expect(await page.getByTestId('backend-webgpu').getAttribute('title')).toMatch(/^WebGPU on .*swiftshader.*, register-blocked matmul \(CPU-adapter tuning\), 4-wide rows(, subgroup reductions)?( — .*)? \(in use\)$/i);
     await expect.poll(() => page.getByTestId('speed-webgpu').textContent(), { timeout: 120_000 }).toMatch(/tok\/s$/);
     await expect.poll(() => page.getByTestId('speed-cpu').textContent(), { timeout: 120_000 }).toMatch(/tok\/s$/);
     const hint = page.getByTestId('backend-hint');
     expect(await hint.textContent()).toMatch(/CPU [\d.]+× faster here|Software GPU: try CPU/);
     await page.getByTestId('backend-cpu').click();
     await expect.poll(() => page.getByTestId('backend-cpu').getAttribute('aria-pressed'), { timeout: MODEL_TIMEOUT }).toBe('true');
+    expect(await page.getByTestId('backend-cpu').getAttribute('title')).toMatch(/^The CPU backend \(in the worker\), WASM SIMD kernels .*\(in use\)$/);
     await expect.poll(() => hash(page)).toMatch(/backend=cpu/);
     await page.getByTestId('model-info').waitFor({ timeout: MODEL_TIMEOUT });
     await page.locator('[data-testid=response]').first().waitFor({ timeout: MODEL_TIMEOUT });

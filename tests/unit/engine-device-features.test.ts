@@ -3,7 +3,7 @@
 // device (src/engine/launch.ts).
 import { describe, expect, test } from 'vitest';
 import { OPTIONAL_FEATURES, requestDeviceFrom } from '../../src/engine/device';
-import { createContext, defaultTuning, SUBGROUPS_BY_DEFAULT } from '../../src/engine/launch';
+import { CPU_ADAPTER_TUNING, createContext, defaultTuning, describeTuning, GPU_TUNING, SUBGROUPS_BY_DEFAULT } from '../../src/engine/launch';
 
 /** A GPU whose adapter has `features` and an info string; records the device descriptor it is asked for. */
 function fakeGpu(features: string[], description: string) {
@@ -25,6 +25,11 @@ function fakeGpu(features: string[], description: string) {
   const gpu = { requestAdapter: async () => adapter } as unknown as GPU;
   return { gpu, asked };
 }
+
+test('describeTuning names the matmul, the row width and the subgroups', () => {
+  expect(describeTuning(GPU_TUNING)).toBe('vec4 matmul (GPU tuning), 64-wide rows');
+  expect(describeTuning({ ...CPU_ADAPTER_TUNING, subgroups: true })).toBe('register-blocked matmul (CPU-adapter tuning), 4-wide rows, subgroup reductions');
+});
 
 describe('optional device features', () => {
   test('each optional feature is requested where the adapter has it, and only then', async () => {

@@ -94,8 +94,10 @@ function BackendButton(props: { b: Backend }) {
   const on = current === props.b;
   const label = props.b === 'webgpu' ? 'WebGPU' : 'CPU';
   const rate = measuring ? 'measuring…' : missing ? 'n/a' : formatRate(tps);
+  const kernels = useSession((s) => (on ? s.kernels : undefined));
   const title =
-    (props.b === 'webgpu' ? `WebGPU${adapter ? ` on ${adapter}` : ''}` : 'The CPU backend (plain JavaScript in the worker)') +
+    (props.b === 'webgpu' ? `WebGPU${adapter ? ` on ${adapter}` : ''}` : 'The CPU backend (in the worker)') +
+    (kernels ? `, ${kernels}` : '') +
     (missing ? ` — not available: ${missing}` : tps ? ` — ${Math.round(tps)} tokens/s on a probe of 8 × 16 tokens` : '') +
     (on ? ' (in use)' : live ? ' — stop the run (or the pretraining) to switch' : ' — click to switch (reloads the checkpoint)');
   return (

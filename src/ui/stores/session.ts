@@ -13,6 +13,8 @@ interface SessionState {
   status: SessionStatus;
   backend: Backend | null;
   adapter?: string;
+  /** The kernels the backend in use runs, in words (from the worker's init). */
+  kernels?: string;
   noWebGpuReason?: string;
   error?: string;
   crashes: number;
@@ -94,7 +96,7 @@ export const useSession = create<SessionState>((set, get) => ({
       const info = await c.init(want);
       if (my !== epoch) return c.dispose();
       client = c;
-      set({ status: 'ready', backend: info.backend, adapter: info.adapter, noWebGpuReason: undefined });
+      set({ status: 'ready', backend: info.backend, adapter: info.adapter, kernels: info.kernels, noWebGpuReason: undefined });
       if (info.note) notify({ kind: 'info', text: info.note });
       const exp = useExperiment.getState();
       const model = get().model;

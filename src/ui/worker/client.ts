@@ -184,7 +184,7 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
         } else throw new NoWebGpuError(`WebGPU is present but could not be used: ${msg}`);
       }
       const adapter = r.adapter ? [r.adapter.vendor, r.adapter.architecture, r.adapter.description].filter(Boolean).join(' ') : undefined;
-      return { backend: r.backend, adapter: adapter || undefined, note };
+      return { backend: r.backend, adapter: adapter || undefined, kernels: r.kernels, note };
     },
 
     async loadCheckpoint(ref, behavior) {

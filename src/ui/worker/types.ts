@@ -77,7 +77,7 @@ export function isCancelled(e: unknown): boolean {
 }
 
 export interface WorkbenchClient {
-  init(backend: Backend): Promise<{ backend: Backend; adapter?: string; note?: string }>;
+  init(backend: Backend): Promise<{ backend: Backend; adapter?: string; kernels?: string; note?: string }>;
   loadCheckpoint(ref: string, behavior: Behavior): Promise<ModelInfo>;
   /** Streams the texts so far, judged in the worker. */
   generate(req: GenerateRequest, onTokens: (partial: Generated[]) => void): Promise<Generated[]>;
