@@ -9,9 +9,9 @@
 // Entry points:
 //   norm_partial  grid-stride over grad[start, end): partials[workgroup] = sum of g^2
 //   norm_final    stats[1] = sqrt(sum of partials[0, nPartials)), summed in index order (norm_sum)
-//   update        over [start, end): the norm is norm_final's, computed by every invocation itself from
+//   update        over [start, end): the norm is norm_final's, computed once per workgroup from
 //                 partials[0, nPartials) (norm_sum: the same index-order sum everywhere, so all agree bit
-//                 for bit with norm_final, with no barrier; workgroup 0 stores it in stats[1]);
+//                 for bit with norm_final; one barrier; workgroup 0 stores it in stats[1]);
 //                 nPartials = 0 reads stats[1] from norm_final instead.
 //                 If the norm or stats[0] is not finite the update is skipped (params and moments
 //                 untouched); otherwise with s = clipNorm / norm when 0 < clipNorm < norm else 1,
@@ -88,6 +88,8 @@ fn norm_final(@builtin(local_invocation_id) lidv: vec3<u32>) {
   }
 }
 
+var<workgroup> wg_norm: f32;
+
 @compute @workgroup_size(WG)
 fn update(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
@@ -95,10 +97,15 @@ fn update(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
   if (p.nPartials == 0u) {
     norm = stats[1];
   } else {
-    norm = norm_sum(); // norm_final, in every invocation
-    if (wid.x == 0u && lid == 0u) {
-      stats[1] = norm;
+    // norm_final, by one invocation per workgroup (not all: up to 256 loads each), shared after the barrier
+    if (lid == 0u) {
+      wg_norm = norm_sum();
+      if (wid.x == 0u) {
+        stats[1] = wg_norm;
+      }
     }
+    workgroupBarrier(); // uniform: p is a uniform buffer
+    norm = wg_norm;
   }
   let skip = !is_finite(norm) || !is_finite(stats[0]);
   let h = hyper;
