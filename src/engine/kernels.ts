@@ -221,52 +221,124 @@ function denseLayout(g: Gemm): { transA: boolean; transB: boolean } | null {
 /** A binding can be read as vec4 when its byte offset is a multiple of 16. */
 const vec4Aligned = (b: Binding) => !('offset' in b) || (b.offset ?? 0) % 16 === 0;
 
-/** shaders/matmul_vec4.wgsl: shapes and layout compiled in; vec4 loads where the contiguous dim allows. */
-function gemmVec4(prog: Program, g: Gemm, { transA, transB }: { transA: boolean; transB: boolean }): void {
-  const vecA = (transA ? g.M : g.K) % 4 === 0 && vec4Aligned(g.a);
-  const vecB = (transB ? g.K : g.N) % 4 === 0 && vec4Aligned(g.b);
-  const aux = gemmAux(g);
+/** How matmul_vec4 runs one product: its layout, which operands load as vec4, and its tile grid. */
+interface Vec4Plan {
+  g: Gemm;
+  transA: boolean;
+  transB: boolean;
+  vecA: boolean;
+  vecB: boolean;
+  vecOut: boolean;
+  wideM: boolean;
+  wideN: boolean;
+}
+
+function vec4Plan(g: Gemm, { transA, transB }: { transA: boolean; transB: boolean }): Vec4Plan {
   if (g.dbias && transB) throw new Error('gemm: dbias needs a row-major B [K, N]');
-  const vecOut = g.N % 4 === 0 && [g.out, g.bias, aux].every((b) => !b || vec4Aligned(b));
+  const aux = gemmAux(g);
+  return {
+    g,
+    transA,
+    transB,
+    vecA: (transA ? g.M : g.K) % 4 === 0 && vec4Aligned(g.a),
+    vecB: (transB ? g.K : g.N) % 4 === 0 && vec4Aligned(g.b),
+    vecOut: g.N % 4 === 0 && [g.out, g.bias, aux].every((b) => !b || vec4Aligned(b)),
+    wideM: g.M > 64,
+    wideN: g.N > 64,
+  };
+}
+
+/** Workgroups along n and m of a product on tiles of 64 or 128 (wide). */
+const tilesOf = (g: Gemm, wideM: boolean, wideN: boolean): [number, number] => [cdiv(g.N, wideN ? 128 : 64), cdiv(g.M, wideM ? 128 : 64)];
+
+/** The compile-time constants of product 0 (the single product) of matmul_vec4. */
+function product0Constants(p: Vec4Plan): Record<string, number> {
+  const { g } = p;
+  return {
+    M: g.M,
+    N: g.N,
+    K: g.K,
+    TRANS_A: p.transA ? 1 : 0,
+    TRANS_B: p.transB ? 1 : 0,
+    VEC_A: p.vecA ? 1 : 0,
+    VEC_B: p.vecB ? 1 : 0,
+    VEC_OUT: p.vecOut ? 1 : 0,
+    ACCUMULATE: g.accumulate ? 1 : 0,
+    HAS_BIAS: g.bias ? 1 : 0,
+    RESIDUAL: g.residual ? 1 : 0,
+    GELU_OUT: g.gelu ? 1 : 0,
+    GELU_GRAD: g.geluGrad ? 1 : 0,
+    HAS_DBIAS: g.dbias ? 1 : 0,
+  };
+}
+
+/** shaders/matmul_vec4.wgsl: shapes and layout compiled in; vec4 loads where the contiguous dim allows. */
+function gemmVec4(prog: Program, g: Gemm, layout: { transA: boolean; transB: boolean }): void {
+  const p = vec4Plan(g, layout);
+  const aux = gemmAux(g);
   const bias = g.bias ?? null;
-  const wideM = g.M > 64;
-  const wideN = g.N > 64;
   prog.dispatch(
     'matmul_vec4',
     'main',
     {
-      a: vecA ? null : g.a,
-      a4: vecA ? g.a : null,
-      b: vecB ? null : g.b,
-      b4: vecB ? g.b : null,
-      bias: vecOut ? null : bias,
-      bias4: vecOut ? bias : null,
-      out: vecOut ? null : g.out,
-      out4: vecOut ? g.out : null,
-      aux: vecOut ? null : aux,
-      aux4: vecOut ? aux : null,
+      a: p.vecA ? null : g.a,
+      a4: p.vecA ? g.a : null,
+      b: p.vecB ? null : g.b,
+      b4: p.vecB ? g.b : null,
+      bias: p.vecOut ? null : bias,
+      bias4: p.vecOut ? bias : null,
+      out: p.vecOut ? null : g.out,
+      out4: p.vecOut ? g.out : null,
+      aux: p.vecOut ? null : aux,
+      aux4: p.vecOut ? aux : null,
     },
     {},
-    [cdiv(g.N, wideN ? 128 : 64), cdiv(g.M, wideM ? 128 : 64)],
+    tilesOf(g, p.wideM, p.wideN),
+    { ...product0Constants(p), WIDE_M: p.wideM ? 1 : 0, WIDE_N: p.wideN ? 1 : 0 },
+  );
+}
+
+/**
+ * Two independent products in ONE dispatch (matmul_vec4's PAIR: a layer's dX and dW): `first` on the
+ * vec4 bindings, `second` on the scalar ones. Returns false, recording nothing, where the pair does not
+ * apply (not the vec4 tuning, strided operands, `first` not vec4 throughout, an epilogue the pair does
+ * not carry, or more tiles than one grid row); the caller then records the two products one by one.
+ */
+function gemmPair(prog: Program, first: Gemm, second: Gemm): boolean {
+  const l0 = fusedGemmLayout(prog, first), l1 = fusedGemmLayout(prog, second);
+  if (!l0 || !l1) return false;
+  const p0 = vec4Plan(first, l0), p1 = vec4Plan(second, l1);
+  if (!p0.vecA || !p0.vecB || !p0.vecOut || first.dbias) return false;
+  if (second.bias || second.residual || second.gelu || second.geluGrad || (second.dbias && p1.transB)) return false;
+  const wideM = p0.wideM || p1.wideM, wideN = p0.wideN || p1.wideN;
+  const [n0, m0] = tilesOf(first, wideM, wideN), [n1, m1] = tilesOf(second, wideM, wideN);
+  const tiles0 = n0 * m0;
+  if (tiles0 + n1 * m1 > 65535) return false;
+  prog.dispatch(
+    'matmul_vec4',
+    'main',
     {
-      M: g.M,
-      N: g.N,
-      K: g.K,
-      TRANS_A: transA ? 1 : 0,
-      TRANS_B: transB ? 1 : 0,
-      VEC_A: vecA ? 1 : 0,
-      VEC_B: vecB ? 1 : 0,
-      VEC_OUT: vecOut ? 1 : 0,
-      ACCUMULATE: g.accumulate ? 1 : 0,
-      HAS_BIAS: bias ? 1 : 0,
-      RESIDUAL: g.residual ? 1 : 0,
-      GELU_OUT: g.gelu ? 1 : 0,
-      GELU_GRAD: g.geluGrad ? 1 : 0,
-      HAS_DBIAS: g.dbias ? 1 : 0,
+      a4: first.a, b4: first.b, bias4: first.bias ?? null, out4: first.out, aux4: gemmAux(first),
+      a: second.a, b: second.b, bias: null, out: second.out, aux: second.dbias ?? null,
+    },
+    {},
+    tiles0 + n1 * m1,
+    {
+      ...product0Constants(p0),
+      PAIR: 1,
+      M1: second.M,
+      N1: second.N,
+      K1: second.K,
+      TRANS_A1: p1.transA ? 1 : 0,
+      TRANS_B1: p1.transB ? 1 : 0,
+      ACCUMULATE1: second.accumulate ? 1 : 0,
+      HAS_DBIAS1: second.dbias ? 1 : 0,
+      TILES0: tiles0,
       WIDE_M: wideM ? 1 : 0,
       WIDE_N: wideN ? 1 : 0,
     },
   );
+  return true;
 }
 
 /** dbias [OC] += sum over rows of dout [N, OC] */
@@ -312,7 +384,8 @@ export function matmulForwardGelu(prog: Program, out: Binding, outGelu: Binding,
 /**
  * dinp [N,C] += dout . weight^T;  dweight [C,OC] += inp^T . dout;  dbias += column sums of dout.
  * With `dinpOverwrite` dinp is overwritten instead (the same as clearing it first). Where the vec4
- * matmul runs, dbias is summed by the dweight product itself (HAS_DBIAS): 2 dispatches, else 3.
+ * matmul runs, both products are one dispatch (gemmPair) and dbias is summed by the dweight product
+ * itself (HAS_DBIAS); else 3 dispatches.
  */
 export function matmulBackward(
   prog: Program,
@@ -327,23 +400,30 @@ export function matmulBackward(
   OC: number,
   dinpOverwrite = false,
 ): void {
-  gemm(prog, { out: dinp, a: dout, b: weight, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: 1, sBn: OC, accumulate: !dinpOverwrite });
-  matmulBackwardWeight(prog, dweight, dbias, dout, inp, N, C, OC);
+  const dX: Gemm = { out: dinp, a: dout, b: weight, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: 1, sBn: OC, accumulate: !dinpOverwrite };
+  const dW = weightGradient(dweight, dbias, dout, inp, N, C, OC);
+  if (gemmPair(prog, dX, dW)) return;
+  gemm(prog, dX);
+  matmulBackwardWeight(prog, dW, dout);
 }
 
-/** dweight [C,OC] += inp^T . dout and dbias += column sums of dout (one dispatch on the vec4 matmul). */
-function matmulBackwardWeight(prog: Program, dweight: Binding, dbias: Binding | null, dout: Binding, inp: Binding, N: number, C: number, OC: number): void {
-  const g: Gemm = { out: dweight, a: inp, b: dout, M: C, N: OC, K: N, sAm: 1, sAk: C, sBk: OC, sBn: 1, accumulate: true, dbias };
-  if (!dbias || fusedGemmLayout(prog, g)) return gemm(prog, g);
+/** The product dweight [C,OC] += inp^T . dout, with dbias += column sums of dout (dout = its B). */
+const weightGradient = (dweight: Binding, dbias: Binding | null, dout: Binding, inp: Binding, N: number, C: number, OC: number): Gemm =>
+  ({ out: dweight, a: inp, b: dout, M: C, N: OC, K: N, sAm: 1, sAk: C, sBk: OC, sBn: 1, accumulate: true, dbias });
+
+/** Records a weightGradient product: one dispatch on the vec4 matmul, else the product and biasBackward. */
+function matmulBackwardWeight(prog: Program, g: Gemm, dout: Binding): void {
+  if (!g.dbias || fusedGemmLayout(prog, g)) return gemm(prog, g);
   gemm(prog, { ...g, dbias: null });
-  biasBackward(prog, dbias, dout, N, OC);
+  biasBackward(prog, g.dbias, dout, g.K, g.N);
 }
 
 /**
  * The backward of out = gelu(pre) . weight + bias: dpre [N,C] = (dout . weight^T) * gelu'(pre) (overwritten),
  * dweight [C,OC] += inp^T . dout with inp = gelu(pre), dbias += column sums of dout. Where the vec4 matmul
- * runs GELU's backward is fused into the dpre product (2 dispatches); else the product goes to
- * `scratch` [N,C], dpre is cleared and geluBackward accumulates into it (4 dispatches and a clear).
+ * runs GELU's backward is fused into the dpre product, which shares one dispatch with the dweight product;
+ * else the product goes to `scratch` [N,C], dpre is cleared and geluBackward accumulates into it
+ * (4 dispatches and a clear).
  */
 export function matmulBackwardGelu(
   prog: Program,
@@ -360,6 +440,8 @@ export function matmulBackwardGelu(
   OC: number,
 ): void {
   const g: Gemm = { out: dpre, a: dout, b: weight, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: 1, sBn: OC, accumulate: false, geluGrad: pre };
+  const dW = weightGradient(dweight, dbias, dout, inp, N, C, OC);
+  if (gemmPair(prog, g, dW)) return;
   if (fusedGemmLayout(prog, g)) {
     gemm(prog, g);
   } else {
@@ -367,7 +449,7 @@ export function matmulBackwardGelu(
     prog.clear(dpre);
     geluBackward(prog, dpre, pre, scratch, N * C);
   }
-  matmulBackwardWeight(prog, dweight, dbias, dout, inp, N, C, OC);
+  matmulBackwardWeight(prog, dW, dout);
 }
 
 /** out [N,OC] = inp [N,C] . weightT^T, weightT [OC,C] (the tied LM head). */
@@ -388,8 +470,11 @@ export function matmulBackwardTransposed(
   OC: number,
   dinpOverwrite = false,
 ): void {
-  gemm(prog, { out: dinp, a: dout, b: weightT, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: C, sBn: 1, accumulate: !dinpOverwrite });
-  gemm(prog, { out: dweightT, a: dout, b: inp, M: OC, N: C, K: N, sAm: 1, sAk: OC, sBk: C, sBn: 1, accumulate: true });
+  const dX: Gemm = { out: dinp, a: dout, b: weightT, M: N, N: C, K: OC, sAm: OC, sAk: 1, sBk: C, sBn: 1, accumulate: !dinpOverwrite };
+  const dW: Gemm = { out: dweightT, a: dout, b: inp, M: OC, N: C, K: N, sAm: 1, sAk: OC, sBk: C, sBn: 1, accumulate: true };
+  if (gemmPair(prog, dX, dW)) return;
+  gemm(prog, dX);
+  gemm(prog, dW);
 }
 
 // ----------------------------------------------------------------------------------------- attention
