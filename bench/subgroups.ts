@@ -51,8 +51,7 @@ function logprobCase(N: number, V: number): Case {
       const logp = upload(ctx, new Float32Array(N)), ent = upload(ctx, new Float32Array(N)), dl = upload(ctx, new Float32Array(N * V)), stats = upload(ctx, new Float32Array(2));
       return (p) => {
         K.logprobForward(p, logp, ent, gl, gt, N, V);
-        K.logprobBackward(p, dl, gd, gl, gt, N, V);
-        K.crossEntropyLoss(p, stats, logp, gt, N);
+        K.logprobBackward(p, dl, gd, gl, gt, N, V, { stats, logp });
       };
     },
   };

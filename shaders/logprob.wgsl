@@ -7,12 +7,14 @@
 // Entry points (one workgroup per row; rows = workgroup_id.x + workgroup_id.y * num_workgroups.x):
 //   forward   z = l - max, logZ = log sum exp z; entropy = logZ - sum(e^z z) / sum(e^z) (every row);
 //             logp = z[target] - logZ, or 0 where target = -1
-//   backward  dlogits += dlogp * (onehot(target) - softmax(l)); rows with target = -1 or dlogp = 0 skip
-//   loss      one workgroup: stats[0] = -(sum of logp over rows with a target) / (number of such rows)
+//   backward  dlogits += dlogp * (onehot(target) - softmax(l)); rows with target = -1 or dlogp = 0 skip.
+//             WITH_LOSS: one more workgroup (row index N) writes the mean cross-entropy of the forward's
+//             logp: stats[0] = -(sum of logp over rows with a target) / (number of such rows)
 //
 // Bindings: 0 params, 1 logits, 2 targets, 3 logp, 4 entropy, 5 dlogp, 6 dlogits, 7 stats.
 
 const WG: u32 = 64u;
+const WITH_LOSS: u32 = 0u;
 
 struct Params {
   N: u32,
@@ -68,6 +70,10 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
 @compute @workgroup_size(WG)
 fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let n = wid.x + wid.y * nwg.x;
+  if (WITH_LOSS != 0u && n == p.N) {
+    mean_cross_entropy(lidv.x);
+    return;
+  }
   if (n >= p.N) {
     return;
   }
@@ -97,9 +103,8 @@ fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id
   }
 }
 
-@compute @workgroup_size(WG)
-fn loss(@builtin(local_invocation_id) lidv: vec3<u32>) {
-  let lid = lidv.x;
+/** stats[0] = -(sum of logp where target >= 0) / count, by one workgroup. */
+fn mean_cross_entropy(lid: u32) {
   var s = 0.0;
   var c = 0.0;
   for (var n = lid; n < p.N; n += WG) {

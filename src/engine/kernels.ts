@@ -561,26 +561,30 @@ export function logprobForward(prog: Program, logp: Binding, entropy: Binding, l
   );
 }
 
-export function logprobBackward(prog: Program, dlogits: Binding, dlogp: Binding, logits: Binding, targets: Binding, N: number, V: number): void {
+/**
+ * dlogits += dlogp * (onehot(target) - softmax(logits)). With `loss`, the same dispatch also writes
+ * loss.stats[0] = the mean cross-entropy -(sum of loss.logp where target >= 0) / count (one more workgroup;
+ * logp from logprobForward).
+ */
+export function logprobBackward(
+  prog: Program,
+  dlogits: Binding,
+  dlogp: Binding,
+  logits: Binding,
+  targets: Binding,
+  N: number,
+  V: number,
+  loss?: { stats: Binding; logp: Binding },
+): void {
+  const [constants, variant] = rowReduce(prog);
   prog.dispatch(
     'logprob',
     'backward',
-    { logits, targets, logp: null, entropy: null, dlogp, dlogits, stats: null },
+    { logits, targets, logp: loss?.logp ?? null, entropy: null, dlogp, dlogits, stats: loss?.stats ?? null },
     { N, V },
-    rows(N),
-    ...rowReduce(prog),
-  );
-}
-
-/** stats[0] = mean cross-entropy = -(sum of logp where target >= 0) / count. */
-export function crossEntropyLoss(prog: Program, stats: Binding, logp: Binding, targets: Binding, N: number): void {
-  prog.dispatch(
-    'logprob',
-    'loss',
-    { logits: null, targets, logp, entropy: null, dlogp: null, dlogits: null, stats },
-    { N, V: 0 },
-    1,
-    ...rowReduce(prog),
+    rows(loss ? N + 1 : N),
+    loss ? { ...constants, WITH_LOSS: 1 } : constants,
+    variant,
   );
 }
 

@@ -426,9 +426,8 @@ class GpuModelImpl implements GpuModel {
     this.write(acts.dlogp, dlogp);
     this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
     const fwd = this.forwardProgram(acts, -1, this.config.nLayers - 1, 'logprob');
-    const loss = this.lossProgram(acts);
-    const bwd = this.backwardProgram(acts);
-    const [ab] = await this.submit([fwd, loss, bwd, this.adamProg], [[this.stats, 2]]);
+    const bwd = this.backwardProgram(acts, true);
+    const [ab] = await this.submit([fwd, bwd, this.adamProg], [[this.stats, 2]]);
     this.haveTrainCache = true;
     const [lossValue, gradNorm] = new Float32Array(ab);
     // the GPU skipped the update when either is non-finite (parameters and moments untouched)
@@ -449,7 +448,7 @@ class GpuModelImpl implements GpuModel {
     for (let i = 0; i < N; i++) if (targets[i] >= 0) dlogp[i] = -1 / Math.max(count, 1);
     this.write(acts.dlogp, dlogp);
     this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
-    const programs = [this.forwardProgram(acts, -1, this.config.nLayers - 1, 'logprob'), this.lossProgram(acts), this.backwardProgram(acts), this.adamProg];
+    const programs = [this.forwardProgram(acts, -1, this.config.nLayers - 1, 'logprob'), this.backwardProgram(acts, true), this.adamProg];
     const totals = new Map<string, { ms: number; count: number }>();
     for (const p of programs) {
       for (const { label, ms } of await p.profile()) {
@@ -630,18 +629,13 @@ class GpuModelImpl implements GpuModel {
     return prog;
   }
 
-  private lossProgram(acts: Acts): Program {
-    const hit = acts.programs.get('loss');
-    if (hit) return hit;
-    const prog = new Program(this.ctx, 'loss');
-    K.crossEntropyLoss(prog, this.stats, acts.logp, acts.targets, acts.B * acts.T);
-    acts.programs.set('loss', prog);
-    return prog;
-  }
-
-  /** The CPU model's backward, kernel for kernel; gradients ACCUMULATE into the flat gradient buffer. */
-  private backwardProgram(acts: Acts): Program {
-    const hit = acts.programs.get('bwd');
+  /**
+   * The CPU model's backward, kernel for kernel; gradients ACCUMULATE into the flat gradient buffer.
+   * withLoss (a supervised step): its first dispatch also writes the mean cross-entropy into stats[0].
+   */
+  private backwardProgram(acts: Acts, withLoss = false): Program {
+    const key = withLoss ? 'bwd+loss' : 'bwd';
+    const hit = acts.programs.get(key);
     if (hit) return hit;
     const { B, T } = acts;
     const N = B * T;
@@ -651,7 +645,7 @@ class GpuModelImpl implements GpuModel {
     const G = this.G;
     const prog = new Program(this.ctx, 'bwd');
     prog.clear(g.dlogits);
-    K.logprobBackward(prog, g.dlogits, acts.dlogp, acts.logits, acts.targets, N, V);
+    K.logprobBackward(prog, g.dlogits, acts.dlogp, acts.logits, acts.targets, N, V, withLoss ? { stats: this.stats, logp: acts.logp } : undefined);
     // with the layernorm stacks every layernorm's parameter gradients come in one dispatch at the end
     const st = acts.lnStack;
     const pw = (b: Binding) => (st ? null : b);
@@ -684,7 +678,7 @@ class GpuModelImpl implements GpuModel {
       const stack = { even: st.even, odd: st.odd, stats: st.stats, dout: g.dlnStack!, offs: this.lnOffs, nLN: st.nLN, slot: st.slot, statSlot: st.statSlot };
       K.layernormParamsBackward(prog, this.gradsBuf, stack, N, C);
     }
-    acts.programs.set('bwd', prog);
+    acts.programs.set(key, prog);
     return prog;
   }
 

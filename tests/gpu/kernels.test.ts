@@ -371,8 +371,9 @@ describe.each([
       const gl = buf(logits), gt = buf(targets);
       await run((p) => {
         K.logprobForward(p, g.logp, g.ent, gl, gt, N, V);
-        K.logprobBackward(p, g.dl, buf(dlogp), gl, gt, N, V);
-        K.crossEntropyLoss(p, g.stats, g.logp, gt, N);
+        const n = p.length;
+        K.logprobBackward(p, g.dl, buf(dlogp), gl, gt, N, V, { stats: g.stats, logp: g.logp });
+        expect(p.length - n, 'backward and the loss in one dispatch').toBe(1);
       });
       expectClose(await readF32(ctx, g.logp, N), logp, 1e-5, 'logp');
       expectClose(await readF32(ctx, g.ent, N), ent, 1e-5, 'entropy');

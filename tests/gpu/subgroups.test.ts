@@ -104,8 +104,7 @@ async function lpGpu(ctx: GpuContext, c: LpCase) {
   const gl = up(c.logits), gt = up(c.targets);
   await run(ctx, (p) => {
     K.logprobForward(p, g.logp, g.ent, gl, gt, N, V);
-    K.logprobBackward(p, g.dl, up(c.dlogp), gl, gt, N, V);
-    K.crossEntropyLoss(p, g.stats, g.logp, gt, N);
+    K.logprobBackward(p, g.dl, up(c.dlogp), gl, gt, N, V, { stats: g.stats, logp: g.logp });
   });
   return { logp: await readF32(ctx, g.logp, N), ent: await readF32(ctx, g.ent, N), dl: await readF32(ctx, g.dl, N * V), loss: (await readF32(ctx, g.stats, 1))[0] };
 }
