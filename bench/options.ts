@@ -2,6 +2,9 @@
 // directly): one parser, so both accept the same command line.
 import { TUNINGS, type TuningName } from '../src/engine/launch';
 
+/** The benchmarks of bench/suite.ts by the names --only takes, in the order they run. */
+export const BENCHMARKS = ['matmul', 'train', 'generate', 'counters', 'profile'] as const;
+
 export interface Options {
   full: boolean;
   quick: boolean;
@@ -25,17 +28,16 @@ export function parseArgs(argv: string[]): Options {
     else if (a === '--json') continue;
     else if (a === '--tuning') o.tunings = (argv[++i] ?? '').split(',').filter(Boolean) as TuningName[];
     else if (a === '--help' || a === '-h') {
-      process.stderr.write('usage: npm run bench -- [--node] [--json] [--tuning swiftshader,gpu] [--full] [--quick] [--only matmul,train,generate,counters] [--timeout S] [--headed]\n');
+      process.stderr.write(`usage: npm run bench -- [--node] [--json] [--tuning swiftshader,gpu] [--full] [--quick] [--only ${BENCHMARKS.join(',')}] [--timeout S] [--headed]\n`);
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown argument "${a}" (try --help)\n`);
       process.exit(2);
     }
   }
-  const known = ['matmul', 'train', 'generate', 'counters'];
   for (const b of o.only) {
-    if (!known.includes(b)) {
-      process.stderr.write(`bench: --only: unknown benchmark "${b}" (known: ${known.join(', ')})\n`);
+    if (!(BENCHMARKS as readonly string[]).includes(b)) {
+      process.stderr.write(`bench: --only: unknown benchmark "${b}" (known: ${BENCHMARKS.join(', ')})\n`);
       process.exit(2);
     }
   }

@@ -40,8 +40,6 @@ export interface SuiteEnv {
   progress(msg: string): Promise<void>;
 }
 
-export const BENCHMARKS = ['matmul', 'train', 'generate', 'counters'] as const;
-
 // ---------------------------------------------------------------------------------------------- utils
 
 const median = (xs: number[]) => {
@@ -529,6 +527,42 @@ async function benchCounters(env: SuiteEnv, plan: Plan, tuning: TuningName): Pro
 // ---------------------------------------------------------------------------------------------- main
 
 /** Runs every enabled benchmark; a failed one is reported as an `error` line and the rest still run. */
+// ---------------------------------------------------------------------------------------------- 5. profile
+
+/** Kernels listed per profile line (the rest are summed into one "other" entry). */
+const PROFILE_TOP = 15;
+
+/**
+ * Where one training step's time goes: the plan's largest training case, every command on its own submit
+ * (model.profileTrainStep), summed per kernel and grid. Per-command submits add their overhead to every
+ * entry, so the shares are what to read, and only for kernels well above that overhead.
+ */
+async function benchProfile(env: SuiteEnv, plan: Plan): Promise<void> {
+  const { name, config, B } = plan.train.cases[plan.train.cases.length - 1];
+  const T = config.contextLength;
+  const params = initParams(config, 1234);
+  const { tokens, targets } = makeBatch(900, B, T, config.vocabSize);
+  for (const tuning of env.tunings) {
+    await env.progress(`train_profile ${name} (B=${B}, T=${T}, ${tuning}): one step command by command`);
+    const model = await createGpuModel(env.device, config, params, { tuning: TUNINGS[tuning] });
+    try {
+      await model.trainStep({ tokens, B, T }, targets, OPT); // compiles every pipeline first
+      const entries = await model.profileTrainStep({ tokens, B, T }, targets, OPT);
+      const total = entries.reduce((s, e) => s + e.ms, 0);
+      const top = entries.slice(0, PROFILE_TOP);
+      const rest = entries.slice(PROFILE_TOP);
+      const kernels = top.map((e) => ({ label: e.label, count: e.count, ms: round(e.ms), share: round(e.ms / total) }));
+      if (rest.length) {
+        const ms = rest.reduce((s, e) => s + e.ms, 0);
+        kernels.push({ label: `other (${rest.length} kernels)`, count: rest.reduce((s, e) => s + e.count, 0), ms: round(ms), share: round(ms / total) });
+      }
+      await env.emit({ bench: 'train_profile', tuning, model: name, config, B, T, unit: 'ms', commands: entries.reduce((s, e) => s + e.count, 0), totalMs: round(total), kernels });
+    } finally {
+      model.dispose();
+    }
+  }
+}
+
 export async function runSuite(env: SuiteEnv, uncaptured: string[]): Promise<void> {
   const swift = isSwiftShader(env.info);
   const plan = makePlan(swift, env.full, env.quick);
@@ -594,5 +628,6 @@ export async function runSuite(env: SuiteEnv, uncaptured: string[]): Promise<voi
     for (const t of env.tunings) r[t] = await benchCounters(env, plan, t);
     summary.counters = r;
   });
+  await run('profile', () => benchProfile(env, plan));
   if (Object.keys(summary).some((k) => k !== 'bench' && k !== 'mode' && k !== 'note')) await env.emit(summary);
 }

@@ -612,6 +612,9 @@ export function globalNorm(prog: Program, stats: Binding, partials: Binding, gra
  * partials are at most 4 per invocation of the norm's workgroups; with narrower workgroups (the
  * CPU-adapter tuning, 256 partials) norm_final runs once in between instead (3 dispatches).
  */
+/** Elements per invocation of the AdamW update when it sums the norm's partials itself (adamwStep). */
+const UPDATE_PER_INVOCATION = 8;
+
 export function adamwStep(prog: Program, param: Binding, grad: Binding, m: Binding, v: Binding, stats: Binding, partials: Binding, hyper: Binding, start: number, end: number, decayEnd: number): void {
   if (end <= start) return;
   const wg = prog.ctx.tuning.rowWG;
@@ -627,7 +630,9 @@ export function adamwStep(prog: Program, param: Binding, grad: Binding, m: Bindi
     'update',
     { param, grad, m, v, partials: fold ? partials : null, stats, hyper },
     { start, end, nPartials: fold ? nwg : 0, decayEnd },
-    grid(end - start, wg),
+    // folded: each workgroup first sums the nwg partials (one invocation, nwg loads), so fewer, longer
+    // workgroups (UPDATE_PER_INVOCATION elements each in the grid-stride loop) keep that sum a small share
+    grid(end - start, fold ? wg * UPDATE_PER_INVOCATION : wg),
     rowConst(prog),
   );
 }
