@@ -9,6 +9,11 @@
 //
 // Entry points (WG invocations per workgroup):
 //   forward      workgroup (t, h, b): s[t2] = scale * q_t . k_t2 for t2 <= t, softmax, out_t = sum att v
+//   forward_tiled  the same for GPUs (Tuning.attention = 'tiled'), workgroup (query block, h, b): QB
+//                query rows share each tile of KB keys (then values) loaded once into shared memory,
+//                where the row kernel loads every key and value once per query. The same sums in the
+//                same order (scores over i, softmax_row, the weighted sum over t2), so the same bits.
+//                Needs hs <= HS_MAX.
 //   backward_q   workgroup (t, h, b): datt[t2] = dout_t . v_t2; dpre = att * (datt - sum(att * datt))
 //                (stored in dpre), dq_t += scale * sum_t2 dpre[t2] k_t2
 //   backward_kv  workgroup (t2, h, b): dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t,
@@ -95,6 +100,99 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
       o += att[row + t2] * qkv[(b * p.T + t2) * C3 + 2u * C + h * hs + i];
     }
     out[(b * p.T + t) * C + h * hs + i] = o;
+  }
+}
+
+const QB: u32 = 16u; // query rows per forward_tiled workgroup
+const KB: u32 = 32u; // keys (values) per shared tile
+const HS_MAX: u32 = 64u; // the largest head size forward_tiled takes
+const KS: u32 = HS_MAX + 1u; // row stride of kv_tile, padded: a warp reading one i across keys hits distinct banks
+const ACC: u32 = (QB * HS_MAX + WG - 1u) / WG; // outputs per invocation
+
+var<workgroup> q_tile: array<f32, QB * HS_MAX>; // [query][i], stride hs
+var<workgroup> kv_tile: array<f32, KB * KS>; // [key][i], stride KS: the keys, then the values
+
+/** kv_tile = the nk rows (keys when part = 1, values when part = 2) of head h from position k0 on. */
+fn load_kv_tile(b: u32, h: u32, k0: u32, nk: u32, part: u32, hs: u32, lid: u32) {
+  for (var e = lid; e < nk * hs; e += WG) {
+    let kk = e / hs;
+    let i = e % hs;
+    kv_tile[kk * KS + i] = qkv[(b * p.T + k0 + kk) * 3u * p.C + part * p.C + h * hs + i];
+  }
+}
+
+@compute @workgroup_size(WG)
+fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let q0 = wid.x * QB;
+  let h = wid.y;
+  let b = wid.z;
+  let hs = p.C / p.NH;
+  let nq = min(QB, p.T - q0); // query rows t = q0 .. q0 + nq - 1
+  let last = q0 + nq - 1u; // the keys any of them sees: 0 ..= last
+  let rows = (b * p.NH + h) * p.T; // att row of query t: (rows + t) * T
+  for (var e = lid; e < nq * hs; e += WG) {
+    q_tile[e] = qkv[(b * p.T + q0 + e / hs) * 3u * p.C + h * hs + e % hs];
+  }
+  // scores of every (query, key <= query) pair, tile by tile
+  for (var k0 = 0u; k0 <= last; k0 += KB) {
+    let nk = min(KB, last + 1u - k0);
+    workgroupBarrier(); // q_tile stored; the previous tile's readers done
+    load_kv_tile(b, h, k0, nk, 1u, hs, lid);
+    workgroupBarrier();
+    for (var e = lid; e < QB * KB; e += WG) {
+      let q = e / KB;
+      let kk = e % KB;
+      if (q < nq && kk < nk && k0 + kk <= q0 + q) {
+        var s = 0.0;
+        for (var i = 0u; i < hs; i++) {
+          s += q_tile[q * hs + i] * kv_tile[kk * KS + i];
+        }
+        s = s * p.scale;
+        att[(rows + q0 + q) * p.T + k0 + kk] = s;
+      }
+    }
+  }
+  storageBarrier();
+  for (var q = 0u; q < nq; q++) {
+    let t = q0 + q;
+    let row = (rows + t) * p.T;
+    var lmax = -3.0e38;
+    for (var t2 = lid; t2 <= t; t2 += WG) {
+      lmax = max(lmax, att[row + t2]);
+    }
+    softmax_row(row, t, lmax, lid);
+    for (var t2 = t + 1u + lid; t2 < p.T; t2 += WG) {
+      att[row + t2] = 0.0; // causal: no weight on the future
+    }
+  }
+  storageBarrier();
+  // out = att . v, value tile by value tile; invocation lid owns outputs e = lid + j WG: (e / hs, e % hs)
+  var acc: array<f32, ACC>;
+  for (var k0 = 0u; k0 <= last; k0 += KB) {
+    let nk = min(KB, last + 1u - k0);
+    workgroupBarrier();
+    load_kv_tile(b, h, k0, nk, 2u, hs, lid);
+    workgroupBarrier();
+    for (var j = 0u; j < ACC; j++) {
+      let q = (lid + j * WG) / hs;
+      let i = (lid + j * WG) % hs;
+      let t = q0 + q;
+      if (q < nq && t >= k0) {
+        let row = (rows + t) * p.T + k0;
+        var o = acc[j];
+        for (var kk = 0u; kk < min(nk, t + 1u - k0); kk++) {
+          o += att[row + kk] * kv_tile[kk * KS + i];
+        }
+        acc[j] = o;
+      }
+    }
+  }
+  for (var j = 0u; j < ACC; j++) {
+    let q = (lid + j * WG) / hs;
+    if (q < nq) {
+      out[(b * p.T + q0 + q) * p.C + h * hs + (lid + j * WG) % hs] = acc[j];
+    }
   }
 }
 

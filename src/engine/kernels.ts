@@ -481,13 +481,18 @@ export function matmulBackwardTransposed(
 
 const attnParams = (B: number, T: number, C: number, NH: number, Tmax: number) => ({ B, T, C, NH, Tmax, scale: 1 / Math.sqrt(C / NH) });
 
+/** forward_tiled's query rows per workgroup and largest head size (QB, HS_MAX in attention.wgsl). */
+const ATTN_QB = 16;
+const ATTN_HS_MAX = 64;
+
 export function attentionForward(prog: Program, out: Binding, att: Binding, qkv: Binding, B: number, T: number, C: number, NH: number): void {
+  const tiled = prog.ctx.tuning.attention === 'tiled' && C / NH <= ATTN_HS_MAX;
   prog.dispatch(
     'attention',
-    'forward',
+    tiled ? 'forward_tiled' : 'forward',
     { qkv, att, out, dout: null, dqkv: null, dpre: null, cache: null, state: null },
     attnParams(B, T, C, NH, T),
-    [T, NH, B],
+    tiled ? [cdiv(T, ATTN_QB), NH, B] : [T, NH, B],
     rowConst(prog),
   );
 }

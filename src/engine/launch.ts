@@ -27,6 +27,12 @@ export interface Tuning {
    */
   matmul: 'vec4' | 'tiled' | 'register';
   /**
+   * Attention forward: 'tiled' = blocks of 16 query rows sharing shared-memory tiles of keys and values
+   * (attention.wgsl forward_tiled; GPUs; heads up to 64 wide, else 'rows'); 'rows' = one workgroup per
+   * query row (CPU adapters). Both give the same bits.
+   */
+  attention: 'tiled' | 'rows';
+  /**
    * Row reductions (layernorm, log-prob) through subgroup operations (shaders/reduce_subgroups.wgsl)
    * instead of shared memory and barriers. Needs the device feature `subgroups`: createContext refuses
    * it without. defaultTuning turns it on where the adapter has the feature and SUBGROUPS_BY_DEFAULT says so.
@@ -35,8 +41,8 @@ export interface Tuning {
 }
 
 /** The portable tunings: no optional feature, so they run on every device (tests run both everywhere). */
-export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', subgroups: false };
-export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', subgroups: false };
+export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', attention: 'tiled', subgroups: false };
+export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', attention: 'rows', subgroups: false };
 
 /**
  * Whether defaultTuning uses subgroup reductions where the feature exists, per adapter kind (DESIGN §2).
@@ -58,10 +64,10 @@ export function defaultTuning(device: GPUDevice): Tuning {
   return { ...base, subgroups: hasSubgroups(device) && SUBGROUPS_BY_DEFAULT[cpu ? 'cpu' : 'gpu'] };
 }
 
-/** The tuning in words, for the app's backend button: "vec4 matmul (GPU tuning), 64-wide rows, subgroup reductions". */
+/** The tuning in words, for the app's backend button: "vec4 matmul (GPU tuning), tiled attention, 64-wide rows". */
 export function describeTuning(t: Tuning): string {
   const matmul = { vec4: 'vec4 matmul (GPU tuning)', tiled: 'tiled matmul', register: 'register-blocked matmul (CPU-adapter tuning)' }[t.matmul];
-  return `${matmul}, ${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}`;
+  return `${matmul}, ${t.attention === 'tiled' ? 'tiled attention, ' : ''}${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}`;
 }
 
 export function hasSubgroups(device: GPUDevice): boolean {

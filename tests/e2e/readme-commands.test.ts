@@ -142,7 +142,14 @@ const PLANS: Record<string, Plan> = {
     run: async () => expectCounters(jsonLines((await run(`npm run -s bench -- ${SMALLEST_GPU_BENCH}`)).stdout)),
   },
   'npm run -s bench -- --node --json': {
-    run: async () => expectCounters(jsonLines((await run(`npm run -s bench -- --node --json ${SMALLEST_GPU_BENCH}`)).stdout)),
+    run: async () => {
+      // also the per-kernel profile (once here: it is the slowest of the --quick benchmarks on SwiftShader)
+      const lines = jsonLines((await run(`npm run -s bench -- --node --json ${SMALLEST_GPU_BENCH.replace('counters', 'counters,profile')}`)).stdout);
+      expectCounters(lines);
+      const profile = lines.find((l) => l.bench === 'train_profile' && l.tuning === 'gpu') as { commands: number; kernels: { share: number }[] } | undefined;
+      expect(profile?.kernels.length).toBeGreaterThan(0);
+      expect(profile!.kernels.reduce((s, k) => s + k.share, 0)).toBeCloseTo(1, 2);
+    },
   },
   'bash bench/gpu-server.sh OUT': {
     run: async () => {

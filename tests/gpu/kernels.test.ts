@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import * as cpu from '../../src/engine/cpu';
 import * as K from '../../src/engine/kernels';
 import { createContext, CPU_ADAPTER_TUNING, GPU_TUNING, type GpuContext, type Tuning } from '../../src/engine/launch';
-import { createRng, expectClose, getDevice, Program, randn, randTokens, readF32, readI32, relErr, runChecked, upload } from './helpers';
+import { bitEqual, createRng, expectClose, getDevice, Program, randn, randTokens, readF32, readI32, relErr, runChecked, upload } from './helpers';
 
 const rng = createRng(20240601);
 let ctx: GpuContext;
@@ -233,6 +233,12 @@ describe.each([
     for (const [B, T, C, NH] of [
       [2, 11, 24, 3],
       [1, 70, 16, 2],
+      // forward_tiled: head size 64 (its largest) over 3 query blocks and 2 key tiles; head size 1 at T = 1;
+      // T one past a key tile; a head wider than 64 (the row kernel whatever the tuning)
+      [2, 37, 128, 2],
+      [1, 1, 8, 8],
+      [3, 33, 12, 3],
+      [1, 5, 130, 1],
     ]) {
       const qkv = randn(rng, B * T * 3 * C);
       const out = new Float32Array(B * T * C), att = new Float32Array(B * NH * T * T);
@@ -251,6 +257,27 @@ describe.each([
       expectClose(await readF32(ctx, g.out, B * T * C), out, 1e-5, `out ${tag}`);
       expectClose(await readF32(ctx, g.att, B * NH * T * T), att, 1e-5, `att ${tag}`);
       expectClose(await readF32(ctx, g.dqkv, B * T * 3 * C), rdqkv, 1e-5, `dqkv ${tag}`);
+    }
+  });
+
+  test('attention forward: the tiled kernel gives the row kernel\'s bits', async () => {
+    const other = createContext(ctx.device, { ...ctx.tuning, attention: ctx.tuning.attention === 'tiled' ? 'rows' : 'tiled' });
+    for (const [B, T, C, NH] of [
+      [2, 37, 128, 2],
+      [3, 33, 12, 3],
+    ]) {
+      const qkv = randn(rng, B * T * 3 * C);
+      const results: Float32Array[][] = [];
+      for (const c of [ctx, other]) {
+        const g = { out: upload(c, new Float32Array(B * T * C)), att: upload(c, new Float32Array(B * NH * T * T).fill(7)) };
+        const p = new Program(c, 'attention');
+        K.attentionForward(p, g.out, g.att, upload(c, qkv), B, T, C, NH);
+        await runChecked(p);
+        p.dispose();
+        results.push([await readF32(c, g.out, B * T * C), await readF32(c, g.att, B * NH * T * T)]);
+      }
+      expect(bitEqual(results[0][0], results[1][0]), `out [${B},${T},${C},${NH}]`).toBe(true);
+      expect(bitEqual(results[0][1], results[1][1]), `att [${B},${T},${C},${NH}]`).toBe(true);
     }
   });
 
