@@ -36,6 +36,8 @@
 //   train_profile  where one training step's time goes: the largest train_step case, each command on
 //                its own submit (model.profileTrainStep), time summed per kernel and grid, the top 15 and
 //                "other"; read the shares (every entry includes one submit's overhead). --only profile.
+//   attention    our two attention forward kernels side by side at each train_step shape: the row kernel
+//                vs the tiled one (gpu tuning otherwise); ratio = rows ms / tiled ms; bitEqual. --only attention.
 //   summary      the ratios against the targets of issue 2 (training step >= 3x TF.js, matmul >= 1.5x,
 //                KV cache >= 5x recompute, 1 submit and <= 1 readback per step, no buffer growth).
 //   error        a benchmark that failed (the others still run; the exit code is then 1).
@@ -50,7 +52,7 @@
 //        --tuning a,b  only these of our tunings: swiftshader, gpu (default both)
 //        --full        full sizes and repetitions (default on a real GPU; forces them on SwiftShader)
 //        --quick       fewer repetitions (a smoke run)
-//        --only a,b    run only these of: matmul, train, generate, counters, profile
+//        --only a,b    run only these of: matmul, train, generate, counters, profile, attention
 //        --timeout S   give up after S seconds (default 1800)
 //        --headed      show the browser window
 //        --bundle-node FILE  only write bench/node.ts bundled into FILE (for bench/gpu-kit.sh) and exit

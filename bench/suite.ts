@@ -11,7 +11,9 @@ import { createGpuModel, type GpuModel } from '../src/model/gpu-model';
 import { initParams } from '../src/model/init';
 import { paramCount, type GPTConfig } from '../src/model/config';
 import type { AdamWSettings, Params } from '../src/model/types';
-import { TUNINGS, type TuningName } from '../src/engine/launch';
+import { createContext, Program, TUNINGS, type TuningName } from '../src/engine/launch';
+import * as K from '../src/engine/kernels';
+import { readF32, upload } from '../src/engine/readback';
 import { createRng } from '../src/util/rng';
 import { oursMatmul, type MatmulCase } from './ours-matmul';
 import { TfjsGpt } from './tfjs-gpt';
@@ -527,6 +529,72 @@ async function benchCounters(env: SuiteEnv, plan: Plan, tuning: TuningName): Pro
 // ---------------------------------------------------------------------------------------------- main
 
 /** Runs every enabled benchmark; a failed one is reported as an `error` line and the rest still run. */
+// ---------------------------------------------------------------------------------------------- 6. attention
+
+/**
+ * Our two attention forward kernels side by side (no TF.js): the row kernel (one workgroup per query)
+ * and the tiled one (query blocks sharing key/value tiles), at each train_step case's shape, under the
+ * gpu tuning's other settings. ratio = rows ms / tiled ms (> 1: tiled faster); bitEqual: same outputs.
+ */
+async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
+  const variants = (['rows', 'tiled'] as const).map((attention) => ({ attention, ctx: createContext(env.device, { ...TUNINGS.gpu, attention }) }));
+  for (const { name, config, B } of plan.train.cases) {
+    const { contextLength: T, dModel: C, nHeads: NH } = config;
+    const qkv = randn(77, B * T * 3 * C);
+    // a run is `reps` forward passes in one submit: a few milliseconds on a GPU
+    const reps = plan.mode === 'full' ? 20 : 1;
+    const runs = plan.train.runs;
+    await env.progress(`attention ${name} (B=${B}, T=${T}, C=${C}, NH=${NH}): rows vs tiled, ${reps} pass(es) per run, ${runs} timed runs`);
+    const timed = variants.map(({ attention, ctx }) => {
+      const bufs = [upload(ctx, qkv), ctx.pool.acquire(B * NH * T * T * 4), ctx.pool.acquire(B * T * C * 4)];
+      const prog = new Program(ctx, `bench.attention.${attention}`);
+      K.attentionForward(prog, bufs[2], bufs[1], bufs[0], B, T, C, NH);
+      const run = async () => {
+        const enc = env.device.createCommandEncoder();
+        for (let i = 0; i < reps; i++) prog.encode(enc);
+        ctx.submit(enc.finish());
+        await env.device.queue.onSubmittedWorkDone();
+      };
+      return { attention, ctx, bufs, prog, run, ms: [] as number[] };
+    });
+    try {
+      for (const v of timed) await v.run(); // warm-up: compiles
+      for (let i = 0; i < runs; i++) {
+        for (const v of i % 2 ? [...timed].reverse() : timed) {
+          const t0 = performance.now();
+          await v.run();
+          v.ms.push(performance.now() - t0);
+        }
+      }
+      const [rows, tiled] = timed;
+      const outs = await Promise.all(timed.map((v) => readF32(v.ctx, v.bufs[2], B * T * C)));
+      await env.emit({
+        bench: 'attention',
+        model: name,
+        B,
+        T,
+        C,
+        NH,
+        unit: 'ms',
+        reps,
+        runs,
+        rows: round(median(rows.ms)),
+        tiled: round(median(tiled.ms)),
+        ratio: round(median(rows.ms) / median(tiled.ms)),
+        msRowsRange: range(rows.ms),
+        msTiledRange: range(tiled.ms),
+        bitEqual: outs[0].every((x, i) => Object.is(x, outs[1][i])),
+      });
+    } finally {
+      for (const v of timed) {
+        v.prog.dispose();
+        for (const b of v.bufs) v.ctx.pool.release(b);
+        v.ctx.pool.trim();
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- 5. profile
 
 /** Kernels listed per profile line (the rest are summed into one "other" entry). */
@@ -629,5 +697,6 @@ export async function runSuite(env: SuiteEnv, uncaptured: string[]): Promise<voi
     summary.counters = r;
   });
   await run('profile', () => benchProfile(env, plan));
+  await run('attention', () => benchAttention(env, plan));
   if (Object.keys(summary).some((k) => k !== 'bench' && k !== 'mode' && k !== 'note')) await env.emit(summary);
 }
