@@ -151,6 +151,14 @@ const PLANS: Record<string, Plan> = {
       expect(profile!.kernels.reduce((s, k) => s + k.share, 0)).toBeCloseTo(1, 2);
     },
   },
+  'npm run -s bench -- --node --json --only attention': {
+    run: async () => {
+      const lines = jsonLines((await run('npm run -s bench -- --node --json --only attention --quick')).stdout);
+      const attention = lines.filter((l) => l.bench === 'attention');
+      expect(attention.length).toBeGreaterThan(0);
+      expect(attention.every((l) => l.bitEqual === true && Number(l.ratio) > 0)).toBe(true);
+    },
+  },
   'bash bench/gpu-server.sh OUT': {
     run: async () => {
       const usage = await sh('bash', ['bench/gpu-server.sh'], { cwd: repo }).catch((e: { code: number; stderr: string }) => e);
