@@ -251,6 +251,9 @@ function vec4Plan(g: Gemm, { transA, transB }: { transA: boolean; transB: boolea
 /** Workgroups along n and m of a product on tiles of 64 or 128 (wide). */
 const tilesOf = (g: Gemm, wideM: boolean, wideN: boolean): [number, number] => [cdiv(g.N, wideN ? 128 : 64), cdiv(g.M, wideM ? 128 : 64)];
 
+/** A flag as the u32 the WGSL constants take. */
+const bit = (flag: unknown) => (flag ? 1 : 0);
+
 /** The compile-time constants of product 0 (the single product) of matmul_vec4. */
 function product0Constants(p: Vec4Plan): Record<string, number> {
   const { g } = p;
@@ -258,17 +261,17 @@ function product0Constants(p: Vec4Plan): Record<string, number> {
     M: g.M,
     N: g.N,
     K: g.K,
-    TRANS_A: p.transA ? 1 : 0,
-    TRANS_B: p.transB ? 1 : 0,
-    VEC_A: p.vecA ? 1 : 0,
-    VEC_B: p.vecB ? 1 : 0,
-    VEC_OUT: p.vecOut ? 1 : 0,
-    ACCUMULATE: g.accumulate ? 1 : 0,
-    HAS_BIAS: g.bias ? 1 : 0,
-    RESIDUAL: g.residual ? 1 : 0,
-    GELU_OUT: g.gelu ? 1 : 0,
-    GELU_GRAD: g.geluGrad ? 1 : 0,
-    HAS_DBIAS: g.dbias ? 1 : 0,
+    TRANS_A: bit(p.transA),
+    TRANS_B: bit(p.transB),
+    VEC_A: bit(p.vecA),
+    VEC_B: bit(p.vecB),
+    VEC_OUT: bit(p.vecOut),
+    ACCUMULATE: bit(g.accumulate),
+    HAS_BIAS: bit(g.bias),
+    RESIDUAL: bit(g.residual),
+    GELU_OUT: bit(g.gelu),
+    GELU_GRAD: bit(g.geluGrad),
+    HAS_DBIAS: bit(g.dbias),
   };
 }
 
@@ -294,7 +297,7 @@ function gemmVec4(prog: Program, g: Gemm, layout: { transA: boolean; transB: boo
     },
     {},
     tilesOf(g, p.wideM, p.wideN),
-    { ...product0Constants(p), WIDE_M: p.wideM ? 1 : 0, WIDE_N: p.wideN ? 1 : 0 },
+    { ...product0Constants(p), WIDE_M: bit(p.wideM), WIDE_N: bit(p.wideN) },
   );
 }
 
@@ -309,7 +312,7 @@ function gemmPair(prog: Program, first: Gemm, second: Gemm): boolean {
   if (!l0 || !l1) return false;
   const p0 = vec4Plan(first, l0), p1 = vec4Plan(second, l1);
   if (!p0.vecA || !p0.vecB || !p0.vecOut || first.dbias) return false;
-  if (second.bias || second.residual || second.gelu || second.geluGrad || (second.dbias && p1.transB)) return false;
+  if (second.bias || second.residual || second.gelu || second.geluGrad) return false;
   const wideM = p0.wideM || p1.wideM, wideN = p0.wideN || p1.wideN;
   const [n0, m0] = tilesOf(first, wideM, wideN), [n1, m1] = tilesOf(second, wideM, wideN);
   const tiles0 = n0 * m0;
@@ -329,13 +332,13 @@ function gemmPair(prog: Program, first: Gemm, second: Gemm): boolean {
       M1: second.M,
       N1: second.N,
       K1: second.K,
-      TRANS_A1: p1.transA ? 1 : 0,
-      TRANS_B1: p1.transB ? 1 : 0,
-      ACCUMULATE1: second.accumulate ? 1 : 0,
-      HAS_DBIAS1: second.dbias ? 1 : 0,
+      TRANS_A1: bit(p1.transA),
+      TRANS_B1: bit(p1.transB),
+      ACCUMULATE1: bit(second.accumulate),
+      HAS_DBIAS1: bit(second.dbias),
       TILES0: tiles0,
-      WIDE_M: wideM ? 1 : 0,
-      WIDE_N: wideN ? 1 : 0,
+      WIDE_M: bit(wideM),
+      WIDE_N: bit(wideN),
     },
   );
   return true;
