@@ -36,8 +36,9 @@
 //   train_profile  where one training step's time goes: the largest train_step case, each command on
 //                its own submit (model.profileTrainStep), time summed per kernel and grid, the top 15 and
 //                "other"; read the shares (every entry includes one submit's overhead). --only profile.
-//   attention    our two attention forward kernels side by side at each train_step shape: the row kernel
-//                vs the tiled one (gpu tuning otherwise); ratio = rows ms / tiled ms; bitEqual. --only attention.
+//   attention    our two attention implementations side by side, forward + backward at each train_step
+//                shape: the row kernels vs the tiled ones (gpu tuning otherwise); ratio = rows ms / tiled
+//                ms; bitEqual (out and dqkv). --only attention.
 //   summary      the ratios against the targets of issue 2 (training step >= 3x TF.js, matmul >= 1.5x,
 //                KV cache >= 5x recompute, 1 submit and <= 1 readback per step, no buffer growth).
 //   error        a benchmark that failed (the others still run; the exit code is then 1).

@@ -532,23 +532,26 @@ async function benchCounters(env: SuiteEnv, plan: Plan, tuning: TuningName): Pro
 // ---------------------------------------------------------------------------------------------- 6. attention
 
 /**
- * Our two attention forward kernels side by side (no TF.js): the row kernel (one workgroup per query)
- * and the tiled one (query blocks sharing key/value tiles), at each train_step case's shape, under the
- * gpu tuning's other settings. ratio = rows ms / tiled ms (> 1: tiled faster); bitEqual: same outputs.
+ * Our two attention implementations side by side (no TF.js): the row kernels (one workgroup per query or
+ * key) and the tiled ones (blocks of 16 sharing key/value tiles), forward + backward as in a training
+ * step, at each train_step case's shape, under the gpu tuning's other settings. ratio = rows ms /
+ * tiled ms (> 1: tiled faster); bitEqual: the same out and dqkv.
  */
 async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
   const variants = (['rows', 'tiled'] as const).map((attention) => ({ attention, ctx: createContext(env.device, { ...TUNINGS.gpu, attention }) }));
   for (const { name, config, B } of plan.train.cases) {
     const { contextLength: T, dModel: C, nHeads: NH } = config;
-    const qkv = randn(77, B * T * 3 * C);
-    // a run is `reps` forward passes in one submit: a few milliseconds on a GPU
+    const qkv = randn(77, B * T * 3 * C), dout = randn(78, B * T * C);
+    // a run is `reps` forward + backward passes in one submit: a few milliseconds on a GPU
     const reps = plan.mode === 'full' ? 20 : 1;
     const runs = plan.train.runs;
-    await env.progress(`attention ${name} (B=${B}, T=${T}, C=${C}, NH=${NH}): rows vs tiled, ${reps} pass(es) per run, ${runs} timed runs`);
+    await env.progress(`attention ${name} (B=${B}, T=${T}, C=${C}, NH=${NH}): rows vs tiled, ${reps} forward + backward pass(es) per run, ${runs} timed runs`);
     const timed = variants.map(({ attention, ctx }) => {
-      const bufs = [upload(ctx, qkv), ctx.pool.acquire(B * NH * T * T * 4), ctx.pool.acquire(B * T * C * 4)];
+      // qkv, att, out, dout, dqkv, dpre
+      const bufs = [upload(ctx, qkv), ctx.pool.acquire(B * NH * T * T * 4), ctx.pool.acquire(B * T * C * 4), upload(ctx, dout), upload(ctx, new Float32Array(B * T * 3 * C)), ctx.pool.acquire(B * NH * T * T * 4)];
       const prog = new Program(ctx, `bench.attention.${attention}`);
       K.attentionForward(prog, bufs[2], bufs[1], bufs[0], B, T, C, NH);
+      K.attentionBackward(prog, bufs[4], bufs[3], bufs[0], bufs[1], bufs[5], B, T, C, NH);
       const run = async () => {
         const enc = env.device.createCommandEncoder();
         for (let i = 0; i < reps; i++) prog.encode(enc);
@@ -567,7 +570,10 @@ async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
         }
       }
       const [rows, tiled] = timed;
-      const outs = await Promise.all(timed.map((v) => readF32(v.ctx, v.bufs[2], B * T * C)));
+      const same = async (i: number, n: number) => {
+        const [a, b] = await Promise.all(timed.map((v) => readF32(v.ctx, v.bufs[i], n)));
+        return a.every((x, j) => Object.is(x, b[j]));
+      };
       await env.emit({
         bench: 'attention',
         model: name,
@@ -583,7 +589,7 @@ async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
         ratio: round(median(rows.ms) / median(tiled.ms)),
         msRowsRange: range(rows.ms),
         msTiledRange: range(tiled.ms),
-        bitEqual: outs[0].every((x, i) => Object.is(x, outs[1][i])),
+        bitEqual: (await same(2, B * T * C)) && (await same(4, B * T * 3 * C)),
       });
     } finally {
       for (const v of timed) {

@@ -14,6 +14,9 @@
 //                where the row kernel loads every key and value once per query. The same sums in the
 //                same order (scores over i, softmax_row, the weighted sum over t2), so the same bits.
 //                Needs hs <= HS_MAX.
+//   backward_q_tiled, backward_kv_tiled  backward_q and backward_kv the same way for GPUs: blocks of QB
+//                query rows (keys) share tiles of values, then keys (queries, then dout rows); the same
+//                sums in the same order as the row kernels, so the same bits.
 //   backward_q   workgroup (t, h, b): datt[t2] = dout_t . v_t2; dpre = att * (datt - sum(att * datt))
 //                (stored in dpre), dq_t += scale * sum_t2 dpre[t2] k_t2
 //   backward_kv  workgroup (t2, h, b): dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t,
@@ -109,10 +112,10 @@ const HS_MAX: u32 = 64u; // the largest head size forward_tiled takes
 const KS: u32 = HS_MAX + 1u; // row stride of kv_tile, padded: a warp reading one i across keys hits distinct banks
 const ACC: u32 = (QB * HS_MAX + WG - 1u) / WG; // outputs per invocation
 
-var<workgroup> q_tile: array<f32, QB * HS_MAX>; // [query][i], stride hs
+var<workgroup> row_tile: array<f32, QB * HS_MAX>; // [row][i], stride hs: the block's queries (forward) or dout rows (backward_q)
 var<workgroup> kv_tile: array<f32, KB * KS>; // [key][i], stride KS: the keys, then the values
 
-/** kv_tile = the nk rows (keys when part = 1, values when part = 2) of head h from position k0 on. */
+/** kv_tile = the nk rows of head h from position k0 on: its queries (part 0), keys (1) or values (2). */
 fn load_kv_tile(b: u32, h: u32, k0: u32, nk: u32, part: u32, hs: u32, lid: u32) {
   for (var e = lid; e < nk * hs; e += WG) {
     let kk = e / hs;
@@ -132,12 +135,12 @@ fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
   let last = q0 + nq - 1u; // the keys any of them sees: 0 ..= last
   let rows = (b * p.NH + h) * p.T; // att row of query t: (rows + t) * T
   for (var e = lid; e < nq * hs; e += WG) {
-    q_tile[e] = qkv[(b * p.T + q0 + e / hs) * 3u * p.C + h * hs + e % hs];
+    row_tile[e] = qkv[(b * p.T + q0 + e / hs) * 3u * p.C + h * hs + e % hs];
   }
   // scores of every (query, key <= query) pair, tile by tile
   for (var k0 = 0u; k0 <= last; k0 += KB) {
     let nk = min(KB, last + 1u - k0);
-    workgroupBarrier(); // q_tile stored; the previous tile's readers done
+    workgroupBarrier(); // row_tile stored; the previous tile's readers done
     load_kv_tile(b, h, k0, nk, 1u, hs, lid);
     workgroupBarrier();
     for (var e = lid; e < QB * KB; e += WG) {
@@ -146,7 +149,7 @@ fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
       if (q < nq && kk < nk && k0 + kk <= q0 + q) {
         var s = 0.0;
         for (var i = 0u; i < hs; i++) {
-          s += q_tile[q * hs + i] * kv_tile[kk * KS + i];
+          s += row_tile[q * hs + i] * kv_tile[kk * KS + i];
         }
         s = s * p.scale;
         att[(rows + q0 + q) * p.T + k0 + kk] = s;
@@ -168,7 +171,7 @@ fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
   }
   storageBarrier();
   // out = att . v, value tile by value tile; invocation lid owns outputs e = lid + j WG: (e / hs, e % hs)
-  var acc: array<f32, ACC>;
+  var acc = array<f32, ACC>();
   for (var k0 = 0u; k0 <= last; k0 += KB) {
     let nk = min(KB, last + 1u - k0);
     workgroupBarrier();
@@ -192,6 +195,142 @@ fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
     let q = (lid + j * WG) / hs;
     if (q < nq) {
       out[(b * p.T + q0 + q) * p.C + h * hs + (lid + j * WG) % hs] = acc[j];
+    }
+  }
+}
+
+/** kv_tile = dout rows k0 .. k0 + nk - 1 of head h (backward_kv_tiled's second pass). */
+fn load_dout_tile(b: u32, h: u32, k0: u32, nk: u32, hs: u32, lid: u32) {
+  for (var e = lid; e < nk * hs; e += WG) {
+    kv_tile[(e / hs) * KS + e % hs] = dout[(b * p.T + k0 + e / hs) * p.C + h * hs + e % hs];
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_q_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let q0 = wid.x * QB;
+  let h = wid.y;
+  let b = wid.z;
+  let hs = p.C / p.NH;
+  let nq = min(QB, p.T - q0);
+  let last = q0 + nq - 1u;
+  let rows = (b * p.NH + h) * p.T;
+  for (var e = lid; e < nq * hs; e += WG) {
+    row_tile[e] = dout[(b * p.T + q0 + e / hs) * p.C + h * hs + e % hs];
+  }
+  // datt = dout_t . v_t2 into dpre, value tile by value tile
+  for (var k0 = 0u; k0 <= last; k0 += KB) {
+    let nk = min(KB, last + 1u - k0);
+    workgroupBarrier();
+    load_kv_tile(b, h, k0, nk, 2u, hs, lid);
+    workgroupBarrier();
+    for (var e = lid; e < QB * KB; e += WG) {
+      let q = e / KB;
+      let kk = e % KB;
+      if (q < nq && kk < nk && k0 + kk <= q0 + q) {
+        var d = 0.0;
+        for (var i = 0u; i < hs; i++) {
+          d += row_tile[q * hs + i] * kv_tile[kk * KS + i];
+        }
+        dpre[(rows + q0 + q) * p.T + k0 + kk] = d;
+      }
+    }
+  }
+  storageBarrier();
+  // the softmax backward per row, as backward_q: dpre = att * (datt - sum(att * datt))
+  for (var q = 0u; q < nq; q++) {
+    let t = q0 + q;
+    let row = (rows + t) * p.T;
+    var ls = 0.0;
+    for (var t2 = lid; t2 <= t; t2 += WG) {
+      ls += att[row + t2] * dpre[row + t2];
+    }
+    let s = reduce_sum(ls, lid);
+    for (var t2 = lid; t2 <= t; t2 += WG) {
+      dpre[row + t2] = att[row + t2] * (dpre[row + t2] - s);
+    }
+  }
+  storageBarrier();
+  // dq_t += scale * sum_t2 dpre[t2] k_t2, key tile by key tile
+  var acc = array<f32, ACC>();
+  for (var k0 = 0u; k0 <= last; k0 += KB) {
+    let nk = min(KB, last + 1u - k0);
+    workgroupBarrier();
+    load_kv_tile(b, h, k0, nk, 1u, hs, lid);
+    workgroupBarrier();
+    for (var j = 0u; j < ACC; j++) {
+      let q = (lid + j * WG) / hs;
+      let i = (lid + j * WG) % hs;
+      let t = q0 + q;
+      if (q < nq && t >= k0) {
+        let row = (rows + t) * p.T + k0;
+        var o = acc[j];
+        for (var kk = 0u; kk < min(nk, t + 1u - k0); kk++) {
+          o += dpre[row + kk] * kv_tile[kk * KS + i];
+        }
+        acc[j] = o;
+      }
+    }
+  }
+  for (var j = 0u; j < ACC; j++) {
+    let q = (lid + j * WG) / hs;
+    if (q < nq) {
+      let o = (b * p.T + q0 + q) * 3u * p.C + h * hs + (lid + j * WG) % hs;
+      dqkv[o] = dqkv[o] + acc[j] * p.scale;
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_kv_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let k0 = wid.x * QB; // this block's keys: t2 = k0 .. k0 + nk - 1
+  let h = wid.y;
+  let b = wid.z;
+  let hs = p.C / p.NH;
+  let nk = min(QB, p.T - k0);
+  let base = (b * p.NH + h) * p.T * p.T;
+  // part 0: dk_t2 = scale * sum_{t >= t2} dpre[t, t2] q_t; part 1: dv_t2 = sum_{t >= t2} att[t, t2] dout_t
+  for (var part = 0u; part < 2u; part++) {
+    // zeroed for each part by an explicit initializer: with a bare declaration the second part began
+    // from the first one's sums (Dawn on SwiftShader)
+    var acc = array<f32, ACC>();
+    for (var t0 = k0; t0 < p.T; t0 += KB) {
+      let nt = min(KB, p.T - t0);
+      workgroupBarrier();
+      if (part == 0u) {
+        load_kv_tile(b, h, t0, nt, 0u, hs, lid);
+      } else {
+        load_dout_tile(b, h, t0, nt, hs, lid);
+      }
+      workgroupBarrier();
+      for (var j = 0u; j < ACC; j++) {
+        let kq = (lid + j * WG) / hs;
+        let i = (lid + j * WG) % hs;
+        let t2 = k0 + kq;
+        if (kq < nk) {
+          var o = acc[j];
+          for (var tt = select(0u, t2 - t0, t2 > t0); tt < nt; tt++) {
+            let r = base + (t0 + tt) * p.T + t2;
+            var w: f32;
+            if (part == 0u) {
+              w = dpre[r];
+            } else {
+              w = att[r];
+            }
+            o += w * kv_tile[tt * KS + i];
+          }
+          acc[j] = o;
+        }
+      }
+    }
+    for (var j = 0u; j < ACC; j++) {
+      let kq = (lid + j * WG) / hs;
+      if (kq < nk) {
+        let o = (b * p.T + k0 + kq) * 3u * p.C + (1u + part) * p.C + h * hs + (lid + j * WG) % hs;
+        dqkv[o] = dqkv[o] + select(acc[j], acc[j] * p.scale, part == 0u);
+      }
     }
   }
 }

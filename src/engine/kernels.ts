@@ -488,8 +488,11 @@ const attnParams = (B: number, T: number, C: number, NH: number, Tmax: number) =
 const ATTN_QB = 16;
 const ATTN_HS_MAX = 64;
 
+/** The tiled attention kernels apply: the tuning picks them and the head fits their shared tiles. */
+const tiledAttention = (prog: Program, C: number, NH: number) => prog.ctx.tuning.attention === 'tiled' && C / NH <= ATTN_HS_MAX;
+
 export function attentionForward(prog: Program, out: Binding, att: Binding, qkv: Binding, B: number, T: number, C: number, NH: number): void {
-  const tiled = prog.ctx.tuning.attention === 'tiled' && C / NH <= ATTN_HS_MAX;
+  const tiled = tiledAttention(prog, C, NH);
   prog.dispatch(
     'attention',
     tiled ? 'forward_tiled' : 'forward',
@@ -503,8 +506,11 @@ export function attentionForward(prog: Program, out: Binding, att: Binding, qkv:
 /** dqkv += ...; dpre [B,NH,T,T] is scratch (the softmax-input gradient). */
 export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, qkv: Binding, att: Binding, dpre: Binding, B: number, T: number, C: number, NH: number): void {
   const params = attnParams(B, T, C, NH, T);
-  prog.dispatch('attention', 'backward_q', { qkv, att, out: null, dout, dqkv, dpre, cache: null, state: null }, params, [T, NH, B], rowConst(prog));
-  prog.dispatch('attention', 'backward_kv', { qkv, att, out: null, dout, dqkv, dpre, cache: null, state: null }, params, [T, NH, B], rowConst(prog));
+  const tiled = tiledAttention(prog, C, NH);
+  const bindings = { qkv, att, out: null, dout, dqkv, dpre, cache: null, state: null };
+  const grid: [number, number, number] = [tiled ? cdiv(T, ATTN_QB) : T, NH, B];
+  prog.dispatch('attention', tiled ? 'backward_q_tiled' : 'backward_q', bindings, params, grid, rowConst(prog));
+  prog.dispatch('attention', tiled ? 'backward_kv_tiled' : 'backward_kv', bindings, params, grid, rowConst(prog));
 }
 
 /**

@@ -27,9 +27,9 @@ export interface Tuning {
    */
   matmul: 'vec4' | 'tiled' | 'register';
   /**
-   * Attention forward: 'tiled' = blocks of 16 query rows sharing shared-memory tiles of keys and values
-   * (attention.wgsl forward_tiled; GPUs; heads up to 64 wide, else 'rows'); 'rows' = one workgroup per
-   * query row (CPU adapters). Both give the same bits.
+   * Attention forward and backward: 'tiled' = blocks of 16 query rows (keys) sharing shared-memory tiles
+   * of keys and values (attention.wgsl *_tiled; GPUs; heads up to 64 wide, else 'rows'); 'rows' = one
+   * workgroup per query row (key) (CPU adapters). Both give the same bits.
    */
   attention: 'tiled' | 'rows';
   /**

@@ -260,24 +260,31 @@ describe.each([
     }
   });
 
-  test('attention forward: the tiled kernel gives the row kernel\'s bits', async () => {
+  test('attention forward and backward: the tiled kernels give the row kernels\' bits', async () => {
     const other = createContext(ctx.device, { ...ctx.tuning, attention: ctx.tuning.attention === 'tiled' ? 'rows' : 'tiled' });
     for (const [B, T, C, NH] of [
       [2, 37, 128, 2],
       [3, 33, 12, 3],
+      [1, 50, 8, 8],
     ]) {
-      const qkv = randn(rng, B * T * 3 * C);
+      const qkv = randn(rng, B * T * 3 * C), dout = randn(rng, B * T * C), dqkv0 = randn(rng, B * T * 3 * C);
       const results: Float32Array[][] = [];
       for (const c of [ctx, other]) {
-        const g = { out: upload(c, new Float32Array(B * T * C)), att: upload(c, new Float32Array(B * NH * T * T).fill(7)) };
+        const g = {
+          out: upload(c, new Float32Array(B * T * C)), att: upload(c, new Float32Array(B * NH * T * T).fill(7)),
+          dqkv: upload(c, dqkv0), dpre: upload(c, new Float32Array(B * NH * T * T)), qkv: upload(c, qkv),
+        };
         const p = new Program(c, 'attention');
-        K.attentionForward(p, g.out, g.att, upload(c, qkv), B, T, C, NH);
+        K.attentionForward(p, g.out, g.att, g.qkv, B, T, C, NH);
+        K.attentionBackward(p, g.dqkv, upload(c, dout), g.qkv, g.att, g.dpre, B, T, C, NH);
         await runChecked(p);
         p.dispose();
-        results.push([await readF32(c, g.out, B * T * C), await readF32(c, g.att, B * NH * T * T)]);
+        results.push([await readF32(c, g.out, B * T * C), await readF32(c, g.att, B * NH * T * T), await readF32(c, g.dqkv, B * T * 3 * C)]);
       }
-      expect(bitEqual(results[0][0], results[1][0]), `out [${B},${T},${C},${NH}]`).toBe(true);
-      expect(bitEqual(results[0][1], results[1][1]), `att [${B},${T},${C},${NH}]`).toBe(true);
+      const tag = `[${B},${T},${C},${NH}]`;
+      expect(bitEqual(results[0][0], results[1][0]), `out ${tag}`).toBe(true);
+      expect(bitEqual(results[0][1], results[1][1]), `att ${tag}`).toBe(true);
+      expect(bitEqual(results[0][2], results[1][2]), `dqkv ${tag}`).toBe(true);
     }
   });
 
