@@ -16,6 +16,12 @@ export const ENGINE_LIMITS = [
   'maxBindGroups',
 ] as const;
 
+/**
+ * Storage buffers one kernel binds at most (shaders/matmul_vec4.wgsl and layernorm.wgsl: 10, what
+ * browsers expose on desktop GPUs; WebGPU guarantees only 8). An adapter with fewer is refused up front.
+ */
+export const MIN_STORAGE_BUFFERS_PER_STAGE = 10;
+
 /** The optional features requested when the adapter has them. */
 export const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'shader-f16'];
 
@@ -41,6 +47,12 @@ export async function requestDeviceFrom(gpu: GPU | undefined, opts: DeviceOption
   if (!adapter) throw new NoAdapterError(`no WebGPU adapter found${howToFix ? `: ${howToFix}` : ''}`);
   const requiredLimits: Record<string, number> = {};
   const limits = adapter.limits as unknown as Record<string, number>;
+  const storage = limits.maxStorageBuffersPerShaderStage;
+  if (typeof storage === 'number' && storage < MIN_STORAGE_BUFFERS_PER_STAGE) {
+    throw new NoAdapterError(
+      `this WebGPU adapter allows ${storage} storage buffers per kernel and the engine's kernels need ${MIN_STORAGE_BUFFERS_PER_STAGE}: use the CPU backend`,
+    );
+  }
   for (const name of ENGINE_LIMITS) {
     const v = limits[name];
     if (typeof v === 'number') requiredLimits[name] = v;

@@ -2,15 +2,15 @@
 // exactly when the adapter offers them, never required; the tuning's subgroups default follows the
 // device (src/engine/launch.ts).
 import { describe, expect, test } from 'vitest';
-import { OPTIONAL_FEATURES, requestDeviceFrom } from '../../src/engine/device';
+import { MIN_STORAGE_BUFFERS_PER_STAGE, NoAdapterError, OPTIONAL_FEATURES, requestDeviceFrom } from '../../src/engine/device';
 import { CPU_ADAPTER_TUNING, createContext, defaultTuning, describeTuning, GPU_TUNING, SUBGROUPS_BY_DEFAULT } from '../../src/engine/launch';
 
 /** A GPU whose adapter has `features` and an info string; records the device descriptor it is asked for. */
-function fakeGpu(features: string[], description: string) {
+function fakeGpu(features: string[], description: string, limits: Record<string, number> = {}) {
   const asked: GPUDeviceDescriptor[] = [];
   const adapter = {
     features: new Set(features),
-    limits: { maxBufferSize: 1 << 28 },
+    limits: { maxBufferSize: 1 << 28, ...limits },
     info: { vendor: 'test', architecture: '', device: '', description },
     async requestDevice(desc: GPUDeviceDescriptor) {
       asked.push(desc);
@@ -52,4 +52,15 @@ describe('optional device features', () => {
       expect(() => createContext(without, { subgroups: true })).toThrow('needs the device feature "subgroups"');
     }
   });
+});
+
+test('an adapter with fewer storage buffers per kernel than the kernels bind is refused up front, saying what to do', async () => {
+  const few = fakeGpu([], 'a small GPU', { maxStorageBuffersPerShaderStage: 8 });
+  const err = await requestDeviceFrom(few.gpu).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(NoAdapterError);
+  expect((err as Error).message).toBe(`this WebGPU adapter allows 8 storage buffers per kernel and the engine's kernels need ${MIN_STORAGE_BUFFERS_PER_STAGE}: use the CPU backend`);
+  expect(few.asked).toEqual([]); // no device was requested
+  const enough = fakeGpu([], 'a GPU', { maxStorageBuffersPerShaderStage: MIN_STORAGE_BUFFERS_PER_STAGE });
+  await requestDeviceFrom(enough.gpu);
+  expect(enough.asked[0].requiredLimits).toMatchObject({ maxStorageBuffersPerShaderStage: MIN_STORAGE_BUFFERS_PER_STAGE });
 });

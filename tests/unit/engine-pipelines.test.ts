@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { encodeParams, paramsBytes, parseBindings, parseParams, PipelineCache } from '../../src/engine/pipelines';
 import { setShaderLoader } from '../../src/engine/shader-source';
 import { SHADER_NAMES, shaderCode } from '../../src/engine/shaders';
+import { MIN_STORAGE_BUFFERS_PER_STAGE } from '../../src/engine/device';
 
 const SHADERS = join(__dirname, '../../shaders');
 const useRealShaders = () => setShaderLoader((name) => readFileSync(join(SHADERS, `${name}.wgsl`), 'utf8'));
@@ -80,6 +81,12 @@ describe('parseBindings', () => {
       expect(b.filter((x) => x.type === 'uniform'), name).toHaveLength(1);
       expect(parseParams(shaderCode(name)).length, `${name} Params`).toBeGreaterThan(0);
     }
+  });
+
+  test('no kernel binds more storage buffers than the adapters the engine accepts allow (the largest binds exactly that many)', () => {
+    useRealShaders();
+    const storage = SHADER_NAMES.map((name) => parseBindings(shaderCode(name)).filter((x) => x.type !== 'uniform').length);
+    expect(Math.max(...storage)).toBe(MIN_STORAGE_BUFFERS_PER_STAGE);
   });
 });
 
