@@ -1,5 +1,5 @@
-// Causal multi-head self-attention, fused per query row (scores, softmax, weighted sum), its backward,
-// and the KV-cache decode step.
+// Causal multi-head self-attention, fused (scores, softmax, weighted sum) per query row or, for GPUs, per
+// block of 16 query rows; its backward; and the KV-cache decode step.
 //
 // Shapes: qkv [B, T, 3C] (q | k | v, head h at columns h*hs .. h*hs+hs of each, hs = C / NH)
 //         att / dpre [B, NH, T, T] (post-softmax; 0 above the diagonal)   out / dout [B, T, C]
@@ -14,13 +14,13 @@
 //                where the row kernel loads every key and value once per query. The same sums in the
 //                same order (scores over i, softmax_row, the weighted sum over t2), so the same bits.
 //                Needs hs <= HS_MAX.
-//   backward_q_tiled, backward_kv_tiled  backward_q and backward_kv the same way for GPUs: blocks of QB
-//                query rows (keys) share tiles of values, then keys (queries, then dout rows); the same
-//                sums in the same order as the row kernels, so the same bits.
 //   backward_q   workgroup (t, h, b): datt[t2] = dout_t . v_t2; dpre = att * (datt - sum(att * datt))
 //                (stored in dpre), dq_t += scale * sum_t2 dpre[t2] k_t2
 //   backward_kv  workgroup (t2, h, b): dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t,
 //                dv_t2 += sum_{t >= t2} att[t, t2] dout_t   (gathers by column: no atomics)
+//   backward_q_tiled, backward_kv_tiled  backward_q and backward_kv the same way for GPUs: blocks of QB
+//                query rows (keys) share tiles of values, then keys (queries, then dout rows); the same
+//                sums in the same order as the row kernels, so the same bits.
 //   decode       workgroup (h, b): stores head h's k, v of qkv[b] into cache[b, pos] (each workgroup
 //                writes exactly the columns it then reads), then attention of q (position pos) over
 //                cache[b, 0..pos]
