@@ -124,42 +124,101 @@ fn load_kv_tile(b: u32, h: u32, k0: u32, nk: u32, part: u32, hs: u32, lid: u32) 
   }
 }
 
-@compute @workgroup_size(WG)
-fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let lid = lidv.x;
+/** The query rows of one tiled workgroup (query block wid.x of head wid.y in sequence wid.z). */
+struct Block {
+  b: u32,
+  h: u32,
+  hs: u32,
+  q0: u32, // query rows t = q0 .. q0 + nq - 1
+  nq: u32,
+  last: u32, // the keys any of them sees: 0 ..= last
+  rows: u32, // att / dpre row of query t: (rows + t) * T
+}
+
+fn block_of(wid: vec3<u32>) -> Block {
   let q0 = wid.x * QB;
-  let h = wid.y;
-  let b = wid.z;
-  let hs = p.C / p.NH;
-  let nq = min(QB, p.T - q0); // query rows t = q0 .. q0 + nq - 1
-  let last = q0 + nq - 1u; // the keys any of them sees: 0 ..= last
-  let rows = (b * p.NH + h) * p.T; // att row of query t: (rows + t) * T
-  for (var e = lid; e < nq * hs; e += WG) {
-    row_tile[e] = qkv[(b * p.T + q0 + e / hs) * 3u * p.C + h * hs + e % hs];
+  let nq = min(QB, p.T - q0);
+  return Block(wid.z, wid.y, p.C / p.NH, q0, nq, q0 + nq - 1u, (wid.z * p.NH + wid.y) * p.T);
+}
+
+/** att[r] or dpre[r]: the weights of weighted_rows (a uniform choice; callers pass a constant). */
+fn weight(from_dpre: bool, r: u32) -> f32 {
+  if (from_dpre) {
+    return dpre[r];
   }
-  // scores of every (query, key <= query) pair, tile by tile
-  for (var k0 = 0u; k0 <= last; k0 += KB) {
-    let nk = min(KB, last + 1u - k0);
+  return att[r];
+}
+
+/**
+ * For every (row t, key t2 <= t) of the block: row_tile[t] . (row t2 of `part`), tile by tile; stored as
+ * scale * s into att (the forward's scores), or as is into dpre (backward_q's datt).
+ */
+fn row_dots(blk: Block, part: u32, into_dpre: bool, lid: u32) {
+  for (var k0 = 0u; k0 <= blk.last; k0 += KB) {
+    let nk = min(KB, blk.last + 1u - k0);
     workgroupBarrier(); // row_tile stored; the previous tile's readers done
-    load_kv_tile(b, h, k0, nk, 1u, hs, lid);
+    load_kv_tile(blk.b, blk.h, k0, nk, part, blk.hs, lid);
     workgroupBarrier();
     for (var e = lid; e < QB * KB; e += WG) {
       let q = e / KB;
       let kk = e % KB;
-      if (q < nq && kk < nk && k0 + kk <= q0 + q) {
+      if (q < blk.nq && kk < nk && k0 + kk <= blk.q0 + q) {
         var s = 0.0;
-        for (var i = 0u; i < hs; i++) {
-          s += row_tile[q * hs + i] * kv_tile[kk * KS + i];
+        for (var i = 0u; i < blk.hs; i++) {
+          s += row_tile[q * blk.hs + i] * kv_tile[kk * KS + i];
         }
-        s = s * p.scale;
-        att[(rows + q0 + q) * p.T + k0 + kk] = s;
+        let r = (blk.rows + blk.q0 + q) * p.T + k0 + kk;
+        if (into_dpre) {
+          dpre[r] = s;
+        } else {
+          att[r] = s * p.scale;
+        }
       }
     }
   }
+}
+
+/**
+ * sum_{t2 <= t} w[t, t2] (row t2 of `part`) for every row t of the block, with w = att or dpre, tile by
+ * tile in t2 order; invocation lid's outputs are e = lid + j WG: row e / hs, column e % hs.
+ */
+fn weighted_rows(blk: Block, part: u32, from_dpre: bool, lid: u32) -> array<f32, ACC> {
+  var acc = array<f32, ACC>();
+  for (var k0 = 0u; k0 <= blk.last; k0 += KB) {
+    let nk = min(KB, blk.last + 1u - k0);
+    workgroupBarrier();
+    load_kv_tile(blk.b, blk.h, k0, nk, part, blk.hs, lid);
+    workgroupBarrier();
+    for (var j = 0u; j < ACC; j++) {
+      let q = (lid + j * WG) / blk.hs;
+      let i = (lid + j * WG) % blk.hs;
+      let t = blk.q0 + q;
+      if (q < blk.nq && t >= k0) {
+        let row = (blk.rows + t) * p.T + k0;
+        var o = acc[j];
+        for (var kk = 0u; kk < min(nk, t + 1u - k0); kk++) {
+          o += weight(from_dpre, row + kk) * kv_tile[kk * KS + i];
+        }
+        acc[j] = o;
+      }
+    }
+  }
+  return acc;
+}
+
+@compute @workgroup_size(WG)
+fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let blk = block_of(wid);
+  let hs = blk.hs;
+  for (var e = lid; e < blk.nq * hs; e += WG) {
+    row_tile[e] = qkv[(blk.b * p.T + blk.q0 + e / hs) * 3u * p.C + blk.h * hs + e % hs];
+  }
+  row_dots(blk, 1u, false, lid); // the scores
   storageBarrier();
-  for (var q = 0u; q < nq; q++) {
-    let t = q0 + q;
-    let row = (rows + t) * p.T;
+  for (var q = 0u; q < blk.nq; q++) {
+    let t = blk.q0 + q;
+    let row = (blk.rows + t) * p.T;
     var lmax = -3.0e38;
     for (var t2 = lid; t2 <= t; t2 += WG) {
       lmax = max(lmax, att[row + t2]);
@@ -170,31 +229,11 @@ fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
     }
   }
   storageBarrier();
-  // out = att . v, value tile by value tile; invocation lid owns outputs e = lid + j WG: (e / hs, e % hs)
-  var acc = array<f32, ACC>();
-  for (var k0 = 0u; k0 <= last; k0 += KB) {
-    let nk = min(KB, last + 1u - k0);
-    workgroupBarrier();
-    load_kv_tile(b, h, k0, nk, 2u, hs, lid);
-    workgroupBarrier();
-    for (var j = 0u; j < ACC; j++) {
-      let q = (lid + j * WG) / hs;
-      let i = (lid + j * WG) % hs;
-      let t = q0 + q;
-      if (q < nq && t >= k0) {
-        let row = (rows + t) * p.T + k0;
-        var o = acc[j];
-        for (var kk = 0u; kk < min(nk, t + 1u - k0); kk++) {
-          o += att[row + kk] * kv_tile[kk * KS + i];
-        }
-        acc[j] = o;
-      }
-    }
-  }
+  let o = weighted_rows(blk, 2u, false, lid); // out = att . v
   for (var j = 0u; j < ACC; j++) {
     let q = (lid + j * WG) / hs;
-    if (q < nq) {
-      out[(b * p.T + q0 + q) * p.C + h * hs + (lid + j * WG) % hs] = acc[j];
+    if (q < blk.nq) {
+      out[(blk.b * p.T + blk.q0 + q) * p.C + blk.h * hs + (lid + j * WG) % hs] = o[j];
     }
   }
 }
@@ -209,39 +248,17 @@ fn load_dout_tile(b: u32, h: u32, k0: u32, nk: u32, hs: u32, lid: u32) {
 @compute @workgroup_size(WG)
 fn backward_q_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let lid = lidv.x;
-  let q0 = wid.x * QB;
-  let h = wid.y;
-  let b = wid.z;
-  let hs = p.C / p.NH;
-  let nq = min(QB, p.T - q0);
-  let last = q0 + nq - 1u;
-  let rows = (b * p.NH + h) * p.T;
-  for (var e = lid; e < nq * hs; e += WG) {
-    row_tile[e] = dout[(b * p.T + q0 + e / hs) * p.C + h * hs + e % hs];
+  let blk = block_of(wid);
+  let hs = blk.hs;
+  for (var e = lid; e < blk.nq * hs; e += WG) {
+    row_tile[e] = dout[(blk.b * p.T + blk.q0 + e / hs) * p.C + blk.h * hs + e % hs];
   }
-  // datt = dout_t . v_t2 into dpre, value tile by value tile
-  for (var k0 = 0u; k0 <= last; k0 += KB) {
-    let nk = min(KB, last + 1u - k0);
-    workgroupBarrier();
-    load_kv_tile(b, h, k0, nk, 2u, hs, lid);
-    workgroupBarrier();
-    for (var e = lid; e < QB * KB; e += WG) {
-      let q = e / KB;
-      let kk = e % KB;
-      if (q < nq && kk < nk && k0 + kk <= q0 + q) {
-        var d = 0.0;
-        for (var i = 0u; i < hs; i++) {
-          d += row_tile[q * hs + i] * kv_tile[kk * KS + i];
-        }
-        dpre[(rows + q0 + q) * p.T + k0 + kk] = d;
-      }
-    }
-  }
+  row_dots(blk, 2u, true, lid); // datt = dout_t . v_t2 into dpre
   storageBarrier();
   // the softmax backward per row, as backward_q: dpre = att * (datt - sum(att * datt))
-  for (var q = 0u; q < nq; q++) {
-    let t = q0 + q;
-    let row = (rows + t) * p.T;
+  for (var q = 0u; q < blk.nq; q++) {
+    let t = blk.q0 + q;
+    let row = (blk.rows + t) * p.T;
     var ls = 0.0;
     for (var t2 = lid; t2 <= t; t2 += WG) {
       ls += att[row + t2] * dpre[row + t2];
@@ -252,32 +269,12 @@ fn backward_q_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(work
     }
   }
   storageBarrier();
-  // dq_t += scale * sum_t2 dpre[t2] k_t2, key tile by key tile
-  var acc = array<f32, ACC>();
-  for (var k0 = 0u; k0 <= last; k0 += KB) {
-    let nk = min(KB, last + 1u - k0);
-    workgroupBarrier();
-    load_kv_tile(b, h, k0, nk, 1u, hs, lid);
-    workgroupBarrier();
-    for (var j = 0u; j < ACC; j++) {
-      let q = (lid + j * WG) / hs;
-      let i = (lid + j * WG) % hs;
-      let t = q0 + q;
-      if (q < nq && t >= k0) {
-        let row = (rows + t) * p.T + k0;
-        var o = acc[j];
-        for (var kk = 0u; kk < min(nk, t + 1u - k0); kk++) {
-          o += dpre[row + kk] * kv_tile[kk * KS + i];
-        }
-        acc[j] = o;
-      }
-    }
-  }
+  let dq = weighted_rows(blk, 1u, true, lid); // dq_t += scale * sum_t2 dpre[t2] k_t2
   for (var j = 0u; j < ACC; j++) {
     let q = (lid + j * WG) / hs;
-    if (q < nq) {
-      let o = (b * p.T + q0 + q) * 3u * p.C + h * hs + (lid + j * WG) % hs;
-      dqkv[o] = dqkv[o] + acc[j] * p.scale;
+    if (q < blk.nq) {
+      let o = (blk.b * p.T + blk.q0 + q) * 3u * p.C + blk.h * hs + (lid + j * WG) % hs;
+      dqkv[o] = dqkv[o] + dq[j] * p.scale;
     }
   }
 }
@@ -313,13 +310,7 @@ fn backward_kv_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(wor
           var o = acc[j];
           for (var tt = select(0u, t2 - t0, t2 > t0); tt < nt; tt++) {
             let r = base + (t0 + tt) * p.T + t2;
-            var w: f32;
-            if (part == 0u) {
-              w = dpre[r];
-            } else {
-              w = att[r];
-            }
-            o += w * kv_tile[tt * KS + i];
+            o += weight(part == 0u, r) * kv_tile[tt * KS + i];
           }
           acc[j] = o;
         }
