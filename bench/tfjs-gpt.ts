@@ -4,7 +4,7 @@
 // autodiff (tf.variableGrads) and an AdamW written in tf ops with the same semantics as shaders/adamw.wgsl:
 // global-norm clip (scale = clipNorm / norm when norm > clipNorm), bias-corrected moments, decoupled
 // weight decay on the tensors marked `decay` in paramSpecs. Everything stays on the GPU except one
-// readback per step ([loss, gradNorm], like our trainStep).
+// readback per step ([loss, gradNorm]; our trainStep reads the norm and the log-probs in its one).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { paramSpecs, type GPTConfig } from '../src/model/config';

@@ -1,19 +1,18 @@
 // AdamW with global-norm gradient clipping, entirely on the GPU (no readback between norm and update).
 //
 // Shapes: param / grad / m / v: the flat parameter buffer [P] (each tensor at a 256-byte boundary,
-//         padding is zero); partials [nPartials]; stats [2]: stats[0] = loss (0 when there is none),
-//         stats[1] = global gradient norm (written here);
+//         padding is zero); partials [nPartials]; stats [1]: stats[0] = global gradient norm (written here);
 //         hyper [8] = lr, beta1, beta2, eps, weightDecay, bc1, bc2, clipNorm — a storage buffer rewritten
 //         before each submit, so recorded programs never change (bc1 = 1 - beta1^step, bc2 = 1 - beta2^step).
 //
 // Entry points:
 //   norm_partial  grid-stride over grad[start, end): partials[workgroup] = sum of g^2
-//   norm_final    stats[1] = sqrt(sum of partials[0, nPartials)), summed in index order (norm_sum)
+//   norm_final    stats[0] = sqrt(sum of partials[0, nPartials)), summed in index order (norm_sum)
 //   update        over [start, end): the norm is norm_final's, computed once per workgroup from
 //                 partials[0, nPartials) (norm_sum: the same index-order sum everywhere, so all agree bit
-//                 for bit with norm_final; one barrier; workgroup 0 stores it in stats[1]);
-//                 nPartials = 0 reads stats[1] from norm_final instead.
-//                 If the norm or stats[0] is not finite the update is skipped (params and moments
+//                 for bit with norm_final; one barrier; workgroup 0 stores it in stats[0]);
+//                 nPartials = 0 reads stats[0] from norm_final instead.
+//                 If the norm is not finite the update is skipped (params and moments
 //                 untouched); otherwise with s = clipNorm / norm when 0 < clipNorm < norm else 1,
 //                 g = grad * s;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
 //                 param -= lr * ((m / bc1) / (sqrt(v / bc2) + eps) + wd * param)
@@ -84,7 +83,7 @@ fn norm_sum() -> f32 {
 @compute @workgroup_size(WG)
 fn norm_final(@builtin(local_invocation_id) lidv: vec3<u32>) {
   if (lidv.x == 0u) {
-    stats[1] = norm_sum();
+    stats[0] = norm_sum();
   }
 }
 
@@ -95,19 +94,21 @@ fn update(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) 
   let lid = lidv.x;
   var norm = 0.0;
   if (p.nPartials == 0u) {
-    norm = stats[1];
+    norm = stats[0];
   } else {
     // norm_final, by one invocation per workgroup (not all: up to 256 loads each), shared after the barrier
     if (lid == 0u) {
       wg_norm = norm_sum();
       if (wid.x == 0u) {
-        stats[1] = wg_norm;
+        stats[0] = wg_norm;
       }
     }
     workgroupBarrier(); // uniform: p is a uniform buffer
     norm = wg_norm;
   }
-  let skip = !is_finite(norm) || !is_finite(stats[0]);
+  // a supervised step's non-finite loss needs no check of its own: the rows it comes from have
+  // non-finite dlogits, so the norm is not finite either
+  let skip = !is_finite(norm);
   let h = hyper;
   var scale = 1.0;
   if (h.clipNorm > 0.0 && norm > h.clipNorm) {

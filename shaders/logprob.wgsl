@@ -1,20 +1,18 @@
-// Token log-probabilities and entropy from logits (numerically stable log-softmax), the backward, and the
-// mean cross-entropy for supervised steps.
+// Token log-probabilities and entropy from logits (numerically stable log-softmax), and the backward.
 //
-// Shapes: logits / dlogits [N, V], targets [N] i32 (-1 = no target), logp / entropy / dlogp [N],
-//         stats [2] (stats[0] = loss).
+// Shapes: logits / dlogits [N, V], targets [N] i32 (-1 = no target), logp / entropy / dlogp [N].
 //
 // Entry points (one workgroup per row; rows = workgroup_id.x + workgroup_id.y * num_workgroups.x):
 //   forward   z = l - max, logZ = log sum exp z; entropy = logZ - sum(e^z z) / sum(e^z) (every row);
 //             logp = z[target] - logZ, or 0 where target = -1
 //   backward  dlogits += dlogp * (onehot(target) - softmax(l)); rows with target = -1 or dlogp = 0 skip.
-//             WITH_LOSS: one more workgroup (row index N) writes the mean cross-entropy of the forward's
-//             logp: stats[0] = -(sum of logp over rows with a target) / (number of such rows)
+//             WITH_LOGP: also writes logp as the forward does (the same bits), for a supervised step,
+//             whose dlogp (-1 / number of targets) is known before the forward: no forward pass of its own
 //
-// Bindings: 0 params, 1 logits, 2 targets, 3 logp, 4 entropy, 5 dlogp, 6 dlogits, 7 stats.
+// Bindings: 0 params, 1 logits, 2 targets, 3 logp, 4 entropy, 5 dlogp, 6 dlogits.
 
 const WG: u32 = 64u;
-const WITH_LOSS: u32 = 0u;
+const WITH_LOGP: u32 = 0u;
 
 struct Params {
   N: u32,
@@ -28,7 +26,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> entropy: array<f32>;
 @group(0) @binding(5) var<storage, read> dlogp: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dlogits: array<f32>;
-@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
 
 // #include reduce
 
@@ -70,10 +67,6 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
 @compute @workgroup_size(WG)
 fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let n = wid.x + wid.y * nwg.x;
-  if (WITH_LOSS != 0u && n == p.N) {
-    mean_cross_entropy(lidv.x);
-    return;
-  }
   if (n >= p.N) {
     return;
   }
@@ -90,7 +83,11 @@ fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id
   for (var v = lid; v < p.V; v += WG) {
     s += exp(logits[r + v] - m);
   }
-  let inv = 1.0 / reduce_sum(s, lid);
+  let sum = reduce_sum(s, lid);
+  let inv = 1.0 / sum;
+  if (WITH_LOGP != 0u && lid == 0u) {
+    logp[n] = select(logits[r + u32(max(tgt, 0))] - m - log(sum), 0.0, tgt < 0);
+  }
   if (tgt < 0 || d == 0.0) {
     return;
   }
@@ -100,22 +97,5 @@ fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id
       g = g + d;
     }
     dlogits[r + v] = g;
-  }
-}
-
-/** stats[0] = -(sum of logp where target >= 0) / count, by one workgroup. */
-fn mean_cross_entropy(lid: u32) {
-  var s = 0.0;
-  var c = 0.0;
-  for (var n = lid; n < p.N; n += WG) {
-    if (targets[n] >= 0) {
-      s += logp[n];
-      c += 1.0;
-    }
-  }
-  let sum = reduce_sum(s, lid);
-  let count = reduce_sum(c, lid);
-  if (lid == 0u) {
-    stats[0] = -sum / max(count, 1.0);
   }
 }

@@ -568,7 +568,7 @@ export function logprobForward(prog: Program, logp: Binding, entropy: Binding, l
   prog.dispatch(
     'logprob',
     'forward',
-    { logits, targets, logp, entropy, dlogp: null, dlogits: null, stats: null },
+    { logits, targets, logp, entropy, dlogp: null, dlogits: null },
     { N, V },
     rows(N),
     ...rowReduce(prog),
@@ -576,28 +576,18 @@ export function logprobForward(prog: Program, logp: Binding, entropy: Binding, l
 }
 
 /**
- * dlogits += dlogp * (onehot(target) - softmax(logits)). With `loss`, the same dispatch also writes
- * loss.stats[0] = the mean cross-entropy -(sum of loss.logp where target >= 0) / count (one more workgroup;
- * logp from logprobForward).
+ * dlogits += dlogp * (onehot(target) - softmax(logits)). With `logp`, the same dispatch also writes the
+ * rows' log-probabilities, the bits logprobForward writes (a supervised step needs no forward pass for them).
  */
-export function logprobBackward(
-  prog: Program,
-  dlogits: Binding,
-  dlogp: Binding,
-  logits: Binding,
-  targets: Binding,
-  N: number,
-  V: number,
-  loss?: { stats: Binding; logp: Binding },
-): void {
+export function logprobBackward(prog: Program, dlogits: Binding, dlogp: Binding, logits: Binding, targets: Binding, N: number, V: number, logp?: Binding): void {
   const [constants, variant] = rowReduce(prog);
   prog.dispatch(
     'logprob',
     'backward',
-    { logits, targets, logp: loss?.logp ?? null, entropy: null, dlogp, dlogits, stats: loss?.stats ?? null },
+    { logits, targets, logp: logp ?? null, entropy: null, dlogp, dlogits },
     { N, V },
-    rows(loss ? N + 1 : N),
-    loss ? { ...constants, WITH_LOSS: 1 } : constants,
+    rows(N),
+    logp ? { ...constants, WITH_LOGP: 1 } : constants,
     variant,
   );
 }
@@ -608,7 +598,7 @@ export const NORM_PARTIALS = 256;
 
 const normWorkgroups = (prog: Program, start: number, end: number) => Math.max(1, Math.min(NORM_PARTIALS, cdiv(end - start, prog.ctx.tuning.rowWG)));
 
-/** stats[1] = sqrt(sum of grad[start, end)^2); partials [NORM_PARTIALS] is scratch. */
+/** stats[0] = sqrt(sum of grad[start, end)^2); partials [NORM_PARTIALS] is scratch. */
 export function globalNorm(prog: Program, stats: Binding, partials: Binding, grad: Binding, start: number, end: number): void {
   const nwg = normWorkgroups(prog, start, end);
   const b = { param: null, grad, m: null, v: null, partials, stats: null, hyper: null };
@@ -617,8 +607,8 @@ export function globalNorm(prog: Program, stats: Binding, partials: Binding, gra
 }
 
 /**
- * One optimizer step over [start, end): stats[1] = the global norm of grad[start, end), then AdamW reading
- * it and the loss (stats[0]) from the GPU: skipped when either is not finite; gradients zeroed. Weight
+ * One optimizer step over [start, end): stats[0] = the global norm of grad[start, end), then AdamW reading
+ * it from the GPU: skipped when it is not finite; gradients zeroed. Weight
  * decay applies to [start, decayEnd) (the decayed tensors come first), none to [decayEnd, end).
  * hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, clipNorm]; partials [NORM_PARTIALS] is scratch.
  * Two dispatches: the norm's partial sums, then the update, whose every invocation sums the <= 256

@@ -14,6 +14,7 @@
 // Beyond LanguageModel: getGrads() returns the gradient accumulators (the `grads` CLI command reads
 // them; the GPU model offers the same method).
 import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
+import { crossEntropyGrad, meanCrossEntropy } from './cross-entropy';
 import { blockTensors, configError, numel, paramSpecs, type BlockParam, type GPTConfig, type ParamSpec } from './config';
 import type {
   AdamWSettings,
@@ -300,29 +301,10 @@ export class CpuModel implements LanguageModel {
 
   async trainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<TrainStepResult> {
     const { logprobs } = await this.logprobs(batch, targets);
-    const N = batch.B * batch.T;
-    let count = 0;
-    for (let i = 0; i < N; i++) if (targets[i] >= 0) count++;
-    if (count === 0) throw new RangeError('trainStep: no targets (every target is -1)');
-    const dlogp = this.trainActs!.dlogp;
-    dlogp.fill(0);
-    let sum = 0;
-    for (let i = 0; i < N; i++) {
-      if (targets[i] >= 0) {
-        dlogp[i] = -1 / count;
-        sum += logprobs[i];
-      }
-    }
-    await this.backward(dlogp);
-    const loss = -sum / count;
-    if (!Number.isFinite(loss)) {
-      // like the GPU model: a non-finite loss skips the update (parameters and moments untouched)
-      const gradNorm = Math.sqrt(globalNormSq(this.grads));
-      this.grads.fill(0);
-      return { loss, gradNorm };
-    }
+    await this.backward(crossEntropyGrad(targets));
+    // a non-finite loss comes with a non-finite gradient, so step() skips the update (as on the GPU)
     const { gradNorm } = await this.step(opt);
-    return { loss, gradNorm };
+    return { loss: meanCrossEntropy(logprobs, targets), gradNorm };
   }
 
   // ---------------------------------------------------------------- generation

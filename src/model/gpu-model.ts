@@ -22,6 +22,7 @@
 // drawn on the CPU in the CPU model's order (step-major, b = 0..B-1), so a greedy run matches exactly.
 import { checkModelFits, flatParamLayout } from './gpu-layout';
 import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
+import { crossEntropyGrad, meanCrossEntropy } from './cross-entropy';
 import { blockTensors, configError, numel, paramSpecs, type BlockParam, type GPTConfig, type ParamSpec } from './config';
 import type {
   AdamWSettings,
@@ -164,12 +165,11 @@ class GpuModelImpl implements GpuModel {
   private readonly gradsBuf: GPUBuffer;
   private readonly mBuf: GPUBuffer;
   private readonly vBuf: GPUBuffer;
-  private readonly stats: GPUBuffer; // [loss, gradNorm]
+  private readonly stats: GPUBuffer; // [gradNorm]
   private readonly partials: GPUBuffer;
   private readonly hyper: GPUBuffer;
   private readonly lnOffs: GPUBuffer; // u32 [2L + 1][2]: dweight, dbias offsets of layernorm j in the gradients
   private readonly adamProg: Program;
-  private readonly stepProg: Program; // clears stats[0] (no loss) then AdamW
   private adamStep = 0;
   /** Activation sets by shape, least recently used first (RL alternates a few shapes). */
   private readonly trainSets = new Map<string, Acts>();
@@ -232,9 +232,6 @@ class GpuModelImpl implements GpuModel {
 
     this.adamProg = new Program(this.ctx, 'adamw');
     this.recordAdam(this.adamProg);
-    this.stepProg = new Program(this.ctx, 'step');
-    this.stepProg.clear(this.stats, 0, 4);
-    this.recordAdam(this.stepProg);
   }
 
   // ---------------------------------------------------------------- public API (serialized)
@@ -405,50 +402,24 @@ class GpuModelImpl implements GpuModel {
   private async stepImpl(opt: AdamWSettings): Promise<StepResult> {
     this.checkAlive();
     this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
-    const [ab] = await this.submit([this.stepProg], [[this.stats, 2]]);
-    const gradNorm = new Float32Array(ab)[1];
+    const [ab] = await this.submit([this.adamProg], [[this.stats, 1]]);
+    const gradNorm = new Float32Array(ab)[0];
     if (Number.isFinite(gradNorm)) this.adamStep++;
     return { gradNorm };
   }
 
   private async trainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<TrainStepResult> {
-    checkBatch(this.config, batch);
-    const N = batch.B * batch.T;
-    checkTargets(this.config, targets, N);
-    let count = 0;
-    for (let i = 0; i < N; i++) if (targets[i] >= 0) count++;
-    if (count === 0) throw new RangeError('trainStep: no targets (every target is -1)');
-    const acts = this.train(batch.B, batch.T);
-    this.haveTrainCache = false;
-    this.writeBatch(acts, batch.tokens, targets, undefined);
-    const dlogp = new Float32Array(N);
-    for (let i = 0; i < N; i++) if (targets[i] >= 0) dlogp[i] = -1 / count;
-    this.write(acts.dlogp, dlogp);
-    this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
-    const fwd = this.forwardProgram(acts, -1, this.config.nLayers - 1, 'logprob');
-    const bwd = this.backwardProgram(acts, true);
-    const [ab] = await this.submit([fwd, bwd, this.adamProg], [[this.stats, 2]]);
+    const { acts, programs } = this.supervisedStep(batch, targets, opt);
+    const [normBytes, logpBytes] = await this.submit(programs, [[this.stats, 1], [acts.logp, batch.B * batch.T]]);
     this.haveTrainCache = true;
-    const [lossValue, gradNorm] = new Float32Array(ab);
-    // the GPU skipped the update when either is non-finite (parameters and moments untouched)
-    if (Number.isFinite(lossValue) && Number.isFinite(gradNorm)) this.adamStep++;
-    return { loss: lossValue, gradNorm };
+    const gradNorm = new Float32Array(normBytes)[0];
+    // the GPU skipped the update when the norm is not finite (parameters and moments untouched)
+    if (Number.isFinite(gradNorm)) this.adamStep++;
+    return { loss: meanCrossEntropy(new Float32Array(logpBytes), targets), gradNorm };
   }
 
   private async profileTrainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<{ label: string; ms: number; count: number }[]> {
-    checkBatch(this.config, batch);
-    const N = batch.B * batch.T;
-    checkTargets(this.config, targets, N);
-    const acts = this.train(batch.B, batch.T);
-    this.haveTrainCache = false;
-    this.writeBatch(acts, batch.tokens, targets, undefined);
-    let count = 0;
-    for (let i = 0; i < N; i++) if (targets[i] >= 0) count++;
-    const dlogp = new Float32Array(N);
-    for (let i = 0; i < N; i++) if (targets[i] >= 0) dlogp[i] = -1 / Math.max(count, 1);
-    this.write(acts.dlogp, dlogp);
-    this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
-    const programs = [this.forwardProgram(acts, -1, this.config.nLayers - 1, 'logprob'), this.backwardProgram(acts, true), this.adamProg];
+    const { programs } = this.supervisedStep(batch, targets, opt);
     const totals = new Map<string, { ms: number; count: number }>();
     for (const p of programs) {
       for (const { label, ms } of await p.profile()) {
@@ -461,6 +432,23 @@ class GpuModelImpl implements GpuModel {
     }
     this.adamStep++;
     return [...totals].map(([label, t]) => ({ label, ...t })).sort((a, b) => b.ms - a.ms);
+  }
+
+  /**
+   * A supervised step's inputs written and its programs: forward to the logits, then the backward, whose
+   * log-prob dispatch also writes logp (the loss is their mean, on the host), then AdamW.
+   */
+  private supervisedStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): { acts: Acts; programs: Program[] } {
+    checkBatch(this.config, batch);
+    checkTargets(this.config, targets, batch.B * batch.T);
+    const dlogp = crossEntropyGrad(targets);
+    const acts = this.train(batch.B, batch.T);
+    this.haveTrainCache = false;
+    this.writeBatch(acts, batch.tokens, targets, undefined);
+    this.write(acts.dlogp, dlogp);
+    this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
+    const fwd = this.forwardProgram(acts, -1, this.config.nLayers - 1, 'logits');
+    return { acts, programs: [fwd, this.backwardProgram(acts, true), this.adamProg] };
   }
 
   // ---------------------------------------------------------------- generation
@@ -578,7 +566,6 @@ class GpuModelImpl implements GpuModel {
     this.releaseDecode(this.decode);
     this.decode = null;
     this.adamProg.dispose();
-    this.stepProg.dispose();
     for (const b of [this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper, this.lnOffs]) this.ctx.pool.release(b);
     for (const b of this.ctx.dummies().splice(0)) this.ctx.pool.release(b);
     this.ctx.pool.trim();
@@ -631,10 +618,10 @@ class GpuModelImpl implements GpuModel {
 
   /**
    * The CPU model's backward, kernel for kernel; gradients ACCUMULATE into the flat gradient buffer.
-   * withLoss (a supervised step): its first dispatch also writes the mean cross-entropy into stats[0].
+   * withLogp (a supervised step, whose forward stops at the logits): its first dispatch also writes logp.
    */
-  private backwardProgram(acts: Acts, withLoss = false): Program {
-    const key = withLoss ? 'bwd+loss' : 'bwd';
+  private backwardProgram(acts: Acts, withLogp = false): Program {
+    const key = withLogp ? 'bwd+logp' : 'bwd';
     const hit = acts.programs.get(key);
     if (hit) return hit;
     const { B, T } = acts;
@@ -645,7 +632,7 @@ class GpuModelImpl implements GpuModel {
     const G = this.G;
     const prog = new Program(this.ctx, 'bwd');
     prog.clear(g.dlogits);
-    K.logprobBackward(prog, g.dlogits, acts.dlogp, acts.logits, acts.targets, N, V, withLoss ? { stats: this.stats, logp: acts.logp } : undefined);
+    K.logprobBackward(prog, g.dlogits, acts.dlogp, acts.logits, acts.targets, N, V, withLogp ? acts.logp : undefined);
     // with the layernorm stacks every layernorm's parameter gradients come in one dispatch at the end
     const st = acts.lnStack;
     const pw = (b: Binding) => (st ? null : b);
