@@ -551,7 +551,7 @@ async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
       const bufs = [upload(ctx, qkv), ctx.pool.acquire(B * NH * T * T * 4), ctx.pool.acquire(B * T * C * 4), upload(ctx, dout), upload(ctx, new Float32Array(B * T * 3 * C)), ctx.pool.acquire(B * NH * T * T * 4)];
       const prog = new Program(ctx, `bench.attention.${attention}`);
       K.attentionForward(prog, bufs[2], bufs[1], bufs[0], B, T, C, NH);
-      K.attentionBackward(prog, bufs[4], bufs[3], bufs[0], bufs[1], bufs[5], B, T, C, NH);
+      K.attentionBackward(prog, bufs[4], bufs[3], bufs[0], bufs[1], bufs[2], bufs[5], B, T, C, NH);
       const run = async () => {
         const enc = env.device.createCommandEncoder();
         for (let i = 0; i < reps; i++) prog.encode(enc);

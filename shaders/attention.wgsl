@@ -14,13 +14,14 @@
 //                where the row kernel loads every key and value once per query. The same sums in the
 //                same order (scores over i, softmax_row, the weighted sum over t2), so the same bits.
 //                Needs hs <= HS_MAX.
-//   backward_q   workgroup (t, h, b): datt[t2] = dout_t . v_t2; dpre = att * (datt - sum(att * datt))
-//                (stored in dpre), dq_t += scale * sum_t2 dpre[t2] k_t2
-//   backward_kv  workgroup (t2, h, b): dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t,
-//                dv_t2 += sum_{t >= t2} att[t, t2] dout_t   (gathers by column: no atomics)
-//   backward_q_tiled, backward_kv_tiled  backward_q and backward_kv the same way for GPUs: blocks of QB
-//                query rows (keys) share tiles of values, then keys (queries, then dout rows); the same
-//                sums in the same order as the row kernels, so the same bits.
+//   backward     one dispatch, grid [2T, NH, B]: workgroup (t, h, b) for t < T is query row t:
+//                dpre[t2] = att * (datt - delta_t) with datt[t2] = dout_t . v_t2, delta_t = dout_t . out_t,
+//                dq_t += scale * sum_t2 dpre[t2] k_t2; workgroup (T + t2, h, b) is key t2: the same dpre
+//                column recomputed, dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t,
+//                dv_t2 += sum_{t >= t2} att[t, t2] dout_t (gathers by column: no atomics)
+//   backward_tiled  the same for GPUs, grid [2 ceil(T / QB), NH, B]: blocks of QB query rows (keys)
+//                share tiles of values, then keys (dout rows, then queries); the same sums in the same
+//                order as the row kernel, so the same bits.
 //   decode       workgroup (h, b): stores head h's k, v of qkv[b] into cache[b, pos] (each workgroup
 //                writes exactly the columns it then reads), then attention of q (position pos) over
 //                cache[b, 0..pos]
@@ -29,7 +30,7 @@
 //   last_rows    out[b] = dout[b, T-1] for rows dout [B, T, C] (the prefill's last prompt position
 //                into the decode state [B, C]), grid-stride over B*C
 //
-// Bindings: 0 params, 1 qkv, 2 att, 3 out, 4 dout, 5 dqkv, 6 dpre, 7 cache, 8 state.
+// Bindings: 0 params, 1 qkv, 2 att, 3 out (read by backward), 4 dout, 5 dqkv, 6 dpre, 7 cache, 8 state.
 
 const WG: u32 = 64u;
 
@@ -112,7 +113,7 @@ const HS_MAX: u32 = 64u; // the largest head size forward_tiled takes
 const KS: u32 = HS_MAX + 1u; // row stride of kv_tile, padded: a warp reading one i across keys hits distinct banks
 const ACC: u32 = (QB * HS_MAX + WG - 1u) / WG; // outputs per invocation
 
-var<workgroup> row_tile: array<f32, QB * HS_MAX>; // [row][i], stride hs: the block's queries (forward) or dout rows (backward_q)
+var<workgroup> row_tile: array<f32, QB * HS_MAX>; // [row][i], stride hs: the block's queries (forward), dout rows (query block) or values (key block)
 var<workgroup> kv_tile: array<f32, KB * KS>; // [key][i], stride KS: the keys, then the values
 
 /** kv_tile = the nk rows of head h from position k0 on: its queries (part 0), keys (1) or values (2). */
@@ -238,34 +239,116 @@ fn forward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
   }
 }
 
-/** kv_tile = dout rows k0 .. k0 + nk - 1 of head h (backward_kv_tiled's second pass). */
+// ------------------------------------------------------------------------------------------ backward
+// dpre[t, t2] = att[t, t2] * (datt[t, t2] - delta_t) with datt[t, t2] = dout_t . v_t2 and
+// delta_t = sum_t2 att[t, t2] datt[t, t2] = dout_t . out_t (as in FlashAttention-2): every term comes from
+// row t's own inputs, so the query half (dq) and the key half (dk, dv) of one dispatch each compute the
+// dpre they need, with the same functions, hence the same bits, and neither waits for the other.
+
+/** delta_t of head h: dout_t . out_t. */
+fn row_delta(b: u32, h: u32, t: u32, hs: u32) -> f32 {
+  let o = (b * p.T + t) * p.C + h * hs;
+  var d = 0.0;
+  for (var i = 0u; i < hs; i++) {
+    d += dout[o + i] * out[o + i];
+  }
+  return d;
+}
+
+/** dpre[t, t2] of head h (att row base `rows` as in Block) given delta_t. */
+fn dpre_of(b: u32, h: u32, t: u32, t2: u32, hs: u32, rows: u32, delta: f32) -> f32 {
+  let dro = (b * p.T + t) * p.C + h * hs;
+  let vo = (b * p.T + t2) * 3u * p.C + 2u * p.C + h * hs;
+  var d = 0.0;
+  for (var i = 0u; i < hs; i++) {
+    d += dout[dro + i] * qkv[vo + i];
+  }
+  return att[(rows + t) * p.T + t2] * (d - delta);
+}
+
+/** Query row t: dpre row t (stored in dpre's lower triangle), then dq_t += scale * sum_t2 dpre[t2] k_t2. */
+fn backward_query(t: u32, h: u32, b: u32, lid: u32) {
+  let hs = p.C / p.NH;
+  let C3 = 3u * p.C;
+  let rows = (b * p.NH + h) * p.T;
+  let row = (rows + t) * p.T;
+  let delta = row_delta(b, h, t, hs);
+  for (var t2 = lid; t2 <= t; t2 += WG) {
+    dpre[row + t2] = dpre_of(b, h, t, t2, hs, rows, delta);
+  }
+  storageBarrier();
+  let qo = (b * p.T + t) * C3 + h * hs;
+  for (var i = lid; i < hs; i += WG) {
+    var acc = 0.0;
+    for (var t2 = 0u; t2 <= t; t2++) {
+      acc += dpre[row + t2] * qkv[(b * p.T + t2) * C3 + p.C + h * hs + i];
+    }
+    dqkv[qo + i] = dqkv[qo + i] + acc * p.scale;
+  }
+}
+
+/**
+ * Key t2: dk_t2 += scale * sum_{t >= t2} dpre[t, t2] q_t, dv_t2 += sum_{t >= t2} att[t, t2] dout_t
+ * (gathers by column: no atomics). Its column dpre[t > t2, t2] is kept transposed in dpre's upper
+ * triangle (row t2), which no query row writes; the diagonal term stays in a register.
+ */
+fn backward_key(t2: u32, h: u32, b: u32, lid: u32) {
+  let hs = p.C / p.NH;
+  let C3 = 3u * p.C;
+  let rows = (b * p.NH + h) * p.T;
+  let col = (rows + t2) * p.T; // dpre row t2: this key's column, transposed
+  for (var t = t2 + 1u + lid; t < p.T; t += WG) {
+    dpre[col + t] = dpre_of(b, h, t, t2, hs, rows, row_delta(b, h, t, hs));
+  }
+  storageBarrier();
+  let diag = dpre_of(b, h, t2, t2, hs, rows, row_delta(b, h, t2, hs));
+  let o2 = (b * p.T + t2) * C3 + h * hs;
+  for (var i = lid; i < hs; i += WG) {
+    var dk = diag * qkv[(b * p.T + t2) * C3 + h * hs + i];
+    var dv = att[col + t2] * dout[(b * p.T + t2) * p.C + h * hs + i];
+    for (var t = t2 + 1u; t < p.T; t++) {
+      dk += dpre[col + t] * qkv[(b * p.T + t) * C3 + h * hs + i];
+      dv += att[(rows + t) * p.T + t2] * dout[(b * p.T + t) * p.C + h * hs + i];
+    }
+    dqkv[o2 + p.C + i] = dqkv[o2 + p.C + i] + dk * p.scale;
+    dqkv[o2 + 2u * p.C + i] = dqkv[o2 + 2u * p.C + i] + dv;
+  }
+}
+
+/** Workgroup (x, h, b): x < T is query row x, else key x - T; grid [2T, NH, B]. */
+@compute @workgroup_size(WG)
+fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  if (wid.x < p.T) {
+    backward_query(wid.x, wid.y, wid.z, lidv.x);
+  } else {
+    backward_key(wid.x - p.T, wid.y, wid.z, lidv.x);
+  }
+}
+
+var<workgroup> w_tile: array<f32, KB * QB>; // [t][key]: dpre of a tile of KB rows t for the block's QB keys
+var<workgroup> delta_tile: array<f32, KB>; // delta_t of the tile's rows
+
+/** kv_tile = dout rows k0 .. k0 + nk - 1 of head h. */
 fn load_dout_tile(b: u32, h: u32, k0: u32, nk: u32, hs: u32, lid: u32) {
   for (var e = lid; e < nk * hs; e += WG) {
     kv_tile[(e / hs) * KS + e % hs] = dout[(b * p.T + k0 + e / hs) * p.C + h * hs + e % hs];
   }
 }
 
-@compute @workgroup_size(WG)
-fn backward_q_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let lid = lidv.x;
-  let blk = block_of(wid);
+/** Query block: backward_query for its QB rows, sharing tiles of values (datt), then keys (dq). */
+fn backward_query_block(blk: Block, lid: u32) {
   let hs = blk.hs;
   for (var e = lid; e < blk.nq * hs; e += WG) {
     row_tile[e] = dout[(blk.b * p.T + blk.q0 + e / hs) * p.C + blk.h * hs + e % hs];
   }
   row_dots(blk, 2u, true, lid); // datt = dout_t . v_t2 into dpre
   storageBarrier();
-  // the softmax backward per row, as backward_q: dpre = att * (datt - sum(att * datt))
   for (var q = 0u; q < blk.nq; q++) {
     let t = blk.q0 + q;
     let row = (blk.rows + t) * p.T;
-    var ls = 0.0;
+    let delta = row_delta(blk.b, blk.h, t, hs);
     for (var t2 = lid; t2 <= t; t2 += WG) {
-      ls += att[row + t2] * dpre[row + t2];
-    }
-    let s = reduce_sum(ls, lid);
-    for (var t2 = lid; t2 <= t; t2 += WG) {
-      dpre[row + t2] = att[row + t2] * (dpre[row + t2] - s);
+      dpre[row + t2] = att[row + t2] * (dpre[row + t2] - delta);
     }
   }
   storageBarrier();
@@ -279,110 +362,87 @@ fn backward_q_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(work
   }
 }
 
-@compute @workgroup_size(WG)
-fn backward_kv_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let lid = lidv.x;
-  let k0 = wid.x * QB; // this block's keys: t2 = k0 .. k0 + nk - 1
-  let h = wid.y;
-  let b = wid.z;
+/**
+ * acc[j] + sum over the tile's rows t >= t2 of w[t, t2] (tile row t of kv_tile) for the block's outputs
+ * (key k0 + e / hs, column e % hs, e = lid + j WG), with w = w_tile (dk) or att (dv), in t order.
+ */
+fn key_sums(acc: array<f32, ACC>, from_w: bool, k0: u32, nk: u32, t0: u32, nt: u32, rows: u32, hs: u32, lid: u32) -> array<f32, ACC> {
+  var a = acc;
+  for (var j = 0u; j < ACC; j++) {
+    let kq = (lid + j * WG) / hs;
+    let i = (lid + j * WG) % hs;
+    let t2 = k0 + kq;
+    if (kq < nk) {
+      var o = a[j];
+      for (var tt = select(0u, t2 - t0, t2 > t0); tt < nt; tt++) {
+        var w = 0.0;
+        if (from_w) {
+          w = w_tile[tt * QB + kq];
+        } else {
+          w = att[(rows + t0 + tt) * p.T + t2];
+        }
+        o += w * kv_tile[tt * KS + i];
+      }
+      a[j] = o;
+    }
+  }
+  return a;
+}
+
+/** Key block k0 .. k0 + nk - 1: backward_key for its QB keys, tile by tile of KB rows t. */
+fn backward_key_block(k0: u32, h: u32, b: u32, lid: u32) {
   let hs = p.C / p.NH;
   let nk = min(QB, p.T - k0);
-  let base = (b * p.NH + h) * p.T * p.T;
-  // part 0: dk_t2 = scale * sum_{t >= t2} dpre[t, t2] q_t; part 1: dv_t2 = sum_{t >= t2} att[t, t2] dout_t
-  for (var part = 0u; part < 2u; part++) {
-    // zeroed for each part by an explicit initializer: with a bare declaration the second part began
-    // from the first one's sums (Dawn on SwiftShader)
-    var acc = array<f32, ACC>();
-    for (var t0 = k0; t0 < p.T; t0 += KB) {
-      let nt = min(KB, p.T - t0);
-      workgroupBarrier();
-      if (part == 0u) {
-        load_kv_tile(b, h, t0, nt, 0u, hs, lid);
-      } else {
-        load_dout_tile(b, h, t0, nt, hs, lid);
-      }
-      workgroupBarrier();
-      for (var j = 0u; j < ACC; j++) {
-        let kq = (lid + j * WG) / hs;
-        let i = (lid + j * WG) % hs;
-        let t2 = k0 + kq;
-        if (kq < nk) {
-          var o = acc[j];
-          for (var tt = select(0u, t2 - t0, t2 > t0); tt < nt; tt++) {
-            let r = base + (t0 + tt) * p.T + t2;
-            o += weight(part == 0u, r) * kv_tile[tt * KS + i];
-          }
-          acc[j] = o;
+  let rows = (b * p.NH + h) * p.T;
+  for (var e = lid; e < nk * hs; e += WG) {
+    row_tile[e] = qkv[(b * p.T + k0 + e / hs) * 3u * p.C + 2u * p.C + h * hs + e % hs]; // the block's values
+  }
+  // explicit initializers: a bare declaration was not zeroed in a loop on Dawn/SwiftShader (see forward)
+  var dk = array<f32, ACC>();
+  var dv = array<f32, ACC>();
+  for (var t0 = k0; t0 < p.T; t0 += KB) {
+    let nt = min(KB, p.T - t0);
+    workgroupBarrier(); // the previous tile's readers done
+    load_dout_tile(b, h, t0, nt, hs, lid);
+    for (var tt = lid; tt < nt; tt += WG) {
+      delta_tile[tt] = row_delta(b, h, t0 + tt, hs);
+    }
+    workgroupBarrier();
+    for (var e = lid; e < KB * QB; e += WG) {
+      let tt = e / QB;
+      let kq = e % QB;
+      if (tt < nt && kq < nk && t0 + tt >= k0 + kq) {
+        var d = 0.0;
+        for (var i = 0u; i < hs; i++) {
+          d += kv_tile[tt * KS + i] * row_tile[kq * hs + i];
         }
+        w_tile[e] = att[(rows + t0 + tt) * p.T + k0 + kq] * (d - delta_tile[tt]);
       }
     }
-    for (var j = 0u; j < ACC; j++) {
-      let kq = (lid + j * WG) / hs;
-      if (kq < nk) {
-        let o = (b * p.T + k0 + kq) * 3u * p.C + (1u + part) * p.C + h * hs + (lid + j * WG) % hs;
-        dqkv[o] = dqkv[o] + select(acc[j], acc[j] * p.scale, part == 0u);
-      }
+    dv = key_sums(dv, false, k0, nk, t0, nt, rows, hs, lid); // dout tile
+    workgroupBarrier();
+    load_kv_tile(b, h, t0, nt, 0u, hs, lid); // the queries
+    workgroupBarrier();
+    dk = key_sums(dk, true, k0, nk, t0, nt, rows, hs, lid);
+  }
+  for (var j = 0u; j < ACC; j++) {
+    let kq = (lid + j * WG) / hs;
+    if (kq < nk) {
+      let o = (b * p.T + k0 + kq) * 3u * p.C + p.C + h * hs + (lid + j * WG) % hs;
+      dqkv[o] = dqkv[o] + dk[j] * p.scale;
+      dqkv[o + p.C] = dqkv[o + p.C] + dv[j];
     }
   }
 }
 
+/** backward for GPUs: workgroup (x, h, b), x < nb = ceil(T / QB) a query block, else key block x - nb. */
 @compute @workgroup_size(WG)
-fn backward_q(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let lid = lidv.x;
-  let t = wid.x;
-  let h = wid.y;
-  let b = wid.z;
-  let C = p.C;
-  let C3 = 3u * C;
-  let hs = C / p.NH;
-  let row = ((b * p.NH + h) * p.T + t) * p.T;
-  let dro = (b * p.T + t) * C + h * hs;
-  var ls = 0.0;
-  for (var t2 = lid; t2 <= t; t2 += WG) {
-    let vo = (b * p.T + t2) * C3 + 2u * C + h * hs;
-    var d = 0.0;
-    for (var i = 0u; i < hs; i++) {
-      d += dout[dro + i] * qkv[vo + i];
-    }
-    dpre[row + t2] = d;
-    ls += att[row + t2] * d;
-  }
-  let s = reduce_sum(ls, lid);
-  for (var t2 = lid; t2 <= t; t2 += WG) {
-    dpre[row + t2] = att[row + t2] * (dpre[row + t2] - s);
-  }
-  storageBarrier();
-  let qo = (b * p.T + t) * C3 + h * hs;
-  for (var i = lid; i < hs; i += WG) {
-    var acc = 0.0;
-    for (var t2 = 0u; t2 <= t; t2++) {
-      acc += dpre[row + t2] * qkv[(b * p.T + t2) * C3 + C + h * hs + i];
-    }
-    dqkv[qo + i] = dqkv[qo + i] + acc * p.scale;
-  }
-}
-
-@compute @workgroup_size(WG)
-fn backward_kv(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let lid = lidv.x;
-  let t2 = wid.x;
-  let h = wid.y;
-  let b = wid.z;
-  let C = p.C;
-  let C3 = 3u * C;
-  let hs = C / p.NH;
-  let base = (b * p.NH + h) * p.T * p.T;
-  let o2 = (b * p.T + t2) * C3 + h * hs;
-  for (var i = lid; i < hs; i += WG) {
-    var dk = 0.0;
-    var dv = 0.0;
-    for (var t = t2; t < p.T; t++) {
-      let r = base + t * p.T + t2;
-      dk += dpre[r] * qkv[(b * p.T + t) * C3 + h * hs + i];
-      dv += att[r] * dout[(b * p.T + t) * C + h * hs + i];
-    }
-    dqkv[o2 + C + i] = dqkv[o2 + C + i] + dk * p.scale;
-    dqkv[o2 + 2u * C + i] = dqkv[o2 + 2u * C + i] + dv;
+fn backward_tiled(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let nb = (p.T + QB - 1u) / QB;
+  if (wid.x < nb) {
+    backward_query_block(block_of(wid), lidv.x);
+  } else {
+    backward_key_block((wid.x - nb) * QB, wid.y, wid.z, lidv.x);
   }
 }
 

@@ -503,14 +503,20 @@ export function attentionForward(prog: Program, out: Binding, att: Binding, qkv:
   );
 }
 
-/** dqkv += ...; dpre [B,NH,T,T] is scratch (the softmax-input gradient). */
-export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, qkv: Binding, att: Binding, dpre: Binding, B: number, T: number, C: number, NH: number): void {
-  const params = attnParams(B, T, C, NH, T);
+/**
+ * dqkv += the attention backward, dq and dk, dv in one dispatch (query and key workgroups, attention.wgsl);
+ * out [B,T,C] is the forward's output; dpre [B,NH,T,T] is scratch (the softmax-input gradient).
+ */
+export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, qkv: Binding, att: Binding, out: Binding, dpre: Binding, B: number, T: number, C: number, NH: number): void {
   const tiled = tiledAttention(prog, C, NH);
-  const bindings = { qkv, att, out: null, dout, dqkv, dpre, cache: null, state: null };
-  const grid: [number, number, number] = [tiled ? cdiv(T, ATTN_QB) : T, NH, B];
-  prog.dispatch('attention', tiled ? 'backward_q_tiled' : 'backward_q', bindings, params, grid, rowConst(prog));
-  prog.dispatch('attention', tiled ? 'backward_kv_tiled' : 'backward_kv', bindings, params, grid, rowConst(prog));
+  prog.dispatch(
+    'attention',
+    tiled ? 'backward_tiled' : 'backward',
+    { qkv, att, out, dout, dqkv, dpre, cache: null, state: null },
+    attnParams(B, T, C, NH, T),
+    [2 * (tiled ? cdiv(T, ATTN_QB) : T), NH, B],
+    rowConst(prog),
+  );
 }
 
 /**

@@ -654,7 +654,7 @@ class GpuModelImpl implements GpuModel {
       // g.dres = d res2
       K.matmulBackward(prog, g.datty, gp.projW, gp.projB, g.dres, la.atty, p.projW, N, C, C, true);
       prog.clear(g.dqkv);
-      K.attentionBackward(prog, g.dqkv, g.datty, la.qkv, la.att, g.dpre, B, T, C, NH);
+      K.attentionBackward(prog, g.dqkv, g.datty, la.qkv, la.att, la.atty, g.dpre, B, T, C, NH);
       const dln1 = g.dlns[2 * l];
       K.matmulBackward(prog, dln1, gp.attnW, gp.attnB, g.dqkv, la.ln1, p.attnW, N, C, 3 * C, true);
       K.layernormBackward(prog, g.dres, pw(gp.ln1w), pw(gp.ln1b), dln1, inp, p.ln1w, la.ln1Mean, la.ln1Rstd, N, C);

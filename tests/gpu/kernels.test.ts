@@ -251,7 +251,7 @@ describe.each([
       const gq = buf(qkv);
       await run((p) => {
         K.attentionForward(p, g.out, g.att, gq, B, T, C, NH);
-        K.attentionBackward(p, g.dqkv, buf(dout), gq, g.att, g.dpre, B, T, C, NH);
+        K.attentionBackward(p, g.dqkv, buf(dout), gq, g.att, g.out, g.dpre, B, T, C, NH);
       });
       const tag = `[${B},${T},${C},${NH}]`;
       expectClose(await readF32(ctx, g.out, B * T * C), out, 1e-5, `out ${tag}`);
@@ -276,7 +276,7 @@ describe.each([
         };
         const p = new Program(c, 'attention');
         K.attentionForward(p, g.out, g.att, g.qkv, B, T, C, NH);
-        K.attentionBackward(p, g.dqkv, upload(c, dout), g.qkv, g.att, g.dpre, B, T, C, NH);
+        K.attentionBackward(p, g.dqkv, upload(c, dout), g.qkv, g.att, g.out, g.dpre, B, T, C, NH);
         await runChecked(p);
         p.dispose();
         results.push([await readF32(c, g.out, B * T * C), await readF32(c, g.att, B * NH * T * T), await readF32(c, g.dqkv, B * T * 3 * C)]);
