@@ -1,14 +1,10 @@
-// Token + position embedding (GPT-2 "encoder"), forward and backward.
+// The backward of the token + position embedding (GPT-2 "encoder"); its forward comes fused with the
+// first block's LayerNorm (encoder_layernorm.wgsl).
 //
 // Shapes (row-major f32 unless noted):
-//   tokens [B, T] i32      wte [V, C]      wpe [Tmax, C]      out / dout [B, T, C]
-//   dwte [V, C] (+=)       dwpe [Tmax, C] (+=)
-//   decode: tokens [B, TT] i32 (whole rows incl. generated tokens), state[0] = current position pos,
-//           out [B, C]
+//   tokens [B, T] i32      dout [B, T, C]      dwte [V, C] (+=)       dwpe [Tmax, C] (+=)
 //
-// Entry points:
-//   forward        out[b,t,c] = wte[tokens[b,t], c] + wpe[t, c]
-//   forward_decode out[b,c]   = wte[tokens[b, pos], c] + wpe[pos, c]
+// Entry point:
 //   backward       both halves of the encoder's backward in one dispatch, by workgroup range: the first
 //                  ceil(C NB / WG) workgroups do the wte part, the rest (at least one) the wpe part:
 //     wte          dwte[v,c] += sum over (b,t) with tokens[b,t] = v of dout[b,t,c]
@@ -17,7 +13,7 @@
 //                  Each dwte element has exactly one writer, and positions are added in (b,t) order.
 //     wpe          dwpe[t,c] += sum_b dout[b,t,c] (grid-stride over the wpe workgroups)
 //
-// Bindings: 0 params, 1 tokens, 2 wte, 3 wpe, 4 out, 5 dout, 6 dwte, 7 dwpe, 8 state.
+// Bindings: 0 params, 1 tokens, 2 dout, 3 dwte, 4 dwpe.
 
 const WG: u32 = 64u;
 
@@ -26,42 +22,13 @@ struct Params {
   T: u32,
   C: u32,
   NB: u32, // vocab buckets for backward_wte
-  TT: u32, // decode: row length of tokens
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> tokens: array<i32>;
-@group(0) @binding(2) var<storage, read> wte: array<f32>;
-@group(0) @binding(3) var<storage, read> wpe: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<storage, read> dout: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dwte: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dwpe: array<f32>;
-@group(0) @binding(8) var<storage, read> state: array<u32>;
-
-@compute @workgroup_size(WG)
-fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let n = p.B * p.T * p.C;
-  for (var i = gid.x; i < n; i += nwg.x * WG) {
-    let c = i % p.C;
-    let bt = i / p.C;
-    let t = bt % p.T;
-    let tok = u32(tokens[bt]);
-    out[i] = wte[tok * p.C + c] + wpe[t * p.C + c];
-  }
-}
-
-@compute @workgroup_size(WG)
-fn forward_decode(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let pos = state[0];
-  let n = p.B * p.C;
-  for (var i = gid.x; i < n; i += nwg.x * WG) {
-    let c = i % p.C;
-    let b = i / p.C;
-    let tok = u32(tokens[b * p.TT + pos]);
-    out[i] = wte[tok * p.C + c] + wpe[pos * p.C + c];
-  }
-}
+@group(0) @binding(2) var<storage, read> dout: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dwte: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dwpe: array<f32>;
 
 fn backward_wte(i: u32) {
   if (i >= p.C * p.NB) {

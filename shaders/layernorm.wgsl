@@ -4,6 +4,7 @@
 //
 // Entry points:
 //   forward          one workgroup per row: mean, rstd = 1/sqrt(var + eps), out = (x - mean) * rstd * w + b
+//                    (layernorm_row.wgsl, shared with encoder_layernorm.wgsl)
 //   backward         one workgroup per row: with xhat = (x - mean) * rstd and g = w * dout,
 //                    dinp += rstd * (g - mean(g) - xhat * mean(g * xhat))
 //   backward_params  one invocation per channel, rows in order: dbias += dout, dweight += xhat * dout
@@ -33,6 +34,11 @@ struct Params {
 @group(0) @binding(10) var<storage, read_write> dbias: array<f32>;
 
 // #include reduce
+// #include layernorm_row
+
+fn ln_input(i: u32) -> f32 {
+  return inp[i];
+}
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -40,27 +46,7 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   if (row >= p.N) {
     return;
   }
-  let lid = lidv.x;
-  let base = row * p.C;
-  var s = 0.0;
-  for (var c = lid; c < p.C; c += WG) {
-    s += inp[base + c];
-  }
-  let m = reduce_sum(s, lid) / f32(p.C);
-  var v = 0.0;
-  for (var c = lid; c < p.C; c += WG) {
-    let d = inp[base + c] - m;
-    v += d * d;
-  }
-  let variance = reduce_sum(v, lid) / f32(p.C);
-  let rs = 1.0 / sqrt(variance + p.eps);
-  for (var c = lid; c < p.C; c += WG) {
-    out[base + c] = (rs * (inp[base + c] - m)) * weight[c] + bias[c];
-  }
-  if (lid == 0u) {
-    mean[row] = m;
-    rstd[row] = rs;
-  }
+  layernorm_row(row, lidv.x);
 }
 
 @compute @workgroup_size(WG)

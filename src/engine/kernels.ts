@@ -16,27 +16,7 @@ const rowConst = (prog: Program) => ({ WG: prog.ctx.tuning.rowWG });
 const RWG = 8; // main_reg workgroup side: blocks of 32 x 32
 
 // ------------------------------------------------------------------------------------------- encoder
-
-export function encoderForward(prog: Program, out: Binding, tokens: Binding, wte: Binding, wpe: Binding, B: number, T: number, C: number): void {
-  prog.dispatch(
-    'encoder',
-    'forward',
-    { tokens, wte, wpe, out, dout: null, dwte: null, dwpe: null, state: null },
-    { B, T, C, NB: 1, TT: T },
-    grid(B * T * C, 64),
-  );
-}
-
-/** KV-cache step: out[b] = wte[tokens[b, pos]] + wpe[pos] with pos = state[0]; tokens rows are TT long. */
-export function encoderForwardDecode(prog: Program, out: Binding, tokens: Binding, wte: Binding, wpe: Binding, state: Binding, B: number, TT: number, C: number): void {
-  prog.dispatch(
-    'encoder',
-    'forward_decode',
-    { tokens, wte, wpe, out, dout: null, dwte: null, dwpe: null, state },
-    { B, T: 1, C, NB: 1, TT },
-    grid(B * C, 64),
-  );
-}
+// (the forward is fused with block 0's LayerNorm: encoderLayernormForward below)
 
 /** dwte += scatter-add by token; dwpe += sum over b (one dispatch). V bounds the vocabulary buckets of the scatter. */
 export function encoderBackward(prog: Program, dwte: Binding, dwpe: Binding, dout: Binding, tokens: Binding, B: number, T: number, C: number, V: number): void {
@@ -45,8 +25,8 @@ export function encoderBackward(prog: Program, dwte: Binding, dwpe: Binding, dou
   prog.dispatch(
     'encoder',
     'backward',
-    { tokens, wte: null, wpe: null, out: null, dout, dwte, dwpe, state: null },
-    { B, T, C, NB, TT: T },
+    { tokens, dout, dwte, dwpe },
+    { B, T, C, NB },
     cdiv(C * NB, 64) + grid(T * C, 64),
   );
 }
@@ -69,6 +49,34 @@ export function layernormForward(prog: Program, out: Binding, mean: Binding, rst
     { inp, weight, bias, out, mean, rstd, dout: null, dinp: null, dweight: null, dbias: null },
     { N, C, eps: LAYERNORM_EPS },
     rows(N),
+    ...rowReduce(prog),
+  );
+}
+
+/**
+ * The embedding and the first block's LayerNorm in one dispatch (encoder_layernorm.wgsl):
+ * x [B,T,C] = wte[tokens] + wpe[t], out = layernorm(x) with mean, rstd [B,T]; the bits of encoderForward
+ * followed by layernormForward.
+ */
+export function encoderLayernormForward(prog: Program, x: Binding, out: Binding, mean: Binding, rstd: Binding, tokens: Binding, wte: Binding, wpe: Binding, weight: Binding, bias: Binding, B: number, T: number, C: number): void {
+  prog.dispatch(
+    'encoder_layernorm',
+    'forward',
+    { tokens, wte, wpe, x, weight, bias, out, mean, rstd, state: null },
+    { N: B * T, T, C, TT: T, eps: LAYERNORM_EPS },
+    rows(B * T),
+    ...rowReduce(prog),
+  );
+}
+
+/** KV-cache step of encoderLayernormForward: rows x, out [B,C] at pos = state[0]; tokens rows are TT long. */
+export function encoderLayernormForwardDecode(prog: Program, x: Binding, out: Binding, mean: Binding, rstd: Binding, tokens: Binding, wte: Binding, wpe: Binding, weight: Binding, bias: Binding, state: Binding, B: number, TT: number, C: number): void {
+  prog.dispatch(
+    'encoder_layernorm',
+    'forward_decode',
+    { tokens, wte, wpe, x, weight, bias, out, mean, rstd, state },
+    { N: B, T: 1, C, TT, eps: LAYERNORM_EPS },
+    rows(B),
     ...rowReduce(prog),
   );
 }

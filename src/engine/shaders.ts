@@ -7,6 +7,7 @@ export { expandIncludes };
 
 export const SHADER_NAMES = [
   'encoder',
+  'encoder_layernorm',
   'layernorm',
   'layernorm_params',
   'matmul',

@@ -579,7 +579,7 @@ class GpuModelImpl implements GpuModel {
     K.adamwStep(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper, 0, this.total, this.decayEnd);
   }
 
-  /** encoder -> blocks 0..lastLayer (steering hook after block steerLayer) -> [ln_f, LM head [, log-probs]] */
+  /** encoder with block 0's ln_1 -> blocks 0..lastLayer (steering hook after block steerLayer) -> [ln_f, LM head [, log-probs]] */
   private forwardProgram(acts: Acts, steerLayer: number, lastLayer: number, head: 'none' | 'logits' | 'logprob'): Program {
     const key = `fwd:${steerLayer}:${lastLayer}:${head}`;
     const hit = acts.programs.get(key);
@@ -589,12 +589,13 @@ class GpuModelImpl implements GpuModel {
     const { vocabSize: V, dModel: C, nHeads: NH } = this.config;
     const P = this.P;
     const prog = new Program(this.ctx, key);
-    K.encoderForward(prog, acts.encoded, acts.tokens, P.wte, P.wpe, B, T, C);
+    const l0 = acts.layers[0];
+    K.encoderLayernormForward(prog, acts.encoded, l0.ln1, l0.ln1Mean, l0.ln1Rstd, acts.tokens, P.wte, P.wpe, P.layers[0].ln1w, P.layers[0].ln1b, B, T, C);
     let x: Binding = acts.encoded;
     for (let l = 0; l <= lastLayer; l++) {
       const la = acts.layers[l];
       const p = P.layers[l];
-      K.layernormForward(prog, la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
+      if (l > 0) K.layernormForward(prog, la.ln1, la.ln1Mean, la.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
       K.matmulForward(prog, la.qkv, la.ln1, p.attnW, p.attnB, N, C, 3 * C);
       K.attentionForward(prog, la.atty, la.att, la.qkv, B, T, C, NH);
       K.matmulForwardResidual(prog, la.res2, acts.proj, la.atty, p.projW, p.projB, x, N, C, C);
@@ -678,10 +679,10 @@ class GpuModelImpl implements GpuModel {
     const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
     const P = this.P;
     const prog = new Program(this.ctx, key);
-    K.encoderForwardDecode(prog, d.x, d.tokens, P.wte, P.wpe, d.state, B, S, C);
+    K.encoderLayernormForwardDecode(prog, d.x, d.ln, d.mean, d.rstd, d.tokens, P.wte, P.wpe, P.layers[0].ln1w, P.layers[0].ln1b, d.state, B, S, C);
     for (let l = 0; l < L; l++) {
       const p = P.layers[l];
-      K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
+      if (l > 0) K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x, p.ln1w, p.ln1b, B, C);
       K.matmulForward(prog, d.qkv, d.ln, p.attnW, p.attnB, B, C, 3 * C);
       K.attentionDecode(prog, d.atty, d.scores, d.qkv, d.cache[l], d.state, B, C, NH, S);
       K.matmulForwardResidual(prog, d.x2, d.proj, d.atty, p.projW, p.projB, d.x, B, C, C);

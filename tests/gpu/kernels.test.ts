@@ -31,29 +31,40 @@ describe.each([
     expect(ctx.tuning).toEqual(tuning);
   });
 
-  test('encoder forward and backward (scatter-add)', async () => {
+  test('encoder forward with the first LayerNorm (one dispatch) and backward (scatter-add)', async () => {
     for (const [B, T, C, V] of [
       [3, 7, 29, 13],
       [2, 5, 8, 300],
+      [1, 3, 131, 5], // a row wider than any workgroup
     ]) {
       const Tmax = T + 2;
       const tokens = randTokens(rng, B * T, V);
       tokens[0] = tokens[1] = tokens[B * T - 1]; // repeated tokens
-      const wte = randn(rng, V * C), wpe = randn(rng, Tmax * C);
-      const ref = new Float32Array(B * T * C);
+      const wte = randn(rng, V * C), wpe = randn(rng, Tmax * C), w = randn(rng, C), b = randn(rng, C);
+      const ref = new Float32Array(B * T * C), rln = new Float32Array(B * T * C), rmean = new Float32Array(B * T), rrstd = new Float32Array(B * T);
       cpu.encoderForward(ref, tokens, wte, wpe, B, T, C);
-      const out = zeros(B * T * C);
+      cpu.layernormForward(rln, rmean, rrstd, ref, w, b, B * T, C);
+      const g = { x: zeros(B * T * C), ln: zeros(B * T * C), mean: zeros(B * T), rstd: zeros(B * T), ln2: zeros(B * T * C), mean2: zeros(B * T), rstd2: zeros(B * T) };
       const dout = randn(rng, B * T * C);
       const dwte0 = randn(rng, V * C), dwpe0 = randn(rng, Tmax * C);
       const dwte = buf(dwte0), dwpe = buf(dwpe0);
-      const tok = buf(tokens);
+      const tok = buf(tokens), gw = buf(w), gb = buf(b);
       await run((p) => {
-        K.encoderForward(p, out, tok, buf(wte), buf(wpe), B, T, C);
+        K.encoderLayernormForward(p, g.x, g.ln, g.mean, g.rstd, tok, buf(wte), buf(wpe), gw, gb, B, T, C);
+        expect(p.length, 'embedding and LayerNorm: one dispatch').toBe(1);
+        K.layernormForward(p, g.ln2, g.mean2, g.rstd2, g.x, gw, gb, B * T, C); // the unfused LayerNorm of the same x
         const n = p.length;
         K.encoderBackward(p, dwte, dwpe, buf(dout), tok, B, T, C, V);
         expect(p.length - n, 'encoder backward: one dispatch').toBe(1);
       });
-      expectClose(await readF32(ctx, out, B * T * C), ref, 0, 'encoder forward');
+      const tag = `[${B},${T},${C},${V}]`;
+      expectClose(await readF32(ctx, g.x, B * T * C), ref, 0, `embedding ${tag}`);
+      expectClose(await readF32(ctx, g.ln, B * T * C), rln, 1e-5, `ln_1 ${tag}`);
+      expectClose(await readF32(ctx, g.mean, B * T), rmean, 1e-5, `mean ${tag}`);
+      expectClose(await readF32(ctx, g.rstd, B * T), rrstd, 1e-5, `rstd ${tag}`);
+      for (const [fused, plain, n] of [[g.ln, g.ln2, B * T * C], [g.mean, g.mean2, B * T], [g.rstd, g.rstd2, B * T]] as const) {
+        expect(bitEqual(await readF32(ctx, fused, n), await readF32(ctx, plain, n)), `fused = layernorm.forward, bit for bit ${tag}`).toBe(true);
+      }
       const rdwte = dwte0.slice(), rdwpe = dwpe0.slice();
       cpu.encoderBackward(rdwte, rdwpe, dout, tokens, B, T, C);
       expectClose(await readF32(ctx, dwte, V * C), rdwte, 1e-6, 'dwte');
@@ -501,28 +512,32 @@ describe.each([
     }
   });
 
-  test('KV-cache step kernels: encoder forward_decode = CPU twin exactly; steering forward_decode = twin, rows outside the window untouched', async () => {
+  test('KV-cache step kernels: encoder_layernorm forward_decode = CPU twins; steering forward_decode = twin, rows outside the window untouched', async () => {
     const B = 3, TT = 7, C = 21, V = 11;
     const tokens = randTokens(rng, B * TT, V);
-    const wte = randn(rng, V * C), wpe = randn(rng, TT * C);
+    const wte = randn(rng, V * C), wpe = randn(rng, TT * C), w = randn(rng, C), b = randn(rng, C);
     const vec = randn(rng, C);
     const alpha = new Float32Array([0, 1.5, -2]);
     const start = new Int32Array([0, 2, -1]);
     const end = new Int32Array([7, 4, 3]);
-    const gt = buf(tokens), gwte = buf(wte), gwpe = buf(wpe);
+    const gt = buf(tokens), gwte = buf(wte), gwpe = buf(wpe), gw = buf(w), gb = buf(b);
     const steer = { vector: buf(vec), alpha: buf(alpha), start: buf(start), end: buf(end) };
     for (const pos of [0, 3, TT - 1]) {
       const ref = new Float32Array(B * C);
       cpu.encoderForwardDecode(ref, tokens, wte, wpe, pos, B, TT, C);
+      const rln = new Float32Array(B * C), rmean = new Float32Array(B), rrstd = new Float32Array(B);
+      cpu.layernormForward(rln, rmean, rrstd, ref, w, b, B, C);
       const refSteered = ref.slice();
       cpu.steeringForwardDecode(refSteered, vec, alpha, start, end, pos, B, C);
-      const out = zeros(B * C), h = zeros(B * C);
+      const out = zeros(B * C), h = zeros(B * C), ln = zeros(B * C), mean = zeros(B), rstd = zeros(B);
       const state = upload(ctx, new Uint32Array([pos]));
       await run((p) => {
-        K.encoderForwardDecode(p, out, gt, gwte, gwpe, state, B, TT, C);
-        K.encoderForwardDecode(p, h, gt, gwte, gwpe, state, B, TT, C);
+        K.encoderLayernormForwardDecode(p, out, ln, mean, rstd, gt, gwte, gwpe, gw, gb, state, B, TT, C);
+        K.encoderLayernormForwardDecode(p, h, zeros(B * C), zeros(B), zeros(B), gt, gwte, gwpe, gw, gb, state, B, TT, C);
         K.steeringForwardDecode(p, h, steer.vector, steer.alpha, steer.start, steer.end, state, B, C);
       });
+      expectClose(await readF32(ctx, ln, B * C), rln, 1e-5, `ln_1 decode pos=${pos}`);
+      expectClose(await readF32(ctx, rstd, B), rrstd, 1e-5, `rstd decode pos=${pos}`);
       expectClose(await readF32(ctx, out, B * C), ref, 0, `encoder decode pos=${pos}`);
       const got = await readF32(ctx, h, B * C);
       expectClose(got, refSteered, 1e-6, `steering decode pos=${pos}`);

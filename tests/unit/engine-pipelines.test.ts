@@ -112,7 +112,8 @@ describe('parseParams', () => {
 
   test('the real encoder Params (comments after fields, trailing comma)', () => {
     useRealShaders();
-    expect(parseParams(shaderCode('encoder'))).toEqual(['B', 'T', 'C', 'NB', 'TT'].map((name) => ({ name, type: 'u32' })));
+    expect(parseParams(shaderCode('encoder'))).toEqual(['B', 'T', 'C', 'NB'].map((name) => ({ name, type: 'u32' })));
+    expect(parseParams(shaderCode('encoder_layernorm'))).toEqual([...['N', 'T', 'C', 'TT'].map((name) => ({ name, type: 'u32' })), { name: 'eps', type: 'f32' }]);
   });
 
   test('no struct Params: no fields; a non-scalar field is refused', () => {
