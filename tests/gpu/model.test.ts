@@ -160,6 +160,25 @@ describe('GPU model vs CPU model', () => {
     expect(results[1].dispatches - results[0].dispatches, '2L + 1 layernorm params passes instead of one').toBe(2 * config.nLayers);
   });
 
+  test('dispatches per supervised step under the gpu tuning: 14 per layer (13 in layer 0) + 10 outside, +1 for an LM head not a multiple of 4 wide', async () => {
+    // The issue 15 budget (DESIGN §2): per layer ln_1 (layer 0: fused with the embedding), qkv, attention,
+    // proj + residual, ln_2, fc + GELU, fcproj + residual; four dX+dW pairs, the attention backward, two
+    // layernorm backwards. Outside: embedding + ln_1, ln_f, LM head; log-prob backward (writing the
+    // log-probs), LM head dX+dW, ln_f backward, encoder backward, layernorm parameters; AdamW's two.
+    const r = createRng(12);
+    const B = 2, T = 8;
+    const m = await createGpuModel(device, config, params, { tuning: GPU_TUNING });
+    const batch = { tokens: randTokens(r, B * T, config.vocabSize), B, T };
+    const opt = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1 };
+    const c0 = m.counters();
+    await m.trainStep(batch, randTokens(r, B * T, config.vocabSize), opt);
+    const c1 = m.counters();
+    const lmHeadPairs = config.vocabSize % 4 === 0 ? 0 : 1; // V = 13: dX and dW of the LM head in two dispatches
+    expect(c1.dispatches - c0.dispatches).toBe(14 * config.nLayers - 1 + 10 + lmHeadPairs);
+    expect([c1.submits - c0.submits, c1.readbacks - c0.readbacks]).toEqual([1, 1]);
+    m.dispose();
+  });
+
   test('steering: alpha = 0 is bit-for-bit the unsteered pass; only positions in the window change', async () => {
     const B = 3, T = 12;
     const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
