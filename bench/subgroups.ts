@@ -1,5 +1,5 @@
 // `npx tsx bench/subgroups.ts [--runs N] [--train-only]`: the row-reduction kernels (layernorm
-// forward + backward, log-prob forward + backward + loss) with and without subgroup reductions
+// forward + backward, log-prob forward + backward, the attention forward's softmax) with and without subgroup reductions
 // (Tuning.subgroups), side by side on this machine's Dawn adapter, under both row workgroup sizes (4: the
 // SwiftShader tuning, 64: the GPU tuning), then a whole training step of the shipped model shape under
 // the SwiftShader tuning. Off and on alternate run by run so drift (other load on the machine) hits both
@@ -57,6 +57,17 @@ function logprobCase(N: number, V: number): Case {
   };
 }
 
+function attentionCase(B: number, T: number, C: number, NH: number): Case {
+  const qkv = randn(B * T * 3 * C);
+  return {
+    name: `attention fwd B=${B} T=${T} C=${C} NH=${NH}`,
+    record: (ctx) => {
+      const gq = upload(ctx, qkv), att = upload(ctx, new Float32Array(B * NH * T * T)), out = upload(ctx, new Float32Array(B * T * C));
+      return (p) => K.attentionForward(p, out, att, gq, B, T, C, NH);
+    },
+  };
+}
+
 /** One program of `reps` copies of the case; returns a function that runs it once and resolves when done. */
 function prepare(device: GPUDevice, tuning: Tuning, c: Case, reps: number): () => Promise<number> {
   const ctx = createContext(device, tuning);
@@ -106,7 +117,7 @@ async function main(): Promise<void> {
     console.error('[bench] this adapter lacks the `subgroups` feature: nothing to compare');
     return;
   }
-  const cases = [layernormCase(512, 64), layernormCase(2048, 256), logprobCase(512, 512), logprobCase(64, 50257)];
+  const cases = [layernormCase(512, 64), layernormCase(2048, 256), logprobCase(512, 512), logprobCase(64, 50257), attentionCase(8, 32, 64, 4), attentionCase(1, 256, 768, 12)];
   const only = process.argv.includes('--train-only');
   for (const base of only ? [] : [CPU_ADAPTER_TUNING, GPU_TUNING]) {
     for (const c of cases) {

@@ -34,8 +34,9 @@ export function encoderBackward(prog: Program, dwte: Binding, dwpe: Binding, dou
 // ----------------------------------------------------------------------------------------- layernorm
 
 /**
- * Constants and source variant of the row-reduction kernels (layernorm, logprob): their workgroup
- * reductions come from reduce_subgroups.wgsl where the tuning picks subgroups (see Tuning.subgroups).
+ * Constants and source variant of the row-reduction kernels (layernorm, logprob, the attention softmax):
+ * their workgroup reductions come from reduce_subgroups.wgsl where the tuning picks subgroups (see
+ * Tuning.subgroups).
  */
 function rowReduce(prog: Program): [Record<string, number>, ShaderVariant] {
   if (!prog.ctx.tuning.subgroups) return [rowConst(prog), {}];
@@ -507,7 +508,7 @@ export function attentionForward(prog: Program, out: Binding, att: Binding, qkv:
     { qkv, att, out, dout: null, dqkv: null, dpre: null, cache: null, state: null },
     attnParams(B, T, C, NH, T),
     tiled ? [cdiv(T, ATTN_QB), NH, B] : [T, NH, B],
-    rowConst(prog),
+    ...rowReduce(prog), // the softmax's reductions
   );
 }
 
@@ -523,7 +524,7 @@ export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, q
     { qkv, att, out, dout, dqkv, dpre, cache: null, state: null },
     attnParams(B, T, C, NH, T),
     [2 * (tiled ? cdiv(T, ATTN_QB) : T), NH, B],
-    rowConst(prog),
+    ...rowReduce(prog), // no reduction here, but one module with forward: one compile, not two
   );
 }
 
@@ -533,7 +534,7 @@ export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, q
  */
 export function attentionDecode(prog: Program, out: Binding, scratch: Binding, qkv: Binding, cache: Binding, state: Binding, B: number, C: number, NH: number, Tmax: number): void {
   const params = attnParams(B, 1, C, NH, Tmax);
-  prog.dispatch('attention', 'decode', { qkv, att: scratch, out, dout: null, dqkv: null, dpre: null, cache, state }, params, [NH, B], rowConst(prog));
+  prog.dispatch('attention', 'decode', { qkv, att: scratch, out, dout: null, dqkv: null, dpre: null, cache, state }, params, [NH, B], ...rowReduce(prog));
 }
 
 /**
@@ -542,13 +543,13 @@ export function attentionDecode(prog: Program, out: Binding, scratch: Binding, q
  */
 export function attentionKvStorePrefill(prog: Program, cache: Binding, qkv: Binding, B: number, T: number, C: number, Tmax: number): void {
   const wg = prog.ctx.tuning.rowWG;
-  prog.dispatch('attention', 'kv_store_prefill', { qkv, att: null, out: null, dout: null, dqkv: null, dpre: null, cache, state: null }, attnParams(B, T, C, 1, Tmax), grid(B * T * 2 * C, wg), rowConst(prog));
+  prog.dispatch('attention', 'kv_store_prefill', { qkv, att: null, out: null, dout: null, dqkv: null, dpre: null, cache, state: null }, attnParams(B, T, C, 1, Tmax), grid(B * T * 2 * C, wg), ...rowReduce(prog));
 }
 
 /** out [B,C] = inp [B,T,C] at t = T-1 (the batched prefill's last prompt position into the decode state). */
 export function lastPositionRows(prog: Program, out: Binding, inp: Binding, B: number, T: number, C: number): void {
   const wg = prog.ctx.tuning.rowWG;
-  prog.dispatch('attention', 'last_rows', { qkv: null, att: null, out, dout: inp, dqkv: null, dpre: null, cache: null, state: null }, attnParams(B, T, C, 1, T), grid(B * C, wg), rowConst(prog));
+  prog.dispatch('attention', 'last_rows', { qkv: null, att: null, out, dout: inp, dqkv: null, dpre: null, cache: null, state: null }, attnParams(B, T, C, 1, T), grid(B * C, wg), ...rowReduce(prog));
 }
 
 // ------------------------------------------------------------------------------- elementwise families

@@ -33,7 +33,7 @@ export interface Tuning {
    */
   attention: 'tiled' | 'rows';
   /**
-   * Row reductions (layernorm, log-prob) through subgroup operations (shaders/reduce_subgroups.wgsl)
+   * Row reductions (layernorm, log-prob, the attention softmax) through subgroup operations (shaders/reduce_subgroups.wgsl)
    * instead of shared memory and barriers. Needs the device feature `subgroups`: createContext refuses
    * it without. defaultTuning turns it on where the adapter has the feature and SUBGROUPS_BY_DEFAULT says so.
    */

@@ -20,11 +20,19 @@ async function run(build: (p: Program) => void): Promise<void> {
 
 // Every kernel variant runs here whatever the adapter: the GPU tuning (vec4 matmul, 64-wide rows), the
 // generic shared-memory matmul it falls back to, and the barrier-free register blocks with 4-wide rows
-// (the choice on SwiftShader).
+// (the choice on SwiftShader); where the adapter has `subgroups`, both tunings again with the subgroup
+// row reductions (layernorm, log-prob, the attention softmax; on by default for CPU adapters).
+const HAS_SUBGROUPS = (await getDevice()).features.has('subgroups');
 describe.each([
   ['GPU variants', GPU_TUNING],
   ['generic tiled matmul', { ...GPU_TUNING, matmul: 'tiled' }],
   ['CPU-adapter variants', CPU_ADAPTER_TUNING],
+  ...(HAS_SUBGROUPS
+    ? [
+        ['CPU-adapter variants, subgroup reductions', { ...CPU_ADAPTER_TUNING, subgroups: true }],
+        ['GPU variants, subgroup reductions', { ...GPU_TUNING, subgroups: true }],
+      ]
+    : []),
 ] as [string, Tuning][])('kernels vs CPU twins (%s)', (_name, tuning) => {
   test('setup', async () => {
     ctx = createContext(await getDevice(), tuning);
