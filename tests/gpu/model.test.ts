@@ -7,11 +7,12 @@ import { initParams } from '../../src/model/init';
 import { paramSpecs, type GPTConfig } from '../../src/model/config';
 import type { AdamWSettings, Params, Steering } from '../../src/model/types';
 import { checkModelFits, ModelTooLargeError } from '../../src/model/gpu-layout';
-import { GPU_TUNING, TUNINGS, type Tuning } from '../../src/engine/launch';
+import { CPU_ADAPTER_TUNING, GPU_TUNING, TUNINGS, type Tuning } from '../../src/engine/launch';
 import { bitEqual, createRng, expectClose, getDevice, randn, randTokens, relErr } from './helpers';
 
 const config: GPTConfig = { vocabSize: 13, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 4 };
 const rng = createRng(7);
+const HAS_SUBGROUPS = (await getDevice()).features.has('subgroups');
 
 /** initParams, with the embedding scaled up so logits are well separated (no near-ties in argmax). */
 function testParams(seed: number, wteScale = 1): Params {
@@ -110,8 +111,13 @@ describe('GPU model vs CPU model', () => {
   });
 
   // every tuning on every adapter: "gpu" (vec4 matmul) is what a real GPU gets, "swiftshader" what a CPU
-  // adapter gets, "tiled" the generic matmul the vec4 one falls back to for other strides
-  test.each([...Object.entries(TUNINGS), ['tiled', { ...GPU_TUNING, matmul: 'tiled' }]] as [string, Tuning][])(
+  // adapter gets, "tiled" the generic matmul the vec4 one falls back to for other strides; and the first
+  // two with the subgroup row reductions where the adapter has `subgroups` (the default on CPU adapters)
+  test.each([
+    ...Object.entries(TUNINGS),
+    ['tiled', { ...GPU_TUNING, matmul: 'tiled' }],
+    ...(HAS_SUBGROUPS ? [['swiftshader with subgroups', { ...CPU_ADAPTER_TUNING, subgroups: true }], ['gpu with subgroups', { ...GPU_TUNING, subgroups: true }]] : []),
+  ] as [string, Tuning][])(
     'the %s tuning gives the CPU model\'s logits and ALL parameter gradients', async (_name, tuning) => {
     const m = await createGpuModel(device, config, params, { tuning });
     expect(m.tuning).toEqual(tuning);

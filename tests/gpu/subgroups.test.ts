@@ -2,18 +2,15 @@
 // layernorm forward/backward, log-prob forward/backward (writing the log-probs too), on sizes that are not multiples of
 // anything, for row workgroups from 1 (one partial subgroup) to 256 (many subgroups, the shared-memory
 // step across them). Also: the feature is optional (a device without it gets today's kernels and refuses
-// subgroups), forcing it off compiles no subgroup code, results are deterministic, and the whole model
-// matches the CPU model with subgroups on. Skipped, saying why, only where the adapter lacks `subgroups`.
+// subgroups), forcing it off compiles no subgroup code, and results are deterministic. (The whole model
+// with subgroups on against the CPU model is in model.test.ts, with the other tunings; every kernel twin
+// test runs with them too, in kernels.test.ts.) Skipped, saying why, only where the adapter lacks `subgroups`.
 import { describe, expect, test } from 'vitest';
 import * as cpu from '../../src/engine/cpu';
 import * as K from '../../src/engine/kernels';
-import { createContext, CPU_ADAPTER_TUNING, defaultTuning, GPU_TUNING, SUBGROUPS_BY_DEFAULT, type GpuContext, type Tuning } from '../../src/engine/launch';
+import { createContext, CPU_ADAPTER_TUNING, defaultTuning, GPU_TUNING, SUBGROUPS_BY_DEFAULT, type GpuContext } from '../../src/engine/launch';
 import { isCpuAdapter } from '../../src/engine/device';
-import { createCpuModel } from '../../src/model/cpu-model';
-import { createGpuModel } from '../../src/model/gpu-model';
-import { initParams } from '../../src/model/init';
-import { paramSpecs, type GPTConfig } from '../../src/model/config';
-import { bitEqual, createRng, expectClose, getDevice, Program, randn, randTokens, readF32, relErr, runChecked, upload } from './helpers';
+import { bitEqual, createRng, expectClose, getDevice, Program, randn, randTokens, readF32, runChecked, upload } from './helpers';
 
 const device = await getDevice();
 const HAS_SUBGROUPS = device.features.has('subgroups');
@@ -183,36 +180,5 @@ describe.skipIf(!HAS_SUBGROUPS)('subgroup row reductions vs CPU twins (needs the
     const keys = off.pipelines.moduleKeys();
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.some((k) => k.includes('subgroups'))).toBe(false);
-  });
-});
-
-describe.skipIf(!HAS_SUBGROUPS)('the whole model with subgroup reductions vs the CPU model (needs `subgroups`)', () => {
-  const config: GPTConfig = { vocabSize: 13, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 4 };
-  const params = initParams(config, 3);
-  for (const [name, a] of params) if (name.includes('ln_') || name.endsWith('.bias')) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.1;
-
-  test.each([
-    ['swiftshader', { ...CPU_ADAPTER_TUNING, subgroups: true }],
-    ['gpu', { ...GPU_TUNING, subgroups: true }],
-  ] as [string, Tuning][])('the %s tuning with subgroups: logits and ALL parameter gradients', async (_name, tuning) => {
-    const m = await createGpuModel(device, config, params, { tuning });
-    expect(m.tuning).toEqual(tuning);
-    const B = 2, T = 13;
-    const batch = { tokens: randTokens(rng, B * T, config.vocabSize), B, T };
-    const targets = randTokens(rng, B * T, config.vocabSize);
-    const dlogp = randn(rng, B * T);
-    const c = createCpuModel(config, params);
-    expectClose(await m.logits(batch), await c.logits(batch), 1e-4, 'logits');
-    expectClose((await m.logprobs(batch, targets)).logprobs, (await c.logprobs(batch, targets)).logprobs, 1e-4, 'logprobs');
-    await m.backward(dlogp);
-    await c.backward(dlogp);
-    const [gg, cg] = [await m.getGrads(), await c.getGrads()];
-    const errors: string[] = [];
-    for (const s of paramSpecs(config)) {
-      const e = relErr(gg.get(s.name)!, cg.get(s.name)!);
-      if (!(e <= 1e-4)) errors.push(`${s.name}: ${e}`);
-    }
-    expect(errors).toEqual([]);
-    m.dispose();
   });
 });
