@@ -152,7 +152,7 @@ fn weight(from_dpre: bool, r: u32) -> f32 {
 
 /**
  * For every (row t, key t2 <= t) of the block: row_tile[t] . (row t2 of `part`), tile by tile; stored as
- * scale * s into att (the forward's scores), or as is into dpre (backward_q's datt).
+ * scale * s into att (the forward's scores), or as is into dpre (the query block's datt).
  */
 fn row_dots(blk: Block, part: u32, into_dpre: bool, lid: u32) {
   for (var k0 = 0u; k0 <= blk.last; k0 += KB) {

@@ -1,6 +1,6 @@
 // The token + position embedding with the first block's LayerNorm fused (one dispatch instead of two):
-// each workgroup embeds one row into the residual stream x and normalizes it. The same bits as
-// encoder.forward followed by layernorm.forward (the same sum, then layernorm_row.wgsl).
+// each workgroup embeds one row into the residual stream x and normalizes it: out, mean, rstd have the
+// bits of layernorm.forward on that x (both are layernorm_row.wgsl).
 //
 // Shapes: tokens [B, T] i32    wte [V, C]    wpe [Tmax, C]    weight / bias [C]
 //         x / out [B, T, C] (x = wte[token] + wpe[t], out = ln_1(x))    mean / rstd [B, T]

@@ -29,6 +29,14 @@ struct Params {
 
 // #include reduce
 
+/** log p(target) of the row at logits offset r (max m, logZ = log sum exp(l - m)); 0 without a target. */
+fn target_logp(r: u32, tgt: i32, m: f32, logZ: f32) -> f32 {
+  if (tgt < 0) {
+    return 0.0;
+  }
+  return logits[r + u32(tgt)] - m - logZ;
+}
+
 @compute @workgroup_size(WG)
 fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let n = wid.x + wid.y * nwg.x;
@@ -55,12 +63,7 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   if (lid == 0u) {
     let logZ = log(sum);
     entropy[n] = logZ - wsum / sum;
-    let tgt = targets[n];
-    if (tgt < 0) {
-      logp[n] = 0.0;
-    } else {
-      logp[n] = logits[r + u32(tgt)] - m - logZ;
-    }
+    logp[n] = target_logp(r, targets[n], m, logZ);
   }
 }
 
@@ -86,7 +89,7 @@ fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id
   let sum = reduce_sum(s, lid);
   let inv = 1.0 / sum;
   if (WITH_LOGP != 0u && lid == 0u) {
-    logp[n] = select(logits[r + u32(max(tgt, 0))] - m - log(sum), 0.0, tgt < 0);
+    logp[n] = target_logp(r, tgt, m, log(sum));
   }
   if (tgt < 0 || d == 0.0) {
     return;

@@ -56,8 +56,8 @@ export function layernormForward(prog: Program, out: Binding, mean: Binding, rst
 
 /**
  * The embedding and the first block's LayerNorm in one dispatch (encoder_layernorm.wgsl):
- * x [B,T,C] = wte[tokens] + wpe[t], out = layernorm(x) with mean, rstd [B,T]; the bits of encoderForward
- * followed by layernormForward.
+ * x [B,T,C] = wte[tokens] + wpe[t], out = layernorm(x) with mean, rstd [B,T]; out, mean, rstd have the
+ * bits of layernormForward on that x (the shared layernorm_row.wgsl).
  */
 export function encoderLayernormForward(prog: Program, x: Binding, out: Binding, mean: Binding, rstd: Binding, tokens: Binding, wte: Binding, wpe: Binding, weight: Binding, bias: Binding, B: number, T: number, C: number): void {
   prog.dispatch(
