@@ -36,9 +36,10 @@
 //   train_profile  where one training step's time goes: the largest train_step case, each command on
 //                its own submit (model.profileTrainStep), time summed per kernel and grid, the top 15 and
 //                "other"; read the shares (every entry includes one submit's overhead). --only profile.
-//   attention    our two attention implementations side by side, forward + backward at each train_step
-//                shape: the row kernels vs the tiled ones (gpu tuning otherwise); ratio = rows ms / tiled
-//                ms; bitEqual (out and dqkv). --only attention.
+//   attention    our three attention implementations side by side, forward + backward at each train_step
+//                shape (gpu tuning otherwise): ms of the row, tiled and flash kernels; tiledVsRows, flashVsTiled
+//                (> 1: the second faster); bitEqual (tiled = rows, out and dqkv); flashRelErr; stateBytes
+//                (what each keeps for the backward). --only attention.
 //   summary      the ratios against the targets of issue 2 (training step >= 3x TF.js, matmul >= 1.5x,
 //                KV cache >= 5x recompute, 1 submit and <= 1 readback per step, no buffer growth).
 //   error        a benchmark that failed (the others still run; the exit code is then 1).

@@ -13,6 +13,7 @@ import { paramCount, type GPTConfig } from '../src/model/config';
 import type { AdamWSettings, Params } from '../src/model/types';
 import { createContext, Program, TUNINGS, type TuningName } from '../src/engine/launch';
 import * as K from '../src/engine/kernels';
+import { attentionStateFloats } from '../src/engine/attention-state';
 import { readF32, upload } from '../src/engine/readback';
 import { createRng } from '../src/util/rng';
 import { oursMatmul, type MatmulCase } from './ours-matmul';
@@ -526,39 +527,42 @@ async function benchCounters(env: SuiteEnv, plan: Plan, tuning: TuningName): Pro
   }
 }
 
-// ---------------------------------------------------------------------------------------------- main
-
-/** Runs every enabled benchmark; a failed one is reported as an `error` line and the rest still run. */
 // ---------------------------------------------------------------------------------------------- 6. attention
 
 /**
- * Our two attention implementations side by side (no TF.js): the row kernels (one workgroup per query or
- * key) and the tiled ones (blocks of 16 sharing key/value tiles), forward + backward as in a training
- * step, at each train_step case's shape, under the gpu tuning's other settings. ratio = rows ms /
- * tiled ms (> 1: tiled faster); bitEqual: the same out and dqkv.
+ * Our three attention implementations side by side (no TF.js), forward + backward as in a training step,
+ * at each train_step case's shape, under the gpu tuning's other settings: the row kernels (one workgroup
+ * per query or key), the tiled ones (blocks of 16 sharing key/value tiles, over the stored [T, T]
+ * weights) and the flash ones (the same blocks, online softmax, only a log-sum-exp per row kept).
+ * ms per variant; tiledVsRows = rows / tiled, flashVsTiled = tiled / flash (> 1: the second faster);
+ * bitEqual: tiled's out and dqkv are rows'; flashRelErr: flash's largest relative error against rows;
+ * stateBytes: what each keeps for the backward plus its scratch (att and dpre; lse).
  */
 async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
-  const variants = (['rows', 'tiled'] as const).map((attention) => ({ attention, ctx: createContext(env.device, { ...TUNINGS.gpu, attention }) }));
+  const variants = (['rows', 'tiled', 'flash'] as const).map((attention) => ({ attention, ctx: createContext(env.device, { ...TUNINGS.gpu, attention }) }));
   for (const { name, config, B } of plan.train.cases) {
     const { contextLength: T, dModel: C, nHeads: NH } = config;
     const qkv = randn(77, B * T * 3 * C), dout = randn(78, B * T * C);
     // a run is `reps` forward + backward passes in one submit: a few milliseconds on a GPU
     const reps = plan.mode === 'full' ? 20 : 1;
     const runs = plan.train.runs;
-    await env.progress(`attention ${name} (B=${B}, T=${T}, C=${C}, NH=${NH}): rows vs tiled, ${reps} forward + backward pass(es) per run, ${runs} timed runs`);
+    await env.progress(`attention ${name} (B=${B}, T=${T}, C=${C}, NH=${NH}): rows, tiled and flash, ${reps} forward + backward pass(es) per run, ${runs} timed runs`);
     const timed = variants.map(({ attention, ctx }) => {
-      // qkv, att, out, dout, dqkv, dpre
-      const bufs = [upload(ctx, qkv), ctx.pool.acquire(B * NH * T * T * 4), ctx.pool.acquire(B * T * C * 4), upload(ctx, dout), upload(ctx, new Float32Array(B * T * 3 * C)), ctx.pool.acquire(B * NH * T * T * 4)];
+      const state = attentionStateFloats(ctx.tuning, B, T, C, NH);
+      const bufs = {
+        qkv: upload(ctx, qkv), att: ctx.pool.acquire(state.att * 4), out: ctx.pool.acquire(B * T * C * 4), dout: upload(ctx, dout),
+        dqkv: upload(ctx, new Float32Array(B * T * 3 * C)), dpre: state.dpre ? ctx.pool.acquire(state.dpre * 4) : null,
+      };
       const prog = new Program(ctx, `bench.attention.${attention}`);
-      K.attentionForward(prog, bufs[2], bufs[1], bufs[0], B, T, C, NH);
-      K.attentionBackward(prog, bufs[4], bufs[3], bufs[0], bufs[1], bufs[2], bufs[5], B, T, C, NH);
+      K.attentionForward(prog, bufs.out, bufs.att, bufs.qkv, B, T, C, NH);
+      K.attentionBackward(prog, bufs.dqkv, bufs.dout, bufs.qkv, bufs.att, bufs.out, bufs.dpre, B, T, C, NH);
       const run = async () => {
         const enc = env.device.createCommandEncoder();
         for (let i = 0; i < reps; i++) prog.encode(enc);
         ctx.submit(enc.finish());
         await env.device.queue.onSubmittedWorkDone();
       };
-      return { attention, ctx, bufs, prog, run, ms: [] as number[] };
+      return { attention, ctx, bufs, prog, run, stateBytes: (state.att + state.dpre) * 4, ms: [] as number[] };
     });
     try {
       for (const v of timed) await v.run(); // warm-up: compiles
@@ -569,11 +573,11 @@ async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
           v.ms.push(performance.now() - t0);
         }
       }
-      const [rows, tiled] = timed;
-      const same = async (i: number, n: number) => {
-        const [a, b] = await Promise.all(timed.map((v) => readF32(v.ctx, v.bufs[i], n)));
-        return a.every((x, j) => Object.is(x, b[j]));
-      };
+      const [rows, tiled, flash] = timed;
+      // the outputs after the same number of passes: out, and dqkv summed over them
+      const outputs = (v: (typeof timed)[number]) => Promise.all([readF32(v.ctx, v.bufs.out, B * T * C), readF32(v.ctx, v.bufs.dqkv, B * T * 3 * C)]);
+      const [r, t, f] = await Promise.all(timed.map(outputs));
+      const same = (a: Float32Array, b: Float32Array) => a.every((x, j) => Object.is(x, b[j]));
       await env.emit({
         bench: 'attention',
         model: name,
@@ -586,15 +590,20 @@ async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
         runs,
         rows: round(median(rows.ms)),
         tiled: round(median(tiled.ms)),
-        ratio: round(median(rows.ms) / median(tiled.ms)),
+        flash: round(median(flash.ms)),
+        tiledVsRows: round(median(rows.ms) / median(tiled.ms)),
+        flashVsTiled: round(median(tiled.ms) / median(flash.ms)),
         msRowsRange: range(rows.ms),
         msTiledRange: range(tiled.ms),
-        bitEqual: (await same(2, B * T * C)) && (await same(4, B * T * 3 * C)),
+        msFlashRange: range(flash.ms),
+        bitEqual: same(r[0], t[0]) && same(r[1], t[1]),
+        flashRelErr: round(Math.max(maxRelErr(f[0], r[0]), maxRelErr(f[1], r[1]))),
+        stateBytes: Object.fromEntries(timed.map((v) => [v.attention, v.stateBytes])),
       });
     } finally {
       for (const v of timed) {
         v.prog.dispose();
-        for (const b of v.bufs) v.ctx.pool.release(b);
+        for (const b of Object.values(v.bufs)) if (b) v.ctx.pool.release(b);
         v.ctx.pool.trim();
       }
     }
@@ -637,6 +646,9 @@ async function benchProfile(env: SuiteEnv, plan: Plan): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------- main
+
+/** Runs every enabled benchmark; a failed one is reported as an `error` line and the rest still run. */
 export async function runSuite(env: SuiteEnv, uncaptured: string[]): Promise<void> {
   const swift = isSwiftShader(env.info);
   const plan = makePlan(swift, env.full, env.quick);

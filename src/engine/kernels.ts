@@ -3,6 +3,7 @@
 // ACCUMULATE (+=) exactly like their twins. Each call records dispatches into the Program; nothing runs
 // until the Program is encoded and submitted.
 import { cdiv, type Binding, type Program } from './launch';
+import { attentionKind } from './attention-state';
 import { LAYERNORM_EPS } from './cpu/layernorm'; // one eps for both twins (the WGSL takes it as a param)
 import type { ShaderVariant } from './shaders';
 
@@ -493,15 +494,17 @@ export function matmulBackwardTransposed(
 
 const attnParams = (B: number, T: number, C: number, NH: number, Tmax: number) => ({ B, T, C, NH, Tmax, scale: 1 / Math.sqrt(C / NH) });
 
-/** forward_tiled's query rows per workgroup and largest head size (QB, HS_MAX in attention.wgsl). */
+/** The tiled and flash kernels' query rows per workgroup (QB in their WGSL). */
 const ATTN_QB = 16;
-const ATTN_HS_MAX = 64;
 
-/** The tiled attention kernels apply: the tuning picks them and the head fits their shared tiles. */
-const tiledAttention = (prog: Program, C: number, NH: number) => prog.ctx.tuning.attention === 'tiled' && C / NH <= ATTN_HS_MAX;
-
+/** out [B,T,C] = causal attention of qkv [B,T,3C]; att = the state attention-state.ts sizes. */
 export function attentionForward(prog: Program, out: Binding, att: Binding, qkv: Binding, B: number, T: number, C: number, NH: number): void {
-  const tiled = tiledAttention(prog, C, NH);
+  const kind = attentionKind(prog.ctx.tuning, C, NH);
+  if (kind === 'flash') {
+    prog.dispatch('attention_flash', 'forward', { qkv, lse: att, out, dout: null, dqkv: null }, attnParams(B, T, C, NH, T), [cdiv(T, ATTN_QB), NH, B]);
+    return;
+  }
+  const tiled = kind === 'tiled';
   prog.dispatch(
     'attention',
     tiled ? 'forward_tiled' : 'forward',
@@ -513,11 +516,17 @@ export function attentionForward(prog: Program, out: Binding, att: Binding, qkv:
 }
 
 /**
- * dqkv += the attention backward, dq and dk, dv in one dispatch (query and key workgroups, attention.wgsl);
- * out [B,T,C] is the forward's output; dpre [B,NH,T,T] is scratch (the softmax-input gradient).
+ * dqkv += the attention backward, dq and dk, dv in one dispatch (query and key workgroups); out [B,T,C] is
+ * the forward's output and att its state; dpre is scratch of the size attention-state.ts gives (none for flash).
  */
-export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, qkv: Binding, att: Binding, out: Binding, dpre: Binding, B: number, T: number, C: number, NH: number): void {
-  const tiled = tiledAttention(prog, C, NH);
+export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, qkv: Binding, att: Binding, out: Binding, dpre: Binding | null, B: number, T: number, C: number, NH: number): void {
+  const kind = attentionKind(prog.ctx.tuning, C, NH);
+  if (kind === 'flash') {
+    prog.dispatch('attention_flash', 'backward', { qkv, lse: att, out, dout, dqkv }, attnParams(B, T, C, NH, T), [2 * cdiv(T, ATTN_QB), NH, B]);
+    return;
+  }
+  if (!dpre) throw new Error('attentionBackward: the row and tiled kernels need the dpre scratch');
+  const tiled = kind === 'tiled';
   prog.dispatch(
     'attention',
     tiled ? 'backward_tiled' : 'backward',

@@ -27,11 +27,13 @@ export interface Tuning {
    */
   matmul: 'vec4' | 'tiled' | 'register';
   /**
-   * Attention forward and backward: 'tiled' = blocks of 16 query rows (keys) sharing shared-memory tiles
-   * of keys and values (attention.wgsl *_tiled; GPUs; heads up to 64 wide, else 'rows'); 'rows' = one
-   * workgroup per query row (key) (CPU adapters). Both give the same bits.
+   * Attention forward and backward (heads up to 64 wide, else 'rows'): 'flash' = blocks of 16 query rows
+   * (keys) with an online softmax, keeping only each row's log-sum-exp for the backward
+   * (attention_flash.wgsl; memory O(T) per head, not O(T^2)); 'tiled' = the same blocks over the stored
+   * [T, T] weights (attention.wgsl *_tiled); 'rows' = one workgroup per query row (key) (CPU adapters).
+   * 'tiled' and 'rows' give the same bits; 'flash' equals them within rounding.
    */
-  attention: 'tiled' | 'rows';
+  attention: 'flash' | 'tiled' | 'rows';
   /**
    * Row reductions (layernorm, log-prob, the attention softmax) through subgroup operations (shaders/reduce_subgroups.wgsl)
    * instead of shared memory and barriers. Needs the device feature `subgroups`: createContext refuses
@@ -41,7 +43,7 @@ export interface Tuning {
 }
 
 /** The portable tunings: no optional feature, so they run on every device (tests run both everywhere). */
-export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', attention: 'tiled', subgroups: false };
+export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', attention: 'flash', subgroups: false };
 export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', attention: 'rows', subgroups: false };
 
 /**
@@ -64,10 +66,10 @@ export function defaultTuning(device: GPUDevice): Tuning {
   return { ...base, subgroups: hasSubgroups(device) && SUBGROUPS_BY_DEFAULT[cpu ? 'cpu' : 'gpu'] };
 }
 
-/** The tuning in words, for the app's backend button: "vec4 matmul (GPU tuning), tiled attention, 64-wide rows". */
+/** The tuning in words, for the app's backend button: "vec4 matmul (GPU tuning), flash attention, 64-wide rows". */
 export function describeTuning(t: Tuning): string {
   const matmul = { vec4: 'vec4 matmul (GPU tuning)', tiled: 'tiled matmul', register: 'register-blocked matmul (CPU-adapter tuning)' }[t.matmul];
-  return `${matmul}, ${t.attention === 'tiled' ? 'tiled attention, ' : ''}${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}`;
+  return `${matmul}, ${t.attention === 'rows' ? '' : `${t.attention} attention, `}${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}`;
 }
 
 export function hasSubgroups(device: GPUDevice): boolean {
@@ -99,11 +101,14 @@ export interface GpuContext {
   dummies(): GPUBuffer[];
 }
 
+/** The tuning a context on this device gets for these overrides: defaultTuning's, overridden. */
+export const resolveTuning = (device: GPUDevice, tuning: Partial<Tuning> = {}): Tuning => ({ ...defaultTuning(device), ...tuning });
+
 export function createContext(device: GPUDevice, tuning: Partial<Tuning> = {}): GpuContext {
   const pool = new BufferPool(device);
   const dummies: GPUBuffer[] = [];
   const counters: Counters = { submits: 0, readbacks: 0, dispatches: 0 };
-  const t = { ...defaultTuning(device), ...tuning };
+  const t = resolveTuning(device, tuning);
   if (!(t.rowWG >= 1 && (t.rowWG & (t.rowWG - 1)) === 0 && t.rowWG <= 256)) throw new Error(`tuning.rowWG must be a power of two in [1, 256] (got ${t.rowWG})`);
   if (t.subgroups && !hasSubgroups(device)) throw new Error('tuning.subgroups needs the device feature "subgroups", which this device lacks');
   return {

@@ -13,6 +13,7 @@ export const SHADER_NAMES = [
   'matmul',
   'matmul_vec4',
   'attention',
+  'attention_flash',
   'gelu',
   'residual',
   'steering',

@@ -5,6 +5,8 @@
 //   flat parameters  [total]  decayed tensors first, then the rest, each starting at a PARAM_ALIGN-
 //                             element (256-byte) boundary so every tensor can be bound at its offset
 import { paramSpecs, numel, type GPTConfig, type ParamSpec } from './config';
+import { attentionKind, attentionStateFloats } from '../engine/attention-state';
+import type { Tuning } from '../engine/launch';
 
 /** Elements of the padded flat parameter buffer (each tensor starts at a 64-float = 256-byte boundary). */
 export const PARAM_ALIGN = 64;
@@ -40,13 +42,17 @@ export interface BufferSize {
   bytes: number;
 }
 
-/** The largest buffers a model of this config allocates for a batch of B sequences of T positions. */
-export function modelBufferSizes(config: GPTConfig, B = 1, T = config.contextLength): BufferSize[] {
+/**
+ * The largest buffers a model of this config allocates for a batch of B sequences of T positions; the
+ * attention state is the [B, NH, T, T] weights unless `tuning` runs the flash kernels (then [B, NH, T]).
+ */
+export function modelBufferSizes(config: GPTConfig, B = 1, T = config.contextLength, tuning: Pick<Tuning, 'attention'> = { attention: 'rows' }): BufferSize[] {
   const { vocabSize: V, dModel: C, nHeads: NH, contextLength: Tmax } = config;
+  const attShape = attentionKind(tuning, C, NH) === 'flash' ? `log-sum-exp [B=${B}, NH=${NH}, T=${T}]` : `[B=${B}, NH=${NH}, T=${T}, T=${T}]`;
   return [
     { name: 'parameters (flat, also gradients and AdamW moments)', bytes: flatParamLength(config) * 4 },
     { name: `logits [B=${B}, T=${T}, V=${V}]`, bytes: B * T * V * 4 },
-    { name: `attention [B=${B}, NH=${NH}, T=${T}, T=${T}]`, bytes: B * NH * T * T * 4 },
+    { name: `attention ${attShape}`, bytes: attentionStateFloats(tuning, B, T, C, NH).att * 4 },
     { name: `MLP activation [B=${B}, T=${T}, 4C=${4 * C}]`, bytes: B * T * 4 * C * 4 },
     { name: `KV cache per layer [B=${B}, T=${Tmax}, 2C=${2 * C}]`, bytes: B * Tmax * 2 * C * 4 },
   ];
@@ -68,9 +74,10 @@ export function checkModelFits(
   limits: Pick<GPUSupportedLimits, 'maxBufferSize' | 'maxStorageBufferBindingSize'>,
   B = 1,
   T = config.contextLength,
+  tuning?: Pick<Tuning, 'attention'>,
 ): void {
   const fmt = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${b} bytes`) + ` (${b} bytes)`;
-  for (const s of modelBufferSizes(config, B, T)) {
+  for (const s of modelBufferSizes(config, B, T, tuning)) {
     for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
       const max = Number(limits[limit]);
       if (s.bytes > max) {

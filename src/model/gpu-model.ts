@@ -38,7 +38,8 @@ import type {
 } from './types';
 import { initParams } from './init';
 import { createRng } from '../util/rng';
-import { createContext, Program, type Binding, type Counters, type GpuContext, type Tuning } from '../engine/launch';
+import { attentionStateFloats } from '../engine/attention-state';
+import { createContext, Program, resolveTuning, type Binding, type Counters, type GpuContext, type Tuning } from '../engine/launch';
 import { Readback } from '../engine/readback';
 import * as K from '../engine/kernels';
 
@@ -107,7 +108,7 @@ interface LnStack {
 
 interface GradActs {
   dres: GPUBuffer; dqkv: GPUBuffer; datty: GPUBuffer; dfch: GPUBuffer; dfchGelu: GPUBuffer;
-  dlogits: GPUBuffer; dpre: GPUBuffer;
+  dlogits: GPUBuffer; dpre: GPUBuffer | null;
   /** layernorm j's output gradient (views of dlnStack [nLN slots]; else one dln shared by the blocks and dlnf) */
   dlns: Binding[];
   dlnStack: GPUBuffer | null;
@@ -188,7 +189,7 @@ class GpuModelImpl implements GpuModel {
   ) {
     const err = configError(config);
     if (err) throw new Error(err);
-    checkModelFits(config, device.limits);
+    checkModelFits(config, device.limits, 1, config.contextLength, resolveTuning(device, options.tuning));
     this.config = { ...config };
     this.device = device;
     this.ctx = createContext(device, options.tuning);
@@ -765,9 +766,10 @@ class GpuModelImpl implements GpuModel {
 
   private allocActs(B: number, T: number, label: string): Acts {
     this.checkAlive();
-    checkModelFits(this.config, this.device.limits, B, T);
+    checkModelFits(this.config, this.device.limits, B, T, this.ctx.tuning);
     const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
     const N = B * T;
+    const attState = attentionStateFloats(this.ctx.tuning, B, T, C, NH);
     const buffers: GPUBuffer[] = [];
     const a = (n: number, name: string) => {
       const b = this.ctx.pool.acquire(n * 4, undefined, `${label}.${name}`);
@@ -797,7 +799,7 @@ class GpuModelImpl implements GpuModel {
       proj: a(N * C, 'proj'),
       layers: Array.from({ length: L }, (_, l) => ({
         ln1: a(N * C, `${l}.ln1`), ln1Mean: mean(2 * l, `${l}.ln1Mean`), ln1Rstd: rstd(2 * l, `${l}.ln1Rstd`),
-        qkv: a(N * 3 * C, `${l}.qkv`), att: a(B * NH * T * T, `${l}.att`), atty: a(N * C, `${l}.atty`),
+        qkv: a(N * 3 * C, `${l}.qkv`), att: a(attState.att, `${l}.att`), atty: a(N * C, `${l}.atty`),
         res2: stream(2 * l + 1, `${l}.res2`), ln2: a(N * C, `${l}.ln2`), ln2Mean: mean(2 * l + 1, `${l}.ln2Mean`), ln2Rstd: rstd(2 * l + 1, `${l}.ln2Rstd`),
         fch: a(N * 4 * C, `${l}.fch`), fchGelu: a(N * 4 * C, `${l}.fchGelu`), res3: stream(2 * l + 2, `${l}.res3`),
       })),
@@ -825,6 +827,7 @@ class GpuModelImpl implements GpuModel {
     };
     const st = acts.lnStack;
     const nLN = 2 * this.config.nLayers + 1;
+    const dpreFloats = attentionStateFloats(this.ctx.tuning, B, T, C, NH).dpre;
     const dlnStack = st ? a(nLN * st.slot, 'dln.stack') : null;
     const dln = dlnStack ? null : a(N * C, 'dln');
     const dlnf = dlnStack ? null : a(N * C, 'dlnf');
@@ -834,7 +837,7 @@ class GpuModelImpl implements GpuModel {
     return {
       dres: a(N * C, 'dres'), dqkv: a(N * 3 * C, 'dqkv'), datty: a(N * C, 'datty'),
       dfch: a(N * 4 * C, 'dfch'), dfchGelu: a(N * 4 * C, 'dfchGelu'),
-      dlogits: a(N * V, 'dlogits'), dpre: a(B * NH * T * T, 'dpre'), dlns, dlnStack,
+      dlogits: a(N * V, 'dlogits'), dpre: dpreFloats ? a(dpreFloats, 'dpre') : null, dlns, dlnStack,
     };
   }
 
@@ -851,7 +854,7 @@ class GpuModelImpl implements GpuModel {
     this.releaseDecode(this.decode);
     this.decode = null;
     this.checkAlive();
-    checkModelFits(this.config, this.device.limits, B, S);
+    checkModelFits(this.config, this.device.limits, B, S, this.ctx.tuning);
     const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
     const buffers: GPUBuffer[] = [];
     const a = (n: number, name: string) => {

@@ -28,7 +28,7 @@ async function openWebGpu(onLost: (message: string) => void): Promise<{ backend:
   const backend: ModelBackend = {
     kind: 'webgpu',
     create: async (config, params) => createGpuModel(device, config, params),
-    checkFits: (config, sequences, positions) => checkModelFits(config, device.limits, sequences, positions),
+    checkFits: (config, sequences, positions) => checkModelFits(config, device.limits, sequences, positions, defaultTuning(device)),
     dispose: () => {
       disposing = true;
       device.destroy();

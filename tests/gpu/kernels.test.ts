@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import * as cpu from '../../src/engine/cpu';
 import * as K from '../../src/engine/kernels';
+import { attentionKind, attentionStateFloats } from '../../src/engine/attention-state';
 import { createContext, CPU_ADAPTER_TUNING, GPU_TUNING, type GpuContext, type Tuning } from '../../src/engine/launch';
 import { bitEqual, createRng, expectClose, getDevice, Program, randn, randTokens, readF32, readI32, relErr, runChecked, upload } from './helpers';
 
@@ -16,6 +17,24 @@ async function run(build: (p: Program) => void): Promise<void> {
   build(p);
   await runChecked(p);
   p.dispose();
+}
+
+/** lse [B, NH, T] of the causal scores, in float64 from qkv (independent of both twins). */
+function logSumExp(qkv: Float32Array, B: number, T: number, C: number, NH: number): Float64Array {
+  const hs = C / NH, lse = new Float64Array(B * NH * T);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < NH; h++)
+      for (let t = 0; t < T; t++) {
+        const s: number[] = [];
+        for (let t2 = 0; t2 <= t; t2++) {
+          let d = 0;
+          for (let i = 0; i < hs; i++) d += qkv[(b * T + t) * 3 * C + h * hs + i] * qkv[(b * T + t2) * 3 * C + C + h * hs + i];
+          s.push(d / Math.sqrt(hs));
+        }
+        const m = Math.max(...s);
+        lse[(b * NH + h) * T + t] = m + Math.log(s.reduce((a, x) => a + Math.exp(x - m), 0));
+      }
+  return lse;
 }
 
 // Every kernel variant runs here whatever the adapter: the GPU tuning (vec4 matmul, 64-wide rows), the
@@ -248,39 +267,48 @@ describe.each([
     }
   });
 
-  test('attention forward and backward (causal)', async () => {
-    for (const [B, T, C, NH] of [
-      [2, 11, 24, 3],
-      [1, 70, 16, 2],
-      // forward_tiled: head size 64 (its largest) over 3 query blocks and 2 key tiles; head size 1 at T = 1;
-      // T one past a key tile; a head wider than 64 (the row kernel whatever the tuning)
-      [2, 37, 128, 2],
-      [1, 1, 8, 8],
-      [3, 33, 12, 3],
-      [1, 5, 130, 1],
+  test('attention forward and backward (causal) of this tuning\'s kernels; its state: the weights, or (flash) the log-sum-exp', async () => {
+    for (const [B, T, C, NH, scale] of [
+      [2, 11, 24, 3, 1],
+      [1, 70, 16, 2, 1],
+      // tiled and flash: head size 64 (their largest) over 3 query blocks, T past a key tile (32 / 16);
+      // head size 1 at T = 1; T one past a forward key tile
+      [2, 37, 128, 2, 1],
+      [1, 1, 8, 8, 1],
+      [3, 33, 12, 3, 1],
+      // five forward key tiles per late block; scores in the hundreds (exp overflows without the running max)
+      [2, 130, 64, 1, 1],
+      [1, 45, 32, 2, 12],
+      // a head wider than 64: the row kernels whatever the tuning
+      [1, 5, 130, 1, 1],
     ]) {
-      const qkv = randn(rng, B * T * 3 * C);
+      const tag = `[${B},${T},${C},${NH}] x${scale}`;
+      const qkv = randn(rng, B * T * 3 * C).map((x) => x * scale);
       const out = new Float32Array(B * T * C), att = new Float32Array(B * NH * T * T);
       cpu.attentionForward(out, att, qkv, B, T, C, NH);
       const dout = randn(rng, B * T * C);
       const dqkv0 = randn(rng, B * T * 3 * C);
       const rdqkv = dqkv0.slice();
       cpu.attentionBackward(rdqkv, dout, qkv, att, B, T, C, NH);
-      const g = { out: zeros(B * T * C), att: upload(ctx, new Float32Array(B * NH * T * T).fill(7)), dqkv: buf(dqkv0), dpre: zeros(B * NH * T * T) };
+      const flash = attentionKind(ctx.tuning, C, NH) === 'flash';
+      const state = attentionStateFloats(ctx.tuning, B, T, C, NH);
+      expect(state, `state ${tag}`).toEqual(flash ? { att: B * NH * T, dpre: 0 } : { att: B * NH * T * T, dpre: B * NH * T * T });
+      const g = { out: zeros(B * T * C), att: upload(ctx, new Float32Array(state.att).fill(7)), dqkv: buf(dqkv0), dpre: state.dpre ? zeros(state.dpre) : null };
       const gq = buf(qkv);
       await run((p) => {
         K.attentionForward(p, g.out, g.att, gq, B, T, C, NH);
         K.attentionBackward(p, g.dqkv, buf(dout), gq, g.att, g.out, g.dpre, B, T, C, NH);
       });
-      const tag = `[${B},${T},${C},${NH}]`;
       expectClose(await readF32(ctx, g.out, B * T * C), out, 1e-5, `out ${tag}`);
-      expectClose(await readF32(ctx, g.att, B * NH * T * T), att, 1e-5, `att ${tag}`);
-      expectClose(await readF32(ctx, g.dqkv, B * T * 3 * C), rdqkv, 1e-5, `dqkv ${tag}`);
+      expectClose(await readF32(ctx, g.att, state.att), flash ? logSumExp(qkv, B, T, C, NH) : att, flash ? 1e-6 : 1e-5, `${flash ? 'lse' : 'att'} ${tag}`);
+      // the gradient alone (dqkv0 would hide an error in it)
+      const got = await readF32(ctx, g.dqkv, B * T * 3 * C);
+      expectClose(got.map((x, i) => x - dqkv0[i]), rdqkv.map((x, i) => x - dqkv0[i]), 1e-5, `dqkv ${tag}`);
     }
   });
 
   test('attention forward and backward: the tiled kernels give the row kernels\' bits', async () => {
-    const other = createContext(ctx.device, { ...ctx.tuning, attention: ctx.tuning.attention === 'tiled' ? 'rows' : 'tiled' });
+    const [rows, tiled] = (['rows', 'tiled'] as const).map((attention) => createContext(ctx.device, { ...ctx.tuning, attention }));
     for (const [B, T, C, NH] of [
       [2, 37, 128, 2],
       [3, 33, 12, 3],
@@ -288,7 +316,7 @@ describe.each([
     ]) {
       const qkv = randn(rng, B * T * 3 * C), dout = randn(rng, B * T * C), dqkv0 = randn(rng, B * T * 3 * C);
       const results: Float32Array[][] = [];
-      for (const c of [ctx, other]) {
+      for (const c of [rows, tiled]) {
         const g = {
           out: upload(c, new Float32Array(B * T * C)), att: upload(c, new Float32Array(B * NH * T * T).fill(7)),
           dqkv: upload(c, dqkv0), dpre: upload(c, new Float32Array(B * NH * T * T)), qkv: upload(c, qkv),
@@ -557,3 +585,4 @@ describe.each([
     }
   });
 });
+

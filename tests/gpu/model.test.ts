@@ -8,6 +8,7 @@ import { paramSpecs, type GPTConfig } from '../../src/model/config';
 import type { AdamWSettings, Params, Steering } from '../../src/model/types';
 import { checkModelFits, ModelTooLargeError } from '../../src/model/gpu-layout';
 import { CPU_ADAPTER_TUNING, GPU_TUNING, TUNINGS, type Tuning } from '../../src/engine/launch';
+import { roundSize } from '../../src/engine/buffers';
 import { bitEqual, createRng, expectClose, getDevice, randn, randTokens, relErr } from './helpers';
 
 const config: GPTConfig = { vocabSize: 13, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 4 };
@@ -110,12 +111,14 @@ describe('GPU model vs CPU model', () => {
     await cpu.setParams(params);
   });
 
-  // every tuning on every adapter: "gpu" (vec4 matmul) is what a real GPU gets, "swiftshader" what a CPU
-  // adapter gets, "tiled" the generic matmul the vec4 one falls back to for other strides; and the first
-  // two with the subgroup row reductions where the adapter has `subgroups` (the default on CPU adapters)
+  // every tuning on every adapter: "gpu" (vec4 matmul, flash attention) is what a real GPU gets,
+  // "swiftshader" what a CPU adapter gets (row attention), "tiled" the generic matmul the vec4 one falls
+  // back to for other strides, "tiled attention" the blocks over stored weights; and the first two with
+  // the subgroup row reductions where the adapter has `subgroups` (the default on CPU adapters)
   test.each([
     ...Object.entries(TUNINGS),
     ['tiled', { ...GPU_TUNING, matmul: 'tiled' }],
+    ['tiled attention', { ...GPU_TUNING, attention: 'tiled' }],
     ...(HAS_SUBGROUPS ? [['swiftshader with subgroups', { ...CPU_ADAPTER_TUNING, subgroups: true }], ['gpu with subgroups', { ...GPU_TUNING, subgroups: true }]] : []),
   ] as [string, Tuning][])(
     'the %s tuning gives the CPU model\'s logits and ALL parameter gradients', async (_name, tuning) => {
@@ -183,6 +186,24 @@ describe('GPU model vs CPU model', () => {
     expect(c1.dispatches - c0.dispatches).toBe(14 * config.nLayers - 1 + 10 + lmHeadPairs);
     expect([c1.submits - c0.submits, c1.readbacks - c0.readbacks]).toEqual([1, 1]);
     m.dispose();
+  });
+
+  test('flash attention keeps a log-sum-exp per query row, not the [T, T] weights, and needs no dpre scratch: live bytes after a step', async () => {
+    const r = createRng(13);
+    const B = 2, T = 13;
+    const batch = { tokens: randTokens(r, B * T, config.vocabSize), B, T };
+    const targets = randTokens(r, B * T, config.vocabSize);
+    const opt = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1 };
+    const live: number[] = [];
+    for (const attention of ['tiled', 'flash'] as const) {
+      const m = await createGpuModel(device, config, params, { tuning: { ...GPU_TUNING, attention } });
+      await m.trainStep(batch, targets, opt);
+      live.push(m.memory().liveBytes);
+      m.dispose();
+    }
+    const { nLayers: L, nHeads: NH } = config;
+    const weights = roundSize(B * NH * T * T * 4), lse = roundSize(B * NH * T * 4);
+    expect(live[0] - live[1]).toBe(L * (weights - lse) + weights);
   });
 
   test('steering: alpha = 0 is bit-for-bit the unsteered pass; only positions in the window change', async () => {

@@ -27,7 +27,7 @@ function fakeGpu(features: string[], description: string, limits: Record<string,
 }
 
 test('describeTuning names the matmul, the row width and the subgroups', () => {
-  expect(describeTuning(GPU_TUNING)).toBe('vec4 matmul (GPU tuning), tiled attention, 64-wide rows');
+  expect(describeTuning(GPU_TUNING)).toBe('vec4 matmul (GPU tuning), flash attention, 64-wide rows');
   expect(describeTuning({ ...CPU_ADAPTER_TUNING, subgroups: true })).toBe('register-blocked matmul (CPU-adapter tuning), 4-wide rows, subgroup reductions');
 });
 

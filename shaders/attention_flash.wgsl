@@ -1,0 +1,374 @@
+// Causal multi-head self-attention, flash-style (Tuning.attention = 'flash'; GPUs): the forward keeps a
+// running max and sum per query row (online softmax, as in FlashAttention), so the [T, T] weights are
+// never stored, only their log-sum-exp per row, and the backward recomputes them from it. Memory per
+// layer O(B NH T) where attention.wgsl needs O(B NH T^2) (att, and dpre in the backward). The same sums
+// as attention.wgsl in another order: equal to it within rounding, not bit for bit.
+//
+// Shapes: qkv [B, T, 3C] (q | k | v; head h at columns h*hs .. h*hs+hs of each, hs = C / NH <= HS_MAX)
+//         lse [B, NH, T] = m + log l per query row: s[t, t2] = scale * q_t . k_t2 over t2 <= t,
+//                          m = max s, l = sum exp(s - m), so att[t, t2] = exp(s[t, t2] - lse_t)
+//         out / dout [B, T, C]    dqkv [B, T, 3C] (+=)
+//
+// Entry points (WG = 64 invocations per workgroup):
+//   forward   workgroup (query block, h, b), QB query rows: per tile of FKB keys the scores, the running
+//             max m and sum l per row, the tile's weights exp(s - m); the output, rescaled by
+//             exp(m_old - m), adds the weighted tile of values; out = acc / l at the end
+//   backward  one dispatch, grid [2 ceil(T / QB), NH, B], as attention.wgsl backward_tiled: query blocks
+//             (x < ceil(T / QB)) do dq, key blocks dk and dv, each tile of BKB other rows at a time with
+//             att recomputed from lse and dpre = att * (dout_t . v_t2 - delta_t), delta_t = dout_t . out_t
+//
+// Bindings: 0 params, 1 qkv, 2 lse, 3 out (read by backward), 4 dout, 5 dqkv.
+
+const WG: u32 = 64u;
+const QB: u32 = 16u; // query rows (keys) per workgroup
+const FKB: u32 = 32u; // keys per forward tile
+const BKB: u32 = 16u; // other rows per backward tile (two row blocks and a tile fit in 16 KB)
+const HS_MAX: u32 = 64u; // the largest head size these kernels take
+const KS: u32 = HS_MAX + 1u; // row stride of the tiles, padded: invocations reading one i across rows hit distinct banks
+const ACC: u32 = QB * HS_MAX / WG; // outputs per invocation: e = lid + j WG is block row e / hs, column e % hs
+const PW: u32 = QB * BKB / WG; // backward tile pairs per invocation: e = lid + j WG
+
+struct Params {
+  B: u32,
+  T: u32,
+  C: u32,
+  NH: u32,
+  Tmax: u32,
+  scale: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> dout: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dqkv: array<f32>;
+
+// Shared memory, 14.3 KB per entry point (each uses only its own arrays).
+var<workgroup> own: array<f32, QB * HS_MAX>; // the block's rows, stride hs: queries (forward, query block), keys (key block)
+var<workgroup> own2: array<f32, QB * HS_MAX>; // dout rows (query block), values (key block)
+var<workgroup> ftile: array<f32, FKB * KS>; // forward: a tile of keys, then of their values
+var<workgroup> btile: array<f32, BKB * KS>; // backward: a tile of keys, values, queries or dout rows
+var<workgroup> weights: array<f32, QB * FKB>; // forward: the tile's scores, then exp(s - m), [query][key]
+var<workgroup> row_m: array<f32, QB>; // forward: running max, sum and this tile's rescale per query row
+var<workgroup> row_l: array<f32, QB>;
+var<workgroup> row_r: array<f32, QB>;
+var<workgroup> att_tile: array<f32, QB * BKB>; // key block: att of the tile, [row][key]
+var<workgroup> dpre_tile: array<f32, QB * BKB>; // backward: dpre of the tile, [query][key] / [row][key]
+var<workgroup> tile_lse: array<f32, BKB>; // backward: lse and delta of the query rows in play
+var<workgroup> tile_delta: array<f32, BKB>;
+
+/** Element i of head h's row t of part 0 (queries), 1 (keys), 2 (values) of qkv, or 3 (dout). */
+fn row_elem(b: u32, h: u32, t: u32, part: u32, i: u32, hs: u32) -> f32 {
+  if (part == 3u) {
+    return dout[(b * p.T + t) * p.C + h * hs + i];
+  }
+  return qkv[(b * p.T + t) * 3u * p.C + part * p.C + h * hs + i];
+}
+
+/** The rows of one workgroup: r0 .. r0 + n - 1 of head h in sequence b (block x of the grid). */
+struct Block {
+  b: u32,
+  h: u32,
+  hs: u32,
+  r0: u32,
+  n: u32,
+}
+
+fn block_of(x: u32, wid: vec3<u32>) -> Block {
+  let r0 = x * QB;
+  return Block(wid.z, wid.y, p.C / p.NH, r0, min(QB, p.T - r0));
+}
+
+/** Index of query row t of head h in lse. */
+fn lse_at(blk: Block, t: u32) -> u32 {
+  return (blk.b * p.NH + blk.h) * p.T + t;
+}
+
+/** How many of the keys k0 .. k0 + nk - 1 query row t sees (causal: t2 <= t). */
+fn keys_seen(t: u32, k0: u32, nk: u32) -> u32 {
+  if (t < k0) {
+    return 0u;
+  }
+  return min(nk, t + 1u - k0);
+}
+
+/** The block's own rows of `part` into `own` (stride hs). */
+fn load_own(blk: Block, part: u32, lid: u32) {
+  for (var e = lid; e < blk.n * blk.hs; e += WG) {
+    own[e] = row_elem(blk.b, blk.h, blk.r0 + e / blk.hs, part, e % blk.hs, blk.hs);
+  }
+}
+
+fn load_own2(blk: Block, part: u32, lid: u32) {
+  for (var e = lid; e < blk.n * blk.hs; e += WG) {
+    own2[e] = row_elem(blk.b, blk.h, blk.r0 + e / blk.hs, part, e % blk.hs, blk.hs);
+  }
+}
+
+/** ftile = rows k0 .. k0 + nk - 1 of `part`, stride KS. */
+fn load_ftile(blk: Block, k0: u32, nk: u32, part: u32, lid: u32) {
+  for (var e = lid; e < nk * blk.hs; e += WG) {
+    ftile[(e / blk.hs) * KS + e % blk.hs] = row_elem(blk.b, blk.h, k0 + e / blk.hs, part, e % blk.hs, blk.hs);
+  }
+}
+
+/** btile = rows k0 .. k0 + nk - 1 of `part`, stride KS. */
+fn load_btile(blk: Block, k0: u32, nk: u32, part: u32, lid: u32) {
+  for (var e = lid; e < nk * blk.hs; e += WG) {
+    btile[(e / blk.hs) * KS + e % blk.hs] = row_elem(blk.b, blk.h, k0 + e / blk.hs, part, e % blk.hs, blk.hs);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let lid = lidv.x;
+  let blk = block_of(wid.x, wid);
+  let hs = blk.hs;
+  load_own(blk, 0u, lid);
+  if (lid < QB) {
+    row_m[lid] = -3.0e38;
+    row_l[lid] = 0.0;
+  }
+  // explicit initializer: a bare declaration was not zeroed in a loop on Dawn/SwiftShader (attention.wgsl)
+  var acc = array<f32, ACC>();
+  let last = blk.r0 + blk.n - 1u;
+  for (var k0 = 0u; k0 <= last; k0 += FKB) {
+    let nk = min(FKB, last + 1u - k0);
+    workgroupBarrier(); // the previous tile's readers done
+    load_ftile(blk, k0, nk, 1u, lid);
+    workgroupBarrier();
+    for (var e = lid; e < QB * FKB; e += WG) {
+      let q = e / FKB;
+      let kk = e % FKB;
+      if (q < blk.n && kk < nk) {
+        var s = 0.0;
+        for (var i = 0u; i < hs; i++) {
+          s += own[q * hs + i] * ftile[kk * KS + i];
+        }
+        weights[e] = s * p.scale;
+      }
+    }
+    workgroupBarrier(); // scores stored; the keys' readers done
+    if (lid < blk.n) {
+      // the online softmax step of query row lid: new max, the tile's weights, sum and rescale
+      let row = lid * FKB;
+      let seen = keys_seen(blk.r0 + lid, k0, nk);
+      let m_old = row_m[lid];
+      var m = m_old;
+      for (var kk = 0u; kk < seen; kk++) {
+        m = max(m, weights[row + kk]);
+      }
+      var l = 0.0;
+      for (var kk = 0u; kk < nk; kk++) {
+        var w = 0.0; // causal: no weight on the future
+        if (kk < seen) {
+          w = exp(weights[row + kk] - m);
+        }
+        weights[row + kk] = w;
+        l += w;
+      }
+      let r = exp(m_old - m); // 0 on the first tile (m_old = -3e38), which every row sees key 0 of
+      row_r[lid] = r;
+      row_m[lid] = m;
+      row_l[lid] = row_l[lid] * r + l;
+    }
+    load_ftile(blk, k0, nk, 2u, lid); // the values
+    workgroupBarrier();
+    for (var j = 0u; j < ACC; j++) {
+      let q = (lid + j * WG) / hs;
+      let i = (lid + j * WG) % hs;
+      if (q < blk.n) {
+        var o = acc[j] * row_r[q];
+        for (var kk = 0u; kk < nk; kk++) {
+          o += weights[q * FKB + kk] * ftile[kk * KS + i];
+        }
+        acc[j] = o;
+      }
+    }
+  }
+  for (var j = 0u; j < ACC; j++) {
+    let q = (lid + j * WG) / hs;
+    if (q < blk.n) {
+      out[(blk.b * p.T + blk.r0 + q) * p.C + blk.h * hs + (lid + j * WG) % hs] = acc[j] / row_l[q];
+    }
+  }
+  if (lid < blk.n) {
+    lse[lse_at(blk, blk.r0 + lid)] = row_m[lid] + log(row_l[lid]);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ backward
+
+/** delta_t of head h: dout_t . out_t (= sum_t2 att[t, t2] datt[t, t2]). */
+fn row_delta(blk: Block, t: u32) -> f32 {
+  let o = (blk.b * p.T + t) * p.C + blk.h * blk.hs;
+  var d = 0.0;
+  for (var i = 0u; i < blk.hs; i++) {
+    d += dout[o + i] * out[o + i];
+  }
+  return d;
+}
+
+/** x . y for rows of the shared arrays: own or own2 row a (stride hs) and btile row c. */
+fn dot_own_btile(a: u32, c: u32, hs: u32) -> f32 {
+  var s = 0.0;
+  for (var i = 0u; i < hs; i++) {
+    s += own[a * hs + i] * btile[c * KS + i];
+  }
+  return s;
+}
+
+fn dot_own2_btile(a: u32, c: u32, hs: u32) -> f32 {
+  var s = 0.0;
+  for (var i = 0u; i < hs; i++) {
+    s += own2[a * hs + i] * btile[c * KS + i];
+  }
+  return s;
+}
+
+/** Query block: dq_t += scale * sum_t2 dpre[t, t2] k_t2 over tiles of keys (keys, values, keys again). */
+fn backward_query_block(blk: Block, lid: u32) {
+  let hs = blk.hs;
+  load_own(blk, 0u, lid); // queries
+  load_own2(blk, 3u, lid); // dout rows
+  if (lid < blk.n) {
+    tile_lse[lid] = lse[lse_at(blk, blk.r0 + lid)];
+    tile_delta[lid] = row_delta(blk, blk.r0 + lid);
+  }
+  var dq = array<f32, ACC>();
+  let last = blk.r0 + blk.n - 1u;
+  for (var k0 = 0u; k0 <= last; k0 += BKB) {
+    let nk = min(BKB, last + 1u - k0);
+    workgroupBarrier();
+    load_btile(blk, k0, nk, 1u, lid); // keys
+    workgroupBarrier();
+    var att = array<f32, PW>(); // att[q, kk] of pair e = lid + j WG: q = e / BKB, kk = e % BKB
+    for (var j = 0u; j < PW; j++) {
+      let q = (lid + j * WG) / BKB;
+      let kk = (lid + j * WG) % BKB;
+      if (q < blk.n && kk < keys_seen(blk.r0 + q, k0, nk)) {
+        att[j] = exp(dot_own_btile(q, kk, hs) * p.scale - tile_lse[q]);
+      }
+    }
+    workgroupBarrier();
+    load_btile(blk, k0, nk, 2u, lid); // values
+    workgroupBarrier();
+    for (var j = 0u; j < PW; j++) {
+      let e = lid + j * WG;
+      var d = 0.0;
+      if (att[j] != 0.0) {
+        d = att[j] * (dot_own2_btile(e / BKB, e % BKB, hs) - tile_delta[e / BKB]);
+      }
+      dpre_tile[e] = d;
+    }
+    workgroupBarrier();
+    load_btile(blk, k0, nk, 1u, lid); // keys again
+    workgroupBarrier();
+    for (var j = 0u; j < ACC; j++) {
+      let q = (lid + j * WG) / hs;
+      let i = (lid + j * WG) % hs;
+      if (q < blk.n) {
+        var o = dq[j];
+        for (var kk = 0u; kk < nk; kk++) {
+          o += dpre_tile[q * BKB + kk] * btile[kk * KS + i];
+        }
+        dq[j] = o;
+      }
+    }
+  }
+  for (var j = 0u; j < ACC; j++) {
+    let q = (lid + j * WG) / hs;
+    if (q < blk.n) {
+      let o = (blk.b * p.T + blk.r0 + q) * 3u * p.C + blk.h * hs + (lid + j * WG) % hs;
+      dqkv[o] = dqkv[o] + dq[j] * p.scale;
+    }
+  }
+}
+
+/**
+ * Key block (keys t2 = r0 ..): dv_t2 += sum_{t >= t2} att[t, t2] dout_t, dk_t2 += scale * sum dpre[t, t2] q_t,
+ * over tiles of query rows t from r0 on (queries, dout rows, queries again).
+ */
+fn backward_key_block(blk: Block, lid: u32) {
+  let hs = blk.hs;
+  load_own(blk, 1u, lid); // keys
+  load_own2(blk, 2u, lid); // values
+  var dk = array<f32, ACC>();
+  var dv = array<f32, ACC>();
+  for (var t0 = blk.r0; t0 < p.T; t0 += BKB) {
+    let nt = min(BKB, p.T - t0);
+    workgroupBarrier();
+    load_btile(blk, t0, nt, 0u, lid); // queries
+    if (lid < nt) {
+      tile_lse[lid] = lse[lse_at(blk, t0 + lid)];
+      tile_delta[lid] = row_delta(blk, t0 + lid);
+    }
+    workgroupBarrier();
+    var att = array<f32, PW>(); // att[t0 + tt, r0 + kq] of pair e = lid + j WG: tt = e / QB, kq = e % QB
+    for (var j = 0u; j < PW; j++) {
+      let e = lid + j * WG;
+      let tt = e / QB;
+      let kq = e % QB;
+      if (tt < nt && kq < blk.n && t0 + tt >= blk.r0 + kq) {
+        att[j] = exp(dot_own_btile(kq, tt, hs) * p.scale - tile_lse[tt]);
+      }
+      att_tile[e] = att[j];
+    }
+    workgroupBarrier();
+    load_btile(blk, t0, nt, 3u, lid); // dout rows
+    workgroupBarrier();
+    for (var j = 0u; j < PW; j++) {
+      let e = lid + j * WG;
+      var d = 0.0;
+      if (att[j] != 0.0) {
+        d = att[j] * (dot_own2_btile(e % QB, e / QB, hs) - tile_delta[e / QB]);
+      }
+      dpre_tile[e] = d;
+    }
+    for (var j = 0u; j < ACC; j++) {
+      let kq = (lid + j * WG) / hs;
+      let i = (lid + j * WG) % hs;
+      if (kq < blk.n) {
+        var o = dv[j];
+        for (var tt = 0u; tt < nt; tt++) {
+          o += att_tile[tt * QB + kq] * btile[tt * KS + i];
+        }
+        dv[j] = o;
+      }
+    }
+    workgroupBarrier();
+    load_btile(blk, t0, nt, 0u, lid); // queries again
+    workgroupBarrier();
+    for (var j = 0u; j < ACC; j++) {
+      let kq = (lid + j * WG) / hs;
+      let i = (lid + j * WG) % hs;
+      if (kq < blk.n) {
+        var o = dk[j];
+        for (var tt = 0u; tt < nt; tt++) {
+          o += dpre_tile[tt * QB + kq] * btile[tt * KS + i];
+        }
+        dk[j] = o;
+      }
+    }
+  }
+  for (var j = 0u; j < ACC; j++) {
+    let kq = (lid + j * WG) / hs;
+    if (kq < blk.n) {
+      let o = (blk.b * p.T + blk.r0 + kq) * 3u * p.C + p.C + blk.h * hs + (lid + j * WG) % hs;
+      dqkv[o] = dqkv[o] + dk[j] * p.scale;
+      dqkv[o + p.C] = dqkv[o + p.C] + dv[j];
+    }
+  }
+}
+
+/** Workgroup (x, h, b): x < nb = ceil(T / QB) is query block x, else key block x - nb. */
+@compute @workgroup_size(WG)
+fn backward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let nb = (p.T + QB - 1u) / QB;
+  if (wid.x < nb) {
+    backward_query_block(block_of(wid.x, wid), lidv.x);
+  } else {
+    backward_key_block(block_of(wid.x - nb, wid), lidv.x);
+  }
+}
