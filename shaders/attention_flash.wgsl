@@ -1,12 +1,14 @@
 // Causal multi-head self-attention, flash-style (Tuning.attention = 'flash'; GPUs): the forward keeps a
 // running max and sum per query row (online softmax, as in FlashAttention), so the [T, T] weights are
-// never stored, only their log-sum-exp per row, and the backward recomputes them from it. Memory per
+// never stored, only each row's max and sum, and the backward recomputes them from those. Memory per
 // layer O(B NH T) where attention.wgsl needs O(B NH T^2) (att, and dpre in the backward). The same sums
 // as attention.wgsl in another order: equal to it within rounding, not bit for bit.
 //
 // Shapes: qkv [B, T, 3C] (q | k | v; head h at columns h*hs .. h*hs+hs of each, hs = C / NH <= HS_MAX)
-//         lse [B, NH, T] = m + log l per query row: s[t, t2] = scale * q_t . k_t2 over t2 <= t,
-//                          m = max s, l = sum exp(s - m), so att[t, t2] = exp(s[t, t2] - lse_t)
+//         stats [B, NH, T, 2] = (m, 1 / l) per query row: s[t, t2] = scale * q_t . k_t2 over t2 <= t,
+//                          m = max s, l = sum exp(s - m), so att[t, t2] = exp(s[t, t2] - m_t) / l_t
+//                          (m and l apart, not m + log l: with scores in the hundreds, rounding the
+//                          sum m + log l costs the recomputed weights digits that exp(s - m) keeps)
 //         out / dout [B, T, C]    dqkv [B, T, 3C] (+=)
 //
 // Entry points (WG = 64 invocations per workgroup):
@@ -15,9 +17,11 @@
 //             exp(m_old - m), adds the weighted tile of values; out = acc / l at the end
 //   backward  one dispatch, grid [2 ceil(T / QB), NH, B], as attention.wgsl backward_tiled: query blocks
 //             (x < ceil(T / QB)) do dq, key blocks dk and dv, each tile of BKB other rows at a time with
-//             att recomputed from lse and dpre = att * (dout_t . v_t2 - delta_t), delta_t = dout_t . out_t
+//             att recomputed from stats and dpre = att * (dout_t . v_t2 - delta_t), delta_t = dout_t . out_t;
+//             a query block loads each tile of values, then keys (scores, then dq); a key block each tile
+//             of queries (att), dout rows (dpre, dv), queries again (dk)
 //
-// Bindings: 0 params, 1 qkv, 2 lse, 3 out (read by backward), 4 dout, 5 dqkv.
+// Bindings: 0 params, 1 qkv, 2 stats, 3 out (read by backward), 4 dout, 5 dqkv.
 
 const WG: u32 = 64u;
 const QB: u32 = 16u; // query rows (keys) per workgroup
@@ -39,7 +43,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
-@group(0) @binding(2) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(2) var<storage, read_write> stats: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read> dout: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dqkv: array<f32>;
@@ -55,8 +59,9 @@ var<workgroup> row_l: array<f32, QB>;
 var<workgroup> row_r: array<f32, QB>;
 var<workgroup> att_tile: array<f32, QB * BKB>; // key block: att of the tile, [row][key]
 var<workgroup> dpre_tile: array<f32, QB * BKB>; // backward: dpre of the tile, [query][key] / [row][key]
-var<workgroup> tile_lse: array<f32, BKB>; // backward: lse and delta of the query rows in play
-var<workgroup> tile_delta: array<f32, BKB>;
+var<workgroup> tile_m: array<f32, BKB>; // backward: m, 1 / l and the delta parts of the query rows in play
+var<workgroup> tile_inv_l: array<f32, BKB>;
+var<workgroup> delta_parts: array<f32, WG>;
 
 /** Element i of head h's row t of part 0 (queries), 1 (keys), 2 (values) of qkv, or 3 (dout). */
 fn row_elem(b: u32, h: u32, t: u32, part: u32, i: u32, hs: u32) -> f32 {
@@ -80,9 +85,22 @@ fn block_of(x: u32, wid: vec3<u32>) -> Block {
   return Block(wid.z, wid.y, p.C / p.NH, r0, min(QB, p.T - r0));
 }
 
-/** Index of query row t of head h in lse. */
-fn lse_at(blk: Block, t: u32) -> u32 {
-  return (blk.b * p.NH + blk.h) * p.T + t;
+/** Index of m (then 1 / l) of query row t of head h in stats. */
+fn stats_at(blk: Block, t: u32) -> u32 {
+  return 2u * ((blk.b * p.NH + blk.h) * p.T + t);
+}
+
+/** tile_m, tile_inv_l of rows t0 .. t0 + n - 1. */
+fn load_tile_stats(blk: Block, t0: u32, n: u32, lid: u32) {
+  if (lid < n) {
+    tile_m[lid] = stats[stats_at(blk, t0 + lid)];
+    tile_inv_l[lid] = stats[stats_at(blk, t0 + lid) + 1u];
+  }
+}
+
+/** att of tile row r with score s (scaled). */
+fn att_of(s: f32, r: u32) -> f32 {
+  return exp(s - tile_m[r]) * tile_inv_l[r];
 }
 
 /** How many of the keys k0 .. k0 + nk - 1 query row t sees (causal: t2 <= t). */
@@ -194,18 +212,35 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
     }
   }
   if (lid < blk.n) {
-    lse[lse_at(blk, blk.r0 + lid)] = row_m[lid] + log(row_l[lid]);
+    stats[stats_at(blk, blk.r0 + lid)] = row_m[lid];
+    stats[stats_at(blk, blk.r0 + lid) + 1u] = 1.0 / row_l[lid];
   }
 }
 
 // ------------------------------------------------------------------------------------------ backward
 
-/** delta_t of head h: dout_t . out_t (= sum_t2 att[t, t2] datt[t, t2]). */
-fn row_delta(blk: Block, t: u32) -> f32 {
-  let o = (blk.b * p.T + t) * p.C + blk.h * blk.hs;
+// delta_t = dout_t . out_t (= sum_t2 att[t, t2] datt[t, t2]) in DP parts, one invocation each, so that
+// 64 invocations share a tile's 16 rows: part j sums the columns i = j mod DP.
+const DP: u32 = WG / BKB;
+
+/** The tile rows' delta parts: row r = e / DP, part e % DP of rows t0 + r, r < n. */
+fn load_delta_parts(blk: Block, t0: u32, n: u32, lid: u32) {
+  let r = lid / DP;
+  if (r < n) {
+    let o = (blk.b * p.T + t0 + r) * p.C + blk.h * blk.hs;
+    var d = 0.0;
+    for (var i = lid % DP; i < blk.hs; i += DP) {
+      d += dout[o + i] * out[o + i];
+    }
+    delta_parts[lid] = d;
+  }
+}
+
+/** delta of tile row r from its parts (the same order for every reader). */
+fn delta_of(r: u32) -> f32 {
   var d = 0.0;
-  for (var i = 0u; i < blk.hs; i++) {
-    d += dout[o + i] * out[o + i];
+  for (var j = 0u; j < DP; j++) {
+    d += delta_parts[r * DP + j];
   }
   return d;
 }
@@ -227,43 +262,40 @@ fn dot_own2_btile(a: u32, c: u32, hs: u32) -> f32 {
   return s;
 }
 
-/** Query block: dq_t += scale * sum_t2 dpre[t, t2] k_t2 over tiles of keys (keys, values, keys again). */
+/** Query block: dq_t += scale * sum_t2 dpre[t, t2] k_t2 over tiles of keys (values, then keys). */
 fn backward_query_block(blk: Block, lid: u32) {
   let hs = blk.hs;
   load_own(blk, 0u, lid); // queries
   load_own2(blk, 3u, lid); // dout rows
-  if (lid < blk.n) {
-    tile_lse[lid] = lse[lse_at(blk, blk.r0 + lid)];
-    tile_delta[lid] = row_delta(blk, blk.r0 + lid);
-  }
+  load_tile_stats(blk, blk.r0, blk.n, lid);
+  load_delta_parts(blk, blk.r0, blk.n, lid);
   var dq = array<f32, ACC>();
   let last = blk.r0 + blk.n - 1u;
   for (var k0 = 0u; k0 <= last; k0 += BKB) {
     let nk = min(BKB, last + 1u - k0);
     workgroupBarrier();
-    load_btile(blk, k0, nk, 1u, lid); // keys
+    load_btile(blk, k0, nk, 2u, lid); // values
     workgroupBarrier();
-    var att = array<f32, PW>(); // att[q, kk] of pair e = lid + j WG: q = e / BKB, kk = e % BKB
+    var datt = array<f32, PW>(); // dout_t . v_t2 of pair e = lid + j WG: q = e / BKB, kk = e % BKB
     for (var j = 0u; j < PW; j++) {
       let q = (lid + j * WG) / BKB;
       let kk = (lid + j * WG) % BKB;
       if (q < blk.n && kk < keys_seen(blk.r0 + q, k0, nk)) {
-        att[j] = exp(dot_own_btile(q, kk, hs) * p.scale - tile_lse[q]);
+        datt[j] = dot_own2_btile(q, kk, hs);
       }
     }
     workgroupBarrier();
-    load_btile(blk, k0, nk, 2u, lid); // values
+    load_btile(blk, k0, nk, 1u, lid); // keys: the scores now, dq after
     workgroupBarrier();
     for (var j = 0u; j < PW; j++) {
       let e = lid + j * WG;
+      let q = e / BKB;
       var d = 0.0;
-      if (att[j] != 0.0) {
-        d = att[j] * (dot_own2_btile(e / BKB, e % BKB, hs) - tile_delta[e / BKB]);
+      if (q < blk.n && e % BKB < keys_seen(blk.r0 + q, k0, nk)) {
+        d = att_of(dot_own_btile(q, e % BKB, hs) * p.scale, q) * (datt[j] - delta_of(q));
       }
       dpre_tile[e] = d;
     }
-    workgroupBarrier();
-    load_btile(blk, k0, nk, 1u, lid); // keys again
     workgroupBarrier();
     for (var j = 0u; j < ACC; j++) {
       let q = (lid + j * WG) / hs;
@@ -300,10 +332,8 @@ fn backward_key_block(blk: Block, lid: u32) {
     let nt = min(BKB, p.T - t0);
     workgroupBarrier();
     load_btile(blk, t0, nt, 0u, lid); // queries
-    if (lid < nt) {
-      tile_lse[lid] = lse[lse_at(blk, t0 + lid)];
-      tile_delta[lid] = row_delta(blk, t0 + lid);
-    }
+    load_tile_stats(blk, t0, nt, lid);
+    load_delta_parts(blk, t0, nt, lid);
     workgroupBarrier();
     var att = array<f32, PW>(); // att[t0 + tt, r0 + kq] of pair e = lid + j WG: tt = e / QB, kq = e % QB
     for (var j = 0u; j < PW; j++) {
@@ -311,7 +341,7 @@ fn backward_key_block(blk: Block, lid: u32) {
       let tt = e / QB;
       let kq = e % QB;
       if (tt < nt && kq < blk.n && t0 + tt >= blk.r0 + kq) {
-        att[j] = exp(dot_own_btile(kq, tt, hs) * p.scale - tile_lse[tt]);
+        att[j] = att_of(dot_own_btile(kq, tt, hs) * p.scale, tt);
       }
       att_tile[e] = att[j];
     }
@@ -322,7 +352,7 @@ fn backward_key_block(blk: Block, lid: u32) {
       let e = lid + j * WG;
       var d = 0.0;
       if (att[j] != 0.0) {
-        d = att[j] * (dot_own2_btile(e % QB, e / QB, hs) - tile_delta[e / QB]);
+        d = att[j] * (dot_own2_btile(e % QB, e / QB, hs) - delta_of(e / QB));
       }
       dpre_tile[e] = d;
     }

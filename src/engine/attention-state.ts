@@ -14,9 +14,9 @@ export function attentionKind(tuning: Pick<Tuning, 'attention'>, C: number, NH: 
 /**
  * Floats of what the forward keeps for the backward (`att`) and of the backward's scratch (`dpre`), per
  * layer: the softmax weights [B,NH,T,T] and their gradient, or, for the flash kernels, each query row's
- * log-sum-exp [B,NH,T] and no scratch (shaders/attention_flash.wgsl).
+ * softmax max and inverse sum [B,NH,T,2] and no scratch (shaders/attention_flash.wgsl).
  */
 export function attentionStateFloats(tuning: Pick<Tuning, 'attention'>, B: number, T: number, C: number, NH: number): { att: number; dpre: number } {
-  if (attentionKind(tuning, C, NH) === 'flash') return { att: B * NH * T, dpre: 0 };
+  if (attentionKind(tuning, C, NH) === 'flash') return { att: B * NH * T * 2, dpre: 0 };
   return { att: B * NH * T * T, dpre: B * NH * T * T };
 }

@@ -501,7 +501,7 @@ const ATTN_QB = 16;
 export function attentionForward(prog: Program, out: Binding, att: Binding, qkv: Binding, B: number, T: number, C: number, NH: number): void {
   const kind = attentionKind(prog.ctx.tuning, C, NH);
   if (kind === 'flash') {
-    prog.dispatch('attention_flash', 'forward', { qkv, lse: att, out, dout: null, dqkv: null }, attnParams(B, T, C, NH, T), [cdiv(T, ATTN_QB), NH, B]);
+    prog.dispatch('attention_flash', 'forward', { qkv, stats: att, out, dout: null, dqkv: null }, attnParams(B, T, C, NH, T), [cdiv(T, ATTN_QB), NH, B]);
     return;
   }
   const tiled = kind === 'tiled';
@@ -522,7 +522,7 @@ export function attentionForward(prog: Program, out: Binding, att: Binding, qkv:
 export function attentionBackward(prog: Program, dqkv: Binding, dout: Binding, qkv: Binding, att: Binding, out: Binding, dpre: Binding | null, B: number, T: number, C: number, NH: number): void {
   const kind = attentionKind(prog.ctx.tuning, C, NH);
   if (kind === 'flash') {
-    prog.dispatch('attention_flash', 'backward', { qkv, lse: att, out, dout, dqkv }, attnParams(B, T, C, NH, T), [2 * cdiv(T, ATTN_QB), NH, B]);
+    prog.dispatch('attention_flash', 'backward', { qkv, stats: att, out, dout, dqkv }, attnParams(B, T, C, NH, T), [2 * cdiv(T, ATTN_QB), NH, B]);
     return;
   }
   if (!dpre) throw new Error('attentionBackward: the row and tiled kernels need the dpre scratch');

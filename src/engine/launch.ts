@@ -28,7 +28,7 @@ export interface Tuning {
   matmul: 'vec4' | 'tiled' | 'register';
   /**
    * Attention forward and backward (heads up to 64 wide, else 'rows'): 'flash' = blocks of 16 query rows
-   * (keys) with an online softmax, keeping only each row's log-sum-exp for the backward
+   * (keys) with an online softmax, keeping only each row's softmax max and sum for the backward
    * (attention_flash.wgsl; memory O(T) per head, not O(T^2)); 'tiled' = the same blocks over the stored
    * [T, T] weights (attention.wgsl *_tiled); 'rows' = one workgroup per query row (key) (CPU adapters).
    * 'tiled' and 'rows' give the same bits; 'flash' equals them within rounding.

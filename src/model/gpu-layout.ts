@@ -44,11 +44,11 @@ export interface BufferSize {
 
 /**
  * The largest buffers a model of this config allocates for a batch of B sequences of T positions; the
- * attention state is the [B, NH, T, T] weights unless `tuning` runs the flash kernels (then [B, NH, T]).
+ * attention state is the [B, NH, T, T] weights unless `tuning` runs the flash kernels (then [B, NH, T, 2]).
  */
 export function modelBufferSizes(config: GPTConfig, B = 1, T = config.contextLength, tuning: Pick<Tuning, 'attention'> = { attention: 'rows' }): BufferSize[] {
   const { vocabSize: V, dModel: C, nHeads: NH, contextLength: Tmax } = config;
-  const attShape = attentionKind(tuning, C, NH) === 'flash' ? `log-sum-exp [B=${B}, NH=${NH}, T=${T}]` : `[B=${B}, NH=${NH}, T=${T}, T=${T}]`;
+  const attShape = attentionKind(tuning, C, NH) === 'flash' ? `row statistics [B=${B}, NH=${NH}, T=${T}, 2]` : `[B=${B}, NH=${NH}, T=${T}, T=${T}]`;
   return [
     { name: 'parameters (flat, also gradients and AdamW moments)', bytes: flatParamLength(config) * 4 },
     { name: `logits [B=${B}, T=${T}, V=${V}]`, bytes: B * T * V * 4 },

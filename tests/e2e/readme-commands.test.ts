@@ -156,7 +156,12 @@ const PLANS: Record<string, Plan> = {
       const lines = jsonLines((await run('npm run -s bench -- --node --json --only attention --quick')).stdout);
       const attention = lines.filter((l) => l.bench === 'attention');
       expect(attention.length).toBeGreaterThan(0);
-      expect(attention.every((l) => l.bitEqual === true && Number(l.ratio) > 0)).toBe(true);
+      for (const l of attention) {
+        expect(l).toMatchObject({ bitEqual: true, tiledVsRows: expect.any(Number), flashVsTiled: expect.any(Number) });
+        expect(Number(l.flashRelErr)).toBeLessThan(1e-4);
+        const state = l.stateBytes as Record<string, number>;
+        expect(state.flash).toBeLessThan(state.tiled); // a max and a sum per row, not the [T, T] weights
+      }
     },
   },
   'bash bench/gpu-server.sh OUT': {

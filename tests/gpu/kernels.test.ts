@@ -19,9 +19,9 @@ async function run(build: (p: Program) => void): Promise<void> {
   p.dispose();
 }
 
-/** lse [B, NH, T] of the causal scores, in float64 from qkv (independent of both twins). */
-function logSumExp(qkv: Float32Array, B: number, T: number, C: number, NH: number): Float64Array {
-  const hs = C / NH, lse = new Float64Array(B * NH * T);
+/** The flash state [B, NH, T, 2]: (max, 1 / sum exp(s - max)) of each row's causal scores s, in float64 from qkv. */
+function softmaxStats(qkv: Float32Array, B: number, T: number, C: number, NH: number): Float64Array {
+  const hs = C / NH, stats = new Float64Array(B * NH * T * 2);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < NH; h++)
       for (let t = 0; t < T; t++) {
@@ -32,9 +32,9 @@ function logSumExp(qkv: Float32Array, B: number, T: number, C: number, NH: numbe
           s.push(d / Math.sqrt(hs));
         }
         const m = Math.max(...s);
-        lse[(b * NH + h) * T + t] = m + Math.log(s.reduce((a, x) => a + Math.exp(x - m), 0));
+        stats.set([m, 1 / s.reduce((a, x) => a + Math.exp(x - m), 0)], 2 * ((b * NH + h) * T + t));
       }
-  return lse;
+  return stats;
 }
 
 // Every kernel variant runs here whatever the adapter: the GPU tuning (vec4 matmul, 64-wide rows), the
@@ -267,7 +267,7 @@ describe.each([
     }
   });
 
-  test('attention forward and backward (causal) of this tuning\'s kernels; its state: the weights, or (flash) the log-sum-exp', async () => {
+  test('attention forward and backward (causal) of this tuning\'s kernels; its state: the weights, or (flash) each row\'s max and 1 / sum', async () => {
     for (const [B, T, C, NH, scale] of [
       [2, 11, 24, 3, 1],
       [1, 70, 16, 2, 1],
@@ -276,7 +276,9 @@ describe.each([
       [2, 37, 128, 2, 1],
       [1, 1, 8, 8, 1],
       [3, 33, 12, 3, 1],
-      // five forward key tiles per late block; scores in the hundreds (exp overflows without the running max)
+      // five forward key tiles per late block; scores in the hundreds (exp overflows without the running
+      // max): a near one-hot softmax whose gradient cancels, where the tiled and flash kernels alike differ
+      // from the CPU twin by 2e-6 to 3e-5 (10 draws), hence its looser dqkv bound
       [2, 130, 64, 1, 1],
       [1, 45, 32, 2, 12],
       // a head wider than 64: the row kernels whatever the tuning
@@ -292,7 +294,7 @@ describe.each([
       cpu.attentionBackward(rdqkv, dout, qkv, att, B, T, C, NH);
       const flash = attentionKind(ctx.tuning, C, NH) === 'flash';
       const state = attentionStateFloats(ctx.tuning, B, T, C, NH);
-      expect(state, `state ${tag}`).toEqual(flash ? { att: B * NH * T, dpre: 0 } : { att: B * NH * T * T, dpre: B * NH * T * T });
+      expect(state, `state ${tag}`).toEqual(flash ? { att: B * NH * T * 2, dpre: 0 } : { att: B * NH * T * T, dpre: B * NH * T * T });
       const g = { out: zeros(B * T * C), att: upload(ctx, new Float32Array(state.att).fill(7)), dqkv: buf(dqkv0), dpre: state.dpre ? zeros(state.dpre) : null };
       const gq = buf(qkv);
       await run((p) => {
@@ -300,10 +302,10 @@ describe.each([
         K.attentionBackward(p, g.dqkv, buf(dout), gq, g.att, g.out, g.dpre, B, T, C, NH);
       });
       expectClose(await readF32(ctx, g.out, B * T * C), out, 1e-5, `out ${tag}`);
-      expectClose(await readF32(ctx, g.att, state.att), flash ? logSumExp(qkv, B, T, C, NH) : att, flash ? 1e-6 : 1e-5, `${flash ? 'lse' : 'att'} ${tag}`);
+      expectClose(await readF32(ctx, g.att, state.att), flash ? softmaxStats(qkv, B, T, C, NH) : att, flash ? 1e-6 : 1e-5, `${flash ? 'max, 1 / sum' : 'att'} ${tag}`);
       // the gradient alone (dqkv0 would hide an error in it)
       const got = await readF32(ctx, g.dqkv, B * T * 3 * C);
-      expectClose(got.map((x, i) => x - dqkv0[i]), rdqkv.map((x, i) => x - dqkv0[i]), 1e-5, `dqkv ${tag}`);
+      expectClose(got.map((x, i) => x - dqkv0[i]), rdqkv.map((x, i) => x - dqkv0[i]), scale > 1 ? 1e-4 : 1e-5, `dqkv ${tag}`);
     }
   });
 

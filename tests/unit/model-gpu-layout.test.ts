@@ -1,5 +1,5 @@
 // The memory check's attention entry follows the kernels the tuning runs (engine/attention-state.ts): the
-// [B, NH, T, T] weights, or for the flash kernels a log-sum-exp per query row.
+// [B, NH, T, T] weights, or for the flash kernels a softmax max and sum per query row.
 import { expect, test } from 'vitest';
 import { checkModelFits, modelBufferSizes, ModelTooLargeError } from '../../src/model/gpu-layout';
 import type { GPTConfig } from '../../src/model/config';
@@ -8,10 +8,10 @@ const GPT2_SMALL: GPTConfig = { vocabSize: 50257, contextLength: 1024, dModel: 7
 const attentionEntry = (config: GPTConfig, B: number, T: number, attention?: 'flash' | 'tiled' | 'rows') =>
   modelBufferSizes(config, B, T, attention ? { attention } : undefined).find((s) => s.name.startsWith('attention'))!;
 
-test('the attention state: [B, NH, T, T] weights by default and for the row and tiled kernels, [B, NH, T] for flash', () => {
+test('the attention state: [B, NH, T, T] weights by default and for the row and tiled kernels, [B, NH, T, 2] for flash', () => {
   expect(attentionEntry(GPT2_SMALL, 4, 1024)).toEqual({ name: 'attention [B=4, NH=12, T=1024, T=1024]', bytes: 4 * 12 * 1024 * 1024 * 4 });
   expect(attentionEntry(GPT2_SMALL, 4, 1024, 'tiled')).toEqual(attentionEntry(GPT2_SMALL, 4, 1024));
-  expect(attentionEntry(GPT2_SMALL, 4, 1024, 'flash')).toEqual({ name: 'attention log-sum-exp [B=4, NH=12, T=1024]', bytes: 4 * 12 * 1024 * 4 });
+  expect(attentionEntry(GPT2_SMALL, 4, 1024, 'flash')).toEqual({ name: 'attention row statistics [B=4, NH=12, T=1024, 2]', bytes: 4 * 12 * 1024 * 2 * 4 });
   // heads wider than 64 run the row kernels whatever the tuning says
   const wide: GPTConfig = { ...GPT2_SMALL, nHeads: 6 };
   expect(attentionEntry(wide, 1, 512, 'flash')).toEqual({ name: 'attention [B=1, NH=6, T=512, T=512]', bytes: 6 * 512 * 512 * 4 });
