@@ -37,7 +37,7 @@
 //                its own submit (model.profileTrainStep), time summed per kernel and grid, the top 15 and
 //                "other"; read the shares (every entry includes one submit's overhead). --only profile.
 //   attention    our three attention implementations side by side, forward + backward at each train_step
-//                shape (gpu tuning otherwise): ms of the row, tiled and flash kernels; tiledVsRows, flashVsTiled
+//                shape, on SwiftShader also GPT-2 small's at B = 1 (gpu tuning otherwise): ms of the row, tiled and flash kernels; tiledVsRows, flashVsTiled
 //                (> 1: the second faster); bitEqual (tiled = rows, out and dqkv); flashRelErr; stateBytes
 //                (what each keeps for the backward). --only attention.
 //   summary      the ratios against the targets of issue 2 (training step >= 3x TF.js, matmul >= 1.5x,

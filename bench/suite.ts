@@ -123,6 +123,8 @@ interface Plan {
   train: { cases: ModelCase[]; warmup: number; runs: number };
   generate: { cases: (ModelCase & { P: number; M: number })[]; runs: number };
   counters: ModelCase & { steps: number };
+  /** Attention shapes (one layer's forward + backward each; cheap enough for GPT-2 small on SwiftShader). */
+  attention: { cases: ModelCase[]; runs: number };
 }
 
 /** The shipped small GPT: V=24, T=32, C=64, L=3, NH=4 (trained with B=32). */
@@ -165,6 +167,7 @@ function makePlan(swift: boolean, forceFull: boolean, quick: boolean): Plan {
         runs: Math.max(2, Math.round(5 * q)),
       },
       counters: { name: 'small', config: SMALL, B: 32, steps: 500 },
+      attention: { cases: [{ name: 'small', config: SMALL, B: 32 }, { name: 'medium', config: MEDIUM, B: 16 }, { name: 'gpt2-small', config: GPT2_SMALL, B: 4 }], runs: Math.max(3, Math.round(10 * q)) },
     };
   }
   // SwiftShader: a 512^2 matmul takes about a second, so fewer and smaller runs
@@ -174,6 +177,7 @@ function makePlan(swift: boolean, forceFull: boolean, quick: boolean): Plan {
     train: { cases: [{ name: 'small', config: SMALL, B: 8 }], warmup: 1, runs: quick ? 2 : 5 },
     generate: { cases: [{ name: 'small', config: SMALL, B: 8, P: 8, M: quick ? 8 : 24 }], runs: quick ? 1 : 3 },
     counters: { name: 'tiny', config: TINY, B: 2, steps: quick ? 50 : 500 },
+    attention: { cases: [{ name: 'small', config: SMALL, B: 8 }, ...(quick ? [] : [{ name: 'gpt2-small', config: GPT2_SMALL, B: 1 }])], runs: quick ? 2 : 5 },
   };
 }
 
@@ -531,7 +535,8 @@ async function benchCounters(env: SuiteEnv, plan: Plan, tuning: TuningName): Pro
 
 /**
  * Our three attention implementations side by side (no TF.js), forward + backward as in a training step,
- * at each train_step case's shape, under the gpu tuning's other settings: the row kernels (one workgroup
+ * at the plan's attention shapes (the train_step cases; on SwiftShader also GPT-2 small's at B = 1),
+ * under the gpu tuning's other settings: the row kernels (one workgroup
  * per query or key), the tiled ones (blocks of 16 sharing key/value tiles, over the stored [T, T]
  * weights) and the flash ones (the same blocks, online softmax, only a log-sum-exp per row kept).
  * ms per variant; tiledVsRows = rows / tiled, flashVsTiled = tiled / flash (> 1: the second faster);
@@ -540,12 +545,12 @@ async function benchCounters(env: SuiteEnv, plan: Plan, tuning: TuningName): Pro
  */
 async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
   const variants = (['rows', 'tiled', 'flash'] as const).map((attention) => ({ attention, ctx: createContext(env.device, { ...TUNINGS.gpu, attention }) }));
-  for (const { name, config, B } of plan.train.cases) {
+  for (const { name, config, B } of plan.attention.cases) {
     const { contextLength: T, dModel: C, nHeads: NH } = config;
     const qkv = randn(77, B * T * 3 * C), dout = randn(78, B * T * C);
     // a run is `reps` forward + backward passes in one submit: a few milliseconds on a GPU
     const reps = plan.mode === 'full' ? 20 : 1;
-    const runs = plan.train.runs;
+    const runs = plan.attention.runs;
     await env.progress(`attention ${name} (B=${B}, T=${T}, C=${C}, NH=${NH}): rows, tiled and flash, ${reps} forward + backward pass(es) per run, ${runs} timed runs`);
     const timed = variants.map(({ attention, ctx }) => {
       const state = attentionStateFloats(ctx.tuning, B, T, C, NH);
