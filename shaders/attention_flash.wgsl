@@ -57,8 +57,8 @@ var<workgroup> weights: array<f32, QB * FKB>; // forward: the tile's scores, the
 var<workgroup> row_m: array<f32, QB>; // forward: running max, sum and this tile's rescale per query row
 var<workgroup> row_l: array<f32, QB>;
 var<workgroup> row_r: array<f32, QB>;
-var<workgroup> att_tile: array<f32, QB * BKB>; // key block: att of the tile, [row][key]
-var<workgroup> dpre_tile: array<f32, QB * BKB>; // backward: dpre of the tile, [query][key] / [row][key]
+var<workgroup> att_tile: array<f32, QB * BKB>; // key block: att of the tile, [key][row]
+var<workgroup> dpre_tile: array<f32, QB * BKB>; // backward: dpre of the tile, [own row][tile row]
 var<workgroup> tile_m: array<f32, BKB>; // backward: m, 1 / l and the delta parts of the query rows in play
 var<workgroup> tile_inv_l: array<f32, BKB>;
 var<workgroup> delta_parts: array<f32, WG>;
@@ -262,6 +262,47 @@ fn dot_own2_btile(a: u32, c: u32, hs: u32) -> f32 {
   return s;
 }
 
+// The backward pairs the block's rows with a tile's: pair e = lid + j WG (j < PW) is own row e / BKB and
+// tile row e % BKB, and att_tile, dpre_tile are [own row][tile row] (QB = BKB). Consecutive invocations
+// take consecutive tile rows: distinct banks of btile, one broadcast row of own.
+
+/**
+ * acc[j] + sum_{c < nc} w[r, c] (btile row c) for the block's outputs e = lid + j WG (own row r = e / hs,
+ * column e % hs), with w = att_tile or dpre_tile (a uniform choice; callers pass a constant).
+ */
+fn add_tile_products(acc: array<f32, ACC>, from_att: bool, nc: u32, blk: Block, lid: u32) -> array<f32, ACC> {
+  var a = acc;
+  for (var j = 0u; j < ACC; j++) {
+    let r = (lid + j * WG) / blk.hs;
+    let i = (lid + j * WG) % blk.hs;
+    if (r < blk.n) {
+      var o = a[j];
+      for (var c = 0u; c < nc; c++) {
+        var w = 0.0;
+        if (from_att) {
+          w = att_tile[r * BKB + c];
+        } else {
+          w = dpre_tile[r * BKB + c];
+        }
+        o += w * btile[c * KS + i];
+      }
+      a[j] = o;
+    }
+  }
+  return a;
+}
+
+/** dqkv[the block's rows, part 0 (q), 1 (k) or 2 (v)] += factor * acc (outputs as in add_tile_products). */
+fn add_to_dqkv(blk: Block, part: u32, acc: array<f32, ACC>, factor: f32, lid: u32) {
+  for (var j = 0u; j < ACC; j++) {
+    let r = (lid + j * WG) / blk.hs;
+    if (r < blk.n) {
+      let o = (blk.b * p.T + blk.r0 + r) * 3u * p.C + part * p.C + blk.h * blk.hs + (lid + j * WG) % blk.hs;
+      dqkv[o] = dqkv[o] + acc[j] * factor;
+    }
+  }
+}
+
 /** Query block: dq_t += scale * sum_t2 dpre[t, t2] k_t2 over tiles of keys (values, then keys). */
 fn backward_query_block(blk: Block, lid: u32) {
   let hs = blk.hs;
@@ -276,12 +317,12 @@ fn backward_query_block(blk: Block, lid: u32) {
     workgroupBarrier();
     load_btile(blk, k0, nk, 2u, lid); // values
     workgroupBarrier();
-    var datt = array<f32, PW>(); // dout_t . v_t2 of pair e = lid + j WG: q = e / BKB, kk = e % BKB
+    var datt = array<f32, PW>(); // dout_t . v_t2 of each pair (query t, key t2)
     for (var j = 0u; j < PW; j++) {
-      let q = (lid + j * WG) / BKB;
-      let kk = (lid + j * WG) % BKB;
-      if (q < blk.n && kk < keys_seen(blk.r0 + q, k0, nk)) {
-        datt[j] = dot_own2_btile(q, kk, hs);
+      let r = (lid + j * WG) / BKB;
+      let c = (lid + j * WG) % BKB;
+      if (r < blk.n && c < keys_seen(blk.r0 + r, k0, nk)) {
+        datt[j] = dot_own2_btile(r, c, hs);
       }
     }
     workgroupBarrier();
@@ -289,33 +330,17 @@ fn backward_query_block(blk: Block, lid: u32) {
     workgroupBarrier();
     for (var j = 0u; j < PW; j++) {
       let e = lid + j * WG;
-      let q = e / BKB;
+      let r = e / BKB;
       var d = 0.0;
-      if (q < blk.n && e % BKB < keys_seen(blk.r0 + q, k0, nk)) {
-        d = att_of(dot_own_btile(q, e % BKB, hs) * p.scale, q) * (datt[j] - delta_of(q));
+      if (r < blk.n && e % BKB < keys_seen(blk.r0 + r, k0, nk)) {
+        d = att_of(dot_own_btile(r, e % BKB, hs) * p.scale, r) * (datt[j] - delta_of(r));
       }
       dpre_tile[e] = d;
     }
     workgroupBarrier();
-    for (var j = 0u; j < ACC; j++) {
-      let q = (lid + j * WG) / hs;
-      let i = (lid + j * WG) % hs;
-      if (q < blk.n) {
-        var o = dq[j];
-        for (var kk = 0u; kk < nk; kk++) {
-          o += dpre_tile[q * BKB + kk] * btile[kk * KS + i];
-        }
-        dq[j] = o;
-      }
-    }
+    dq = add_tile_products(dq, false, nk, blk, lid);
   }
-  for (var j = 0u; j < ACC; j++) {
-    let q = (lid + j * WG) / hs;
-    if (q < blk.n) {
-      let o = (blk.b * p.T + blk.r0 + q) * 3u * p.C + blk.h * hs + (lid + j * WG) % hs;
-      dqkv[o] = dqkv[o] + dq[j] * p.scale;
-    }
-  }
+  add_to_dqkv(blk, 0u, dq, p.scale, lid);
 }
 
 /**
@@ -335,13 +360,13 @@ fn backward_key_block(blk: Block, lid: u32) {
     load_tile_stats(blk, t0, nt, lid);
     load_delta_parts(blk, t0, nt, lid);
     workgroupBarrier();
-    var att = array<f32, PW>(); // att[t0 + tt, r0 + kq] of pair e = lid + j WG: tt = e / QB, kq = e % QB
+    var att = array<f32, PW>(); // att[t, t2] of each pair (key t2, query t); 0 where t < t2
     for (var j = 0u; j < PW; j++) {
       let e = lid + j * WG;
-      let tt = e / QB;
-      let kq = e % QB;
-      if (tt < nt && kq < blk.n && t0 + tt >= blk.r0 + kq) {
-        att[j] = att_of(dot_own_btile(kq, tt, hs) * p.scale, tt);
+      let r = e / BKB;
+      let c = e % BKB;
+      if (r < blk.n && c < nt && t0 + c >= blk.r0 + r) {
+        att[j] = att_of(dot_own_btile(r, c, hs) * p.scale, c);
       }
       att_tile[e] = att[j];
     }
@@ -352,44 +377,18 @@ fn backward_key_block(blk: Block, lid: u32) {
       let e = lid + j * WG;
       var d = 0.0;
       if (att[j] != 0.0) {
-        d = att[j] * (dot_own2_btile(e % QB, e / QB, hs) - delta_of(e / QB));
+        d = att[j] * (dot_own2_btile(e / BKB, e % BKB, hs) - delta_of(e % BKB));
       }
       dpre_tile[e] = d;
     }
-    for (var j = 0u; j < ACC; j++) {
-      let kq = (lid + j * WG) / hs;
-      let i = (lid + j * WG) % hs;
-      if (kq < blk.n) {
-        var o = dv[j];
-        for (var tt = 0u; tt < nt; tt++) {
-          o += att_tile[tt * QB + kq] * btile[tt * KS + i];
-        }
-        dv[j] = o;
-      }
-    }
+    dv = add_tile_products(dv, true, nt, blk, lid);
     workgroupBarrier();
     load_btile(blk, t0, nt, 0u, lid); // queries again
     workgroupBarrier();
-    for (var j = 0u; j < ACC; j++) {
-      let kq = (lid + j * WG) / hs;
-      let i = (lid + j * WG) % hs;
-      if (kq < blk.n) {
-        var o = dk[j];
-        for (var tt = 0u; tt < nt; tt++) {
-          o += dpre_tile[tt * QB + kq] * btile[tt * KS + i];
-        }
-        dk[j] = o;
-      }
-    }
+    dk = add_tile_products(dk, false, nt, blk, lid);
   }
-  for (var j = 0u; j < ACC; j++) {
-    let kq = (lid + j * WG) / hs;
-    if (kq < blk.n) {
-      let o = (blk.b * p.T + blk.r0 + kq) * 3u * p.C + p.C + blk.h * hs + (lid + j * WG) % hs;
-      dqkv[o] = dqkv[o] + dk[j] * p.scale;
-      dqkv[o + p.C] = dqkv[o + p.C] + dv[j];
-    }
-  }
+  add_to_dqkv(blk, 1u, dk, p.scale, lid);
+  add_to_dqkv(blk, 2u, dv, 1.0, lid);
 }
 
 /** Workgroup (x, h, b): x < nb = ceil(T / QB) is query block x, else key block x - nb. */
