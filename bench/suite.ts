@@ -538,10 +538,10 @@ async function benchCounters(env: SuiteEnv, plan: Plan, tuning: TuningName): Pro
  * at the plan's attention shapes (the train_step cases; on SwiftShader also GPT-2 small's at B = 1),
  * under the gpu tuning's other settings: the row kernels (one workgroup
  * per query or key), the tiled ones (blocks of 16 sharing key/value tiles, over the stored [T, T]
- * weights) and the flash ones (the same blocks, online softmax, only a log-sum-exp per row kept).
+ * weights) and the flash ones (the same blocks, online softmax, only a max and a sum per row kept).
  * ms per variant; tiledVsRows = rows / tiled, flashVsTiled = tiled / flash (> 1: the second faster);
  * bitEqual: tiled's out and dqkv are rows'; flashRelErr: flash's largest relative error against rows;
- * stateBytes: what each keeps for the backward plus its scratch (att and dpre; lse).
+ * stateBytes: what each keeps for the backward plus its scratch (att and dpre; flash's row statistics).
  */
 async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
   const variants = (['rows', 'tiled', 'flash'] as const).map((attention) => ({ attention, ctx: createContext(env.device, { ...TUNINGS.gpu, attention }) }));

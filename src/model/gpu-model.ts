@@ -88,7 +88,9 @@ interface TensorSlot {
 }
 
 // The residual stream (res2, res3, encoded) and the layernorm statistics are Bindings: views into the
-// stacks of LnStack where the activation set has one, else whole buffers.
+// stacks of LnStack where the activation set has one, else whole buffers. `att` is what the attention
+// forward keeps for the backward: the [B,NH,T,T] weights, or the flash kernels' row statistics
+// (engine/attention-state.ts).
 interface LayerActs {
   ln1: GPUBuffer; ln1Mean: Binding; ln1Rstd: Binding; qkv: GPUBuffer; att: GPUBuffer; atty: GPUBuffer;
   res2: Binding; ln2: GPUBuffer; ln2Mean: Binding; ln2Rstd: Binding; fch: GPUBuffer; fchGelu: GPUBuffer;

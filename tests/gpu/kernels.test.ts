@@ -37,10 +37,11 @@ function softmaxStats(qkv: Float32Array, B: number, T: number, C: number, NH: nu
   return stats;
 }
 
-// Every kernel variant runs here whatever the adapter: the GPU tuning (vec4 matmul, 64-wide rows), the
-// generic shared-memory matmul it falls back to, and the barrier-free register blocks with 4-wide rows
-// (the choice on SwiftShader); where the adapter has `subgroups`, both tunings again with the subgroup
-// row reductions (layernorm, log-prob, the attention softmax; on by default for CPU adapters).
+// Every kernel variant runs here whatever the adapter: the GPU tuning (vec4 matmul, flash attention,
+// 64-wide rows), the generic shared-memory matmul it falls back to, and the barrier-free register blocks
+// with 4-wide rows and row attention (the choice on SwiftShader); where the adapter has `subgroups`, both
+// tunings again with the subgroup row reductions (layernorm, log-prob, the attention softmax; on by
+// default for CPU adapters). The tiled attention is checked bit for bit against the row kernels.
 const HAS_SUBGROUPS = (await getDevice()).features.has('subgroups');
 describe.each([
   ['GPU variants', GPU_TUNING],
@@ -276,10 +277,11 @@ describe.each([
       [2, 37, 128, 2, 1],
       [1, 1, 8, 8, 1],
       [3, 33, 12, 3, 1],
-      // five forward key tiles per late block; scores in the hundreds (exp overflows without the running
-      // max): a near one-hot softmax whose gradient cancels, where the tiled and flash kernels alike differ
-      // from the CPU twin by 2e-6 to 3e-5 (10 draws), hence its looser dqkv bound
+      // five forward key tiles per late block
       [2, 130, 64, 1, 1],
+      // scores in the hundreds (exp overflows without the running max): a near one-hot softmax whose
+      // gradient cancels, where the tiled and flash kernels alike differ from the CPU twin by 2e-6 to 3e-5
+      // (10 draws), hence its looser dqkv bound
       [1, 45, 32, 2, 12],
       // a head wider than 64: the row kernels whatever the tuning
       [1, 5, 130, 1, 1],
@@ -587,4 +589,3 @@ describe.each([
     }
   });
 });
-
