@@ -31,6 +31,7 @@ const HS_MAX: u32 = 64u; // the largest head size these kernels take
 const KS: u32 = HS_MAX + 1u; // row stride of the tiles, padded: invocations reading one i across rows hit distinct banks
 const ACC: u32 = QB * HS_MAX / WG; // outputs per invocation: e = lid + j WG is block row e / hs, column e % hs
 const PW: u32 = QB * BKB / WG; // backward tile pairs per invocation: e = lid + j WG
+const RP: u32 = WG / QB; // invocations per row in the row-wise steps (the online softmax, delta_t)
 
 struct Params {
   B: u32,
@@ -54,9 +55,8 @@ var<workgroup> own2: array<f32, QB * HS_MAX>; // dout rows (query block), values
 var<workgroup> ftile: array<f32, FKB * KS>; // forward: a tile of keys, then of their values
 var<workgroup> btile: array<f32, BKB * KS>; // backward: a tile of keys, values, queries or dout rows
 var<workgroup> weights: array<f32, QB * FKB>; // forward: the tile's scores, then exp(s - m), [query][key]
-var<workgroup> row_m: array<f32, QB>; // forward: running max, sum and this tile's rescale per query row
-var<workgroup> row_l: array<f32, QB>;
-var<workgroup> row_r: array<f32, QB>;
+var<workgroup> row_parts: array<f32, WG>; // forward: the RP partial maxima, then sums, of each query row
+var<workgroup> row_r: array<f32, QB>; // forward: this tile's rescale exp(m_old - m) per query row, at the end 1 / l
 var<workgroup> att_tile: array<f32, QB * BKB>; // key block: att of the tile, [key][row]
 var<workgroup> dpre_tile: array<f32, QB * BKB>; // backward: dpre of the tile, [own row][tile row]
 var<workgroup> tile_m: array<f32, BKB>; // backward: m, 1 / l and the delta parts of the query rows in play
@@ -144,10 +144,13 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   let blk = block_of(wid.x, wid);
   let hs = blk.hs;
   load_own(blk, 0u, lid);
-  if (lid < QB) {
-    row_m[lid] = -3.0e38;
-    row_l[lid] = 0.0;
-  }
+  // The online softmax step of query row r = lid / RP is shared by its RP invocations, part lid % RP
+  // taking keys part, part + RP, ...; each of them keeps the row's running max m and sum l (the same
+  // values: the same partials in the same order).
+  let r = lid / RP;
+  let part = lid % RP;
+  var m = -3.0e38;
+  var l = 0.0;
   // explicit initializer: a bare declaration was not zeroed in a loop on Dawn/SwiftShader (attention.wgsl)
   var acc = array<f32, ACC>();
   let last = blk.r0 + blk.n - 1u;
@@ -168,31 +171,40 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
       }
     }
     workgroupBarrier(); // scores stored; the keys' readers done
-    if (lid < blk.n) {
-      // the online softmax step of query row lid: new max, the tile's weights, sum and rescale
-      let row = lid * FKB;
-      let seen = keys_seen(blk.r0 + lid, k0, nk);
-      let m_old = row_m[lid];
-      var m = m_old;
-      for (var kk = 0u; kk < seen; kk++) {
-        m = max(m, weights[row + kk]);
-      }
-      var l = 0.0;
-      for (var kk = 0u; kk < nk; kk++) {
-        var w = 0.0; // causal: no weight on the future
-        if (kk < seen) {
-          w = exp(weights[row + kk] - m);
-        }
-        weights[row + kk] = w;
-        l += w;
-      }
-      let r = exp(m_old - m); // 0 on the first tile (m_old = -3e38), which every row sees key 0 of
-      row_r[lid] = r;
-      row_m[lid] = m;
-      row_l[lid] = row_l[lid] * r + l;
+    let seen = keys_seen(blk.r0 + r, k0, nk); // r < n, or 0 keys
+    var pm = -3.0e38;
+    for (var kk = part; kk < select(0u, seen, r < blk.n); kk += RP) {
+      pm = max(pm, weights[r * FKB + kk]);
     }
+    row_parts[lid] = pm;
     load_ftile(blk, k0, nk, 2u, lid); // the values
     workgroupBarrier();
+    let m_old = m;
+    for (var j = 0u; j < RP; j++) {
+      m = max(m, row_parts[r * RP + j]);
+    }
+    workgroupBarrier(); // the maxima read
+    var ps = 0.0;
+    if (r < blk.n) {
+      for (var kk = part; kk < nk; kk += RP) {
+        var w = 0.0; // causal: no weight on the future
+        if (kk < seen) {
+          w = exp(weights[r * FKB + kk] - m);
+        }
+        weights[r * FKB + kk] = w;
+        ps += w;
+      }
+      if (part == 0u) {
+        row_r[r] = exp(m_old - m); // 0 on the first tile (m_old = -3e38), which every row sees key 0 of
+      }
+    }
+    row_parts[lid] = ps;
+    workgroupBarrier();
+    var ls = 0.0;
+    for (var j = 0u; j < RP; j++) {
+      ls += row_parts[r * RP + j];
+    }
+    l = l * exp(m_old - m) + ls;
     for (var j = 0u; j < ACC; j++) {
       let q = (lid + j * WG) / hs;
       let i = (lid + j * WG) % hs;
@@ -205,31 +217,32 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
       }
     }
   }
+  if (part == 0u && r < blk.n) {
+    row_r[r] = 1.0 / l;
+    stats[stats_at(blk, blk.r0 + r)] = m;
+    stats[stats_at(blk, blk.r0 + r) + 1u] = 1.0 / l;
+  }
+  workgroupBarrier();
   for (var j = 0u; j < ACC; j++) {
     let q = (lid + j * WG) / hs;
     if (q < blk.n) {
-      out[(blk.b * p.T + blk.r0 + q) * p.C + blk.h * hs + (lid + j * WG) % hs] = acc[j] / row_l[q];
+      out[(blk.b * p.T + blk.r0 + q) * p.C + blk.h * hs + (lid + j * WG) % hs] = acc[j] * row_r[q];
     }
-  }
-  if (lid < blk.n) {
-    stats[stats_at(blk, blk.r0 + lid)] = row_m[lid];
-    stats[stats_at(blk, blk.r0 + lid) + 1u] = 1.0 / row_l[lid];
   }
 }
 
 // ------------------------------------------------------------------------------------------ backward
 
-// delta_t = dout_t . out_t (= sum_t2 att[t, t2] datt[t, t2]) in DP parts, one invocation each, so that
-// 64 invocations share a tile's 16 rows: part j sums the columns i = j mod DP.
-const DP: u32 = WG / BKB;
+// delta_t = dout_t . out_t (= sum_t2 att[t, t2] datt[t, t2]) in RP parts, one invocation each, so that
+// 64 invocations share a tile's 16 rows (BKB = QB): part j sums the columns i = j mod RP.
 
-/** The tile rows' delta parts: row r = e / DP, part e % DP of rows t0 + r, r < n. */
+/** The tile rows' delta parts: row r = lid / RP, part lid % RP of rows t0 + r, r < n. */
 fn load_delta_parts(blk: Block, t0: u32, n: u32, lid: u32) {
-  let r = lid / DP;
+  let r = lid / RP;
   if (r < n) {
     let o = (blk.b * p.T + t0 + r) * p.C + blk.h * blk.hs;
     var d = 0.0;
-    for (var i = lid % DP; i < blk.hs; i += DP) {
+    for (var i = lid % RP; i < blk.hs; i += RP) {
       d += dout[o + i] * out[o + i];
     }
     delta_parts[lid] = d;
@@ -239,8 +252,8 @@ fn load_delta_parts(blk: Block, t0: u32, n: u32, lid: u32) {
 /** delta of tile row r from its parts (the same order for every reader). */
 fn delta_of(r: u32) -> f32 {
   var d = 0.0;
-  for (var j = 0u; j < DP; j++) {
-    d += delta_parts[r * DP + j];
+  for (var j = 0u; j < RP; j++) {
+    d += delta_parts[r * RP + j];
   }
   return d;
 }
