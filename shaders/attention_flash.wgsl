@@ -49,7 +49,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> dout: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dqkv: array<f32>;
 
-// Shared memory, 14.3 KB per entry point (each uses only its own arrays).
+// Shared memory: 14,784 bytes per entry point (each counts only the arrays it uses), under the 16 KB
+// every WebGPU device offers.
 var<workgroup> own: array<f32, QB * HS_MAX>; // the block's rows, stride hs: queries (forward, query block), keys (key block)
 var<workgroup> own2: array<f32, QB * HS_MAX>; // dout rows (query block), values (key block)
 var<workgroup> ftile: array<f32, FKB * KS>; // forward: a tile of keys, then of their values
