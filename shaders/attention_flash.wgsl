@@ -205,7 +205,7 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
     for (var j = 0u; j < RP; j++) {
       ls += row_parts[r * RP + j];
     }
-    l = l * exp(m_old - m) + ls;
+    l = l * row_r[r] + ls; // row_r[r] is stale for r >= n, whose l is never used
     for (var j = 0u; j < ACC; j++) {
       let q = (lid + j * WG) / hs;
       let i = (lid + j * WG) % hs;
@@ -218,6 +218,7 @@ fn forward(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
       }
     }
   }
+  workgroupBarrier(); // the last tile's readers of row_r done
   if (part == 0u && r < blk.n) {
     row_r[r] = 1.0 / l;
     stats[stats_at(blk, blk.r0 + r)] = m;
