@@ -13,6 +13,11 @@
 //
 // Lines (field "bench"):
 //   adapter      the adapter, its limits and the mode (swiftshader => reduced sizes and repetitions).
+//   check        before anything is timed: our GPU model against the CPU model on this adapter, per
+//                tuning (and the tiled attention, and subgroup reductions where offered): the largest
+//                relative error of logits, log-probs and every parameter gradient (worstGrad names the
+//                worst), pass = all <= 1e-4 (the bound of tests/gpu/model.test.ts). Odd sizes; on a GPU
+//                also one GPT-2-small layer (C 768, 12 heads, T 256). --only check.
 //   matmul       GFLOP/s of out = A[M,K] . B[K,N] for ours (shaders/matmul.wgsl through src/engine's
 //                Program + pipeline cache, kernels.gemm) and tf.matMul; square 256/512/1024 and the
 //                model's own shapes (c_attn, c_fc, mlp c_proj, tied LM head). Each timed run encodes
@@ -54,7 +59,7 @@
 //        --tuning a,b  only these of our tunings: swiftshader, gpu (default both)
 //        --full        full sizes and repetitions (default on a real GPU; forces them on SwiftShader)
 //        --quick       fewer repetitions (a smoke run)
-//        --only a,b    run only these of: matmul, train, generate, counters, profile, attention
+//        --only a,b    run only these of: check, matmul, train, generate, counters, profile, attention
 //        --timeout S   give up after S seconds (default 1800)
 //        --headed      show the browser window
 //        --bundle-node FILE  only write bench/node.ts bundled into FILE (for bench/gpu-kit.sh) and exit

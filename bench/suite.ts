@@ -8,10 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { createGpuModel, type GpuModel } from '../src/model/gpu-model';
+import { createCpuModel } from '../src/model/cpu-model';
 import { initParams } from '../src/model/init';
 import { paramCount, type GPTConfig } from '../src/model/config';
 import type { AdamWSettings, Params } from '../src/model/types';
-import { createContext, Program, TUNINGS, type TuningName } from '../src/engine/launch';
+import { createContext, describeTuning, GPU_TUNING, hasSubgroups, Program, TUNINGS, type Tuning, type TuningName } from '../src/engine/launch';
 import * as K from '../src/engine/kernels';
 import { attentionStateFloats } from '../src/engine/attention-state';
 import { readF32, upload } from '../src/engine/readback';
@@ -119,6 +120,8 @@ interface ModelCase {
 
 interface Plan {
   mode: 'full' | 'swiftshader-reduced';
+  /** Models whose logits and gradients are checked against the CPU model before anything is timed. */
+  check: { cases: ModelCase[] };
   matmul: { squares: number[]; warmup: number; runs: number; flopsPerRun: number; maxReps: number; models: ModelCase[] };
   train: { cases: ModelCase[]; warmup: number; runs: number };
   generate: { cases: (ModelCase & { P: number; M: number })[]; runs: number };
@@ -133,12 +136,17 @@ const MEDIUM: GPTConfig = { vocabSize: 512, contextLength: 64, dModel: 256, nLay
 /** GPT-2 small (124M parameters). */
 const GPT2_SMALL: GPTConfig = { vocabSize: 50257, contextLength: 256, dModel: 768, nLayers: 12, nHeads: 12 };
 const TINY: GPTConfig = { vocabSize: 24, contextLength: 8, dModel: 16, nLayers: 1, nHeads: 2 };
+/** Odd sizes: an LM head not a multiple of 4 wide, 48-wide heads, three of flash's 32-key tiles. */
+const ODD: GPTConfig = { vocabSize: 67, contextLength: 80, dModel: 96, nLayers: 2, nHeads: 2 };
+/** One GPT-2-small layer (C 768, 12 heads, T 256) under a 1,003-token head: the real grids and tiles. */
+const GPT2_LAYER: GPTConfig = { vocabSize: 1003, contextLength: 256, dModel: 768, nLayers: 1, nHeads: 12 };
 
 function makePlan(swift: boolean, forceFull: boolean, quick: boolean): Plan {
   const q = quick ? 0.3 : 1;
   if (forceFull || !swift) {
     return {
       mode: 'full',
+      check: { cases: [{ name: 'odd', config: ODD, B: 3 }, { name: 'gpt2-layer', config: GPT2_LAYER, B: 2 }] },
       matmul: {
         squares: [256, 512, 1024, 2048, 4096],
         warmup: 3,
@@ -173,6 +181,7 @@ function makePlan(swift: boolean, forceFull: boolean, quick: boolean): Plan {
   // SwiftShader: a 512^2 matmul takes about a second, so fewer and smaller runs
   return {
     mode: 'swiftshader-reduced',
+    check: { cases: [{ name: 'odd', config: ODD, B: quick ? 1 : 3 }] },
     matmul: { squares: [256, 512], warmup: 1, runs: quick ? 2 : 5, flopsPerRun: 0, maxReps: 1, models: [{ name: 'small', config: SMALL, B: 32 }] },
     train: { cases: [{ name: 'small', config: SMALL, B: 8 }], warmup: 1, runs: quick ? 2 : 5 },
     generate: { cases: [{ name: 'small', config: SMALL, B: 8, P: 8, M: quick ? 8 : 24 }], runs: quick ? 1 : 3 },
@@ -192,6 +201,90 @@ function modelShapes({ name, config, B }: ModelCase): { name: string; c: MatmulC
     { name: `${name} mlp.c_proj [${N},${4 * C}]x[${4 * C},${C}]`, c: { M: N, K: 4 * C, N: C, transposeB: false } },
     { name: `${name} lm_head [${N},${C}]x[${V},${C}]^T`, c: { M: N, K: C, N: V, transposeB: true } },
   ];
+}
+
+// ---------------------------------------------------------------------------------------------- 0. check
+
+/** The bound of the GPU ≡ CPU gradient test (tests/gpu/model.test.ts), on every compared output. */
+const CHECK_TOLERANCE = 1e-4;
+
+/**
+ * What `check` runs: each benchmarked tuning, and where they apply the variants a session may switch
+ * to after reading the bench (the tiled attention; subgroup reductions where the adapter has them).
+ */
+function checkVariants(env: SuiteEnv): { tuning: TuningName; variant: string; t: Tuning }[] {
+  const out = env.tunings.map((tuning) => ({ tuning, variant: tuning as string, t: TUNINGS[tuning] as Tuning }));
+  if (env.tunings.includes('gpu')) out.push({ tuning: 'gpu', variant: 'gpu, tiled attention', t: { ...GPU_TUNING, attention: 'tiled' } });
+  if (hasSubgroups(env.device)) {
+    for (const tuning of env.tunings) out.push({ tuning, variant: `${tuning}, subgroups`, t: { ...TUNINGS[tuning], subgroups: true } });
+  }
+  return out;
+}
+
+/** initParams with noise on the LayerNorm and bias values, so that their gradients are exercised. */
+function checkParams(config: GPTConfig): Params {
+  const p = initParams(config, 4321);
+  const rng = createRng(4322);
+  for (const [name, a] of p) if (name.includes('ln_') || name.endsWith('.bias')) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.1;
+  return p;
+}
+
+/**
+ * Our GPU model against the CPU model (src/model/cpu-model.ts, itself tested against finite
+ * differences) on this adapter, before anything is timed: a kernel that races or loses precision on a
+ * real GPU shows here, not as a fast wrong number. Per tuning and model: the largest relative error
+ * of the logits, the log-probs and every parameter gradient (the worst one named); pass = all within
+ * CHECK_TOLERANCE. Returns the variants that did not pass.
+ */
+async function benchCheck(env: SuiteEnv, plan: Plan): Promise<string[]> {
+  const failed: string[] = [];
+  for (const { name, config, B } of plan.check.cases) {
+    const T = config.contextLength;
+    const params = checkParams(config);
+    const { tokens, targets } = makeBatch(600, B, T, config.vocabSize);
+    const batch = { tokens, B, T };
+    const dlogp = randn(601, B * T);
+    await env.progress(`check ${name} (${paramCount(config)} params, B=${B}, T=${T}): the CPU model's logits and gradients`);
+    const cpu = createCpuModel(config, params);
+    const refLogits = await cpu.logits(batch);
+    const refLogprobs = (await cpu.logprobs(batch, targets)).logprobs;
+    await cpu.backward(dlogp);
+    const refGrads = await cpu.getGrads();
+    for (const { tuning, variant, t } of checkVariants(env)) {
+      const model = await createGpuModel(env.device, config, params, { tuning: t });
+      try {
+        const logitsRelErr = maxRelErr(await model.logits(batch), refLogits);
+        const logprobsRelErr = maxRelErr((await model.logprobs(batch, targets)).logprobs, refLogprobs);
+        await model.backward(dlogp);
+        let worst = { name: '', err: 0 };
+        for (const [p, g] of await model.getGrads()) {
+          const err = maxRelErr(g, refGrads.get(p)!);
+          if (!(err <= worst.err)) worst = { name: p, err };
+        }
+        const pass = [logitsRelErr, logprobsRelErr, worst.err].every((e) => e <= CHECK_TOLERANCE);
+        if (!pass) failed.push(`${variant} on ${name}`);
+        await env.emit({
+          bench: 'check',
+          tuning,
+          variant,
+          oursTuning: describeTuning(t),
+          model: name,
+          config,
+          B,
+          T,
+          logitsRelErr: round(logitsRelErr),
+          logprobsRelErr: round(logprobsRelErr),
+          gradRelErr: round(worst.err),
+          worstGrad: worst.name,
+          tolerance: CHECK_TOLERANCE,
+          pass,
+        });
+      } finally {
+        model.dispose();
+      }
+    }
+  }
+  return failed;
 }
 
 // ---------------------------------------------------------------------------------------------- 1. matmul
@@ -702,6 +795,10 @@ export async function runSuite(env: SuiteEnv, uncaptured: string[]): Promise<voi
   };
   const perTuning = <T>(f: (t: TuningName) => T) => Object.fromEntries(env.tunings.map((t) => [t, f(t)]));
 
+  await run('check', async () => {
+    const failed = await benchCheck(env, plan);
+    summary.check = { pass: failed.length === 0, failed };
+  });
   await run('matmul', async () => {
     const r = await benchMatmul(env, plan);
     summary.matmul = perTuning((t) => ({ ratioGeomean: round(geomean(r.get(t)!)), ratioMin: round(Math.min(...r.get(t)!)), ratioMax: round(Math.max(...r.get(t)!)) }));

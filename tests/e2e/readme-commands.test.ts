@@ -164,6 +164,15 @@ const PLANS: Record<string, Plan> = {
       }
     },
   },
+  'npm run -s bench -- --node --json --only check': {
+    run: async () => {
+      const lines = jsonLines((await run('npm run -s bench -- --node --json --only check --quick --tuning gpu')).stdout);
+      const checks = lines.filter((l) => l.bench === 'check');
+      expect(checks.map((l) => l.variant)).toEqual(expect.arrayContaining(['gpu', 'gpu, tiled attention']));
+      for (const l of checks) expect(l, String(l.variant)).toMatchObject({ pass: true, gradRelErr: expect.any(Number), worstGrad: expect.any(String) });
+      expect(lines.find((l) => l.bench === 'summary')).toMatchObject({ check: { pass: true, failed: [] } });
+    },
+  },
   'bash bench/gpu-server.sh OUT': {
     run: async () => {
       const usage = await sh('bash', ['bench/gpu-server.sh'], { cwd: repo }).catch((e: { code: number; stderr: string }) => e);
