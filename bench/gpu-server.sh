@@ -110,6 +110,9 @@ for (const l of lines.filter((x) => x.bench === 'check')) {
 for (const l of lines.filter((x) => 'ratio' in x && 'tuning' in x)) {
   say(`${l.bench.padEnd(10)} ${String(l.tuning).padEnd(11)} ${String(l.shape ?? l.model).padEnd(44)} ours ${l.ours} tfjs ${l.tfjs} ${l.unit}  ratio ${l.ratio}`);
 }
+for (const l of lines.filter((x) => x.bench === 'variants')) {
+  say(`variants   ${l.model}: training step ms ${JSON.stringify(l.ms)}; vs the gpu tuning (> 1: faster) ${JSON.stringify(l.vsGpu)}`);
+}
 for (const l of lines.filter((x) => x.bench === 'error')) say(`error in ${l.in}: ${l.error}`);
 EOF
 log "JSON lines: $jsonl (exit $rc)"

@@ -45,6 +45,9 @@
 //                shape, on SwiftShader also GPT-2 small's at B = 1 (gpu tuning otherwise): ms of the row, tiled and flash kernels; tiledVsRows, flashVsTiled
 //                (> 1: the second faster); bitEqual (tiled = rows, out and dqkv); flashRelErr; stateBytes
 //                (what each keeps for the backward). --only attention.
+//   variants     a training step of the largest train_step case under the gpu tuning and under the
+//                variants check runs (the tiled attention; subgroup reductions where offered),
+//                alternating: ms of each, vsGpu (> 1: the variant faster). --only variants.
 //   summary      the ratios against the targets of issue 2 (training step >= 3x TF.js, matmul >= 1.5x,
 //                KV cache >= 5x recompute, 1 submit and <= 1 readback per step, no buffer growth).
 //   error        a benchmark that failed (the others still run; the exit code is then 1).
@@ -59,7 +62,7 @@
 //        --tuning a,b  only these of our tunings: swiftshader, gpu (default both)
 //        --full        full sizes and repetitions (default on a real GPU; forces them on SwiftShader)
 //        --quick       fewer repetitions (a smoke run)
-//        --only a,b    run only these of: check, matmul, train, generate, counters, profile, attention
+//        --only a,b    run only these of: check, matmul, train, generate, counters, profile, attention, variants
 //        --timeout S   give up after S seconds (default 1800)
 //        --headed      show the browser window
 //        --bundle-node FILE  only write bench/node.ts bundled into FILE (for bench/gpu-kit.sh) and exit

@@ -744,6 +744,53 @@ async function benchProfile(env: SuiteEnv, plan: Plan): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------- 8. variants
+
+/**
+ * The `gpu` tuning against the variants a session may switch it to (checkVariants: the tiled attention;
+ * subgroup reductions where the adapter has them), each timed on a whole training step of the largest
+ * `train_step` case, alternating run by run: what GPU_TUNING and SUBGROUPS_BY_DEFAULT.gpu are chosen by.
+ * vsGpu > 1: the variant is faster than the gpu tuning.
+ */
+async function benchVariants(env: SuiteEnv, plan: Plan): Promise<void> {
+  if (!env.tunings.includes('gpu')) return;
+  const { name, config, B } = plan.train.cases[plan.train.cases.length - 1];
+  const T = config.contextLength;
+  const { warmup, runs } = plan.train;
+  const variants = checkVariants(env).filter((v) => v.tuning === 'gpu');
+  await env.progress(`variants ${name} (B=${B}, T=${T}): a training step under ${variants.map((v) => v.variant).join(' | ')}, ${runs} timed each`);
+  const params = initParams(config, 1234);
+  const models: { variant: string; model: GpuModel; ms: number[] }[] = [];
+  try {
+    for (const v of variants) models.push({ variant: v.variant, model: await createGpuModel(env.device, config, params, { tuning: v.t }), ms: [] });
+    const batches = Array.from({ length: 4 }, (_, i) => makeBatch(500 + i, B, T, config.vocabSize));
+    for (let i = 0; i < warmup + runs; i++) {
+      const { tokens, targets } = batches[i % batches.length];
+      for (const m of i % 2 ? [...models].reverse() : models) {
+        const t0 = performance.now();
+        await m.model.trainStep({ tokens, B, T }, targets, OPT);
+        if (i >= warmup) m.ms.push(performance.now() - t0);
+      }
+    }
+    const base = median(models[0].ms);
+    await env.emit({
+      bench: 'variants',
+      tuning: 'gpu',
+      model: name,
+      config,
+      B,
+      T,
+      unit: 'ms',
+      runs,
+      ms: Object.fromEntries(models.map((m) => [m.variant, round(median(m.ms))])),
+      msRange: Object.fromEntries(models.map((m) => [m.variant, range(m.ms)])),
+      vsGpu: Object.fromEntries(models.slice(1).map((m) => [m.variant, round(base / median(m.ms))])),
+    });
+  } finally {
+    for (const m of models) m.model.dispose();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- main
 
 /** Runs every enabled benchmark; a failed one is reported as an `error` line and the rest still run. */
@@ -818,5 +865,6 @@ export async function runSuite(env: SuiteEnv, uncaptured: string[]): Promise<voi
   });
   await run('profile', () => benchProfile(env, plan));
   await run('attention', () => benchAttention(env, plan));
+  await run('variants', () => benchVariants(env, plan));
   if (Object.keys(summary).some((k) => k !== 'bench' && k !== 'mode' && k !== 'note')) await env.emit(summary);
 }
