@@ -173,7 +173,12 @@ fn fetch_b(g: Gemm, tid: u32, n0: u32, k0: u32, masked: bool) -> vec4<f32> {
   return select(v, kmask(g, v, k), masked);
 }
 
-/** Stores the fetched vec4s into shared buffer `buf` (k-major); a 64-wide tile needs half the invocations. */
+/**
+ * Stores the fetched vec4s into shared buffer `buf` (k-major); a 64-wide tile needs half the invocations.
+ * From a k-contiguous source, 4 invocations write the 4 components of one shared vec4 (As[..][m % 4]).
+ * WGSL lets a backend widen a component store to the whole vector, which would make that a race; Tint
+ * emits scalar stores (SPIR-V OpAccessChain to the float + OpStore), so on Dawn it is not one.
+ */
 fn stash(g: Gemm, tid: u32, buf: u32, va: vec4<f32>, vb: vec4<f32>) {
   let oa = buf * BK * BM4;
   if (tid < BK * BM4) {
