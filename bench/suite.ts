@@ -210,11 +210,17 @@ const CHECK_TOLERANCE = 1e-4;
 
 /**
  * What `check` runs: each benchmarked tuning, and where they apply the variants a session may switch
- * to after reading the bench (the tiled attention; subgroup reductions where the adapter has them).
+ * to after reading the bench (the tiled attention; the vec4 matmul's filled grids, Tuning.matmulFill;
+ * subgroup reductions where the adapter has them).
  */
 function checkVariants(env: SuiteEnv): { tuning: TuningName; variant: string; t: Tuning }[] {
   const out = env.tunings.map((tuning) => ({ tuning, variant: tuning as string, t: TUNINGS[tuning] as Tuning }));
-  if (env.tunings.includes('gpu')) out.push({ tuning: 'gpu', variant: 'gpu, tiled attention', t: { ...GPU_TUNING, attention: 'tiled' } });
+  if (env.tunings.includes('gpu')) {
+    out.push({ tuning: 'gpu', variant: 'gpu, tiled attention', t: { ...GPU_TUNING, attention: 'tiled' } });
+    // about two workgroups per compute unit of a large GPU (an H200 has 132): GPT-2 small's [1024, 768]
+    // products get 192 workgroups instead of 48
+    out.push({ tuning: 'gpu', variant: 'gpu, filled grids', t: { ...GPU_TUNING, matmulFill: 256 } });
+  }
   if (hasSubgroups(env.device)) {
     for (const tuning of env.tunings) out.push({ tuning, variant: `${tuning}, subgroups`, t: { ...TUNINGS[tuning], subgroups: true } });
   }

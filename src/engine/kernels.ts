@@ -243,9 +243,10 @@ interface Vec4Plan {
   wideN: boolean;
 }
 
-function vec4Plan(g: Gemm, { transA, transB }: { transA: boolean; transB: boolean }): Vec4Plan {
+function vec4Plan(g: Gemm, { transA, transB }: { transA: boolean; transB: boolean }, fill: number): Vec4Plan {
   if (g.dbias && transB) throw new Error('gemm: dbias needs a row-major B [K, N]');
   const aux = gemmAux(g);
+  const [wideM, wideN] = tileWidths(g, fill);
   return {
     g,
     transA,
@@ -253,13 +254,22 @@ function vec4Plan(g: Gemm, { transA, transB }: { transA: boolean; transB: boolea
     vecA: (transA ? g.M : g.K) % 4 === 0 && vec4Aligned(g.a),
     vecB: (transB ? g.K : g.N) % 4 === 0 && vec4Aligned(g.b),
     vecOut: g.N % 4 === 0 && [g.out, g.bias, aux].every((b) => !b || vec4Aligned(b)),
-    wideM: g.M > 64,
-    wideN: g.N > 64,
+    wideM,
+    wideN,
   };
 }
 
 /** Workgroups along n and m of a product on tiles of 64 or 128 (wide). */
 const tilesOf = (g: Gemm, wideM: boolean, wideN: boolean): [number, number] => [cdiv(g.N, wideN ? 128 : 64), cdiv(g.M, wideM ? 128 : 64)];
+const workgroups = (g: Gemm, wideM: boolean, wideN: boolean) => tilesOf(g, wideM, wideN).reduce((a, b) => a * b);
+
+/** [wideM, wideN]: 128-wide where the output is wider than 64, narrowed (columns first) while the grid is under `fill` (Tuning.matmulFill). */
+function tileWidths(g: Gemm, fill: number): [boolean, boolean] {
+  let wideM = g.M > 64, wideN = g.N > 64;
+  if (wideN && workgroups(g, wideM, wideN) < fill) wideN = false;
+  if (wideM && workgroups(g, wideM, wideN) < fill) wideM = false;
+  return [wideM, wideN];
+}
 
 /** A flag as the u32 the WGSL constants take. */
 const bit = (flag: unknown) => (flag ? 1 : 0);
@@ -287,7 +297,7 @@ function product0Constants(p: Vec4Plan): Record<string, number> {
 
 /** shaders/matmul_vec4.wgsl: shapes and layout compiled in; vec4 loads where the contiguous dim allows. */
 function gemmVec4(prog: Program, g: Gemm, layout: { transA: boolean; transB: boolean }): void {
-  const p = vec4Plan(g, layout);
+  const p = vec4Plan(g, layout, prog.ctx.tuning.matmulFill);
   const aux = gemmAux(g);
   const bias = g.bias ?? null;
   prog.dispatch(
@@ -320,7 +330,8 @@ function gemmVec4(prog: Program, g: Gemm, layout: { transA: boolean; transB: boo
 function gemmPair(prog: Program, first: Gemm, second: Gemm): boolean {
   const l0 = fusedGemmLayout(prog, first), l1 = fusedGemmLayout(prog, second);
   if (!l0 || !l1) return false;
-  const p0 = vec4Plan(first, l0), p1 = vec4Plan(second, l1);
+  const fill = prog.ctx.tuning.matmulFill;
+  const p0 = vec4Plan(first, l0, fill), p1 = vec4Plan(second, l1, fill);
   if (!p0.vecA || !p0.vecB || !p0.vecOut || first.dbias) return false;
   if (second.bias || second.residual || second.gelu || second.geluGrad) return false;
   const wideM = p0.wideM || p1.wideM, wideN = p0.wideN || p1.wideN;

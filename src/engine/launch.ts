@@ -27,6 +27,14 @@ export interface Tuning {
    */
   matmul: 'vec4' | 'tiled' | 'register';
   /**
+   * 'vec4' only: while a product's grid of 128-wide tiles has fewer workgroups than this, its tiles are
+   * narrowed to 64 columns, then 64 rows (4x more workgroups, each with a quarter of the work), so that a
+   * GPU with many compute units is not left mostly idle by GPT-2's [1024, 768] outputs (48 workgroups).
+   * WebGPU does not say how many compute units there are, hence a count. 0: 128 wide wherever the
+   * output is wider than 64.
+   */
+  matmulFill: number;
+  /**
    * Attention forward and backward (heads up to 64 wide, else 'rows'): 'flash' = blocks of 16 query rows
    * (keys) with an online softmax, keeping only each row's softmax max and sum for the backward
    * (attention_flash.wgsl; memory O(T) per head, not O(T^2)); 'tiled' = the same blocks over the stored
@@ -43,8 +51,8 @@ export interface Tuning {
 }
 
 /** The portable tunings: no optional feature, so they run on every device (tests run both everywhere). */
-export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', attention: 'flash', subgroups: false };
-export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', attention: 'rows', subgroups: false };
+export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', matmulFill: 0, attention: 'flash', subgroups: false };
+export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', matmulFill: 0, attention: 'rows', subgroups: false };
 
 /**
  * Whether defaultTuning uses subgroup reductions where the feature exists, per adapter kind (DESIGN §2).
@@ -69,7 +77,8 @@ export function defaultTuning(device: GPUDevice): Tuning {
 /** The tuning in words, for the app's backend button: "vec4 matmul (GPU tuning), flash attention, 64-wide rows". */
 export function describeTuning(t: Tuning): string {
   const matmul = { vec4: 'vec4 matmul (GPU tuning)', tiled: 'tiled matmul', register: 'register-blocked matmul (CPU-adapter tuning)' }[t.matmul];
-  return `${matmul}, ${t.attention === 'rows' ? '' : `${t.attention} attention, `}${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}`;
+  const fill = t.matmul === 'vec4' && t.matmulFill > 0 ? `, grids filled to ${t.matmulFill} workgroups` : '';
+  return `${matmul}${fill}, ${t.attention === 'rows' ? '' : `${t.attention} attention, `}${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}`;
 }
 
 export function hasSubgroups(device: GPUDevice): boolean {

@@ -589,3 +589,44 @@ describe.each([
     }
   });
 });
+
+// Tuning.matmulFill: the vec4 matmul narrows its tiles to 64 where the grid of 128-wide tiles is small.
+// Each output's sum runs over k in the same order on either width (and each column's bias gradient over
+// the same k residues), so the results are the wide tiles' bit for bit; those are checked against the
+// CPU twins above.
+describe('vec4 matmul with filled grids (Tuning.matmulFill)', () => {
+  test('small grids get 64-wide tiles (more workgroups) and the same bits as 128-wide tiles', async () => {
+    const device = await getDevice();
+    const wide = createContext(device, GPU_TUNING);
+    const filled = createContext(device, { ...GPU_TUNING, matmulFill: 1 << 20 });
+    for (const [N, C, OC] of [
+      [130, 68, 260],
+      [200, 37, 132],
+    ]) {
+      const inputs = [randn(rng, N * C), randn(rng, C * OC, 0.3), randn(rng, OC), randn(rng, N * OC), randn(rng, OC * C), randn(rng, N * C, 2)];
+      const outputs = async (c: GpuContext) => {
+        const [inp, w, bias, dout, wT, h] = inputs.map((a) => upload(c, a));
+        const z = (n: number) => upload(c, new Float32Array(n));
+        const o = { out: z(N * OC), dinp: z(N * C), dw: z(C * OC), db: z(OC), outT: z(N * OC), tdinp: z(N * C), tdw: z(OC * C), pre: z(N * OC), act: z(N * OC) };
+        const p = new Program(c, 'fill');
+        K.matmulForward(p, o.out, inp, w, bias, N, C, OC);
+        K.matmulBackward(p, o.dinp, o.dw, o.db, dout, inp, w, N, C, OC);
+        K.matmulForwardTransposed(p, o.outT, inp, wT, N, C, OC);
+        K.matmulBackwardTransposed(p, o.tdinp, o.tdw, dout, inp, wT, N, C, OC);
+        K.matmulForwardGelu(p, o.pre, o.act, inp, w, bias, N, C, OC);
+        K.matmulBackwardGelu(p, h, z(N * C), z(C * OC), z(OC), dout, upload(c, new Float32Array(N * C)), h, w, N, C, OC);
+        const grids = (await p.profile()).map((e) => e.label.match(/\[(\d+),(\d+),(\d+)\]$/)!.slice(1).reduce((a, x) => a * Number(x), 1));
+        p.dispose();
+        const sizes = { out: N * OC, dinp: N * C, dw: C * OC, db: OC, outT: N * OC, tdinp: N * C, tdw: OC * C, pre: N * OC, act: N * OC };
+        const read = await Promise.all(Object.entries(sizes).map(([k, n]) => readF32(c, o[k as keyof typeof o], n)));
+        return { grids, read };
+      };
+      const w = await outputs(wide), f = await outputs(filled);
+      const tag = `[${N},${C},${OC}]`;
+      expect(f.grids.length, tag).toBe(w.grids.length);
+      // every product here is over 64 wide both ways: more workgroups on every grid (2.5x for [130, 260])
+      f.grids.forEach((n, i) => expect(n, `${tag} dispatch ${i}`).toBeGreaterThan(w.grids[i]));
+      w.read.forEach((a, i) => expect(bitEqual(f.read[i], a), `${tag} output ${i}`).toBe(true));
+    }
+  });
+});

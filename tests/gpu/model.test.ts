@@ -113,12 +113,14 @@ describe('GPU model vs CPU model', () => {
 
   // every tuning on every adapter: "gpu" (vec4 matmul, flash attention) is what a real GPU gets,
   // "swiftshader" what a CPU adapter gets (row attention), "tiled" the generic matmul the vec4 one falls
-  // back to for other strides, "tiled attention" the blocks over stored weights; and the first two with
+  // back to for other strides, "tiled attention" the blocks over stored weights, "filled grids" the vec4
+  // matmul on 64-wide tiles throughout (Tuning.matmulFill); and the first two with
   // the subgroup row reductions where the adapter has `subgroups` (the default on CPU adapters)
   test.each([
     ...Object.entries(TUNINGS),
     ['tiled', { ...GPU_TUNING, matmul: 'tiled' }],
     ['tiled attention', { ...GPU_TUNING, attention: 'tiled' }],
+    ['filled grids', { ...GPU_TUNING, matmulFill: 1 << 20 }],
     ...(HAS_SUBGROUPS ? [['swiftshader with subgroups', { ...CPU_ADAPTER_TUNING, subgroups: true }], ['gpu with subgroups', { ...GPU_TUNING, subgroups: true }]] : []),
   ] as [string, Tuning][])(
     'the %s tuning gives the CPU model\'s logits and ALL parameter gradients', async (_name, tuning) => {

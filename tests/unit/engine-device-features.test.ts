@@ -26,9 +26,10 @@ function fakeGpu(features: string[], description: string, limits: Record<string,
   return { gpu, asked };
 }
 
-test('describeTuning names the matmul, the row width and the subgroups', () => {
+test('describeTuning names the matmul (and its grid fill), the attention, the row width and the subgroups', () => {
   expect(describeTuning(GPU_TUNING)).toBe('vec4 matmul (GPU tuning), flash attention, 64-wide rows');
   expect(describeTuning({ ...CPU_ADAPTER_TUNING, subgroups: true })).toBe('register-blocked matmul (CPU-adapter tuning), 4-wide rows, subgroup reductions');
+  expect(describeTuning({ ...GPU_TUNING, matmulFill: 256 })).toBe('vec4 matmul (GPU tuning), grids filled to 256 workgroups, flash attention, 64-wide rows');
 });
 
 describe('optional device features', () => {
