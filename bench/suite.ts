@@ -860,6 +860,8 @@ export async function runSuite(env: SuiteEnv, uncaptured: string[]): Promise<voi
     const r = await benchTrain(env, plan);
     summary.trainStep = perTuning((t) => Object.fromEntries([...r].map(([model, m]) => [model, round(m.get(t)!)])));
   });
+  // before the rest: on a GPU the variants decide the gpu tuning's defaults, and the run may time out
+  await run('variants', () => benchVariants(env, plan));
   await run('generate', async () => {
     const r = await benchGenerate(env, plan);
     summary.generateKvOverRecompute = perTuning((t) => round(r.get(t) ?? NaN));
@@ -871,6 +873,5 @@ export async function runSuite(env: SuiteEnv, uncaptured: string[]): Promise<voi
   });
   await run('profile', () => benchProfile(env, plan));
   await run('attention', () => benchAttention(env, plan));
-  await run('variants', () => benchVariants(env, plan));
   if (Object.keys(summary).some((k) => k !== 'bench' && k !== 'mode' && k !== 'note')) await env.emit(summary);
 }
