@@ -38,9 +38,11 @@
 //   counters     queue submits, readbacks and dispatches per trainStep (from model.counters()), and
 //                live GPU buffers / bytes (model.liveBufferCount(), model.memory()) after 10 and after
 //                500 training steps; flat = no growth. Under SwiftShader a tiny model is used here.
-//   train_profile  where one training step's time goes: the largest train_step case, each command on
-//                its own submit (model.profileTrainStep), time summed per kernel and grid, the top 15 and
-//                "other"; read the shares (every entry includes one submit's overhead). --only profile.
+//   train_profile  where one training step's time goes: the largest train_step case
+//                (model.profileTrainStep), time summed per kernel and grid, the top 15 and "other".
+//                timing "gpu": GPU timestamps around each dispatch, one submit; "wall" (no
+//                timestamp-query): each command on its own submit, its overhead in every entry, so read
+//                the shares of the large ones. --only profile.
 //   attention    our three attention implementations side by side, forward + backward at each train_step
 //                shape, on SwiftShader also GPT-2 small's at B = 1 (gpu tuning otherwise): ms of the row, tiled and flash kernels; tiledVsRows, flashVsTiled
 //                (> 1: the second faster); bitEqual (tiled = rows, out and dqkv); flashRelErr; stateBytes

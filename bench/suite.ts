@@ -720,9 +720,10 @@ async function benchAttention(env: SuiteEnv, plan: Plan): Promise<void> {
 const PROFILE_TOP = 15;
 
 /**
- * Where one training step's time goes: the plan's largest training case, every command on its own submit
- * (model.profileTrainStep), summed per kernel and grid. Per-command submits add their overhead to every
- * entry, so the shares are what to read, and only for kernels well above that overhead.
+ * Where one training step's time goes: the plan's largest training case (model.profileTrainStep), summed
+ * per kernel and grid. timing 'gpu': GPU timestamps around each dispatch, in one submit (clears and
+ * copies untimed); 'wall' (no timestamp-query): every command on its own submit, whose overhead is in
+ * every entry, so read only the shares of kernels well above it.
  */
 async function benchProfile(env: SuiteEnv, plan: Plan): Promise<void> {
   const { name, config, B } = plan.train.cases[plan.train.cases.length - 1];
@@ -743,7 +744,8 @@ async function benchProfile(env: SuiteEnv, plan: Plan): Promise<void> {
         const ms = rest.reduce((s, e) => s + e.ms, 0);
         kernels.push({ label: `other (${rest.length} kernels)`, count: rest.reduce((s, e) => s + e.count, 0), ms: round(ms), share: round(ms / total) });
       }
-      await env.emit({ bench: 'train_profile', tuning, model: name, config, B, T, unit: 'ms', commands: entries.reduce((s, e) => s + e.count, 0), totalMs: round(total), kernels });
+      const timing = entries.some((e) => e.timing === 'wall') ? 'wall' : 'gpu';
+      await env.emit({ bench: 'train_profile', tuning, model: name, config, B, T, unit: 'ms', timing, commands: entries.reduce((s, e) => s + e.count, 0), totalMs: round(total), kernels });
     } finally {
       model.dispose();
     }

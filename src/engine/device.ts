@@ -22,8 +22,8 @@ export const ENGINE_LIMITS = [
  */
 export const MIN_STORAGE_BUFFERS_PER_STAGE = 10;
 
-/** The optional features requested when the adapter has them. */
-export const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'shader-f16'];
+/** The optional features requested when the adapter has them (timestamp-query: Program.profile's GPU times). */
+export const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'shader-f16', 'timestamp-query'];
 
 export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;

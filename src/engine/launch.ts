@@ -159,6 +159,23 @@ type Item =
 
 export type DispatchHandle = number;
 
+/** One command's time from Program.profile(): 'gpu' from timestamps, 'wall' from its own submit. */
+export interface ProfileEntry {
+  label: string;
+  ms: number;
+  timing: 'gpu' | 'wall';
+}
+
+/** Timestamps one profile may take (WebGPU's limit on a query set's count). */
+const MAX_QUERIES = 4096;
+
+const dispatchLabel = (it: DispatchItem) => `${it.label} [${it.wg.join(',')}]`;
+
+function encodeTransfer(enc: GPUCommandEncoder, it: Exclude<Item, DispatchItem>): void {
+  if (it.kind === 'clear') enc.clearBuffer(it.buffer, it.offset, it.size);
+  else enc.copyBufferToBuffer(it.src, it.srcOffset, it.dst, it.dstOffset, it.size);
+}
+
 export class Program {
   private items: Item[] = [];
   private uniformBytes = 0;
@@ -288,8 +305,7 @@ export class Program {
         pass.end();
         pass = null;
       }
-      if (it.kind === 'clear') encoder.clearBuffer(it.buffer, it.offset, it.size);
-      else encoder.copyBufferToBuffer(it.src, it.srcOffset, it.dst, it.dstOffset, it.size);
+      encodeTransfer(encoder, it);
     }
     pass?.end();
   }
@@ -302,34 +318,74 @@ export class Program {
   }
 
   /**
-   * Measurement aid: runs each recorded command on its own submit and waits for it, returning the wall
-   * time per command (includes submit overhead; use for relative costs, never in a hot path).
+   * Measurement aid (never in a hot path): the time of each recorded command, in recording order. Where
+   * the device has 'timestamp-query': GPU time, each dispatch in its own compute pass between two
+   * timestamps, all in ONE submit (clears and copies are not timed: ms 0). Else the wall time of each
+   * command on its own submit, which includes that submit's overhead (use it for the large commands).
    */
-  async profile(): Promise<{ label: string; ms: number }[]> {
+  async profile(): Promise<ProfileEntry[]> {
     this.finalize();
-    const out: { label: string; ms: number }[] = [];
+    const dispatches = this.items.filter((it) => it.kind === 'dispatch').length;
+    const timestamps = this.ctx.device.features.has('timestamp-query') && dispatches > 0 && 2 * dispatches <= MAX_QUERIES;
+    return timestamps ? this.profileTimestamps(dispatches) : this.profileSubmits();
+  }
+
+  private async profileTimestamps(dispatches: number): Promise<ProfileEntry[]> {
+    const { device } = this.ctx;
+    const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * dispatches, label: `${this.label}:profile` });
+    const resolved = device.createBuffer({ size: 16 * dispatches, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const read = device.createBuffer({ size: 16 * dispatches, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      const enc = device.createCommandEncoder({ label: `${this.label}:profile` });
+      let q = 0;
+      for (const it of this.items) {
+        if (it.kind !== 'dispatch') {
+          encodeTransfer(enc, it);
+          continue;
+        }
+        const pass = enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 } });
+        q++;
+        pass.setPipeline(it.kernel.pipeline);
+        pass.setBindGroup(0, it.bindGroup!);
+        pass.dispatchWorkgroups(it.wg[0], it.wg[1], it.wg[2]);
+        pass.end();
+      }
+      enc.resolveQuerySet(querySet, 0, 2 * dispatches, resolved, 0);
+      enc.copyBufferToBuffer(resolved, 0, read, 0, 16 * dispatches);
+      device.queue.submit([enc.finish()]);
+      await read.mapAsync(GPUMapMode.READ);
+      const ns = new BigInt64Array(read.getMappedRange().slice(0));
+      read.unmap();
+      q = 0;
+      return this.items.map((it) => {
+        if (it.kind !== 'dispatch') return { label: it.kind, ms: 0, timing: 'gpu' as const };
+        const ms = Number(ns[2 * q + 1] - ns[2 * q]) / 1e6;
+        q++;
+        return { label: dispatchLabel(it), ms: Math.max(0, ms), timing: 'gpu' as const };
+      });
+    } finally {
+      querySet.destroy();
+      resolved.destroy();
+      read.destroy();
+    }
+  }
+
+  private async profileSubmits(): Promise<ProfileEntry[]> {
+    const out: ProfileEntry[] = [];
     const { device } = this.ctx;
     for (const it of this.items) {
       const enc = device.createCommandEncoder();
-      let label: string;
       if (it.kind === 'dispatch') {
         const pass = enc.beginComputePass();
         pass.setPipeline(it.kernel.pipeline);
         pass.setBindGroup(0, it.bindGroup!);
         pass.dispatchWorkgroups(it.wg[0], it.wg[1], it.wg[2]);
         pass.end();
-        label = `${it.label} [${it.wg.join(',')}]`;
-      } else if (it.kind === 'clear') {
-        enc.clearBuffer(it.buffer, it.offset, it.size);
-        label = 'clear';
-      } else {
-        enc.copyBufferToBuffer(it.src, it.srcOffset, it.dst, it.dstOffset, it.size);
-        label = 'copy';
-      }
+      } else encodeTransfer(enc, it);
       const t0 = performance.now();
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();
-      out.push({ label, ms: performance.now() - t0 });
+      out.push({ label: it.kind === 'dispatch' ? dispatchLabel(it) : it.kind, ms: performance.now() - t0, timing: 'wall' });
     }
     return out;
   }

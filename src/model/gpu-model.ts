@@ -39,7 +39,7 @@ import type {
 import { initParams } from './init';
 import { createRng } from '../util/rng';
 import { attentionStateFloats } from '../engine/attention-state';
-import { createContext, Program, resolveTuning, type Binding, type Counters, type GpuContext, type Tuning } from '../engine/launch';
+import { createContext, Program, resolveTuning, type Binding, type Counters, type GpuContext, type ProfileEntry, type Tuning } from '../engine/launch';
 import { Readback } from '../engine/readback';
 import * as K from '../engine/kernels';
 
@@ -75,10 +75,16 @@ export interface GpuModel extends LanguageModel {
   /** The kernel variants in use (chosen per adapter). */
   readonly tuning: Tuning;
   /**
-   * Measurement aid: one training step (forward, loss, backward, AdamW) run command by command, with the
-   * wall time of each (summed by kernel name). Slow; for finding hot spots, not for training.
+   * Measurement aid: one training step (forward, loss, backward, AdamW) with the time of each command
+   * (Program.profile: GPU timestamps where the device has them, else each on its own submit), summed by
+   * kernel name and grid. Slow; for finding hot spots, not for training.
    */
-  profileTrainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<{ label: string; ms: number; count: number }[]>;
+  profileTrainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<ProfiledKernel[]>;
+}
+
+/** One kernel and grid of a profiled step: its summed time, how often it ran, how it was timed. */
+export interface ProfiledKernel extends ProfileEntry {
+  count: number;
 }
 
 interface TensorSlot {
@@ -292,7 +298,7 @@ class GpuModelImpl implements GpuModel {
     return this.serial(() => this.generateImpl(req));
   }
 
-  profileTrainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<{ label: string; ms: number; count: number }[]> {
+  profileTrainStep(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<ProfiledKernel[]> {
     return this.serial(() => this.profileTrainStepImpl(batch, targets, opt));
   }
 
@@ -421,13 +427,13 @@ class GpuModelImpl implements GpuModel {
     return { loss: meanCrossEntropy(new Float32Array(logpBytes), targets), gradNorm };
   }
 
-  private async profileTrainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<{ label: string; ms: number; count: number }[]> {
+  private async profileTrainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<ProfiledKernel[]> {
     const { programs } = this.supervisedStep(batch, targets, opt);
-    const totals = new Map<string, { ms: number; count: number }>();
+    const totals = new Map<string, Omit<ProfiledKernel, 'label'>>();
     for (const p of programs) {
-      for (const { label, ms } of await p.profile()) {
+      for (const { label, ms, timing } of await p.profile()) {
         const key = `${p.label}: ${label}`;
-        const t = totals.get(key) ?? { ms: 0, count: 0 };
+        const t = totals.get(key) ?? { ms: 0, count: 0, timing };
         t.ms += ms;
         t.count++;
         totals.set(key, t);

@@ -630,3 +630,32 @@ describe('vec4 matmul with filled grids (Tuning.matmulFill)', () => {
     }
   });
 });
+
+describe('Program.profile', () => {
+  test('times every command (GPU timestamps where the device has them) and computes what run() does', async () => {
+    const device = await getDevice();
+    const c = createContext(device, GPU_TUNING);
+    const N = 70, C = 36, OC = 52;
+    const inputs = [randn(rng, N * C), randn(rng, C * OC), randn(rng, OC)];
+    const results = async (profile: boolean) => {
+      const [inp, w, bias] = inputs.map((a) => upload(c, a));
+      const out = upload(c, randn(rng, N * OC)), act = upload(c, new Float32Array(N * OC));
+      const p = new Program(c, 'profiled');
+      p.clear(out);
+      K.matmulForward(p, out, inp, w, bias, N, C, OC);
+      K.geluForward(p, act, out, N * OC);
+      const entries = profile ? await p.profile() : (await runChecked(p), []);
+      p.dispose();
+      return { entries, act: await readF32(c, act, N * OC) };
+    };
+    const profiled = await results(true), ran = await results(false);
+    expect(bitEqual(profiled.act, ran.act)).toBe(true);
+    const timing = device.features.has('timestamp-query') ? 'gpu' : 'wall';
+    expect(profiled.entries.map((e) => [e.label.replace(/ \[.*\]$/, ''), e.timing])).toEqual([
+      ['clear', timing],
+      ['matmul_vec4.main', timing],
+      ['gelu.forward', timing],
+    ]);
+    for (const e of profiled.entries.slice(1)) expect(e.ms, e.label).toBeGreaterThan(0);
+  });
+});

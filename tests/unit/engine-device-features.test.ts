@@ -34,11 +34,11 @@ test('describeTuning names the matmul (and its grid fill), the attention, the ro
 
 describe('optional device features', () => {
   test('each optional feature is requested where the adapter has it, and only then', async () => {
-    expect(OPTIONAL_FEATURES).toEqual(['subgroups', 'shader-f16']);
-    for (const offered of [[], ['subgroups'], ['shader-f16'], ['subgroups', 'shader-f16', 'timestamp-query']]) {
+    expect(OPTIONAL_FEATURES).toEqual(['subgroups', 'shader-f16', 'timestamp-query']);
+    for (const offered of [[], ['subgroups'], ['shader-f16'], ['timestamp-query'], ['subgroups', 'shader-f16', 'timestamp-query', 'texture-compression-bc']]) {
       const { gpu, asked } = fakeGpu(offered, 'a GPU');
       const device = await requestDeviceFrom(gpu);
-      expect([...(asked[0].requiredFeatures ?? [])].sort(), offered.join()).toEqual(offered.filter((f) => f !== 'timestamp-query').sort());
+      expect([...(asked[0].requiredFeatures ?? [])].sort(), offered.join()).toEqual(offered.filter((f) => f !== 'texture-compression-bc').sort());
       expect(device.features.has('subgroups')).toBe(offered.includes('subgroups'));
     }
   });
