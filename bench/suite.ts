@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { createGpuModel, type GpuModel } from '../src/model/gpu-model';
-import { createCpuModel } from '../src/model/cpu-model';
+import { checkParams, compareWithCpu, maxRelErr, worstError } from '../src/model/gpu-check';
 import { initParams } from '../src/model/init';
 import { paramCount, type GPTConfig } from '../src/model/config';
 import type { AdamWSettings, Params } from '../src/model/types';
@@ -68,17 +68,6 @@ function randn(seed: number, n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = rng.normal() * scale;
   return a;
-}
-
-function maxRelErr(got: Float32Array, ref: Float32Array): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const e = Math.abs(got[i] - ref[i]);
-    if (!(e <= d)) d = e;
-    s = Math.max(s, Math.abs(ref[i]));
-  }
-  return s === 0 ? d : d / s;
 }
 
 /** Waits for everything TF.js has recorded to finish on its device. */
@@ -227,17 +216,9 @@ function checkVariants(env: SuiteEnv): { tuning: TuningName; variant: string; t:
   return out;
 }
 
-/** initParams with noise on the LayerNorm and bias values, so that their gradients are exercised. */
-function checkParams(config: GPTConfig): Params {
-  const p = initParams(config, 4321);
-  const rng = createRng(4322);
-  for (const [name, a] of p) if (name.includes('ln_') || name.endsWith('.bias')) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.1;
-  return p;
-}
-
 /**
- * Our GPU model against the CPU model (src/model/cpu-model.ts, itself tested against finite
- * differences) on this adapter, before anything is timed: a kernel that races or loses precision on a
+ * Our GPU model against the CPU model (compareWithCpu, src/model/gpu-check.ts; the CPU model is itself
+ * tested against finite differences) on this adapter, before anything is timed: a kernel that races or loses precision on a
  * real GPU shows here, not as a fast wrong number. Per tuning and model: the largest relative error
  * of the logits, the log-probs and every parameter gradient (the worst one named); pass = all within
  * CHECK_TOLERANCE. Returns the variants that did not pass.
@@ -246,48 +227,30 @@ async function benchCheck(env: SuiteEnv, plan: Plan): Promise<string[]> {
   const failed: string[] = [];
   for (const { name, config, B } of plan.check.cases) {
     const T = config.contextLength;
-    const params = checkParams(config);
     const { tokens, targets } = makeBatch(600, B, T, config.vocabSize);
-    const batch = { tokens, B, T };
     const dlogp = randn(601, B * T);
-    await env.progress(`check ${name} (${paramCount(config)} params, B=${B}, T=${T}): the CPU model's logits and gradients`);
-    const cpu = createCpuModel(config, params);
-    const refLogits = await cpu.logits(batch);
-    const refLogprobs = (await cpu.logprobs(batch, targets)).logprobs;
-    await cpu.backward(dlogp);
-    const refGrads = await cpu.getGrads();
+    const params = checkParams(config);
+    await env.progress(`check ${name} (${paramCount(config)} params, B=${B}, T=${T}): logits and gradients against the CPU model`);
     for (const { tuning, variant, t } of checkVariants(env)) {
-      const model = await createGpuModel(env.device, config, params, { tuning: t });
-      try {
-        const logitsRelErr = maxRelErr(await model.logits(batch), refLogits);
-        const logprobsRelErr = maxRelErr((await model.logprobs(batch, targets)).logprobs, refLogprobs);
-        await model.backward(dlogp);
-        let worst = { name: '', err: 0 };
-        for (const [p, g] of await model.getGrads()) {
-          const err = maxRelErr(g, refGrads.get(p)!);
-          if (!(err <= worst.err)) worst = { name: p, err };
-        }
-        const pass = [logitsRelErr, logprobsRelErr, worst.err].every((e) => e <= CHECK_TOLERANCE);
-        if (!pass) failed.push(`${variant} on ${name}`);
-        await env.emit({
-          bench: 'check',
-          tuning,
-          variant,
-          oursTuning: describeTuning(t),
-          model: name,
-          config,
-          B,
-          T,
-          logitsRelErr: round(logitsRelErr),
-          logprobsRelErr: round(logprobsRelErr),
-          gradRelErr: round(worst.err),
-          worstGrad: worst.name,
-          tolerance: CHECK_TOLERANCE,
-          pass,
-        });
-      } finally {
-        model.dispose();
-      }
+      const c = await compareWithCpu(env.device, config, params, t, { tokens, B, T }, targets, dlogp);
+      const pass = worstError(c) <= CHECK_TOLERANCE;
+      if (!pass) failed.push(`${variant} on ${name}`);
+      await env.emit({
+        bench: 'check',
+        tuning,
+        variant,
+        oursTuning: describeTuning(t),
+        model: name,
+        config,
+        B,
+        T,
+        logitsRelErr: round(c.logits),
+        logprobsRelErr: round(c.logprobs),
+        gradRelErr: round(c.grads),
+        worstGrad: c.worstGrad,
+        tolerance: CHECK_TOLERANCE,
+        pass,
+      });
     }
   }
   return failed;

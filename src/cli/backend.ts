@@ -100,9 +100,10 @@ export async function createModel(config: GPTConfig, params: Params, backend: Ba
   // Loaded on first use: the CPU path never loads Dawn or the WGSL engine.
   let gpu: typeof import('../model/gpu-model');
   let dev: typeof import('../engine/node-device');
+  let check: typeof import('../model/gpu-check');
+  let launch: typeof import('../engine/launch');
   try {
-    gpu = await import('../model/gpu-model');
-    dev = await import('../engine/node-device');
+    [gpu, dev, check, launch] = await Promise.all([import('../model/gpu-model'), import('../engine/node-device'), import('../model/gpu-check'), import('../engine/launch')]);
   } catch (e) {
     throw new CliError(`webgpu backend unavailable: ${firstLine(e)}`);
   }
@@ -111,6 +112,11 @@ export async function createModel(config: GPTConfig, params: Params, backend: Ba
     device = await dev.requestNodeDevice();
   } catch (e) {
     throw new CliError(`webgpu backend unavailable: ${firstLine(e)}`);
+  }
+  try {
+    await check.checkDevice(device, launch.defaultTuning(device)); // once per device (DESIGN §9)
+  } catch (e) {
+    throw new CliError(`webgpu backend refused: ${firstLine(e)} (use --backend cpu)`);
   }
   try {
     return await gpu.createGpuModel(device, config, params);

@@ -14,7 +14,11 @@ export const cpuBackend: ModelBackend = {
 
 async function openWebGpu(onLost: (message: string) => void): Promise<{ backend: ModelBackend; result: InitResult }> {
   // Loaded on first use (its own chunk): a CPU-only session never fetches the WGSL engine.
-  const [{ createGpuModel }, { defaultTuning, describeTuning }] = await Promise.all([import('../model/gpu-model'), import('../engine/launch')]);
+  const [{ createGpuModel }, { defaultTuning, describeTuning }, { checkDevice, worstError }] = await Promise.all([
+    import('../model/gpu-model'),
+    import('../engine/launch'),
+    import('../model/gpu-check'),
+  ]);
   // Every loss is reported except the one dispose() causes. The reason alone cannot tell them apart:
   // anything else that calls destroy() (an extension, the browser fault test) also gives 'destroyed',
   // and the run must still stop and offer to resume (DESIGN §9).
@@ -24,6 +28,16 @@ async function openWebGpu(onLost: (message: string) => void): Promise<{ backend:
       if (!disposing) onLost(info.message || `device lost (${info.reason})`);
     },
   });
+  // Before anything runs on it: this device's results against the CPU model's (a failure is a
+  // WebGPU-unavailable reason like any other, so the CPU backend is offered)
+  let check;
+  try {
+    check = await checkDevice(device, defaultTuning(device));
+  } catch (e) {
+    disposing = true;
+    device.destroy();
+    throw e;
+  }
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   const backend: ModelBackend = {
     kind: 'webgpu',
@@ -40,7 +54,8 @@ async function openWebGpu(onLost: (message: string) => void): Promise<{ backend:
       backend: 'webgpu',
       ...(info ? { adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description } } : {}),
       limits: { maxBufferSize: Number(device.limits.maxBufferSize), maxStorageBufferBindingSize: Number(device.limits.maxStorageBufferBindingSize) },
-      kernels: describeTuning(defaultTuning(device)), // what createGpuModel picks for this device
+      // what createGpuModel picks for this device, and how far its results were from the CPU model's
+      kernels: `${describeTuning(defaultTuning(device))}; checked against the CPU model (largest relative error ${worstError(check).toPrecision(2)})`,
     },
   };
 }

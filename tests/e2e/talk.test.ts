@@ -210,8 +210,11 @@ describe('a walk through the app, as a speaker and a newcomer (issue 14)', () =>
     const { context, page } = await open('#view=steer&behavior=verbosity&prompts=2');
     // This machine's WebGPU adapter is SwiftShader: a CPU emulator.
     await expect.poll(() => page.getByTestId('backend-webgpu').getAttribute('aria-pressed')).toBe('true');
-    // the button says which kernels run: on a CPU adapter the register-blocked tuning (with subgroups where offered)
-    expect(await page.getByTestId('backend-webgpu').getAttribute('title')).toMatch(/^WebGPU on .*swiftshader.*, register-blocked matmul \(CPU-adapter tuning\), 4-wide rows(, subgroup reductions)?( — .*)? \(in use\)$/i);
+    // the button says which kernels run (on a CPU adapter the register-blocked tuning, with subgroups where
+    // offered) and how far the device check found them from the CPU model
+    const title = await page.getByTestId('backend-webgpu').getAttribute('title');
+    expect(title).toMatch(/^WebGPU on .*swiftshader.*, register-blocked matmul \(CPU-adapter tuning\), 4-wide rows(, subgroup reductions)?; checked against the CPU model \(largest relative error ([\d.e+-]+)\)( — .*)? \(in use\)$/i);
+    expect(Number(title!.match(/largest relative error ([\d.e+-]+)/)![1])).toBeLessThan(1e-5);
     await expect.poll(() => page.getByTestId('speed-webgpu').textContent(), { timeout: 120_000 }).toMatch(/tok\/s$/);
     await expect.poll(() => page.getByTestId('speed-cpu').textContent(), { timeout: 120_000 }).toMatch(/tok\/s$/);
     const hint = page.getByTestId('backend-hint');

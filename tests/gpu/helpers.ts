@@ -31,7 +31,8 @@ export function relErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
   let scale = 0;
   for (let i = 0; i < ref.length; i++) {
     const d = Math.abs(got[i] - ref[i]);
-    if (!(d <= diff)) diff = d; // NaN propagates
+    if (Number.isNaN(d)) return NaN; // (a running max would drop it at the next element)
+    if (d > diff) diff = d;
     scale = Math.max(scale, Math.abs(ref[i]));
   }
   return scale === 0 ? diff : diff / scale;

@@ -7,7 +7,8 @@ import { initParams } from '../../src/model/init';
 import { paramSpecs, type GPTConfig } from '../../src/model/config';
 import type { AdamWSettings, Params, Steering } from '../../src/model/types';
 import { checkModelFits, ModelTooLargeError } from '../../src/model/gpu-layout';
-import { CPU_ADAPTER_TUNING, GPU_TUNING, TUNINGS, type Tuning } from '../../src/engine/launch';
+import { CPU_ADAPTER_TUNING, defaultTuning, GPU_TUNING, TUNINGS, type Tuning } from '../../src/engine/launch';
+import { checkDevice, worstError } from '../../src/model/gpu-check';
 import { roundSize } from '../../src/engine/buffers';
 import { bitEqual, createRng, expectClose, getDevice, randn, randTokens, relErr } from './helpers';
 
@@ -63,6 +64,15 @@ function refSamplingLogprob(logits: ArrayLike<number>, temperature: number, topK
 }
 
 describe('GPU model vs CPU model', () => {
+  test('the device check passes here under the tuning this device gets, and runs once per device and tuning', async () => {
+    const tuning = defaultTuning(device);
+    const first = checkDevice(device, tuning);
+    expect(checkDevice(device, { ...tuning })).toBe(first);
+    const c = await first;
+    expect(worstError(c)).toBeLessThan(1e-5);
+    expect(c.worstGrad).toMatch(/^(wte|wpe|ln_f|h\.\d+)\./);
+  });
+
   test('parameters round-trip', async () => {
     const got = await gpu.getParams();
     for (const s of paramSpecs(config)) expect(Array.from(got.get(s.name)!)).toEqual(Array.from(params.get(s.name)!));

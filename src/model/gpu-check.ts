@@ -1,0 +1,133 @@
+// Our GPU model against the CPU model (the oracle, itself checked against finite differences) on one
+// device: the largest relative error of the logits, the log-probs and every parameter gradient of one
+// batch. The app and the CLI run `checkDevice` on a small model before they use a WebGPU device and
+// refuse the device if it fails, so a kernel that races or a driver that miscompiles on the user's GPU
+// gives an error, not wrong numbers (DESIGN §9); the bench's `check` line runs `compareWithCpu` at
+// larger sizes (DESIGN §8).
+import { createCpuModel } from './cpu-model';
+import { createGpuModel } from './gpu-model';
+import { initParams } from './init';
+import type { GPTConfig } from './config';
+import type { Params, TokenBatch } from './types';
+import type { Tuning } from '../engine/launch';
+import { createRng } from '../util/rng';
+
+/** Largest relative errors against the CPU model, each max |got - ref| / max |ref| (NaN if any is NaN). */
+export interface CpuComparison {
+  logits: number;
+  logprobs: number;
+  grads: number;
+  /** The parameter whose gradient has the largest error. */
+  worstGrad: string;
+}
+
+/** max |got - ref| / max |ref| (max |got - ref| where ref is all zeros); NaN anywhere gives NaN. */
+export function maxRelErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const e = Math.abs(got[i] - ref[i]);
+    if (Number.isNaN(e)) return NaN; // (a running max would drop it at the next element)
+    if (e > d) d = e;
+    s = Math.max(s, Math.abs(ref[i]));
+  }
+  return s === 0 ? d : d / s;
+}
+
+/** The largest of the three errors (NaN if any is NaN). */
+export function worstError(c: CpuComparison): number {
+  return Math.max(c.logits, c.logprobs, c.grads);
+}
+
+/** initParams with noise on the LayerNorm and bias values, so that their gradients are exercised. */
+export function checkParams(config: GPTConfig, seed = 4321): Params {
+  const p = initParams(config, seed);
+  const rng = createRng(seed + 1);
+  for (const [name, a] of p) if (name.includes('ln_') || name.endsWith('.bias')) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.1;
+  return p;
+}
+
+/** Logits, log-probs of `targets` and the gradients of sum(dlogp · logprobs): GPU model vs CPU model. */
+export async function compareWithCpu(
+  device: GPUDevice,
+  config: GPTConfig,
+  params: Params,
+  tuning: Tuning,
+  batch: TokenBatch,
+  targets: Int32Array,
+  dlogp: Float32Array,
+): Promise<CpuComparison> {
+  const cpu = createCpuModel(config, params);
+  const gpu = await createGpuModel(device, config, params, { tuning });
+  try {
+    const logits = maxRelErr(await gpu.logits(batch), await cpu.logits(batch));
+    const logprobs = maxRelErr((await gpu.logprobs(batch, targets)).logprobs, (await cpu.logprobs(batch, targets)).logprobs);
+    await gpu.backward(dlogp);
+    await cpu.backward(dlogp);
+    const ref = await cpu.getGrads();
+    let grads = 0;
+    let worstGrad = '';
+    for (const [name, g] of await gpu.getGrads()) {
+      const e = maxRelErr(g, ref.get(name)!);
+      if (e > grads || Number.isNaN(e)) [grads, worstGrad] = [e, name];
+      if (Number.isNaN(grads)) break;
+    }
+    return { logits, logprobs, grads, worstGrad };
+  } finally {
+    gpu.dispose();
+  }
+}
+
+/**
+ * The device check's model: every kernel of a training step under any tuning, small enough to take
+ * well under a second (an odd vocabulary for the LM head's scalar stores, two layers, T = 40 for two
+ * of flash attention's 32-key tiles).
+ */
+const CHECK_CONFIG: GPTConfig = { vocabSize: 13, contextLength: 40, dModel: 32, nLayers: 2, nHeads: 2 };
+/** Rounding differs by ~1e-6 between devices; a race or a miscompiled kernel is off by far more. */
+export const DEVICE_CHECK_TOLERANCE = 1e-3;
+
+const checked = new WeakMap<GPUDevice, Map<string, Promise<CpuComparison>>>();
+
+/**
+ * compareWithCpu on CHECK_CONFIG under `tuning`, once per device and tuning. Throws, saying what
+ * differed, when the error exceeds DEVICE_CHECK_TOLERANCE.
+ */
+export function checkDevice(device: GPUDevice, tuning: Tuning): Promise<CpuComparison> {
+  const byTuning = checked.get(device) ?? new Map<string, Promise<CpuComparison>>();
+  checked.set(device, byTuning);
+  const key = JSON.stringify(tuning);
+  let result = byTuning.get(key);
+  if (!result) {
+    result = runDeviceCheck(device, tuning);
+    byTuning.set(key, result);
+  }
+  return result;
+}
+
+async function runDeviceCheck(device: GPUDevice, tuning: Tuning): Promise<CpuComparison> {
+  const { vocabSize: V, contextLength: T } = CHECK_CONFIG;
+  const B = 2;
+  const rng = createRng(97);
+  const tokens = Int32Array.from({ length: B * T }, () => rng.int(V));
+  const targets = Int32Array.from({ length: B * T }, () => rng.int(V));
+  const dlogp = Float32Array.from({ length: B * T }, () => rng.normal());
+  const c = await compareWithCpu(device, CHECK_CONFIG, checkParams(CHECK_CONFIG), tuning, { tokens, B, T }, targets, dlogp);
+  const error = deviceCheckError(c);
+  if (error) throw error;
+  return c;
+}
+
+/** The error that refuses a device with these results (the first output over the tolerance), or null. */
+export function deviceCheckError(c: CpuComparison): DeviceCheckError | null {
+  const parts: [string, number][] = [['the logits', c.logits], ['the log-probs', c.logprobs], [`the gradient of ${c.worstGrad}`, c.grads]];
+  const failed = parts.find(([, e]) => !(e <= DEVICE_CHECK_TOLERANCE));
+  if (!failed) return null;
+  return new DeviceCheckError(
+    `this GPU's results differ from the CPU reference model's (relative error ${failed[1].toPrecision(2)} in ${failed[0]}, over ${DEVICE_CHECK_TOLERANCE}): a driver or kernel fault, so its numbers cannot be trusted; the CPU backend computes correctly`,
+  );
+}
+
+export class DeviceCheckError extends Error {
+  override name = 'DeviceCheckError';
+}
