@@ -8,7 +8,7 @@ import { createCpuModel } from './cpu-model';
 import { createGpuModel } from './gpu-model';
 import { initParams } from './init';
 import type { GPTConfig } from './config';
-import type { Params, TokenBatch } from './types';
+import { UNTRUSTED_GPU, type Params, type TokenBatch } from './types';
 import type { Tuning } from '../engine/launch';
 import { createRng } from '../util/rng';
 
@@ -124,7 +124,7 @@ export function deviceCheckError(c: CpuComparison): DeviceCheckError | null {
   const failed = parts.find(([, e]) => !(e <= DEVICE_CHECK_TOLERANCE));
   if (!failed) return null;
   return new DeviceCheckError(
-    `this GPU's results differ from the CPU reference model's (relative error ${failed[1].toPrecision(2)} in ${failed[0]}, over ${DEVICE_CHECK_TOLERANCE}): a driver or kernel fault, so its numbers cannot be trusted; the CPU backend computes correctly`,
+    `${UNTRUSTED_GPU} (relative error ${failed[1].toPrecision(2)} in ${failed[0]}, over ${DEVICE_CHECK_TOLERANCE}): a driver or kernel fault, so its numbers cannot be trusted; the CPU backend computes correctly`,
   );
 }
 

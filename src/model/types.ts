@@ -79,6 +79,9 @@ export interface GenerateResult {
 /** The two implementations of LanguageModel: GpuModel on WebGPU, CpuModel in plain TypeScript. */
 export type Backend = 'webgpu' | 'cpu';
 
+/** How the device check (gpu-check.ts) begins its refusal; the app's no-WebGPU page recognises it. */
+export const UNTRUSTED_GPU = "this GPU's results differ from the CPU reference model's";
+
 export interface LanguageModel {
   readonly config: GPTConfig;
   readonly backend: 'cpu' | 'webgpu';

@@ -1,11 +1,13 @@
-// Faults survived, in the built app (issue 12, DESIGN §9): the WebGPU device lost mid-run (forced with
+// Faults survived, in the built app (issue 12, DESIGN §9): a GPU that computes wrong is refused by the
+// device check before use; the WebGPU device lost mid-run (forced with
 // device.destroy()) stops the run, says so, and resumes from the last auto-save; a page closed while an
 // auto-save transaction is open leaves IndexedDB consistent, and the run resumable, on reload.
 //
 // The test hooks live here, not in the app: the worker's script is served with a prelude prepended
 // (page.route), so no test-only method ships in the worker's API and nothing a page script could call
-// can destroy a device in normal use. The prelude only watches (it keeps the devices the worker
-// requests; it holds one IndexedDB write open) and the worker's code runs unchanged.
+// can destroy a device in normal use. The prelude watches (it keeps the devices the worker
+// requests; it holds one IndexedDB write open) or plays a faulty GPU (it alters the weights' upload);
+// the worker's code runs unchanged.
 import { describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { sharedBrowser } from './shared-browser';
@@ -22,6 +24,20 @@ const KEEP_DEVICES = `if (typeof GPUAdapter !== 'undefined') {
   const kept = (self.__testDevices = []);
   const request = GPUAdapter.prototype.requestDevice;
   GPUAdapter.prototype.requestDevice = async function (...a) { const d = await request.apply(this, a); kept.push(d); return d; };
+}
+`;
+
+/**
+ * A GPU that computes wrong, as a miscompiling driver would: every float upload of over 1,000 values (the
+ * weights) reaches the device with its first value off by 1, so the device check's model differs from
+ * the CPU model's.
+ */
+const CORRUPT_UPLOADS = `if (typeof GPUQueue !== 'undefined') {
+  const write = GPUQueue.prototype.writeBuffer;
+  GPUQueue.prototype.writeBuffer = function (buffer, offset, data, ...rest) {
+    if (data instanceof Float32Array && data.length > 1000) { data = data.slice(); data[0] += 1; }
+    return write.call(this, buffer, offset, data, ...rest);
+  };
 }
 `;
 
@@ -113,6 +129,23 @@ const autosaveOf = (s: Stored, runId: string) => s.checkpoints.find((c) => c.run
 const metricsOf = (s: Stored, runId: string) => new Map(s.metrics.filter((m) => m.runId === runId).map((m) => [m.step, m.metrics]));
 
 describe('faults survived', () => {
+  it('a GPU whose results differ from the CPU model is refused before anything runs on it; the CPU backend is offered and loads the model', async () => {
+    const context = await browser().newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await withPrelude(page, CORRUPT_UPLOADS);
+    await page.goto(base + '#view=steer&behavior=verbosity');
+    const heading = page.getByRole('heading', { level: 1 });
+    await expect.poll(() => heading.textContent().catch(() => ''), { timeout: MODEL_TIMEOUT }).toBe("This GPU's WebGPU results cannot be trusted");
+    expect(await page.getByRole('alert').textContent()).toMatch(
+      /^WebGPU is present but could not be used: this GPU's results differ from the CPU reference model's \(relative error [\d.e+-]+ in (the logits|the log-probs|the gradient of \S+), over 0\.001\)/,
+    );
+    expect(await page.getByText('How to enable WebGPU').count()).toBe(0); // WebGPU works; its numbers do not
+    await page.getByRole('button', { name: 'Use the CPU backend' }).click();
+    await page.getByTestId('model-info').waitFor({ timeout: MODEL_TIMEOUT });
+    expect(await page.getByTestId('backend-cpu').getAttribute('aria-pressed')).toBe('true');
+    await context.close();
+  });
+
   it(
     'a WebGPU device lost mid-run stops the run, says so, and resumes from the last auto-save',
     async () => {

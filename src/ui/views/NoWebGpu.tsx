@@ -1,5 +1,35 @@
-// Shown when WebGPU is missing: why, how to enable it, and the CPU backend as a way in.
+// Shown when WebGPU is missing (why, how to enable it) or its device was refused by the device check,
+// with the CPU backend as a way in.
+import { UNTRUSTED_GPU } from '../../model/types';
+
 export function NoWebGpu(props: { reason: string; onUseCpu(): void; onRetry(): void }) {
+  // the device check refused the GPU: WebGPU works, its numbers do not (src/model/gpu-check.ts)
+  const untrusted = props.reason.includes(UNTRUSTED_GPU);
+  const actions = (
+    <div className="row">
+      <button type="button" className="primary" onClick={props.onUseCpu}>
+        Use the CPU backend
+      </button>
+      <button type="button" onClick={props.onRetry}>
+        Check again
+      </button>
+    </div>
+  );
+  if (untrusted)
+    return (
+      <main className="no-webgpu" aria-labelledby="nowebgpu-title">
+        <h1 id="nowebgpu-title">This GPU's WebGPU results cannot be trusted</h1>
+        <p className="reason" role="alert">
+          {props.reason}
+        </p>
+        <p>
+          Before it uses a GPU, VSPO Workbench runs a small model on it and on the CPU reference and compares every output and gradient. Here they differed
+          by far more than rounding, so anything trained or measured on this GPU could be wrong. The CPU backend runs the tiny shipped models correctly —
+          slower, but everything works. Updating the browser or the graphics driver may fix the GPU.
+        </p>
+        {actions}
+      </main>
+    );
   return (
     <main className="no-webgpu" aria-labelledby="nowebgpu-title">
       <h1 id="nowebgpu-title">WebGPU is not available in this browser</h1>
@@ -10,14 +40,7 @@ export function NoWebGpu(props: { reason: string; onUseCpu(): void; onRetry(): v
         VSPO Workbench trains and steers a small GPT on your GPU through WebGPU. Without it the app can still run the tiny shipped models on the CPU backend
         — slower, but everything works.
       </p>
-      <div className="row">
-        <button type="button" className="primary" onClick={props.onUseCpu}>
-          Use the CPU backend
-        </button>
-        <button type="button" onClick={props.onRetry}>
-          Check again
-        </button>
-      </div>
+      {actions}
       <h2>How to enable WebGPU</h2>
       <ul className="howto">
         <li>

@@ -181,7 +181,7 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
         if (/this build has no WebGPU model/.test(msg)) {
           r = await call((a) => a.init({ backend: 'cpu' }));
           note = `Running on the CPU backend: ${msg.replace(/^WebGPU unavailable: /, '')}.`;
-        } else throw new NoWebGpuError(`WebGPU is present but could not be used: ${msg}`);
+        } else throw new NoWebGpuError(`WebGPU is present but could not be used: ${msg.replace(/^WebGPU unavailable: /, '')}`);
       }
       const adapter = r.adapter ? [r.adapter.vendor, r.adapter.architecture, r.adapter.description].filter(Boolean).join(' ') : undefined;
       return { backend: r.backend, adapter: adapter || undefined, kernels: r.kernels, note };
