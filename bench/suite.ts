@@ -218,8 +218,8 @@ function checkVariants(env: SuiteEnv): { tuning: TuningName; variant: string; t:
 
 /**
  * Our GPU model against the CPU model (compareWithCpu, src/model/gpu-check.ts; the CPU model is itself
- * tested against finite differences) on this adapter, before anything is timed: a kernel that races or loses precision on a
- * real GPU shows here, not as a fast wrong number. Per tuning and model: the largest relative error
+ * tested against finite differences) on this adapter, before anything is timed: a kernel that races or
+ * loses precision on a real GPU shows here, not as a fast wrong number. Per tuning and model: the largest relative error
  * of the logits, the log-probs and every parameter gradient (the worst one named); pass = all within
  * CHECK_TOLERANCE. Returns the variants that did not pass.
  */

@@ -4,6 +4,7 @@ import { requestGpuDevice } from '../../src/engine/device';
 import { Program } from '../../src/engine/launch';
 import { readF32, readI32, upload } from '../../src/engine/readback';
 import { createRng, type Rng } from '../../src/util/rng';
+import { maxRelErr } from '../../src/model/gpu-check';
 
 let devicePromise: Promise<GPUDevice> | null = null;
 
@@ -24,18 +25,10 @@ export function randTokens(rng: Rng, n: number, V: number): Int32Array {
 
 export { createRng, upload, readF32, readI32, Program };
 
-/** max |a - b| / max |b| (the error relative to the tensor's scale). */
+/** max |a - b| / max |b| (the error relative to the tensor's scale; NaN anywhere gives NaN). */
 export function relErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
   expect(got.length).toBe(ref.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i] - ref[i]);
-    if (Number.isNaN(d)) return NaN; // (a running max would drop it at the next element)
-    if (d > diff) diff = d;
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
+  return maxRelErr(got, ref);
 }
 
 export function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, tol = 1e-5, what = ''): void {
