@@ -113,6 +113,9 @@ for (const l of lines.filter((x) => 'ratio' in x && 'tuning' in x)) {
 for (const l of lines.filter((x) => x.bench === 'variants')) {
   say(`variants   ${l.model}: training step ms ${JSON.stringify(l.ms)}; vs the gpu tuning (> 1: faster) ${JSON.stringify(l.vsGpu)}`);
 }
+for (const l of lines.filter((x) => x.bench === 'variants_generate')) {
+  say(`variants   ${l.model}: generation tokens/s ${JSON.stringify(l.tokensPerSecond)}; vs the gpu tuning ${JSON.stringify(l.vsGpu)}; greedy tokens differing ${JSON.stringify(l.tokensDiffering)}`);
+}
 for (const l of lines.filter((x) => x.bench === 'error')) say(`error in ${l.in}: ${l.error}`);
 EOF
 log "JSON lines: $jsonl (exit $rc)"

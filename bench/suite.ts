@@ -717,49 +717,84 @@ async function benchProfile(env: SuiteEnv, plan: Plan): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------- 8. variants
 
+/** Variants that change generation only (training steps have more rows than the skinny matmul takes, and read f32 weights). */
+const GENERATION_VARIANTS: { variant: string; t: Tuning }[] = [
+  { variant: 'gpu, skinny matmul', t: { ...GPU_TUNING, skinnyMatmul: true } },
+  { variant: 'gpu, f16 weights', t: { ...GPU_TUNING, f16Weights: true } },
+  { variant: 'gpu, skinny matmul, f16 weights', t: { ...GPU_TUNING, skinnyMatmul: true, f16Weights: true } },
+];
+
 /**
- * The `gpu` tuning against the variants a session may switch it to (checkVariants: the tiled attention;
- * subgroup reductions where the adapter has them), each timed on a whole training step of the largest
- * `train_step` case, alternating run by run: what GPU_TUNING and SUBGROUPS_BY_DEFAULT.gpu are chosen by.
- * vsGpu > 1: the variant is faster than the gpu tuning.
+ * The `gpu` tuning against the variants a session may switch it to (checkVariants: the tiled attention,
+ * filled grids, subgroup reductions where the adapter has them), each timed on a whole training step of
+ * the largest `train_step` case; then generation (the largest `generate` case's batch, prompt and new
+ * tokens on the same model) under those and GENERATION_VARIANTS. Runs alternate between the variants.
+ * What GPU_TUNING and SUBGROUPS_BY_DEFAULT.gpu are chosen by; vsGpu > 1: the variant is faster.
  */
 async function benchVariants(env: SuiteEnv, plan: Plan): Promise<void> {
   if (!env.tunings.includes('gpu')) return;
   const { name, config, B } = plan.train.cases[plan.train.cases.length - 1];
   const T = config.contextLength;
-  const { warmup, runs } = plan.train;
-  const variants = checkVariants(env).filter((v) => v.tuning === 'gpu');
-  await env.progress(`variants ${name} (B=${B}, T=${T}): a training step under ${variants.map((v) => v.variant).join(' | ')}, ${runs} timed each`);
+  const gen = plan.generate.cases[plan.generate.cases.length - 1];
+  const variants = [...checkVariants(env).filter((v) => v.tuning === 'gpu'), ...GENERATION_VARIANTS];
+  const trained = variants.length - GENERATION_VARIANTS.length;
+  await env.progress(`variants ${name}: a training step (B=${B}, T=${T}) and generation (B=${gen.B}, prompt ${gen.P}, ${gen.M} new tokens) under ${variants.map((v) => v.variant).join(' | ')}`);
   const params = initParams(config, 1234);
-  const models: { variant: string; model: GpuModel; ms: number[] }[] = [];
+  const models: GpuModel[] = [];
   try {
-    for (const v of variants) models.push({ variant: v.variant, model: await createGpuModel(env.device, config, params, { tuning: v.t }), ms: [] });
+    for (const v of variants) models.push(await createGpuModel(env.device, config, params, { tuning: v.t }));
     const batches = Array.from({ length: 4 }, (_, i) => makeBatch(500 + i, B, T, config.vocabSize));
-    for (let i = 0; i < warmup + runs; i++) {
+    const train = await alternate(models.slice(0, trained), plan.train.warmup, plan.train.runs, (m, i) => {
       const { tokens, targets } = batches[i % batches.length];
-      for (const m of i % 2 ? [...models].reverse() : models) {
-        const t0 = performance.now();
-        await m.model.trainStep({ tokens, B, T }, targets, OPT);
-        if (i >= warmup) m.ms.push(performance.now() - t0);
-      }
-    }
-    const base = median(models[0].ms);
+      return m.trainStep({ tokens, B, T }, targets, OPT);
+    });
+    const per = (ms: number[][], names: string[], f: (x: number) => number) => Object.fromEntries(ms.map((m, i) => [names[i], f(median(m))]));
+    const names = variants.map((v) => v.variant);
+    const common = { tuning: 'gpu', model: name, config };
     await env.emit({
-      bench: 'variants',
-      tuning: 'gpu',
-      model: name,
-      config,
-      B,
-      T,
-      unit: 'ms',
-      runs,
-      ms: Object.fromEntries(models.map((m) => [m.variant, round(median(m.ms))])),
-      msRange: Object.fromEntries(models.map((m) => [m.variant, range(m.ms)])),
-      vsGpu: Object.fromEntries(models.slice(1).map((m) => [m.variant, round(base / median(m.ms))])),
+      bench: 'variants', ...common, B, T, unit: 'ms', runs: plan.train.runs,
+      ms: per(train, names, round),
+      msRange: Object.fromEntries(train.map((m, i) => [names[i], range(m)])),
+      vsGpu: Object.fromEntries(train.slice(1).map((m, i) => [names[i + 1], round(median(train[0]) / median(m))])),
+    });
+
+    // generation, greedy from one prompt, every model back on the same parameters (the generation-only
+    // variants took no steps above)
+    for (const m of models) await m.setParams(params);
+    const rng = createRng(99);
+    const req = { prompt: Int32Array.from({ length: gen.B * gen.P }, () => rng.int(config.vocabSize)), B: gen.B, P: gen.P, maxNewTokens: gen.M, temperature: 0, topK: 0, seed: 1 };
+    const tokens: Int32Array[] = [];
+    const ms = await alternate(models, 1, plan.generate.runs, async (m, _i, k) => {
+      tokens[k] = (await m.generate(req)).tokens;
+    });
+    const tps = (x: number) => round((gen.B * gen.M * 1000) / x);
+    await env.emit({
+      bench: 'variants_generate', ...common, B: gen.B, promptLength: gen.P, newTokens: gen.M, unit: 'tokens/s', runs: plan.generate.runs,
+      tokensPerSecond: per(ms, names, tps),
+      vsGpu: Object.fromEntries(ms.slice(1).map((m, i) => [names[i + 1], round(median(ms[0]) / median(m))])),
+      // greedy tokens that differ from the gpu tuning's (f16 weights may flip a near-tie)
+      tokensDiffering: Object.fromEntries(tokens.slice(1).map((t, i) => [names[i + 1], t.reduce((n, x, j) => n + (x !== tokens[0][j] ? 1 : 0), 0)])),
     });
   } finally {
-    for (const m of models) m.model.dispose();
+    for (const m of models) m.dispose();
   }
+}
+
+/**
+ * fn(item, run, index) for every item, warm-up runs untimed, the order reversed every other run so
+ * that neither side always goes first: the timed ms per item.
+ */
+async function alternate<T>(items: T[], warmup: number, runs: number, fn: (item: T, run: number, index: number) => Promise<unknown>): Promise<number[][]> {
+  const ms = items.map((): number[] => []);
+  for (let r = 0; r < warmup + runs; r++) {
+    const order = items.map((_, k) => k);
+    for (const k of r % 2 ? order.reverse() : order) {
+      const t0 = performance.now();
+      await fn(items[k], r, k);
+      if (r >= warmup) ms[k].push(performance.now() - t0);
+    }
+  }
+  return ms;
 }
 
 // ---------------------------------------------------------------------------------------------- main

@@ -43,6 +43,8 @@
 // products have no bounds checks; a partial last K tile (K % BK != 0) is loaded with a mask (one select
 // per loaded vec4).
 // Stores are vec4 when N % 4 == 0 (VEC_OUT: out4, bias4, aux4), else scalar.
+// B is f32 (matmul_b.wgsl), or in the f16-weights variant packed f16, read as f32 (matmul_b_f16.wgsl;
+// single products only, not PAIR, whose product 1 reads f32 through the same b binding).
 // Dispatch: (ceil(N / BN), ceil(M / BM)); PAIR: (TILES0 + the tiles of product 1). Bindings: 1 a, 2 a4, 3 b, 4 b4, 5 bias, 6 bias4, 7 out, 8 out4,
 // 9 aux, 10 aux4 (the ones a variant does not use get a placeholder buffer; 10 storage buffers, as many as
 // layernorm.wgsl already needs).
@@ -106,8 +108,6 @@ const PRODUCT1 = Gemm(M1, N1, K1, TRANS_A1 != 0u, TRANS_B1 != 0u, false, false, 
 
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> a4: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> b: array<f32>;
-@group(0) @binding(4) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read> bias4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
@@ -128,12 +128,8 @@ fn load_a(g: Gemm, i: u32, last: u32) -> vec4<f32> {
   return vec4<f32>(a[i], a[min(i + 1u, last)], a[min(i + 2u, last)], a[min(i + 3u, last)]);
 }
 
-fn load_b(g: Gemm, i: u32, last: u32) -> vec4<f32> {
-  if (g.vecB) {
-    return b4[i / 4u];
-  }
-  return vec4<f32>(b[i], b[min(i + 1u, last)], b[min(i + 2u, last)], b[min(i + 3u, last)]);
-}
+// B's bindings (3 b, 4 b4) and load_b: f32, or packed f16 in the f16-weights variant
+// #include matmul_b
 
 /** v where k < K (the partial last tile), else 0 (a select, so a clamped load never leaks in). */
 fn kmask(g: Gemm, v: vec4<f32>, k: u32) -> vec4<f32> {
@@ -163,13 +159,13 @@ fn fetch_b(g: Gemm, tid: u32, n0: u32, k0: u32, masked: bool) -> vec4<f32> {
   if (!g.transB) {
     let k = k0 + tid / BN4;
     let n = min(n0 + (tid % BN4) * 4u, select(g.N - 1u, g.N - 4u, g.vecB));
-    let v = load_b(g, min(k, g.K - 1u) * g.N + n, g.N * g.K - 1u);
+    let v = load_b(g.vecB, min(k, g.K - 1u) * g.N + n, g.N * g.K - 1u);
     return select(v, vec4<f32>(0.0), masked && k >= g.K);
   }
   let k = k0 + (tid / BN) * 4u;
   let n = min(n0 + tid % BN, g.N - 1u);
   let kc = select(k, min(k, g.K - 4u), masked && g.vecB);
-  let v = load_b(g, n * g.K + min(kc, g.K - 1u), n * g.K + g.K - 1u);
+  let v = load_b(g.vecB, n * g.K + min(kc, g.K - 1u), n * g.K + g.K - 1u);
   return select(v, kmask(g, v, k), masked);
 }
 

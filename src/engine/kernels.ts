@@ -185,10 +185,16 @@ function gemmAux(g: Gemm): Binding | null {
   return aux[0] ?? null;
 }
 
-/** out (+)= A . B (+ bias); any transposition expressed by strides. Variant per adapter (Tuning.matmul). */
+/** A binding of packed f16 values, two to a u32 (cast_f16.wgsl's layout): only a vec4 product's B takes one. */
+export type F16Binding = { buffer: GPUBuffer; offset?: number; size?: number; f16: true };
+const isF16 = (b: Binding | null | undefined): boolean => !!b && 'f16' in b && b.f16 === true;
+
+/** out (+)= A . B (+ bias); any transposition expressed by strides. Variant per adapter (Tuning.matmul, Tuning.skinnyMatmul). */
 export function gemm(prog: Program, g: Gemm): void {
+  if (skinnyApplies(prog, g)) return gemmSkinny(prog, g);
   const layout = fusedGemmLayout(prog, g);
   if (layout) return gemmVec4(prog, g, layout);
+  if (isF16(g.b)) throw new Error('gemm: an f16 B operand needs the vec4 kernel and dense operands (Tuning.f16Weights)');
   if (gemmAux(g)) throw new Error('gemm: residual, gelu, geluGrad and dbias need the vec4 kernel (use the matmul* launchers)');
   const variant = prog.ctx.tuning.matmul;
   const reg = variant === 'register';
@@ -210,6 +216,29 @@ export function gemm(prog: Program, g: Gemm): void {
     },
     [cdiv(g.N, block), cdiv(g.M, block)],
     { RWG },
+  );
+}
+
+/** The most rows matmul_skinny.wgsl takes (its shared partial sums are 16 KB at 16 rows). */
+export const SKINNY_ROWS = 16;
+
+/** Tuning.skinnyMatmul and a forward product it takes: few rows, A [M, K] dense, B either way, no accumulate. */
+function skinnyApplies(prog: Program, g: Gemm): boolean {
+  if (!prog.ctx.tuning.skinnyMatmul || g.M > SKINNY_ROWS || g.accumulate || g.geluGrad || g.dbias) return false;
+  const layout = denseLayout(g);
+  return layout !== null && !layout.transA;
+}
+
+/** shaders/matmul_skinny.wgsl: one workgroup per 16 columns, every row; the vec4 kernel's epilogues. */
+function gemmSkinny(prog: Program, g: Gemm): void {
+  prog.dispatch(
+    'matmul_skinny',
+    'main',
+    { a: g.a, b: g.b, b4: null, bias: g.bias ?? null, out: g.out, aux: gemmAux(g) },
+    {},
+    rows(cdiv(g.N, 16)),
+    { M: g.M, N: g.N, K: g.K, TRANS_B: bit(denseLayout(g)!.transB), HAS_BIAS: bit(g.bias), RESIDUAL: bit(g.residual), GELU_OUT: bit(g.gelu) },
+    isF16(g.b) ? { f16B: true } : {},
   );
 }
 
@@ -318,6 +347,7 @@ function gemmVec4(prog: Program, g: Gemm, layout: { transA: boolean; transB: boo
     {},
     tilesOf(g, p.wideM, p.wideN),
     { ...product0Constants(p), WIDE_M: bit(p.wideM), WIDE_N: bit(p.wideN) },
+    isF16(g.b) ? { f16B: true } : {},
   );
 }
 
@@ -329,7 +359,7 @@ function gemmVec4(prog: Program, g: Gemm, layout: { transA: boolean; transB: boo
  */
 function gemmPair(prog: Program, first: Gemm, second: Gemm): boolean {
   const l0 = fusedGemmLayout(prog, first), l1 = fusedGemmLayout(prog, second);
-  if (!l0 || !l1) return false;
+  if (!l0 || !l1 || isF16(first.b) || isF16(second.b)) return false;
   const fill = prog.ctx.tuning.matmulFill;
   const p0 = vec4Plan(first, l0, fill), p1 = vec4Plan(second, l1, fill);
   if (!p0.vecA || !p0.vecB || !p0.vecOut || first.dbias) return false;
@@ -580,6 +610,11 @@ export function geluForward(prog: Program, out: Binding, inp: Binding, N: number
 
 export function geluBackward(prog: Program, dinp: Binding, inp: Binding, dout: Binding, N: number): void {
   prog.dispatch('gelu', 'backward', { inp, out: null, dout, dinp }, { N }, grid(N, 256));
+}
+
+/** out [ceil(n / 2)] u32 = inp [n] as packed f16 (cast_f16.wgsl), the copy an F16Binding views. */
+export function castF16(prog: Program, out: Binding, inp: Binding, n: number): void {
+  prog.dispatch('cast_f16', 'main', { inp, out }, { n }, grid(cdiv(n, 2), 256));
 }
 
 /** out = inp1 + inp2 (no backward kernel: the models pass the residual gradient on in place). */

@@ -48,11 +48,28 @@ export interface Tuning {
    * it without. defaultTuning turns it on where the adapter has the feature and SUBGROUPS_BY_DEFAULT says so.
    */
   subgroups: boolean;
+  /**
+   * Generation (prompt prefill and decode) reads the matmul weights from an f16 copy, two values to a
+   * u32 (shaders/matmul_b_f16.wgsl; the copy is made by cast_f16.wgsl when the parameters have changed):
+   * half the bytes per token, where decoding a batch is bound by reading the weights. Products and sums
+   * stay f32. Log-probs, training and the device check keep the f32 weights, so tokens are sampled from
+   * the f16-rounded model (weights within 2^-11 relative) and their log-probs are that model's. 'vec4'
+   * matmul only; core WGSL, so no device feature is needed. Off in both tunings until measured on a GPU.
+   */
+  f16Weights: boolean;
+  /**
+   * Forward products of at most SKINNY_ROWS rows without accumulation (a decode step of up to 16
+   * sequences; short prefills) run on shaders/matmul_skinny.wgsl: 16 columns per workgroup for every
+   * row, K split 16 ways, so a large GPU gets ceil(N / 16) workgroups instead of the tiled kernels'
+   * ceil(N / 128), and no arithmetic goes to rows that do not exist. Any matmul variant. Off in both
+   * tunings until measured on a GPU.
+   */
+  skinnyMatmul: boolean;
 }
 
 /** The portable tunings: no optional feature, so they run on every device (tests run both everywhere). */
-export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', matmulFill: 0, attention: 'flash', subgroups: false };
-export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', matmulFill: 0, attention: 'rows', subgroups: false };
+export const GPU_TUNING: Tuning = { rowWG: 64, matmul: 'vec4', matmulFill: 0, attention: 'flash', subgroups: false, f16Weights: false, skinnyMatmul: false };
+export const CPU_ADAPTER_TUNING: Tuning = { rowWG: 4, matmul: 'register', matmulFill: 0, attention: 'rows', subgroups: false, f16Weights: false, skinnyMatmul: false };
 
 /**
  * Whether defaultTuning uses subgroup reductions where the feature exists, per adapter kind (DESIGN §2).
@@ -78,7 +95,7 @@ export function defaultTuning(device: GPUDevice): Tuning {
 export function describeTuning(t: Tuning): string {
   const matmul = { vec4: 'vec4 matmul (GPU tuning)', tiled: 'tiled matmul', register: 'register-blocked matmul (CPU-adapter tuning)' }[t.matmul];
   const fill = t.matmul === 'vec4' && t.matmulFill > 0 ? `, grids filled to ${t.matmulFill} workgroups` : '';
-  return `${matmul}${fill}, ${t.attention === 'rows' ? '' : `${t.attention} attention, `}${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}`;
+  return `${matmul}${fill}, ${t.attention === 'rows' ? '' : `${t.attention} attention, `}${t.rowWG}-wide rows${t.subgroups ? ', subgroup reductions' : ''}${t.skinnyMatmul ? ', skinny matmul for few rows' : ''}${t.f16Weights ? ', f16 weights for generation' : ''}`;
 }
 
 export function hasSubgroups(device: GPUDevice): boolean {
@@ -120,6 +137,7 @@ export function createContext(device: GPUDevice, tuning: Partial<Tuning> = {}): 
   const t = resolveTuning(device, tuning);
   if (!(t.rowWG >= 1 && (t.rowWG & (t.rowWG - 1)) === 0 && t.rowWG <= 256)) throw new Error(`tuning.rowWG must be a power of two in [1, 256] (got ${t.rowWG})`);
   if (t.subgroups && !hasSubgroups(device)) throw new Error('tuning.subgroups needs the device feature "subgroups", which this device lacks');
+  if (t.f16Weights && t.matmul !== 'vec4') throw new Error(`tuning.f16Weights needs the vec4 matmul (got matmul '${t.matmul}')`);
   return {
     device,
     tuning: t,

@@ -12,6 +12,8 @@ export const SHADER_NAMES = [
   'layernorm_params',
   'matmul',
   'matmul_vec4',
+  'matmul_skinny',
+  'cast_f16',
   'attention',
   'attention_flash',
   'gelu',
@@ -40,20 +42,26 @@ const bundled = viteSources();
 if (bundled && !hasShaderLoader()) setShaderLoader((name) => bundled[name]);
 
 /**
- * Source variants of a kernel family that need an optional device feature.
+ * Source variants of a kernel family.
  *  subgroups: the workgroup reductions of shaders/reduce.wgsl come from reduce_subgroups.wgsl instead
  *             (same functions, subgroup operations); needs the `subgroups` feature.
+ *  f16B:      matmul_vec4's and matmul_skinny's B operand is packed f16 (matmul_b_f16.wgsl for matmul_b.wgsl; core WGSL,
+ *             no feature needed): the f16 weights of Tuning.f16Weights.
  */
 export interface ShaderVariant {
   subgroups?: boolean;
+  f16B?: boolean;
 }
 
 /** The cache key of a variant ('' for the plain source). */
-export const variantKey = (v: ShaderVariant) => (v.subgroups ? '+subgroups' : '');
+export const variantKey = (v: ShaderVariant) => `${v.subgroups ? '+subgroups' : ''}${v.f16B ? '+f16B' : ''}`;
 
 /** WGSL text of one kernel family, with its includes expanded and compile-time constants injected. */
 export function shaderCode(name: ShaderName, constants: Record<string, number> = {}, variant: ShaderVariant = {}): string {
-  if (!variant.subgroups) return withConstants(expandIncludes(loadShader(name)), constants);
+  const swap: Record<string, string> = {};
+  if (variant.subgroups) swap.reduce = 'reduce_subgroups';
+  if (variant.f16B) swap.matmul_b = 'matmul_b_f16';
+  const code = expandIncludes(loadShader(name), swap);
   // `enable` must precede every declaration, so it goes first, ahead of the file's own comments.
-  return withConstants(`enable subgroups;\n${expandIncludes(loadShader(name), { reduce: 'reduce_subgroups' })}`, constants);
+  return withConstants(variant.subgroups ? `enable subgroups;\n${code}` : code, constants);
 }

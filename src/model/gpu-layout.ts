@@ -3,13 +3,14 @@
 // It lives beside the model, not in the engine: the engine knows devices and kernels, not GPT.
 //
 //   flat parameters  [total]  decayed tensors first, then the rest, each starting at a PARAM_ALIGN-
-//                             element (256-byte) boundary so every tensor can be bound at its offset
+//                             element (512-byte) boundary so every tensor can be bound at its offset,
+//                             and at a 256-byte one in the f16 copy (Tuning.f16Weights, 2 bytes each)
 import { paramSpecs, numel, type GPTConfig, type ParamSpec } from './config';
 import { attentionKind, attentionStateFloats } from '../engine/attention-state';
 import type { Tuning } from '../engine/launch';
 
-/** Elements of the padded flat parameter buffer (each tensor starts at a 64-float = 256-byte boundary). */
-export const PARAM_ALIGN = 64;
+/** Each tensor of the flat parameter buffer starts at a multiple of this many elements (see above). */
+export const PARAM_ALIGN = 128;
 
 export interface ParamSlot {
   spec: ParamSpec;

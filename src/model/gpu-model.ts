@@ -160,6 +160,9 @@ const MAX_ACT_SETS = 3;
 
 type LayerViews = Record<BlockParam, Binding>;
 
+/** The tensors a program reads (or writes, for the gradients); `head` is the LM head's weight (wte, tied). */
+interface ParamViews { wte: Binding; wpe: Binding; lnfw: Binding; lnfb: Binding; head: Binding; layers: LayerViews[] }
+
 class GpuModelImpl implements GpuModel {
   readonly backend = 'webgpu' as const;
   readonly config: GPTConfig;
@@ -187,8 +190,17 @@ class GpuModelImpl implements GpuModel {
   private haveTrainCache = false;
   private decode: DecodeState | null = null;
   private disposed = false;
-  private readonly P: { wte: Binding; wpe: Binding; lnfw: Binding; lnfb: Binding; layers: LayerViews[] };
-  private readonly G: { wte: Binding; wpe: Binding; lnfw: Binding; lnfb: Binding; layers: LayerViews[] };
+  private readonly P: ParamViews;
+  private readonly G: ParamViews;
+  /**
+   * Tuning.f16Weights: the parameters as packed f16 (flat layout, 2 bytes each; castProg writes them
+   * before a generation that follows a change of the parameters), else null.
+   */
+  private readonly params16: GPUBuffer | null;
+  private readonly castProg: Program | null;
+  private params16Fresh = false;
+  /** What generation reads: P, with the products' weights and the LM head from params16 where there is one. */
+  private readonly genP: ParamViews;
 
   constructor(
     device: GPUDevice,
@@ -225,15 +237,35 @@ class GpuModelImpl implements GpuModel {
       const s = this.slotByName.get(name)!;
       return { buffer: buf, offset: s.off * 4, size: s.n * 4 };
     };
-    const pick = (v: (name: string) => Binding) => ({
+    const pick = (v: (name: string) => Binding): ParamViews => ({
       wte: v('wte.weight'),
       wpe: v('wpe.weight'),
       lnfw: v('ln_f.weight'),
       lnfb: v('ln_f.bias'),
+      head: v('wte.weight'),
       layers: Array.from({ length: config.nLayers }, (_, i): LayerViews => blockTensors(i, v)),
     });
     this.P = pick(view(this.paramsBuf));
     this.G = pick(view(this.gradsBuf));
+
+    // f16 weights: byte offsets 2 * off stay 256-byte aligned because PARAM_ALIGN is 128 elements
+    this.params16 = this.ctx.tuning.f16Weights ? pool.acquire(Math.ceil(this.total / 2) * 4, undefined, 'params.f16') : null;
+    this.castProg = this.params16 ? new Program(this.ctx, 'cast f16') : null;
+    if (this.params16 && this.castProg) {
+      K.castF16(this.castProg, this.params16, this.paramsBuf, this.total);
+      const buffer = this.params16;
+      const half = (name: string): K.F16Binding => {
+        const s = this.slotByName.get(name)!;
+        return { buffer, offset: s.off * 2, size: Math.ceil(s.n / 2) * 4, f16: true };
+      };
+      const layers = this.P.layers.map((p, i) => {
+        const w = blockTensors(i, half);
+        return { ...p, attnW: w.attnW, projW: w.projW, fcW: w.fcW, fcprojW: w.fcprojW };
+      });
+      this.genP = { ...this.P, head: half('wte.weight'), layers };
+    } else {
+      this.genP = this.P;
+    }
     const off = (b: Binding) => ('offset' in b ? (b.offset ?? 0) / 4 : 0);
     const lnOffs = [...this.G.layers.flatMap((g) => [off(g.ln1w), off(g.ln1b), off(g.ln2w), off(g.ln2b)]), off(this.G.lnfw), off(this.G.lnfb)];
     this.lnOffs = pool.acquire(lnOffs.length * 4, undefined, 'ln.offsets');
@@ -352,6 +384,7 @@ class GpuModelImpl implements GpuModel {
     this.ctx.submit(enc.finish());
     this.adamStep = 0;
     this.haveTrainCache = false;
+    this.params16Fresh = false;
   }
 
   // ---------------------------------------------------------------- inference
@@ -412,6 +445,7 @@ class GpuModelImpl implements GpuModel {
     this.checkAlive();
     this.write(this.hyper, K.adamwHyper(opt, this.adamStep + 1));
     const [ab] = await this.submit([this.adamProg], [[this.stats, 1]]);
+    this.params16Fresh = false;
     const gradNorm = new Float32Array(ab)[0];
     if (Number.isFinite(gradNorm)) this.adamStep++;
     return { gradNorm };
@@ -420,6 +454,7 @@ class GpuModelImpl implements GpuModel {
   private async trainStepImpl(batch: TokenBatch, targets: Int32Array, opt: AdamWSettings): Promise<TrainStepResult> {
     const { acts, programs } = this.supervisedStep(batch, targets, opt);
     const [normBytes, logpBytes] = await this.submit(programs, [[this.stats, 1], [acts.logp, batch.B * batch.T]]);
+    this.params16Fresh = false;
     this.haveTrainCache = true;
     const gradNorm = new Float32Array(normBytes)[0];
     // the GPU skipped the update when the norm is not finite (parameters and moments untouched)
@@ -440,6 +475,7 @@ class GpuModelImpl implements GpuModel {
       }
     }
     this.adamStep++;
+    this.params16Fresh = false;
     return [...totals].map(([label, t]) => ({ label, ...t })).sort((a, b) => b.ms - a.ms);
   }
 
@@ -491,7 +527,7 @@ class GpuModelImpl implements GpuModel {
       this.writeBatch(acts, req.prompt, null, steering);
       const tail = this.prefillProgram(acts, d, steerLayer);
       tail.prog.update(tail.sample, { P, M, TT: S, topK, temperature });
-      prefill = [this.forwardProgram(acts, steerLayer, this.config.nLayers - 1, 'none'), tail.prog];
+      prefill = [this.forwardProgram(acts, steerLayer, this.config.nLayers - 1, 'none', this.genP), tail.prog];
     }
 
     // token step at position pos produces token pos + 1; new token s comes from pos = P - 1 + s. The
@@ -500,6 +536,10 @@ class GpuModelImpl implements GpuModel {
     const chunk = Math.max(1, this.options.generateChunk ?? 16);
     const lastPos = S - 2;
     let enc = this.device.createCommandEncoder({ label: 'generate' });
+    if (this.castProg && !this.params16Fresh) {
+      this.castProg.encode(enc);
+      this.params16Fresh = true;
+    }
     let inEncoder = 0;
     for (let pos = acts ? P - 1 : 0; pos <= lastPos; pos++) {
       if (acts && pos === P - 1) for (const p of prefill) p.encode(enc);
@@ -575,6 +615,8 @@ class GpuModelImpl implements GpuModel {
     this.releaseDecode(this.decode);
     this.decode = null;
     this.adamProg.dispose();
+    this.castProg?.dispose();
+    if (this.params16) this.ctx.pool.release(this.params16);
     for (const b of [this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper, this.lnOffs]) this.ctx.pool.release(b);
     for (const b of this.ctx.dummies().splice(0)) this.ctx.pool.release(b);
     this.ctx.pool.trim();
@@ -588,15 +630,17 @@ class GpuModelImpl implements GpuModel {
     K.adamwStep(prog, this.paramsBuf, this.gradsBuf, this.mBuf, this.vBuf, this.stats, this.partials, this.hyper, 0, this.total, this.decayEnd);
   }
 
-  /** encoder with block 0's ln_1 -> blocks 0..lastLayer (steering hook after block steerLayer) -> [ln_f, LM head [, log-probs]] */
-  private forwardProgram(acts: Acts, steerLayer: number, lastLayer: number, head: 'none' | 'logits' | 'logprob'): Program {
-    const key = `fwd:${steerLayer}:${lastLayer}:${head}`;
+  /**
+   * encoder with block 0's ln_1 -> blocks 0..lastLayer (steering hook after block steerLayer) -> [ln_f, LM head [, log-probs]],
+   * reading the tensors P (generation's prefill passes genP).
+   */
+  private forwardProgram(acts: Acts, steerLayer: number, lastLayer: number, head: 'none' | 'logits' | 'logprob', P = this.P): Program {
+    const key = `fwd:${steerLayer}:${lastLayer}:${head}${P === this.P ? '' : ':gen'}`;
     const hit = acts.programs.get(key);
     if (hit) return hit;
     const { B, T } = acts;
     const N = B * T;
     const { vocabSize: V, dModel: C, nHeads: NH } = this.config;
-    const P = this.P;
     const prog = new Program(this.ctx, key);
     const l0 = acts.layers[0];
     K.encoderLayernormForward(prog, acts.encoded, l0.ln1, l0.ln1Mean, l0.ln1Rstd, acts.tokens, P.wte, P.wpe, P.layers[0].ln1w, P.layers[0].ln1b, B, T, C);
@@ -619,7 +663,7 @@ class GpuModelImpl implements GpuModel {
     }
     if (head !== 'none') {
       K.layernormForward(prog, acts.lnf, acts.lnfMean, acts.lnfRstd, x, P.lnfw, P.lnfb, N, C);
-      K.matmulForwardTransposed(prog, acts.logits, acts.lnf, P.wte, N, C, V);
+      K.matmulForwardTransposed(prog, acts.logits, acts.lnf, P.head, N, C, V);
       if (head === 'logprob') K.logprobForward(prog, acts.logp, acts.entropy, acts.logits, acts.targets, N, V);
     }
     acts.programs.set(key, prog);
@@ -686,7 +730,7 @@ class GpuModelImpl implements GpuModel {
     if (hit) return hit;
     const { B, S } = d;
     const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
-    const P = this.P;
+    const P = this.genP;
     const prog = new Program(this.ctx, key);
     K.encoderLayernormForwardDecode(prog, d.x, d.ln, d.mean, d.rstd, d.tokens, P.wte, P.wpe, P.layers[0].ln1w, P.layers[0].ln1b, d.state, B, S, C);
     for (let l = 0; l < L; l++) {
@@ -704,7 +748,7 @@ class GpuModelImpl implements GpuModel {
       }
     }
     K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x, P.lnfw, P.lnfb, B, C);
-    K.matmulForwardTransposed(prog, d.logits, d.ln, P.wte, B, C, V);
+    K.matmulForwardTransposed(prog, d.logits, d.ln, P.head, B, C, V);
     const sample = K.sampleTokens(prog, {
       logits: d.logits, tokens: d.tokens, logprobs: d.logprobs, uniforms: d.uniforms, state: d.state,
       B, V, TT: S, P: 1, M: 1, topK: 0, temperature: 0,
@@ -733,7 +777,7 @@ class GpuModelImpl implements GpuModel {
     for (let l = 0; l < L; l++) K.attentionKvStorePrefill(prog, d.cache[l], acts.layers[l].qkv, B, P, C, S);
     K.lastPositionRows(prog, d.x, acts.layers[L - 1].res3, B, P, C);
     K.layernormForward(prog, d.ln, d.mean, d.rstd, d.x, this.P.lnfw, this.P.lnfb, B, C);
-    K.matmulForwardTransposed(prog, d.logits, d.ln, this.P.wte, B, C, V);
+    K.matmulForwardTransposed(prog, d.logits, d.ln, this.genP.head, B, C, V);
     const sample = K.sampleTokens(prog, {
       logits: d.logits, tokens: d.tokens, logprobs: d.logprobs, uniforms: d.uniforms, state: d.state,
       B, V, TT: S, P, M: 1, topK: 0, temperature: 0,

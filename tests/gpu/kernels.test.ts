@@ -4,8 +4,8 @@ import { describe, expect, test } from 'vitest';
 import * as cpu from '../../src/engine/cpu';
 import * as K from '../../src/engine/kernels';
 import { attentionKind, attentionStateFloats } from '../../src/engine/attention-state';
-import { createContext, CPU_ADAPTER_TUNING, GPU_TUNING, type GpuContext, type Tuning } from '../../src/engine/launch';
-import { bitEqual, createRng, expectClose, getDevice, Program, randn, randTokens, readF32, readI32, relErr, runChecked, upload } from './helpers';
+import { createContext, CPU_ADAPTER_TUNING, GPU_TUNING, type Binding, type GpuContext, type Tuning } from '../../src/engine/launch';
+import { bitEqual, createRng, expectClose, f16Value, getDevice, Program, randn, randTokens, readF32, readI32, relErr, roundToF16Normal, runChecked, unpackF16, upload } from './helpers';
 
 const rng = createRng(20240601);
 let ctx: GpuContext;
@@ -628,6 +628,126 @@ describe('vec4 matmul with filled grids (Tuning.matmulFill)', () => {
       f.grids.forEach((n, i) => expect(n, `${tag} dispatch ${i}`).toBeGreaterThan(w.grids[i]));
       w.read.forEach((a, i) => expect(bitEqual(f.read[i], a), `${tag} output ${i}`).toBe(true));
     }
+  });
+});
+
+/**
+ * The forward products a model records (matmulForward with and without bias, + residual, + GELU, transposed)
+ * on context c against the CPU twins, for each [N, C, OC]; with `f16` the weights are cast on the GPU and the
+ * twins use the f16 values read back. Returns the kernels the products ran on (shader.entry of each dispatch).
+ */
+async function forwardProductsMatchTwins(c: GpuContext, shapes: number[][], f16: boolean): Promise<string[]> {
+  const kernels: string[] = [];
+  for (const [N, C, OC] of shapes) {
+    const inp = randn(rng, N * C), bias = randn(rng, OC), res = randn(rng, N * OC);
+    const w32 = randn(rng, C * OC, 0.3), wT32 = randn(rng, OC * C, 0.3);
+    const z = (n: number) => upload(c, new Float32Array(n));
+    const words = (n: number) => upload(c, new Uint32Array(Math.ceil(n / 2)));
+    const [gw, gwT] = f16 ? [words(C * OC), words(OC * C)] : [upload(c, w32), upload(c, wT32)];
+    const weight = (buffer: GPUBuffer): Binding => (f16 ? ({ buffer, f16: true } as K.F16Binding) : buffer);
+    const o = { out: z(N * OC), outNb: z(N * OC), outT: z(N * OC), res: z(N * OC), scratch: z(N * OC), pre: z(N * OC), act: z(N * OC) };
+    const gi = upload(c, inp), gb = upload(c, bias);
+    const p = new Program(c, 'forward products');
+    if (f16) {
+      K.castF16(p, gw, upload(c, w32), C * OC);
+      K.castF16(p, gwT, upload(c, wT32), OC * C);
+    }
+    K.matmulForward(p, o.out, gi, weight(gw), gb, N, C, OC);
+    K.matmulForward(p, o.outNb, gi, weight(gw), null, N, C, OC);
+    K.matmulForwardTransposed(p, o.outT, gi, weight(gwT), N, C, OC);
+    K.matmulForwardResidual(p, o.res, o.scratch, gi, weight(gw), gb, upload(c, res), N, C, OC);
+    K.matmulForwardGelu(p, o.pre, o.act, gi, weight(gw), gb, N, C, OC);
+    kernels.push(...(await p.profile()).map((e) => e.label.split(' ')[0]));
+    p.dispose();
+    const w = f16 ? unpackF16(await readI32(c, gw, Math.ceil((C * OC) / 2)), C * OC) : w32;
+    const wT = f16 ? unpackF16(await readI32(c, gwT, Math.ceil((OC * C) / 2)), OC * C) : wT32;
+    if (f16) expect(relErr(w, w32), 'the cast').toBeLessThan(2 ** -10);
+    const ref = new Float32Array(N * OC), refNb = new Float32Array(N * OC), refT = new Float32Array(N * OC), refRes = new Float32Array(N * OC), refAct = new Float32Array(N * OC);
+    cpu.matmulForward(ref, inp, w, bias, N, C, OC);
+    cpu.matmulForward(refNb, inp, w, null, N, C, OC);
+    cpu.matmulForwardTransposed(refT, inp, wT, N, C, OC);
+    cpu.residualForward(refRes, res, ref, N * OC);
+    cpu.geluForward(refAct, ref, N * OC);
+    const tag = `[${N},${C},${OC}]${f16 ? ' f16' : ''}`;
+    expectClose(await readF32(c, o.out, N * OC), ref, 1e-5, `forward ${tag}`);
+    expectClose(await readF32(c, o.outNb, N * OC), refNb, 1e-5, `forward no bias ${tag}`);
+    expectClose(await readF32(c, o.outT, N * OC), refT, 1e-5, `forward transposed ${tag}`);
+    expectClose(await readF32(c, o.res, N * OC), refRes, 1e-5, `forward + residual ${tag}`);
+    expectClose(await readF32(c, o.pre, N * OC), ref, 1e-5, `fc pre-activation ${tag}`);
+    expectClose(await readF32(c, o.act, N * OC), refAct, 1e-5, `fc gelu ${tag}`);
+  }
+  return kernels;
+}
+
+describe('skinny matmul (Tuning.skinnyMatmul): forward products of at most 16 rows', () => {
+  // odd K and N, N past one workgroup's 16 columns and under it, the LM head's 50,257 columns
+  const shapes = [[1, 7, 3], [3, 29, 53], [8, 68, 130], [16, 64, 192], [5, 32, 50257]];
+  test.each([
+    ['gpu tuning', GPU_TUNING, false],
+    ['gpu tuning, f16 weights', { ...GPU_TUNING, f16Weights: true }, true],
+    ['CPU-adapter tuning', CPU_ADAPTER_TUNING, false],
+  ] as [string, Tuning, boolean][])('= CPU twins under the %s; more rows or an accumulate take the tiled kernels', async (_name, tuning, f16) => {
+    const c = createContext(await getDevice(), { ...tuning, skinnyMatmul: true });
+    const ran = await forwardProductsMatchTwins(c, shapes, f16);
+    expect(ran.filter((k) => k.startsWith('matmul')).every((k) => k === 'matmul_skinny.main'), ran.join(', ')).toBe(true);
+    const more = await forwardProductsMatchTwins(c, [[17, 12, 20]], f16);
+    expect(more.some((k) => k === 'matmul_skinny.main'), more.join(', ')).toBe(false);
+    // a backward product (accumulating) with few rows stays on the tiled kernels
+    const p = new Program(c, 'backward');
+    K.matmulBackward(p, upload(c, new Float32Array(4 * 8)), upload(c, new Float32Array(8 * 12)), null, upload(c, new Float32Array(4 * 12)), upload(c, new Float32Array(4 * 8)), upload(c, new Float32Array(8 * 12)), 4, 8, 12);
+    expect((await p.profile()).some((e) => e.label.startsWith('matmul_skinny'))).toBe(false);
+    p.dispose();
+  });
+});
+
+describe('f16 weights (Tuning.f16Weights): cast_f16 and the vec4 matmul reading packed f16 B', () => {
+  test('the f16 helpers of these tests: known values', () => {
+    expect([0x3c00, 0xc000, 0x7bff, 0x0400, 0x0001, 0x3555].map(f16Value)).toEqual([1, -2, 65504, 2 ** -14, 2 ** -24, 0.333251953125]);
+    expect([1 + 2 ** -11, 1 + 3 * 2 ** -11, 1 + 2 ** -10, 0.1, 70000, 2 ** -15, -3].map(roundToF16Normal)).toEqual([1, 1 + 2 ** -9, 1 + 2 ** -10, 0.0999755859375, 65504, 0, -3]);
+  });
+
+  test('cast: f16 values exact, others within one f16 step, clamped to the f16 range, an odd count padded with 0', async () => {
+    const device = await getDevice();
+    const c = createContext(device, { ...GPU_TUNING, f16Weights: true });
+    const exact = Float32Array.from(randn(rng, 300), roundToF16Normal);
+    const values = Float32Array.from([...exact, ...randn(rng, 300, 10), 70000, -1e9, 65504, 3e-6, -1e-7, 0, -0]);
+    const n = values.length; // odd
+    const inp = upload(c, values), out = upload(c, new Uint32Array(Math.ceil(n / 2) + 1).fill(0xdeadbeef));
+    const p = new Program(c, 'cast');
+    K.castF16(p, out, inp, n);
+    await runChecked(p);
+    p.dispose();
+    const words = new Uint32Array((await readI32(c, out, Math.ceil(n / 2) + 1)).buffer);
+    const got = unpackF16(words, n + 1);
+    for (let i = 0; i < 300; i++) expect(got[i], `exact ${i}`).toBe(exact[i]);
+    for (let i = 300; i < n; i++) {
+      const x = Math.max(-65504, Math.min(65504, values[i]));
+      // one f16 step at x (2^-10 of its binade; 2^-24 in the subnormal range; flushing to 0 is allowed there)
+      const step = Math.abs(x) < 2 ** -14 ? 2 ** -14 : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 10);
+      expect(Math.abs(got[i] - x), `value ${i}: ${values[i]} -> ${got[i]}`).toBeLessThanOrEqual(step);
+    }
+    expect(got[n], 'the pad half').toBe(0);
+    expect(words[Math.ceil(n / 2)], 'the word past the end is untouched').toBe(0xdeadbeef);
+  });
+
+  test('matmul forward (bias, residual, GELU) and transposed on f16 B = CPU twins on the f16 values, sizes off the tile', async () => {
+    const c = createContext(await getDevice(), { ...GPU_TUNING, f16Weights: true });
+    await forwardProductsMatchTwins(c, [
+      [8, 64, 192], // a decode step: B rows
+      [37, 68, 130], // OC % 4 != 0: scalar B loads on the plain product, vec4 on the transposed one
+      [130, 29, 260], // C % 4 != 0: the transposed product loads B element by element
+      [1, 7, 3],
+    ], true);
+  });
+
+  test('an f16 B operand is refused by the kernels that cannot read it, and f16Weights by a tuning without the vec4 matmul', async () => {
+    const device = await getDevice();
+    expect(() => createContext(device, { ...CPU_ADAPTER_TUNING, f16Weights: true })).toThrow(/f16Weights needs the vec4 matmul/);
+    const c = createContext(device, { ...GPU_TUNING, matmul: 'tiled' });
+    const p = new Program(c, 'refused');
+    const b: K.F16Binding = { buffer: upload(c, new Uint32Array(8)), f16: true };
+    expect(() => K.matmulForward(p, upload(c, new Float32Array(16)), upload(c, new Float32Array(16)), b, null, 4, 4, 4)).toThrow(/f16 B operand needs the vec4 kernel/);
+    p.dispose();
   });
 });
 

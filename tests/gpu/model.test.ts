@@ -10,7 +10,7 @@ import { checkModelFits, ModelTooLargeError } from '../../src/model/gpu-layout';
 import { CPU_ADAPTER_TUNING, defaultTuning, GPU_TUNING, TUNINGS, type Tuning } from '../../src/engine/launch';
 import { checkDevice, worstError } from '../../src/model/gpu-check';
 import { roundSize } from '../../src/engine/buffers';
-import { bitEqual, createRng, expectClose, getDevice, randn, randTokens, relErr } from './helpers';
+import { bitEqual, createRng, expectClose, getDevice, randn, randTokens, relErr, roundToF16Normal } from './helpers';
 
 const config: GPTConfig = { vocabSize: 13, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 4 };
 const rng = createRng(7);
@@ -356,8 +356,11 @@ describe('GPU model vs CPU model', () => {
     }
   });
 
-  test('batched prompt prefill under the gpu tuning (vec4 matmul, residual fused) equals the CPU model', async () => {
-    const m = await createGpuModel(device, config, params, { tuning: GPU_TUNING });
+  test.each([
+    ['the gpu tuning (vec4 matmul, residual fused)', GPU_TUNING],
+    ['the skinny matmul (the decode steps\' 3 rows)', { ...GPU_TUNING, skinnyMatmul: true }],
+  ] as [string, Tuning][])('batched prompt prefill under %s equals the CPU model', async (_name, tuning) => {
+    const m = await createGpuModel(device, config, params, { tuning });
     try {
       const B = 3, P = 9, M = 4;
       const prompt = randTokens(rng, B * P, config.vocabSize);
@@ -369,6 +372,55 @@ describe('GPU model vs CPU model', () => {
         expect(Array.from(g.tokens), `T=${temperature}`).toEqual(Array.from(c.tokens));
         expectClose(g.logprobs, c.logprobs, 1e-4, `logprobs T=${temperature}`);
       }
+    } finally {
+      m.dispose();
+    }
+  });
+
+  // Tuning.f16Weights: on parameters that are f16 numbers the f16 copy is exact, so generation must equal
+  // the CPU model to f32 rounding (prefill, decode, steering); on others it samples from the f16-rounded
+  // model. The copy is made again by the first generation after the parameters change.
+  test.each([
+    ['tiled', false],
+    ['skinny', true],
+  ])('f16 weights for generation (%s matmul): equal to the CPU model on f16-valued parameters; refreshed after setParams and a step', async (_name, skinnyMatmul) => {
+    const toF16 = (p: Params): Params => new Map([...p].map(([k, a]) => [k, Float32Array.from(a, roundToF16Normal)]));
+    const m = await createGpuModel(device, config, toF16(params), { tuning: { ...GPU_TUNING, f16Weights: true, skinnyMatmul } });
+    try {
+      const B = 3, P = 9, M = 5;
+      const prompt = randTokens(rng, B * P, config.vocabSize);
+      const steering = steeringFor(B, 0, [2, -3, 1.5], [4, 0, P - 1], [P + 2, 3, P + M]);
+      const reqs = [[0, 0], [0.9, 5], [1, 0]].map(([temperature, topK]) => ({ prompt, B, P, maxNewTokens: M, temperature, topK, seed: 21, steering }));
+      const expectCpu = async (p: Params, what: string) => {
+        const c = createCpuModel(config, p);
+        for (const req of reqs) {
+          const g = await m.generate(req), r = await c.generate(req);
+          expect(Array.from(g.tokens), `${what} T=${req.temperature}`).toEqual(Array.from(r.tokens));
+          expectClose(g.logprobs, r.logprobs, 1e-4, `${what} logprobs T=${req.temperature}`);
+        }
+      };
+      await expectCpu(toF16(params), 'f16-valued parameters');
+      const dispatches = async () => {
+        const before = m.counters().dispatches;
+        await m.generate(reqs[0]);
+        return m.counters().dispatches - before;
+      };
+      const fresh = await dispatches();
+      const other = toF16(testParams(2, 10));
+      await m.setParams(other);
+      expect(await dispatches(), 'the cast after setParams').toBe(fresh + 1);
+      expect(await dispatches(), 'no cast while the parameters stay').toBe(fresh);
+      await expectCpu(other, 'after setParams');
+      const opt: AdamWSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0 };
+      await m.trainStep({ tokens: randTokens(rng, 2 * 8, config.vocabSize), B: 2, T: 8 }, randTokens(rng, 2 * 8, config.vocabSize), opt);
+      expect(await dispatches(), 'the cast after a step').toBe(fresh + 1);
+      // parameters that are not f16 numbers: the f16-rounded model, close to the f32 one but not equal
+      await m.setParams(params);
+      const g = await m.generate(reqs[2]), r = await cpu.generate(reqs[2]);
+      expect(Array.from(g.tokens)).toEqual(Array.from(r.tokens));
+      const e = relErr(g.logprobs, r.logprobs);
+      expect(e, 'the f16 weights are what generation read').toBeGreaterThan(1e-6);
+      expect(e).toBeLessThan(1e-2);
     } finally {
       m.dispose();
     }

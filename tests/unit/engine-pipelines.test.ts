@@ -63,8 +63,8 @@ describe('parseBindings', () => {
     ]);
   });
 
-  // matmul_vec4 compiles its shapes in (one pipeline per shape): no Params, storage from binding 1
-  const COMPILED_SHAPES = ['matmul_vec4'];
+  // the matmuls compile their shapes in (one pipeline per shape): no Params, storage from binding 1
+  const COMPILED_SHAPES = ['matmul_vec4', 'matmul_skinny'];
 
   test('every real kernel: unique binding numbers and names, binding 0 the uniform Params', () => {
     useRealShaders();

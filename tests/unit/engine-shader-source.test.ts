@@ -111,10 +111,15 @@ describe('the real shaders/ files', () => {
     // the subgroup library is a drop-in: the same functions with the same signatures
     const sig = (name: string) => [...read(name).matchAll(/^fn .*$/gm)].map((m) => m[0]);
     expect(sig('reduce_subgroups')).toEqual(sig('reduce'));
+    // so is the matmuls' f16 B operand: the same functions, the same bindings (their element types differ)
+    const bindings = (name: string) => [...read(name).matchAll(/@binding\((\d+)\) var<([^>]+)> (\w+)/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    expect(sig('matmul_b_f16')).toEqual(sig('matmul_b'));
+    expect(bindings('matmul_b_f16')).toEqual(bindings('matmul_b'));
     // libraries (included by other files, e.g. layernorm_row) are checked through the kernels that include them
     const libraries = new Set(files.flatMap((f) => [...read(f).matchAll(/^\/\/ #include (\w+)$/gm)].map((m) => m[1])));
     const includers: string[] = [];
-    for (const name of files.filter((f) => f !== 'reduce' && f !== 'reduce_subgroups')) {
+    const swapIns = ['reduce_subgroups', 'matmul_b_f16'];
+    for (const name of files.filter((f) => f !== 'reduce' && !swapIns.includes(f))) {
       const raw = read(name);
       for (const r of reductions) expect(raw, `${name}.wgsl defines its own ${r}`).not.toMatch(new RegExp(`fn ${r}\\(`));
       if (libraries.has(name)) continue;
@@ -126,7 +131,7 @@ describe('the real shaders/ files', () => {
         if (new RegExp(`\\b${r}\\(`).test(code)) expect(code.match(new RegExp(`fn ${r}\\(`, 'g')), `${name}: ${r}`).toHaveLength(1);
       }
     }
-    expect([...libraries].sort()).toEqual(['gelu_math', 'layernorm_row', 'reduce']);
+    expect([...libraries].sort()).toEqual(['gelu_math', 'layernorm_row', 'matmul_b', 'reduce']);
     expect(includers.sort()).toEqual(['adamw', 'attention', 'encoder_layernorm', 'layernorm', 'logprob', 'sample']);
   });
 
