@@ -103,9 +103,9 @@ const say = (s) => process.stderr.write(`[gpu-server] ${s}\n`);
 const adapter = lines.find((l) => l.bench === 'adapter');
 if (!adapter) say('no adapter line: the bench did not start (see the log)');
 else if (adapter.found === false) say(`NO WebGPU adapter was found: ${adapter.error}`);
-else say(`adapter: ${adapter.adapter}${adapter.swiftshader ? ' — SwiftShader (CPU emulation): NO GPU adapter was found' : ''}; mode ${adapter.mode}`);
+else say(`adapter: ${adapter.adapter}${adapter.swiftshader ? ' — a CPU implementation of Vulkan (SwiftShader or llvmpipe): NO GPU adapter was found' : ''}; mode ${adapter.mode}`);
 for (const l of lines.filter((x) => x.bench === 'check')) {
-  say(`check      ${l.variant.padEnd(24)} ${l.model.padEnd(11)} ${l.pass ? 'pass' : 'FAIL'}  relative error: logits ${l.logitsRelErr}, gradients ${l.gradRelErr} (${l.worstGrad})`);
+  say(`check      ${l.variant.padEnd(24)} ${l.model.padEnd(11)} ${l.pass ? 'pass' : 'FAIL'}  relative error: logits ${l.logitsRelErr}, gradients ${l.gradRelErr} (${l.worstGrad}); greedy tokens differing ${l.tokensDiffering}`);
 }
 for (const l of lines.filter((x) => 'ratio' in x && 'tuning' in x)) {
   say(`${l.bench.padEnd(10)} ${String(l.tuning).padEnd(11)} ${String(l.shape ?? l.model).padEnd(44)} ours ${l.ours} tfjs ${l.tfjs} ${l.unit}  ratio ${l.ratio}`);

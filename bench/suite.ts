@@ -197,18 +197,26 @@ function modelShapes({ name, config, B }: ModelCase): { name: string; c: MatmulC
 /** The bound of the GPU ≡ CPU gradient test (tests/gpu/model.test.ts), on every compared output. */
 const CHECK_TOLERANCE = 1e-4;
 
+/** Variants that change generation only (training steps have more rows than the skinny matmul takes, and read f32 weights). */
+const GENERATION_VARIANTS: { variant: string; t: Tuning }[] = [
+  { variant: 'gpu, skinny matmul', t: { ...GPU_TUNING, skinnyMatmul: true } },
+  { variant: 'gpu, f16 weights', t: { ...GPU_TUNING, f16Weights: true } },
+  { variant: 'gpu, skinny matmul, f16 weights', t: { ...GPU_TUNING, skinnyMatmul: true, f16Weights: true } },
+];
+
 /**
  * What `check` runs: each benchmarked tuning, and where they apply the variants a session may switch
  * to after reading the bench (the tiled attention; the vec4 matmul's filled grids, Tuning.matmulFill;
- * subgroup reductions where the adapter has them).
+ * the generation variants; subgroup reductions where the adapter has them).
  */
-function checkVariants(env: SuiteEnv): { tuning: TuningName; variant: string; t: Tuning }[] {
-  const out = env.tunings.map((tuning) => ({ tuning, variant: tuning as string, t: TUNINGS[tuning] as Tuning }));
+function checkVariants(env: SuiteEnv): { tuning: TuningName; variant: string; t: Tuning; generationOnly?: boolean }[] {
+  const out: ReturnType<typeof checkVariants> = env.tunings.map((tuning) => ({ tuning, variant: tuning as string, t: TUNINGS[tuning] as Tuning }));
   if (env.tunings.includes('gpu')) {
     out.push({ tuning: 'gpu', variant: 'gpu, tiled attention', t: { ...GPU_TUNING, attention: 'tiled' } });
     // about two workgroups per compute unit of a large GPU (an H200 has 132): GPT-2 small's [1024, 768]
     // products get 192 workgroups instead of 48
     out.push({ tuning: 'gpu', variant: 'gpu, filled grids', t: { ...GPU_TUNING, matmulFill: 256 } });
+    out.push(...GENERATION_VARIANTS.map((v) => ({ tuning: 'gpu' as const, ...v, generationOnly: true })));
   }
   if (hasSubgroups(env.device)) {
     for (const tuning of env.tunings) out.push({ tuning, variant: `${tuning}, subgroups`, t: { ...TUNINGS[tuning], subgroups: true } });
@@ -220,8 +228,8 @@ function checkVariants(env: SuiteEnv): { tuning: TuningName; variant: string; t:
  * Our GPU model against the CPU model (compareWithCpu, src/model/gpu-check.ts; the CPU model is itself
  * tested against finite differences) on this adapter, before anything is timed: a kernel that races or
  * loses precision on a real GPU shows here, not as a fast wrong number. Per tuning and model: the largest relative error
- * of the logits, the log-probs and every parameter gradient (the worst one named); pass = all within
- * CHECK_TOLERANCE. Returns the variants that did not pass.
+ * of the logits, the log-probs and every parameter gradient (the worst one named), and the greedy
+ * tokens that differ; pass = all within CHECK_TOLERANCE and no token differing. Returns the variants that did not pass.
  */
 async function benchCheck(env: SuiteEnv, plan: Plan): Promise<string[]> {
   const failed: string[] = [];
@@ -233,7 +241,7 @@ async function benchCheck(env: SuiteEnv, plan: Plan): Promise<string[]> {
     await env.progress(`check ${name} (${paramCount(config)} params, B=${B}, T=${T}): logits and gradients against the CPU model`);
     for (const { tuning, variant, t } of checkVariants(env)) {
       const c = await compareWithCpu(env.device, config, params, t, { tokens, B, T }, targets, dlogp);
-      const pass = worstError(c) <= CHECK_TOLERANCE;
+      const pass = worstError(c) <= CHECK_TOLERANCE && c.tokensDiffering === 0;
       if (!pass) failed.push(`${variant} on ${name}`);
       await env.emit({
         bench: 'check',
@@ -248,6 +256,7 @@ async function benchCheck(env: SuiteEnv, plan: Plan): Promise<string[]> {
         logprobsRelErr: round(c.logprobs),
         gradRelErr: round(c.grads),
         worstGrad: c.worstGrad,
+        tokensDiffering: c.tokensDiffering, // greedy generation of each row's second half (a near-tie could flip one)
         tolerance: CHECK_TOLERANCE,
         pass,
       });
@@ -717,12 +726,6 @@ async function benchProfile(env: SuiteEnv, plan: Plan): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------- 8. variants
 
-/** Variants that change generation only (training steps have more rows than the skinny matmul takes, and read f32 weights). */
-const GENERATION_VARIANTS: { variant: string; t: Tuning }[] = [
-  { variant: 'gpu, skinny matmul', t: { ...GPU_TUNING, skinnyMatmul: true } },
-  { variant: 'gpu, f16 weights', t: { ...GPU_TUNING, f16Weights: true } },
-  { variant: 'gpu, skinny matmul, f16 weights', t: { ...GPU_TUNING, skinnyMatmul: true, f16Weights: true } },
-];
 
 /**
  * The `gpu` tuning against the variants a session may switch it to (checkVariants: the tiled attention,
@@ -736,8 +739,10 @@ async function benchVariants(env: SuiteEnv, plan: Plan): Promise<void> {
   const { name, config, B } = plan.train.cases[plan.train.cases.length - 1];
   const T = config.contextLength;
   const gen = plan.generate.cases[plan.generate.cases.length - 1];
-  const variants = [...checkVariants(env).filter((v) => v.tuning === 'gpu'), ...GENERATION_VARIANTS];
-  const trained = variants.length - GENERATION_VARIANTS.length;
+  // the variants that change a training step first, then those that change only generation
+  const all = checkVariants(env).filter((v) => v.tuning === 'gpu');
+  const variants = [...all.filter((v) => !v.generationOnly), ...all.filter((v) => v.generationOnly)];
+  const trained = variants.filter((v) => !v.generationOnly).length;
   await env.progress(`variants ${name}: a training step (B=${B}, T=${T}) and generation (B=${gen.B}, prompt ${gen.P}, ${gen.M} new tokens) under ${variants.map((v) => v.variant).join(' | ')}`);
   const params = initParams(config, 1234);
   const models: GpuModel[] = [];

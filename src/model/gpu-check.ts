@@ -1,6 +1,6 @@
 // Our GPU model against the CPU model (the oracle, itself checked against finite differences) on one
 // device: the largest relative error of the logits, the log-probs and every parameter gradient of one
-// batch. The app and the CLI run `checkDevice` on a small model before they use a WebGPU device and
+// batch, and the greedy tokens of a generation (the KV-cache decode path). The app and the CLI run `checkDevice` on a small model before they use a WebGPU device and
 // refuse the device if it fails, so a kernel that races or a driver that miscompiles on the user's GPU
 // gives an error, not wrong numbers (DESIGN §9); the bench's `check` line runs `compareWithCpu` at
 // larger sizes (DESIGN §8).
@@ -8,9 +8,10 @@ import { createCpuModel } from './cpu-model';
 import { createGpuModel } from './gpu-model';
 import { initParams } from './init';
 import type { GPTConfig } from './config';
-import { UNTRUSTED_GPU, type Params, type TokenBatch } from './types';
+import { UNTRUSTED_GPU, type GenerateRequest, type Params, type TokenBatch } from './types';
 import type { Tuning } from '../engine/launch';
 import { createRng } from '../util/rng';
+import { roundToF16Normal } from '../util/f16';
 
 /** Largest relative errors against the CPU model, each max |got - ref| / max |ref| (NaN if any is NaN). */
 export interface CpuComparison {
@@ -19,6 +20,8 @@ export interface CpuComparison {
   grads: number;
   /** The parameter whose gradient has the largest error. */
   worstGrad: string;
+  /** Greedy tokens that differ from the CPU model's, generating the second half of each row from its first (greedyRequest). */
+  tokensDiffering: number;
 }
 
 /** max |got - ref| / max |ref| (max |got - ref| where ref is all zeros); NaN anywhere gives NaN. */
@@ -39,15 +42,30 @@ export function worstError(c: CpuComparison): number {
   return Math.max(c.logits, c.logprobs, c.grads);
 }
 
-/** initParams with noise on the LayerNorm and bias values, so that their gradients are exercised. */
+/**
+ * initParams with noise on the LayerNorm and bias values, so that their gradients are exercised, every
+ * value an f16 normal number (or 0), so that under Tuning.f16Weights the f16 copy is exact and the
+ * generation must equal the CPU model's as well.
+ */
 export function checkParams(config: GPTConfig, seed = 4321): Params {
   const p = initParams(config, seed);
   const rng = createRng(seed + 1);
-  for (const [name, a] of p) if (name.includes('ln_') || name.endsWith('.bias')) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.1;
+  for (const [name, a] of p) {
+    const noisy = name.includes('ln_') || name.endsWith('.bias');
+    for (let i = 0; i < a.length; i++) a[i] = roundToF16Normal(noisy ? a[i] + rng.normal() * 0.1 : a[i]);
+  }
   return p;
 }
 
-/** Logits, log-probs of `targets` and the gradients of sum(dlogp · logprobs): GPU model vs CPU model. */
+/** Greedy generation of the second half of each row of `batch` from its first half. */
+export function greedyRequest(batch: TokenBatch): GenerateRequest {
+  const { B, T } = batch;
+  const P = Math.max(1, T >> 1);
+  const prompt = Int32Array.from({ length: B * P }, (_, i) => batch.tokens[Math.floor(i / P) * T + (i % P)]);
+  return { prompt, B, P, maxNewTokens: T - P, temperature: 0, topK: 0, seed: 1 };
+}
+
+/** Logits, log-probs of `targets`, the gradients of sum(dlogp · logprobs) and greedy tokens: GPU model vs CPU model. */
 export async function compareWithCpu(
   device: GPUDevice,
   config: GPTConfig,
@@ -72,18 +90,32 @@ export async function compareWithCpu(
       if (e > grads || Number.isNaN(e)) [grads, worstGrad] = [e, name];
       if (Number.isNaN(grads)) break;
     }
-    return { logits, logprobs, grads, worstGrad };
+    const req = greedyRequest(batch);
+    const ours = (await gpu.generate(req)).tokens, theirs = (await cpu.generate(req)).tokens;
+    const tokensDiffering = ours.reduce((n, t, i) => n + (t !== theirs[i] ? 1 : 0), 0);
+    return { logits, logprobs, grads, worstGrad, tokensDiffering };
   } finally {
     gpu.dispose();
   }
 }
 
 /**
- * The device check's model: every kernel of a training step under any tuning, small enough to take
- * well under a second (an odd vocabulary for the LM head's scalar stores, two layers, T = 40 for two
- * of flash attention's 32-key tiles).
+ * The device check's model: every kernel of a training step and of a generation under any tuning, small
+ * enough to take well under a second (an odd vocabulary for the LM head's scalar stores, two layers,
+ * T = 40 for two of flash attention's 32-key tiles, decode steps of 2 rows).
  */
 const CHECK_CONFIG: GPTConfig = { vocabSize: 13, contextLength: 40, dModel: 32, nLayers: 2, nHeads: 2 };
+
+/** What the device check compares: CHECK_CONFIG, its parameters, one batch of B = 2 with targets and dlogp. */
+export function deviceCheckInputs(): { config: GPTConfig; params: Params; batch: TokenBatch; targets: Int32Array; dlogp: Float32Array } {
+  const { vocabSize: V, contextLength: T } = CHECK_CONFIG;
+  const B = 2;
+  const rng = createRng(97);
+  const tokens = Int32Array.from({ length: B * T }, () => rng.int(V));
+  const targets = Int32Array.from({ length: B * T }, () => rng.int(V));
+  const dlogp = Float32Array.from({ length: B * T }, () => rng.normal());
+  return { config: CHECK_CONFIG, params: checkParams(CHECK_CONFIG), batch: { tokens, B, T }, targets, dlogp };
+}
 /** Rounding differs by ~1e-6 between devices; a race or a miscompiled kernel is off by far more. */
 export const DEVICE_CHECK_TOLERANCE = 1e-3;
 
@@ -106,13 +138,8 @@ export function checkDevice(device: GPUDevice, tuning: Tuning): Promise<CpuCompa
 }
 
 async function runDeviceCheck(device: GPUDevice, tuning: Tuning): Promise<CpuComparison> {
-  const { vocabSize: V, contextLength: T } = CHECK_CONFIG;
-  const B = 2;
-  const rng = createRng(97);
-  const tokens = Int32Array.from({ length: B * T }, () => rng.int(V));
-  const targets = Int32Array.from({ length: B * T }, () => rng.int(V));
-  const dlogp = Float32Array.from({ length: B * T }, () => rng.normal());
-  const c = await compareWithCpu(device, CHECK_CONFIG, checkParams(CHECK_CONFIG), tuning, { tokens, B, T }, targets, dlogp);
+  const { config, params, batch, targets, dlogp } = deviceCheckInputs();
+  const c = await compareWithCpu(device, config, params, tuning, batch, targets, dlogp);
   const error = deviceCheckError(c);
   if (error) throw error;
   return c;
@@ -122,10 +149,11 @@ async function runDeviceCheck(device: GPUDevice, tuning: Tuning): Promise<CpuCom
 export function deviceCheckError(c: CpuComparison): DeviceCheckError | null {
   const parts: [string, number][] = [['the logits', c.logits], ['the log-probs', c.logprobs], [`the gradient of ${c.worstGrad}`, c.grads]];
   const failed = parts.find(([, e]) => !(e <= DEVICE_CHECK_TOLERANCE));
-  if (!failed) return null;
-  return new DeviceCheckError(
-    `${UNTRUSTED_GPU} (relative error ${failed[1].toPrecision(2)} in ${failed[0]}, over ${DEVICE_CHECK_TOLERANCE}): a driver or kernel fault, so its numbers cannot be trusted; the CPU backend computes correctly`,
-  );
+  const what = failed
+    ? `relative error ${failed[1].toPrecision(2)} in ${failed[0]}, over ${DEVICE_CHECK_TOLERANCE}`
+    : c.tokensDiffering > 0 ? `${c.tokensDiffering} greedily generated tokens differ from the CPU model's` : null;
+  if (!what) return null;
+  return new DeviceCheckError(`${UNTRUSTED_GPU} (${what}): a driver or kernel fault, so its numbers cannot be trusted; the CPU backend computes correctly`);
 }
 
 export class DeviceCheckError extends Error {

@@ -67,16 +67,4 @@ export function unpackF16(words: Uint32Array | Int32Array, n: number): Float32Ar
   return Float32Array.from({ length: n }, (_, i) => f16Value((words[i >> 1] >>> (16 * (i & 1))) & 0xffff));
 }
 
-/** x rounded to the nearest f16 normal number (ties to even), or 0 below f16's normal range. */
-export function roundToF16Normal(x: number): number {
-  const a = Math.abs(x);
-  if (a < 2 ** -14) return 0;
-  if (a > 65504) return Math.sign(x) * 65504;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  if (2 ** (e + 1) <= a) e++;
-  const q = a / 2 ** (e - 10); // in [1024, 2048): the 11 significant bits and the fraction to round
-  let r = Math.round(q);
-  if (r - q === 0.5 && r % 2 === 1) r--; // a tie: Math.round went up to an odd significand
-  return Math.sign(x) * r * 2 ** (e - 10);
-}
+export { roundToF16Normal } from '../../src/util/f16';

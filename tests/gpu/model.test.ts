@@ -70,6 +70,7 @@ describe('GPU model vs CPU model', () => {
     expect(checkDevice(device, { ...tuning })).toBe(first);
     const c = await first;
     expect(worstError(c)).toBeLessThan(1e-5);
+    expect(c.tokensDiffering).toBe(0);
     expect(c.worstGrad).toMatch(/^(wte|wpe|ln_f|h\.\d+)\./);
   });
 
