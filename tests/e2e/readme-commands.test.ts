@@ -168,8 +168,8 @@ const PLANS: Record<string, Plan> = {
     run: async () => {
       const lines = jsonLines((await run('npm run -s bench -- --node --json --only check --quick --tuning gpu')).stdout);
       const checks = lines.filter((l) => l.bench === 'check');
-      expect(checks.map((l) => l.variant)).toEqual(expect.arrayContaining(['gpu', 'gpu, tiled attention']));
-      for (const l of checks) expect(l, String(l.variant)).toMatchObject({ pass: true, gradRelErr: expect.any(Number), worstGrad: expect.any(String) });
+      expect(checks.map((l) => l.variant)).toEqual(expect.arrayContaining(['gpu', 'gpu, tiled attention', 'gpu, skinny matmul, f16 weights']));
+      for (const l of checks) expect(l, String(l.variant)).toMatchObject({ pass: true, gradRelErr: expect.any(Number), worstGrad: expect.any(String), tokensDiffering: 0 });
       expect(lines.find((l) => l.bench === 'summary')).toMatchObject({ check: { pass: true, failed: [] } });
     },
   },
