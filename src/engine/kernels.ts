@@ -2,7 +2,7 @@
 // (a Program first, then the CPU signature with GPU buffers in place of arrays). Backward launchers
 // ACCUMULATE (+=) exactly like their twins. Each call records dispatches into the Program; nothing runs
 // until the Program is encoded and submitted.
-import { cdiv, type Binding, type Program } from './launch';
+import { cdiv, type Binding, type Program, type Tuning } from './launch';
 import { attentionKind } from './attention-state';
 import { LAYERNORM_EPS } from './cpu/layernorm'; // one eps for both twins (the WGSL takes it as a param)
 import type { ShaderVariant } from './shaders';
@@ -242,9 +242,12 @@ function gemmSkinny(prog: Program, g: Gemm): void {
   );
 }
 
+/** Whether the tuning's dense products carry the fused epilogues (residual, GELU, GELU's backward, dbias). */
+export const fusesEpilogues = (tuning: Pick<Tuning, 'matmul'>) => tuning.matmul === 'vec4';
+
 /** The layout for matmul_vec4 when the tuning picks it and the strides are dense, else null. */
 function fusedGemmLayout(prog: Program, g: Gemm): { transA: boolean; transB: boolean } | null {
-  return prog.ctx.tuning.matmul === 'vec4' ? denseLayout(g) : null;
+  return fusesEpilogues(prog.ctx.tuning) ? denseLayout(g) : null;
 }
 
 /** A [M,K] or [K,M] and B [K,N] or [N,K], densely packed; null for any other strides (they take 'tiled'). */
@@ -476,13 +479,13 @@ function matmulBackwardWeight(prog: Program, g: Gemm, dout: Binding): void {
  * The backward of out = gelu(pre) . weight + bias: dpre [N,C] = (dout . weight^T) * gelu'(pre) (overwritten),
  * dweight [C,OC] += inp^T . dout with inp = gelu(pre), dbias += column sums of dout. Where the vec4 matmul
  * runs GELU's backward is fused into the dpre product, which shares one dispatch with the dweight product;
- * else the product goes to `scratch` [N,C], dpre is cleared and geluBackward accumulates into it
- * (4 dispatches and a clear).
+ * else the product goes to `scratch` [N,C] (may be null where fusesEpilogues), dpre is cleared and
+ * geluBackward accumulates into it (4 dispatches and a clear).
  */
 export function matmulBackwardGelu(
   prog: Program,
   dpre: GPUBuffer,
-  scratch: Binding,
+  scratch: Binding | null,
   dweight: Binding,
   dbias: Binding | null,
   dout: Binding,
@@ -499,6 +502,7 @@ export function matmulBackwardGelu(
   if (fusedGemmLayout(prog, g)) {
     gemm(prog, g);
   } else {
+    if (!scratch) throw new Error('matmulBackwardGelu: needs a scratch [N, C] where GELU is not fused (fusesEpilogues)');
     gemm(prog, { ...g, out: scratch, geluGrad: null });
     prog.clear(dpre);
     geluBackward(prog, dpre, pre, scratch, N * C);

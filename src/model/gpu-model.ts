@@ -115,7 +115,9 @@ interface LnStack {
 }
 
 interface GradActs {
-  dres: GPUBuffer; dqkv: GPUBuffer; datty: GPUBuffer; dfch: GPUBuffer; dfchGelu: GPUBuffer;
+  dres: GPUBuffer; dqkv: GPUBuffer; datty: GPUBuffer; dfch: GPUBuffer;
+  /** GELU's backward scratch [N, 4C]; null where the fc-projection product fuses it (K.fusesEpilogues). */
+  dfchGelu: GPUBuffer | null;
   dlogits: GPUBuffer; dpre: GPUBuffer | null;
   /** layernorm j's output gradient (views of dlnStack [nLN slots]; else one dln shared by the blocks and dlnf) */
   dlns: Binding[];
@@ -888,7 +890,7 @@ class GpuModelImpl implements GpuModel {
     );
     return {
       dres: a(N * C, 'dres'), dqkv: a(N * 3 * C, 'dqkv'), datty: a(N * C, 'datty'),
-      dfch: a(N * 4 * C, 'dfch'), dfchGelu: a(N * 4 * C, 'dfchGelu'),
+      dfch: a(N * 4 * C, 'dfch'), dfchGelu: K.fusesEpilogues(this.ctx.tuning) ? null : a(N * 4 * C, 'dfchGelu'),
       dlogits: a(N * V, 'dlogits'), dpre: dpreFloats ? a(dpreFloats, 'dpre') : null, dlns, dlnStack,
     };
   }

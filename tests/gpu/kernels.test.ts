@@ -751,6 +751,23 @@ describe('f16 weights (Tuning.f16Weights): cast_f16 and the vec4 matmul reading 
   });
 });
 
+describe('matmulBackwardGelu without a scratch buffer (the model allocates none where GELU\'s backward is fused)', () => {
+  test('records under the vec4 matmul; refuses, saying why, under one that does not fuse', async () => {
+    const device = await getDevice();
+    const [N, C, OC] = [5, 8, 12];
+    for (const matmul of ['vec4', 'tiled'] as const) {
+      const c = createContext(device, { ...GPU_TUNING, matmul });
+      const z = (n: number) => upload(c, new Float32Array(n));
+      const p = new Program(c, 'gelu backward');
+      const record = () => K.matmulBackwardGelu(p, z(N * C), null, z(C * OC), z(OC), z(N * OC), z(N * C), z(N * C), z(C * OC), N, C, OC);
+      expect(K.fusesEpilogues(c.tuning)).toBe(matmul === 'vec4');
+      if (matmul === 'vec4') record();
+      else expect(record).toThrow(/needs a scratch \[N, C\] where GELU is not fused/);
+      p.dispose();
+    }
+  });
+});
+
 describe('Program.profile', () => {
   test('times every command (GPU timestamps where the device has them) and computes what run() does', async () => {
     const device = await getDevice();
