@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { createGpuModel, type GpuModel } from '../src/model/gpu-model';
-import { checkParams, compareWithCpu, maxRelErr, worstError } from '../src/model/gpu-check';
+import { checkParams, compareWithCpu, cpuReference, maxRelErr, worstError } from '../src/model/gpu-check';
 import { initParams } from '../src/model/init';
 import { paramCount, type GPTConfig } from '../src/model/config';
 import type { AdamWSettings, Params } from '../src/model/types';
@@ -239,9 +239,10 @@ async function benchCheck(env: SuiteEnv, plan: Plan): Promise<string[]> {
     const { tokens, targets } = makeBatch(600, B, T, config.vocabSize);
     const dlogp = randn(601, B * T);
     const params = checkParams(config);
-    await env.progress(`check ${name} (${paramCount(config)} params, B=${B}, T=${T}): logits and gradients against the CPU model`);
+    await env.progress(`check ${name} (${paramCount(config)} params, B=${B}, T=${T}): logits, gradients and greedy tokens against the CPU model`);
+    const ref = await cpuReference(config, params, { tokens, B, T }, targets, dlogp);
     for (const { tuning, variant, t } of checkVariants(env)) {
-      const c = await compareWithCpu(env.device, config, params, t, { tokens, B, T }, targets, dlogp);
+      const c = await compareWithCpu(env.device, config, params, t, { tokens, B, T }, targets, dlogp, ref);
       const pass = worstError(c) <= CHECK_TOLERANCE && c.tokensDiffering === 0;
       if (!pass) failed.push(`${variant} on ${name}`);
       await env.emit({

@@ -65,7 +65,27 @@ export function greedyRequest(batch: TokenBatch): GenerateRequest {
   return { prompt, B, P, maxNewTokens: T - P, temperature: 0, topK: 0, seed: 1 };
 }
 
-/** Logits, log-probs of `targets`, the gradients of sum(dlogp · logprobs) and greedy tokens: GPU model vs CPU model. */
+/** What the CPU model (the oracle) gives for one batch: what compareWithCpu holds a GPU model to. */
+export interface CpuReference {
+  logits: Float32Array;
+  logprobs: Float32Array;
+  grads: Params;
+  tokens: Int32Array;
+}
+
+/** Logits, log-probs of `targets`, the gradients of sum(dlogp · logprobs) and greedyRequest's tokens on the CPU model. */
+export async function cpuReference(config: GPTConfig, params: Params, batch: TokenBatch, targets: Int32Array, dlogp: Float32Array): Promise<CpuReference> {
+  const cpu = createCpuModel(config, params);
+  const logits = await cpu.logits(batch);
+  const { logprobs } = await cpu.logprobs(batch, targets);
+  await cpu.backward(dlogp);
+  return { logits, logprobs, grads: await cpu.getGrads(), tokens: (await cpu.generate(greedyRequest(batch))).tokens };
+}
+
+/**
+ * The same on our GPU model under `tuning`, against the CPU model's (`ref`: computed here unless given,
+ * so that a caller comparing several tunings computes it once).
+ */
 export async function compareWithCpu(
   device: GPUDevice,
   config: GPTConfig,
@@ -74,25 +94,23 @@ export async function compareWithCpu(
   batch: TokenBatch,
   targets: Int32Array,
   dlogp: Float32Array,
+  ref?: CpuReference,
 ): Promise<CpuComparison> {
-  const cpu = createCpuModel(config, params);
+  const want = ref ?? (await cpuReference(config, params, batch, targets, dlogp));
   const gpu = await createGpuModel(device, config, params, { tuning });
   try {
-    const logits = maxRelErr(await gpu.logits(batch), await cpu.logits(batch));
-    const logprobs = maxRelErr((await gpu.logprobs(batch, targets)).logprobs, (await cpu.logprobs(batch, targets)).logprobs);
+    const logits = maxRelErr(await gpu.logits(batch), want.logits);
+    const logprobs = maxRelErr((await gpu.logprobs(batch, targets)).logprobs, want.logprobs);
     await gpu.backward(dlogp);
-    await cpu.backward(dlogp);
-    const ref = await cpu.getGrads();
     let grads = 0;
     let worstGrad = '';
     for (const [name, g] of await gpu.getGrads()) {
-      const e = maxRelErr(g, ref.get(name)!);
+      const e = maxRelErr(g, want.grads.get(name)!);
       if (e > grads || Number.isNaN(e)) [grads, worstGrad] = [e, name];
       if (Number.isNaN(grads)) break;
     }
-    const req = greedyRequest(batch);
-    const ours = (await gpu.generate(req)).tokens, theirs = (await cpu.generate(req)).tokens;
-    const tokensDiffering = ours.reduce((n, t, i) => n + (t !== theirs[i] ? 1 : 0), 0);
+    const tokens = (await gpu.generate(greedyRequest(batch))).tokens;
+    const tokensDiffering = tokens.reduce((n, t, i) => n + (t !== want.tokens[i] ? 1 : 0), 0);
     return { logits, logprobs, grads, worstGrad, tokensDiffering };
   } finally {
     gpu.dispose();
