@@ -4,18 +4,20 @@
 //   out[m, n] = sum_k A[m, k] B(k, n) + (HAS_BIAS ? bias[n] : 0) + (RESIDUAL ? aux[m, n] : 0)
 //   GELU_OUT: aux[m, n] = gelu(out[m, n]) as well (out keeps the pre-activation)
 //
-//   A [M, K] row-major, M <= 16;  B [K, N] row-major, or [N, K] when TRANS_B (the LM head's wte);
+//   A [M, K] row-major, M <= 64;  B [K, N] row-major, or [N, K] when TRANS_B (the LM head's wte);
 //   out [M, N] row-major.  B is f32 or packed f16 (// #include matmul_b, ShaderVariant.f16B).
 //
 // Why: the tiled kernel computes 64 or 128 rows per workgroup whatever M is, on ceil(N / 128)
 // workgroups for M <= 64. For GPT-2 small's decode products that is 6-24 workgroups (a few of a large
-// GPU's compute units), each doing 8x the arithmetic a batch of 8 needs. Here a workgroup computes 16
-// columns for every row, its 256 invocations splitting K 16 ways: ceil(N / 16) workgroups (48-192 for
-// those products), no arithmetic on absent rows, and B is read once, which is what bounds a decode step.
+// GPU's compute units), each doing up to 64x the arithmetic a small batch needs. Here a workgroup
+// computes 16 columns for every row, its 16 * SLICES invocations splitting K SLICES ways: ceil(N / 16)
+// workgroups (48-192 for those products), no arithmetic on absent rows, and B is read once, which is
+// what bounds a decode step. SLICES (a power of two, 16 for M <= 16, down to 4 for M <= 64) keeps the
+// shared partial sums SLICES * M * 16 floats within 16 KB (kernels.ts skinnySlices).
 //
 // Invocation tid is column c and k slice s: c = tid % 16 (16 consecutive invocations read 16
-// consecutive columns of one row of B [K, N]), or when TRANS_B s = tid % 16 (16 consecutive k of one row
-// of B [N, K]): 64 contiguous bytes either way. Slice s sums k = s, s + 16, ... for every row; the 16
+// consecutive columns of one row of B [K, N]: 64 contiguous bytes), or when TRANS_B s = tid % SLICES
+// (SLICES consecutive k of one row of B [N, K]). Slice s sums k = s, s + SLICES, ... for every row; the
 // partial sums of an output meet in shared memory and are added in slice order (deterministic), then
 // one invocation per output adds the epilogue and stores. Columns past N are clamped for loading and
 // not stored.
@@ -31,9 +33,9 @@ const HAS_BIAS: u32 = 0u;
 const RESIDUAL: u32 = 0u;
 const GELU_OUT: u32 = 0u;
 
-const WG: u32 = 256u;
+const SLICES: u32 = 16u; // k slices
 const COLS: u32 = 16u; // columns per workgroup
-const SLICES: u32 = 16u; // k slices: COLS * SLICES = WG
+const WG: u32 = COLS * SLICES;
 
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
@@ -43,7 +45,7 @@ const SLICES: u32 = 16u; // k slices: COLS * SLICES = WG
 // #include matmul_b
 // #include gelu_math
 
-var<workgroup> partial: array<f32, SLICES * M * COLS>; // [slice][m][column]: 16 KB at M = 16
+var<workgroup> partial: array<f32, SLICES * M * COLS>; // [slice][m][column]: at most 16 KB
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -219,8 +219,11 @@ export function gemm(prog: Program, g: Gemm): void {
   );
 }
 
-/** The most rows matmul_skinny.wgsl takes (its shared partial sums are 16 KB at 16 rows). */
-export const SKINNY_ROWS = 16;
+/** The most rows matmul_skinny.wgsl takes (a decode step of 64 sequences, the RL rollouts' batch). */
+export const SKINNY_ROWS = 64;
+
+/** K slices of matmul_skinny for M rows: a power of two up to 16 with the partial sums (slices x M x 16 floats) within 16 KB. */
+export const skinnySlices = (M: number) => Math.min(16, 2 ** Math.floor(Math.log2(256 / M)));
 
 /** Tuning.skinnyMatmul and a forward product it takes: few rows, A [M, K] dense, B either way, no accumulate. */
 function skinnyApplies(prog: Program, g: Gemm): boolean {
@@ -229,7 +232,7 @@ function skinnyApplies(prog: Program, g: Gemm): boolean {
   return layout !== null && !layout.transA;
 }
 
-/** shaders/matmul_skinny.wgsl: one workgroup per 16 columns, every row; the vec4 kernel's epilogues. */
+/** shaders/matmul_skinny.wgsl: one workgroup per 16 columns, every row, K in skinnySlices; the vec4 kernel's epilogues. */
 function gemmSkinny(prog: Program, g: Gemm): void {
   prog.dispatch(
     'matmul_skinny',
@@ -237,7 +240,7 @@ function gemmSkinny(prog: Program, g: Gemm): void {
     { a: g.a, b: g.b, b4: null, bias: g.bias ?? null, out: g.out, aux: gemmAux(g) },
     {},
     rows(cdiv(g.N, 16)),
-    { M: g.M, N: g.N, K: g.K, TRANS_B: bit(denseLayout(g)!.transB), HAS_BIAS: bit(g.bias), RESIDUAL: bit(g.residual), GELU_OUT: bit(g.gelu) },
+    { M: g.M, N: g.N, K: g.K, SLICES: skinnySlices(g.M), TRANS_B: bit(denseLayout(g)!.transB), HAS_BIAS: bit(g.bias), RESIDUAL: bit(g.residual), GELU_OUT: bit(g.gelu) },
     isF16(g.b) ? { f16B: true } : {},
   );
 }

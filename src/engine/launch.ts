@@ -58,9 +58,9 @@ export interface Tuning {
    */
   f16Weights: boolean;
   /**
-   * Forward products of at most SKINNY_ROWS rows without accumulation (a decode step of up to 16
+   * Forward products of at most SKINNY_ROWS = 64 rows without accumulation (a decode step of up to 64
    * sequences; short prefills) run on shaders/matmul_skinny.wgsl: 16 columns per workgroup for every
-   * row, K split 16 ways, so a large GPU gets ceil(N / 16) workgroups instead of the tiled kernels'
+   * row, K split 4-16 ways, so a large GPU gets ceil(N / 16) workgroups instead of the tiled kernels'
    * ceil(N / 128), and no arithmetic goes to rows that do not exist. Any matmul variant. Off in both
    * tunings until measured on a GPU.
    */

@@ -679,9 +679,10 @@ async function forwardProductsMatchTwins(c: GpuContext, shapes: number[][], f16:
   return kernels;
 }
 
-describe('skinny matmul (Tuning.skinnyMatmul): forward products of at most 16 rows', () => {
-  // odd K and N, N past one workgroup's 16 columns and under it, the LM head's 50,257 columns
-  const shapes = [[1, 7, 3], [3, 29, 53], [8, 68, 130], [16, 64, 192], [5, 32, 50257]];
+describe('skinny matmul (Tuning.skinnyMatmul): forward products of at most 64 rows', () => {
+  // odd K and N, N past one workgroup's 16 columns and under it, the LM head's 50,257 columns; rows at
+  // the edges of the 16, 8 and 4 k-slice ranges (K = 3 is fewer k than slices)
+  const shapes = [[1, 7, 3], [3, 29, 53], [8, 68, 130], [16, 64, 192], [5, 32, 50257], [17, 3, 21], [32, 45, 40], [33, 40, 70], [64, 64, 130]];
   test.each([
     ['gpu tuning', GPU_TUNING, false],
     ['gpu tuning, f16 weights', { ...GPU_TUNING, f16Weights: true }, true],
@@ -690,7 +691,7 @@ describe('skinny matmul (Tuning.skinnyMatmul): forward products of at most 16 ro
     const c = createContext(await getDevice(), { ...tuning, skinnyMatmul: true });
     const ran = await forwardProductsMatchTwins(c, shapes, f16);
     expect(ran.filter((k) => k.startsWith('matmul')).every((k) => k === 'matmul_skinny.main'), ran.join(', ')).toBe(true);
-    const more = await forwardProductsMatchTwins(c, [[17, 12, 20]], f16);
+    const more = await forwardProductsMatchTwins(c, [[65, 12, 20]], f16);
     expect(more.some((k) => k === 'matmul_skinny.main'), more.join(', ')).toBe(false);
     // a backward product (accumulating) with few rows stays on the tiled kernels
     const p = new Program(c, 'backward');

@@ -359,7 +359,7 @@ describe('GPU model vs CPU model', () => {
 
   test.each([
     ['the gpu tuning (vec4 matmul, residual fused)', GPU_TUNING],
-    ['the skinny matmul (the decode steps\' 3 rows)', { ...GPU_TUNING, skinnyMatmul: true }],
+    ['the skinny matmul (the 27-row prefill and the decode steps\' 3 rows)', { ...GPU_TUNING, skinnyMatmul: true }],
   ] as [string, Tuning][])('batched prompt prefill under %s equals the CPU model', async (_name, tuning) => {
     const m = await createGpuModel(device, config, params, { tuning });
     try {
