@@ -216,7 +216,8 @@ function checkVariants(env: SuiteEnv): { tuning: TuningName; variant: string; t:
     // about two workgroups per compute unit of a large GPU (an H200 has 132): GPT-2 small's [1024, 768]
     // products get 192 workgroups instead of 48
     out.push({ tuning: 'gpu', variant: 'gpu, filled grids', t: { ...GPU_TUNING, matmulFill: 256 } });
-    // both generation options at once: the skinny decode products and the tiled prefill ones on f16 B
+    // both generation options at once: the skinny decode products on f16 B (and the tiled prefill
+    // products on f16 B where the prefill has more than SKINNY_ROWS rows: not under --quick)
     out.push({ tuning: 'gpu', ...GENERATION_VARIANTS[GENERATION_VARIANTS.length - 1] });
   }
   if (hasSubgroups(env.device)) {
@@ -728,7 +729,6 @@ async function benchProfile(env: SuiteEnv, plan: Plan): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------- 8. variants
 
-
 /**
  * The `gpu` tuning against the variants a session may switch it to (checkVariants: the tiled attention,
  * filled grids, subgroup reductions where the adapter has them), each timed on a whole training step of
@@ -755,14 +755,16 @@ async function benchVariants(env: SuiteEnv, plan: Plan): Promise<void> {
       const { tokens, targets } = batches[i % batches.length];
       return m.trainStep({ tokens, B, T }, targets, OPT);
     });
-    const per = (ms: number[][], names: string[], f: (x: number) => number) => Object.fromEntries(ms.map((m, i) => [names[i], f(median(m))]));
     const names = variants.map((v) => v.variant);
+    const per = (ms: number[][], f: (x: number) => number) => Object.fromEntries(ms.map((m, i) => [names[i], f(median(m))]));
+    // the first (the gpu tuning) over each other: > 1 = the variant faster
+    const vsGpu = (ms: number[][]) => Object.fromEntries(ms.slice(1).map((m, i) => [names[i + 1], round(median(ms[0]) / median(m))]));
     const common = { tuning: 'gpu', model: name, config };
     await env.emit({
       bench: 'variants', ...common, B, T, unit: 'ms', runs: plan.train.runs,
-      ms: per(train, names, round),
+      ms: per(train, round),
       msRange: Object.fromEntries(train.map((m, i) => [names[i], range(m)])),
-      vsGpu: Object.fromEntries(train.slice(1).map((m, i) => [names[i + 1], round(median(train[0]) / median(m))])),
+      vsGpu: vsGpu(train),
     });
 
     // generation, greedy from one prompt, every model back on the same parameters (the generation-only
@@ -777,8 +779,8 @@ async function benchVariants(env: SuiteEnv, plan: Plan): Promise<void> {
     const tps = (x: number) => round((gen.B * gen.M * 1000) / x);
     await env.emit({
       bench: 'variants_generate', ...common, B: gen.B, promptLength: gen.P, newTokens: gen.M, unit: 'tokens/s', runs: plan.generate.runs,
-      tokensPerSecond: per(ms, names, tps),
-      vsGpu: Object.fromEntries(ms.slice(1).map((m, i) => [names[i + 1], round(median(ms[0]) / median(m))])),
+      tokensPerSecond: per(ms, tps),
+      vsGpu: vsGpu(ms),
       // greedy tokens that differ from the gpu tuning's (f16 weights may flip a near-tie)
       tokensDiffering: Object.fromEntries(tokens.slice(1).map((t, i) => [names[i + 1], t.reduce((n, x, j) => n + (x !== tokens[0][j] ? 1 : 0), 0)])),
     });

@@ -185,13 +185,14 @@ function gemmAux(g: Gemm): Binding | null {
   return aux[0] ?? null;
 }
 
-/** A binding of packed f16 values, two to a u32 (cast_f16.wgsl's layout): only a vec4 product's B takes one. */
+/** A binding of packed f16 values, two to a u32 (cast_f16.wgsl's layout): only a vec4 or skinny product's B takes one. */
 export type F16Binding = { buffer: GPUBuffer; offset?: number; size?: number; f16: true };
 const isF16 = (b: Binding | null | undefined): boolean => !!b && 'f16' in b && b.f16 === true;
 
 /** out (+)= A . B (+ bias); any transposition expressed by strides. Variant per adapter (Tuning.matmul, Tuning.skinnyMatmul). */
 export function gemm(prog: Program, g: Gemm): void {
-  if (skinnyApplies(prog, g)) return gemmSkinny(prog, g);
+  const skinny = skinnyLayout(prog, g);
+  if (skinny) return gemmSkinny(prog, g, skinny);
   const layout = fusedGemmLayout(prog, g);
   if (layout) return gemmVec4(prog, g, layout);
   if (isF16(g.b)) throw new Error('gemm: an f16 B operand needs the vec4 kernel and dense operands (Tuning.f16Weights)');
@@ -225,22 +226,22 @@ export const SKINNY_ROWS = 64;
 /** K slices of matmul_skinny for M rows: a power of two up to 16 with the partial sums (slices x M x 16 floats) within 16 KB. */
 export const skinnySlices = (M: number) => Math.min(16, 2 ** Math.floor(Math.log2(256 / M)));
 
-/** Tuning.skinnyMatmul and a forward product it takes: few rows, A [M, K] dense, B either way, no accumulate. */
-function skinnyApplies(prog: Program, g: Gemm): boolean {
-  if (!prog.ctx.tuning.skinnyMatmul || g.M > SKINNY_ROWS || g.accumulate || g.geluGrad || g.dbias) return false;
+/** The layout for matmul_skinny when Tuning.skinnyMatmul takes the product (few rows, A [M, K] dense, B either way, no accumulate), else null. */
+function skinnyLayout(prog: Program, g: Gemm): { transA: boolean; transB: boolean } | null {
+  if (!prog.ctx.tuning.skinnyMatmul || g.M > SKINNY_ROWS || g.accumulate || g.geluGrad || g.dbias) return null;
   const layout = denseLayout(g);
-  return layout !== null && !layout.transA;
+  return layout && !layout.transA ? layout : null;
 }
 
 /** shaders/matmul_skinny.wgsl: one workgroup per 16 columns, every row, K in skinnySlices; the vec4 kernel's epilogues. */
-function gemmSkinny(prog: Program, g: Gemm): void {
+function gemmSkinny(prog: Program, g: Gemm, { transB }: { transB: boolean }): void {
   prog.dispatch(
     'matmul_skinny',
     'main',
     { a: g.a, b: g.b, b4: null, bias: g.bias ?? null, out: g.out, aux: gemmAux(g) },
     {},
     rows(cdiv(g.N, 16)),
-    { M: g.M, N: g.N, K: g.K, SLICES: skinnySlices(g.M), TRANS_B: bit(denseLayout(g)!.transB), HAS_BIAS: bit(g.bias), RESIDUAL: bit(g.residual), GELU_OUT: bit(g.gelu) },
+    { M: g.M, N: g.N, K: g.K, SLICES: skinnySlices(g.M), TRANS_B: bit(transB), HAS_BIAS: bit(g.bias), RESIDUAL: bit(g.residual), GELU_OUT: bit(g.gelu) },
     isF16(g.b) ? { f16B: true } : {},
   );
 }

@@ -52,9 +52,10 @@ export interface Tuning {
    * Generation (prompt prefill and decode) reads the matmul weights from an f16 copy, two values to a
    * u32 (shaders/matmul_b_f16.wgsl; the copy is made by cast_f16.wgsl when the parameters have changed):
    * half the bytes per token, where decoding a batch is bound by reading the weights. Products and sums
-   * stay f32. Log-probs, training and the device check keep the f32 weights, so tokens are sampled from
-   * the f16-rounded model (weights within 2^-11 relative) and their log-probs are that model's. 'vec4'
-   * matmul only; core WGSL, so no device feature is needed. Off in both tunings until measured on a GPU.
+   * stay f32. Log-probs and training keep the f32 weights, so tokens are sampled from the f16-rounded
+   * model (weights within 2^-11 relative) and their log-probs are that model's. Needs the 'vec4' matmul
+   * (prefill products over SKINNY_ROWS rows run on it); core WGSL, so no device feature is needed. Off in
+   * both tunings until measured on a GPU.
    */
   f16Weights: boolean;
   /**

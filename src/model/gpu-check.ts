@@ -1,7 +1,7 @@
 // Our GPU model against the CPU model (the oracle, itself checked against finite differences) on one
 // device: the largest relative error of the logits, the log-probs and every parameter gradient of one
-// batch, and the greedy tokens of a generation (the KV-cache decode path). The app and the CLI run `checkDevice` on a small model before they use a WebGPU device and
-// refuse the device if it fails, so a kernel that races or a driver that miscompiles on the user's GPU
+// batch, and the greedy tokens of a generation (the KV-cache decode path). The app and the CLI run
+// `checkDevice` on a small model before they use a WebGPU device and refuse the device if it fails, so a kernel that races or a driver that miscompiles on the user's GPU
 // gives an error, not wrong numbers (DESIGN §9); the bench's `check` line runs `compareWithCpu` at
 // larger sizes (DESIGN §8).
 import { createCpuModel } from './cpu-model';
