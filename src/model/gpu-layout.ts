@@ -48,15 +48,40 @@ export interface BufferSize {
  * attention state is the [B, NH, T, T] weights unless `tuning` runs the flash kernels (then [B, NH, T, 2]).
  */
 export function modelBufferSizes(config: GPTConfig, B = 1, T = config.contextLength, tuning: Pick<Tuning, 'attention'> = { attention: 'rows' }): BufferSize[] {
-  const { vocabSize: V, dModel: C, nHeads: NH, contextLength: Tmax } = config;
+  const [params, ...activations] = bufferSizesWithoutHead(config, B, T, tuning);
+  return [params, logitsBufferSize(config, B, T), ...activations];
+}
+
+/** The LM head's [B, T, V] logits: a forward that stops before the head (hidden(), the prefill) has none. */
+export function logitsBufferSize(config: GPTConfig, B: number, T: number): BufferSize {
+  return { name: `logits [B=${B}, T=${T}, V=${config.vocabSize}]`, bytes: B * T * config.vocabSize * 4 };
+}
+
+/** modelBufferSizes without the logits. */
+export function bufferSizesWithoutHead(config: GPTConfig, B: number, T: number, tuning: Pick<Tuning, 'attention'> = { attention: 'rows' }): BufferSize[] {
+  const { dModel: C, nHeads: NH, contextLength: Tmax } = config;
   const attShape = attentionKind(tuning, C, NH) === 'flash' ? `row statistics [B=${B}, NH=${NH}, T=${T}, 2]` : `[B=${B}, NH=${NH}, T=${T}, T=${T}]`;
   return [
-    { name: 'parameters (flat, also gradients and AdamW moments)', bytes: flatParamLength(config) * 4 },
-    { name: `logits [B=${B}, T=${T}, V=${V}]`, bytes: B * T * V * 4 },
+    paramsBufferSize(config),
     { name: `attention ${attShape}`, bytes: attentionStateFloats(tuning, B, T, C, NH).att * 4 },
     { name: `MLP activation [B=${B}, T=${T}, 4C=${4 * C}]`, bytes: B * T * 4 * C * 4 },
     { name: `KV cache per layer [B=${B}, T=${Tmax}, 2C=${2 * C}]`, bytes: B * Tmax * 2 * C * 4 },
   ];
+}
+
+/** Generation's decode step over a KV cache of S positions: one row of logits per sequence. */
+export function decodeBufferSizes(config: GPTConfig, B: number, S: number): BufferSize[] {
+  const { vocabSize: V, dModel: C, nHeads: NH } = config;
+  return [
+    paramsBufferSize(config),
+    { name: `logits [B=${B}, V=${V}]`, bytes: B * V * 4 },
+    { name: `attention scores [B=${B}, NH=${NH}, S=${S}]`, bytes: B * NH * S * 4 },
+    { name: `KV cache per layer [B=${B}, S=${S}, 2C=${2 * C}]`, bytes: B * S * 2 * C * 4 },
+  ];
+}
+
+function paramsBufferSize(config: GPTConfig): BufferSize {
+  return { name: 'parameters (flat, also gradients and AdamW moments)', bytes: flatParamLength(config) * 4 };
 }
 
 export class ModelTooLargeError extends Error {
@@ -72,13 +97,20 @@ export class ModelTooLargeError extends Error {
  */
 export function checkModelFits(
   config: GPTConfig,
-  limits: Pick<GPUSupportedLimits, 'maxBufferSize' | 'maxStorageBufferBindingSize'>,
+  limits: DeviceLimits,
   B = 1,
   T = config.contextLength,
   tuning?: Pick<Tuning, 'attention'>,
 ): void {
+  checkBuffersFit(modelBufferSizes(config, B, T, tuning), limits);
+}
+
+type DeviceLimits = Pick<GPUSupportedLimits, 'maxBufferSize' | 'maxStorageBufferBindingSize'>;
+
+/** checkModelFits for any list of buffers (the model's passes allocate different sets). */
+export function checkBuffersFit(sizes: BufferSize[], limits: DeviceLimits): void {
   const fmt = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${b} bytes`) + ` (${b} bytes)`;
-  for (const s of modelBufferSizes(config, B, T, tuning)) {
+  for (const s of sizes) {
     for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
       const max = Number(limits[limit]);
       if (s.bytes > max) {

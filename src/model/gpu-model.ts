@@ -20,7 +20,7 @@
 // in a GPU buffer that the last dispatch of each step increments, so all steps are encoded back to back
 // without a readback. Sampling happens on the GPU from uniforms
 // drawn on the CPU in the CPU model's order (step-major, b = 0..B-1), so a greedy run matches exactly.
-import { checkModelFits, flatParamLayout } from './gpu-layout';
+import { bufferSizesWithoutHead, checkBuffersFit, checkModelFits, decodeBufferSizes, flatParamLayout, logitsBufferSize } from './gpu-layout';
 import { checkBatch, checkGenerate, checkSteering, checkTargets } from './validate';
 import { crossEntropyGrad, meanCrossEntropy } from './cross-entropy';
 import { blockTensors, configError, numel, paramSpecs, type BlockParam, type GPTConfig, type ParamSpec } from './config';
@@ -137,7 +137,9 @@ interface Acts {
   layers: LayerActs[];
   lnf: GPUBuffer; lnfMean: Binding; lnfRstd: Binding;
   lnStack: LnStack | null;
-  logits: GPUBuffer; logp: GPUBuffer; entropy: GPUBuffer; dlogp: GPUBuffer;
+  /** [B, T, V], allocated by the first program through the LM head (logitsOf): hidden() and the prefill stop before it. */
+  logits: GPUBuffer | null;
+  logp: GPUBuffer; entropy: GPUBuffer; dlogp: GPUBuffer;
   steer: SteerBufs;
   grads: GradActs | null;
   programs: Map<string, Program>;
@@ -398,7 +400,7 @@ class GpuModelImpl implements GpuModel {
     this.writeBatch(acts, batch.tokens, null, steering);
     const prog = this.forwardProgram(acts, steering ? steering.layer : -1, this.config.nLayers - 1, 'logits');
     const { B, T } = batch;
-    const [ab] = await this.submit([prog], [[acts.logits, B * T * this.config.vocabSize]]);
+    const [ab] = await this.submit([prog], [[this.logitsOf(acts), B * T * this.config.vocabSize]]);
     return new Float32Array(ab);
   }
 
@@ -665,8 +667,9 @@ class GpuModelImpl implements GpuModel {
     }
     if (head !== 'none') {
       K.layernormForward(prog, acts.lnf, acts.lnfMean, acts.lnfRstd, x, P.lnfw, P.lnfb, N, C);
-      K.matmulForwardTransposed(prog, acts.logits, acts.lnf, P.head, N, C, V);
-      if (head === 'logprob') K.logprobForward(prog, acts.logp, acts.entropy, acts.logits, acts.targets, N, V);
+      const logits = this.logitsOf(acts);
+      K.matmulForwardTransposed(prog, logits, acts.lnf, P.head, N, C, V);
+      if (head === 'logprob') K.logprobForward(prog, acts.logp, acts.entropy, logits, acts.targets, N, V);
     }
     acts.programs.set(key, prog);
     return prog;
@@ -688,7 +691,7 @@ class GpuModelImpl implements GpuModel {
     const G = this.G;
     const prog = new Program(this.ctx, 'bwd');
     prog.clear(g.dlogits);
-    K.logprobBackward(prog, g.dlogits, acts.dlogp, acts.logits, acts.targets, N, V, withLogp ? acts.logp : undefined);
+    K.logprobBackward(prog, g.dlogits, acts.dlogp, this.logitsOf(acts), acts.targets, N, V, withLogp ? acts.logp : undefined);
     // with the layernorm stacks every layernorm's parameter gradients come in one dispatch at the end
     const st = acts.lnStack;
     const pw = (b: Binding) => (st ? null : b);
@@ -820,8 +823,8 @@ class GpuModelImpl implements GpuModel {
 
   private allocActs(B: number, T: number, label: string): Acts {
     this.checkAlive();
-    checkModelFits(this.config, this.device.limits, B, T, this.ctx.tuning);
-    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    checkBuffersFit(bufferSizesWithoutHead(this.config, B, T, this.ctx.tuning), this.device.limits);
+    const { dModel: C, nHeads: NH, nLayers: L } = this.config;
     const N = B * T;
     const attState = attentionStateFloats(this.ctx.tuning, B, T, C, NH);
     const buffers: GPUBuffer[] = [];
@@ -861,7 +864,7 @@ class GpuModelImpl implements GpuModel {
       lnfMean: mean(2 * L, 'lnfMean'),
       lnfRstd: rstd(2 * L, 'lnfRstd'),
       lnStack,
-      logits: a(N * V, 'logits'),
+      logits: null,
       logp: a(N, 'logp'),
       entropy: a(N, 'entropy'),
       dlogp: a(N, 'dlogp'),
@@ -869,6 +872,16 @@ class GpuModelImpl implements GpuModel {
       grads: null,
       programs: new Map(),
     };
+  }
+
+  /** The activation set's logits, allocated (after the size check) the first time a program needs them. */
+  private logitsOf(acts: Acts): GPUBuffer {
+    if (acts.logits) return acts.logits;
+    const size = logitsBufferSize(this.config, acts.B, acts.T);
+    checkBuffersFit([size], this.device.limits);
+    acts.logits = this.ctx.pool.acquire(size.bytes, undefined, `acts.logits ${acts.B}x${acts.T}`);
+    acts.buffers.push(acts.logits);
+    return acts.logits;
   }
 
   private allocGradActs(B: number, T: number, acts: Acts): GradActs {
@@ -901,6 +914,7 @@ class GpuModelImpl implements GpuModel {
     for (const b of acts.buffers) this.ctx.pool.release(b);
     acts.programs.clear();
     acts.buffers = [];
+    acts.logits = null;
   }
 
   private decodeState(B: number, S: number): DecodeState {
@@ -908,7 +922,7 @@ class GpuModelImpl implements GpuModel {
     this.releaseDecode(this.decode);
     this.decode = null;
     this.checkAlive();
-    checkModelFits(this.config, this.device.limits, B, S, this.ctx.tuning);
+    checkBuffersFit(decodeBufferSizes(this.config, B, S), this.device.limits);
     const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
     const buffers: GPUBuffer[] = [];
     const a = (n: number, name: string) => {

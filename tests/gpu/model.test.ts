@@ -448,6 +448,25 @@ describe('GPU model vs CPU model', () => {
     expect(short.dispatches).toBeLessThan((2 + M - 1) * step);
   });
 
+  test('the prefill and hidden() allocate no [B, P, V] logits; logits() allocates them on its first call', async () => {
+    // a vocabulary large next to everything else, so the logits would dominate the peak
+    const wide: GPTConfig = { vocabSize: 4096, contextLength: 64, dModel: 16, nLayers: 1, nHeads: 2 };
+    const B = 8, P = 48;
+    const logitsBytes = B * P * wide.vocabSize * 4; // 6.3 MB
+    const m = await createGpuModel(device, wide, initParams(wide, 3));
+    try {
+      const prompt = randTokens(rng, B * P, wide.vocabSize);
+      await m.generate({ prompt, B, P, maxNewTokens: 3, temperature: 0, topK: 0, seed: 1 });
+      await m.hidden({ tokens: prompt, B, T: P }, 0);
+      const peak = m.memory().peakBytes;
+      expect(peak).toBeLessThan(logitsBytes);
+      await m.logits({ tokens: prompt, B, T: P });
+      expect(m.memory().peakBytes - peak).toBeGreaterThanOrEqual(logitsBytes);
+    } finally {
+      m.dispose();
+    }
+  });
+
   test('AdamW steps (trainStep and backward+step) equal on both; one submit and one readback per step', async () => {
     const opt: AdamWSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0 };
     await gpu.setParams(params);
