@@ -759,12 +759,15 @@ async function benchVariants(env: SuiteEnv, plan: Plan): Promise<void> {
     const per = (ms: number[][], f: (x: number) => number) => Object.fromEntries(ms.map((m, i) => [names[i], f(median(m))]));
     // the first (the gpu tuning) over each other: > 1 = the variant faster
     const vsGpu = (ms: number[][]) => Object.fromEntries(ms.slice(1).map((m, i) => [names[i + 1], round(median(ms[0]) / median(m))]));
+    // what each variant changes in GPU_TUNING: the edit to make where vsGpu says it is faster
+    const change = Object.fromEntries(variants.slice(1).map((v) => [v.variant, tuningChange(v.t)]));
     const common = { tuning: 'gpu', model: name, config };
     await env.emit({
       bench: 'variants', ...common, B, T, unit: 'ms', runs: plan.train.runs,
       ms: per(train, round),
       msRange: Object.fromEntries(train.map((m, i) => [names[i], range(m)])),
       vsGpu: vsGpu(train),
+      change: Object.fromEntries(names.slice(1, trained).map((n) => [n, change[n]])),
     });
 
     // generation, greedy from one prompt, every model back on the same parameters (the generation-only
@@ -783,10 +786,16 @@ async function benchVariants(env: SuiteEnv, plan: Plan): Promise<void> {
       vsGpu: vsGpu(ms),
       // greedy tokens that differ from the gpu tuning's (f16 weights may flip a near-tie)
       tokensDiffering: Object.fromEntries(tokens.slice(1).map((t, i) => [names[i + 1], t.reduce((n, x, j) => n + (x !== tokens[0][j] ? 1 : 0), 0)])),
+      change,
     });
   } finally {
     for (const m of models) m.dispose();
   }
+}
+
+/** The fields of `t` that differ from GPU_TUNING, e.g. { matmulFill: 256 }. */
+function tuningChange(t: Tuning): Partial<Tuning> {
+  return Object.fromEntries(Object.entries(t).filter(([k, v]) => GPU_TUNING[k as keyof Tuning] !== v)) as Partial<Tuning>;
 }
 
 /**
