@@ -263,6 +263,25 @@ export class WorkbenchDB {
     await tx.done;
   }
 
+  /**
+   * A run resumed from its auto-save at `step`: the metrics of later steps came from weights that no
+   * longer exist, so they go, and stepsDone comes back to `step` (with `patch`), in one transaction.
+   */
+  async rewindRun(id: string, step: number, patch: Partial<Omit<RunRecord, 'id' | 'createdAt' | 'stepsDone'>> = {}): Promise<RunRecord> {
+    const tx = this.db.transaction(['runs', 'metrics'], 'readwrite');
+    const run = await tx.objectStore('runs').get(id);
+    if (!run) {
+      tx.abort();
+      await tx.done.catch(() => undefined);
+      throw new NotFoundError(`run ${id}`);
+    }
+    await tx.objectStore('metrics').delete(IDBKeyRange.bound([id, step], [id, Infinity], true, false));
+    const updated: RunRecord = { ...run, ...patch, id, createdAt: run.createdAt, stepsDone: step, updatedAt: Date.now() };
+    await tx.objectStore('runs').put(updated);
+    await tx.done;
+    return updated;
+  }
+
   async listRuns(): Promise<RunRecord[]> {
     return (await this.db.getAllFromIndex('runs', 'byCreated')).reverse();
   }

@@ -121,6 +121,8 @@ export interface RunInfo {
   config: RlConfig;
   /** First step this run will take (> 1 when resumed from an auto-save). */
   firstStep: number;
+  /** resumeRun only: the model it loaded (the run's starting checkpoint, holding the auto-save's weights). */
+  model?: ModelInfo;
 }
 
 export type WorkerEvent =

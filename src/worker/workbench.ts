@@ -165,10 +165,19 @@ export class Workbench implements WorkbenchApi {
     return model;
   }
 
-  /** The current weights as checkpoint bytes, with the loaded checkpoint's vectors and metadata (and the run's, during one). */
+  /**
+   * The run whose weights are in memory, if any: not merely the last run started, which stays in
+   * `this.run` after it ends, while a reset or another checkpoint may have replaced its weights.
+   */
+  private runOfWeights(): Run | null {
+    const w = this.loaded?.weights;
+    return w?.kind === 'run' && this.run?.id === w.runId ? this.run : null;
+  }
+
+  /** The current weights as checkpoint bytes, with the loaded checkpoint's vectors and metadata (and the run's, if they are its weights). */
   private async encodeCurrent(): Promise<Uint8Array> {
     const { model, loaded } = this.requireModel();
-    const r = this.run;
+    const r = this.runOfWeights();
     const base = { ...loaded.checkpoint.metadata };
     const metadata = r ? trainedMetadata(base, { behavior: loaded.behavior, config: r.config, stepsDone: r.trainer.stepsDone, runId: r.id }) : { ...base, createdAt: new Date().toISOString() };
     return encodeCheckpoint({ config: loaded.checkpoint.config, params: await model.getParams(), metadata, steering: loaded.checkpoint.steering });
@@ -337,7 +346,7 @@ export class Workbench implements WorkbenchApi {
     return this.lock.run(async () => {
       const t0 = performance.now();
       const r = await evaluatePolicy(model, loaded.task, { split: o.split ?? 'test', samples: o.samples, seed: o.seed });
-      return { step: this.run?.trainer.stepsDone ?? 0, ...r, ms: performance.now() - t0 };
+      return { step: this.runOfWeights()?.trainer.stepsDone ?? 0, ...r, ms: performance.now() - t0 };
     });
   }
 
@@ -423,6 +432,7 @@ export class Workbench implements WorkbenchApi {
       const behavior = rec.behavior as Behavior;
       const cfg = validateRlConfig(rec.config);
       if (cfg.error) throw namedError('ConfigError', `${cfg.error.field}: ${cfg.error.message}`);
+      if (startStep >= cfg.config.steps) throw namedError('StateError', `run "${rec.name}" has done all its ${cfg.config.steps} steps: there is nothing to resume (start a new run to train further)`);
       // The run's starting weights become the loaded checkpoint (later runs start there, and they are
       // π_ref); the model takes the auto-save's weights. Without a stored start (β = 0 only) the
       // auto-save stands in for it, with its step count put back to the run's start.
@@ -439,10 +449,10 @@ export class Workbench implements WorkbenchApi {
       const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
       const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: 'running', lastAutosave: { checkpointId: rec.autosaveId, step: startStep }, baselineDone: true }, this.host);
       this.run = run;
-      await db.updateRun(rec.id, { status: 'running', message: undefined });
+      await db.rewindRun(rec.id, startStep, { status: 'running', message: undefined });
       this.emit({ type: 'status', status: this.statusOf() });
       run.go();
-      return { runId: run.id, config: cfg.config, firstStep: startStep + 1 };
+      return { runId: run.id, config: cfg.config, firstStep: startStep + 1, model: this.info(this.loaded!) };
     });
   }
 
@@ -477,11 +487,11 @@ export class Workbench implements WorkbenchApi {
   async saveCheckpoint(name?: string): Promise<CheckpointRecord> {
     const { loaded } = this.requireModel();
     const bytes = await this.lock.run(() => this.encodeCurrent());
-    const r = this.run;
+    const r = this.runOfWeights();
     const label = name?.trim() || `${loaded.behavior}${r ? ` ${r.config.method} step ${r.trainer.stepsDone}` : ''} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
     try {
       // The step shown with it: the run's step when a run's weights are in memory, else the checkpoint's own.
-      const ofRun = r && loaded.weights.kind === 'run' ? { runId: r.id, step: r.trainer.stepsDone } : { step: Number(loaded.checkpoint.metadata.step ?? 0) || 0 };
+      const ofRun = r ? { runId: r.id, step: r.trainer.stepsDone } : { step: Number(loaded.checkpoint.metadata.step ?? 0) || 0 };
       return await (await this.db()).saveCheckpoint(bytes, { name: label, kind: 'manual', behavior: loaded.behavior, ...ofRun });
     } catch (e) {
       if (e instanceof StorageQuotaError) throw namedError('StorageQuotaError', e.message);

@@ -205,6 +205,56 @@ describe('workbench (worker API)', () => {
     expect(resumed.at(-1)!.eval?.step).toBe(12);
   });
 
+  test('after a run ends, weights it did not train are not saved, exported or evaluated as its', async () => {
+    const { wb, events, db } = setup();
+    await wb.init({ backend: 'cpu' });
+    await wb.loadCheckpoint(checkpointBytes(), { name: 'base' }); // step 100
+    const info = await wb.start({ ...run, steps: 2, saveEvery: 0 }, () => undefined);
+    await until(() => events.some((e) => e.type === 'status' && e.status.state === 'finished'));
+    const trained = decodeCheckpoint(await wb.exportCheckpoint()).metadata;
+    expect(trained).toMatchObject({ step: 102, training: { runId: info.runId, stepsDone: 2 } });
+    expect((await wb.evaluate({ samples: 2, seed: 0 })).step).toBe(2);
+
+    await wb.resetWeights();
+    const reset = decodeCheckpoint(await wb.exportCheckpoint()).metadata;
+    expect(reset.step).toBe(100);
+    expect(reset.training).toBeUndefined();
+    expect((await wb.evaluate({ samples: 2, seed: 0 })).step).toBe(0);
+
+    await wb.loadCheckpoint(checkpointBytes(2), { name: 'other' });
+    const saved = await wb.saveCheckpoint();
+    expect(saved.step).toBe(100);
+    expect(saved.runId).toBeUndefined();
+    expect(saved.name).not.toMatch(/step 2/);
+    const bytes = (await (await db()).loadCheckpoint(saved.id)).bytes;
+    expect(decodeCheckpoint(bytes).metadata).toMatchObject({ step: 100 });
+    expect(decodeCheckpoint(bytes).metadata.training).toBeUndefined();
+  });
+
+  test('a resume drops the lost steps\' metrics; a run that did all its steps is not resumed', async () => {
+    const { wb, events, loseDevice, db } = setup();
+    await wb.init({ backend: 'webgpu', fallbackToCpu: true });
+    await wb.loadCheckpoint(checkpointBytes(3));
+    const info = await wb.start({ ...run, steps: 9, saveEvery: 5, evalEvery: 0 }, () => undefined, { paused: true });
+    while ((await wb.status()).stepsDone < 8) await wb.stepOnce(); // auto-saved at step 5, steps 6-8 after it
+    loseDevice('simulated');
+    await until(() => events.some((e) => e.type === 'device-lost'));
+    expect((await (await db()).loadRun(info.runId)).metrics.map((m) => m.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    await wb.init({ backend: 'cpu' });
+    const r = await wb.resumeRun(info.runId, () => undefined);
+    expect(r.firstStep).toBe(6);
+    expect(r.model).toMatchObject({ weights: { kind: 'run', runId: info.runId, step: 5 } });
+    await wb.pause();
+    await wb.stop();
+    // whatever the resumed run got to before the stop, the stored history is its own: steps 0..stepsDone
+    const { run: rec, metrics } = await (await db()).loadRun(info.runId);
+    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: rec.stepsDone + 1 }, (_, i) => i));
+
+    const done = await wb.start({ ...run, steps: 2, saveEvery: 2, evalEvery: 0 }, () => undefined);
+    await until(() => events.some((e) => e.type === 'status' && e.status.state === 'finished' && e.status.runId === done.runId));
+    await expect(wb.resumeRun(done.runId, () => undefined)).rejects.toThrow(/has done all its 2 steps: there is nothing to resume/);
+  });
+
   test('a save over the quota is reported and the run goes on', async () => {
     const { wb, events } = setup();
     await wb.init({ backend: 'cpu' });
