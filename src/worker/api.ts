@@ -134,7 +134,12 @@ export type WorkerEvent =
   | { type: 'device-lost'; message: string; runId: string | null; lastAutosave?: { checkpointId: string; step: number } }
   | { type: 'error'; message: string }
   /** The weights in memory changed (a run started from the checkpoint, took steps, or they were reset). */
-  | { type: 'weights'; weights: LoadedWeights };
+  | { type: 'weights'; weights: LoadedWeights }
+  /**
+   * Another model was loaded: by any call that loads one, including those that then fail (a pretraining
+   * or vector whose save failed is loaded unsaved) and resumeRun (the run's starting checkpoint).
+   */
+  | { type: 'model'; model: ModelInfo };
 
 export type ValidateResult = { config: RlConfig; error?: undefined } | { error: ConfigError; config?: undefined };
 

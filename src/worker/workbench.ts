@@ -227,7 +227,9 @@ export class Workbench implements WorkbenchApi {
     this.model?.dispose();
     this.model = model;
     this.loaded = { checkpoint, behavior: b, task, source, weights: { kind: 'checkpoint' } };
-    return this.info(this.loaded);
+    const info = this.info(this.loaded);
+    this.emit({ type: 'model', model: info });
+    return info;
   }
 
   async loadCheckpoint(bytes: Uint8Array, o: { name?: string; behavior?: Behavior } = {}): Promise<ModelInfo> {

@@ -16,7 +16,7 @@ import type { Params } from '../../src/model/types';
 import { extractSteeringVector } from '../../src/steering/extract';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
-import type { PretrainProgress, PretrainRequest } from '../../src/worker/api';
+import type { PretrainProgress, PretrainRequest, WorkerEvent } from '../../src/worker/api';
 import { cpuBackend } from '../../src/worker/backend';
 import { pretrainRequestError } from '../../src/worker/lab';
 import { Workbench, type BackendOpener } from '../../src/worker/workbench';
@@ -198,6 +198,28 @@ describe('pretraining in the worker', () => {
     const expected = await extractSteeringVector(createCpuModel(info.config, ckpt.params), getTask('verbosity'), { mode: 'caa-response', layer: 0, pairs: 8 });
     expect(report.meta).toEqual(expected.meta);
     expect((await wb2.modelInfo())!.weights).toMatchObject({ kind: 'run', step: 2 }); // and the run's weights stay
+  });
+
+  test('a pretraining whose save fails is loaded unsaved, and the model event says so', async () => {
+    const { wb } = setup();
+    await wb.init({ backend: 'cpu' });
+    const events: WorkerEvent[] = [];
+    await wb.onEvent((e) => events.push(e));
+    const proto = (globalThis as unknown as { IDBObjectStore: { prototype: Record<string, unknown> } }).IDBObjectStore.prototype;
+    const put = proto.put as (this: IDBObjectStore, v: unknown) => IDBRequest;
+    proto.put = function (this: IDBObjectStore, v: unknown) {
+      if (this.name === 'checkpointBytes') throw new DOMException('quota', 'QuotaExceededError');
+      return put.call(this, v);
+    };
+    try {
+      await expect(wb.pretrain({ ...tiny, steps: 3 })).rejects.toMatchObject({ name: 'StorageQuotaError', message: expect.stringMatching(/loaded but not stored/) });
+    } finally {
+      proto.put = put;
+    }
+    const loaded = events.filter((e) => e.type === 'model');
+    expect(loaded).toHaveLength(1);
+    expect(loaded[0]).toMatchObject({ model: { source: expect.stringMatching(/\(unsaved\)$/), config: { dModel: 16, nLayers: 1 } } });
+    expect(await wb.modelInfo()).toEqual((loaded[0] as { model: unknown }).model);
   });
 
   test('the request is validated up front, one line naming the field', async () => {
