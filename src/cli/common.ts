@@ -38,16 +38,26 @@ export interface Loaded {
   task: BehaviorTask;
 }
 
-/** Loads a checkpoint for a behavior: the same task checks as the worker's (taskMismatch, DESIGN §6). */
-export async function loadForBehavior(args: Args, behavior: Behavior): Promise<Loaded> {
+/** Reads a checkpoint for a behavior: the same task checks as the worker's (taskMismatch, DESIGN §6); no model yet. */
+export async function readForBehavior(args: Args, behavior: Behavior): Promise<Omit<Loaded, 'model'>> {
   const path = args.str('checkpoint');
   const checkpoint = await loadCheckpointFile(path);
   const task = getTask(behavior);
   const mismatch = taskMismatch(checkpoint, behavior);
   if (mismatch) throw new CliError(`${path}: ${mismatch}`);
   checkSteeringFlags(args, checkpoint.config);
-  const model = await createModel(checkpoint.config, checkpoint.params, parseBackend(args));
-  return { checkpoint, model, task };
+  return { checkpoint, task };
+}
+
+/** Builds the model of a checkpoint read by readForBehavior (so a command can check its input in between). */
+export async function withModel(args: Args, read: Omit<Loaded, 'model'>): Promise<Loaded> {
+  const model = await createModel(read.checkpoint.config, read.checkpoint.params, parseBackend(args));
+  return { ...read, model };
+}
+
+/** Loads a checkpoint for a behavior and builds its model. */
+export async function loadForBehavior(args: Args, behavior: Behavior): Promise<Loaded> {
+  return withModel(args, await readForBehavior(args, behavior));
 }
 
 /** `--layer L`: the block whose output a vector is added to, an integer in [0, nLayers) of this model. */

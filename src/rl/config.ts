@@ -52,6 +52,8 @@ export const MAX_EVAL_SAMPLES = 8192;
 export const MAX_EPOCHS = 64;
 /** Rollouts kept per step for the UI: stored with every step of the run. */
 export const MAX_KEEP_SAMPLES = 4096;
+/** The RNG and the loop take a seed as `>>> 0` (src/util/rng.ts), so 2^32 would be seed 0 again. */
+export const MAX_SEED = 2 ** 32 - 1;
 
 /** `vector` = the window stored with the steering vector (falls back to `decision`). */
 export const WINDOW_SETTINGS = ['vector', 'decision', 'response', 'all'] as const;
@@ -232,7 +234,7 @@ export const defaultRlConfig: RlConfig = {
 export const rlConfigFields: Record<keyof RlConfig, string> = {
   method: `one of ${METHODS.join(', ')}`,
   steps: `integer ≥ 1 and ≤ ${MAX_STEPS}`,
-  seed: 'integer ≥ 0',
+  seed: `an integer in [0, ${MAX_SEED}]`,
   batchPrompts: `B: integer ≥ 1 and ≤ ${MAX_BATCH_PROMPTS} (and B·G ≤ ${MAX_ROLLOUTS_PER_STEP})`,
   groupSize: `G: integer ≥ 2 and ≤ ${MAX_GROUP_SIZE}`,
   temperature: 'number > 0',
@@ -315,7 +317,7 @@ export function validateRlConfig(partial: Partial<RlConfig> | Record<string, unk
   const checks: (() => ValidationResult | null)[] = [
     () => oneOf('method', METHODS),
     () => (isInt(c.steps) && c.steps >= 1 && c.steps <= MAX_STEPS ? null : fail('steps', c.steps)),
-    () => (isInt(c.seed) && c.seed >= 0 ? null : fail('seed', c.seed)),
+    () => (isInt(c.seed) && c.seed >= 0 && c.seed <= MAX_SEED ? null : fail('seed', c.seed)),
     () => (isInt(c.batchPrompts) && c.batchPrompts >= 1 && c.batchPrompts <= MAX_BATCH_PROMPTS ? null : fail('batchPrompts', c.batchPrompts)),
     () => (isInt(c.groupSize) && c.groupSize >= 2 && c.groupSize <= MAX_GROUP_SIZE ? null : fail('groupSize', c.groupSize)),
     () => {

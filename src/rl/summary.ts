@@ -205,7 +205,13 @@ export function summarizeMethod(runs: RunSummary[]): MethodSummary {
     finalAccuracy: { greedy: fin('greedy', 'accuracy'), sampled: fin('sampled', 'accuracy') },
     finalBehavior: { greedy: fin('greedy', 'behavior'), sampled: fin('sampled', 'behavior') },
     finalRewarded: fin('sampled', 'rewarded'),
-    perStep: runs[0].perStep,
+    // Response lengths (so updateTokens) differ between seeds: the mean over the pooled runs, not run 0's.
+    perStep: {
+      prompts: meanOf(runs.map((r) => r.perStep.prompts)),
+      rollouts: meanOf(runs.map((r) => r.perStep.rollouts)),
+      teacherTraces: meanOf(runs.map((r) => r.perStep.teacherTraces)),
+      updateTokens: meanOf(runs.map((r) => r.perStep.updateTokens)),
+    },
     wallTimeSeconds: f((r) => r.wallTimeSeconds),
     msPerStep: f((r) => r.msPerStep.total),
   };

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { getTask } from '../../src/data/tasks';
 import { initParams } from '../../src/model/init';
-import { CliError } from '../../src/cli/args';
-import { validationContext, validOrThrow } from '../../src/cli/commands/train';
+import { CliError, parseArgs } from '../../src/cli/args';
+import { parseThreshold, validationContext, validOrThrow } from '../../src/cli/commands/train';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint';
 import { createRng } from '../../src/util/rng';
 
@@ -16,6 +16,8 @@ const ckpt = join(dir, 'tiny.safetensors');
 const cfg = join(dir, 'cfg.json');
 /** The same weights with a vector whose metadata documents a budget (steps, lr), as `vspo vector --train-steps/--train-lr` writes. */
 const budgeted = join(dir, 'budgeted.safetensors');
+/** The same weights with a vector whose metadata recommends a 3-intensity grid (the CLI default has 4). */
+const gridded = join(dir, 'gridded.safetensors');
 
 beforeAll(() => {
   const task = getTask('verbosity');
@@ -34,6 +36,9 @@ beforeAll(() => {
   const c = decodeCheckpoint(readFileSync(ckpt));
   c.steering.verbosity.meta = { ...c.steering.verbosity.meta, steps: 2, lr: 0.002 } as typeof c.steering.verbosity.meta;
   writeFileSync(budgeted, encodeCheckpoint(c));
+  const g = decodeCheckpoint(readFileSync(ckpt));
+  g.steering.verbosity.meta = { ...g.steering.verbosity.meta, grid: [0, 2, 3] };
+  writeFileSync(gridded, encodeCheckpoint(g));
   writeFileSync(cfg, JSON.stringify({ batchPrompts: 2, groupSize: 4, evalSamples: 4, evalEvery: 2, saveEvery: 2 }));
 });
 
@@ -73,6 +78,10 @@ describe('vspo train', () => {
     [['--method', 'vspo', '--seed', '1', '--config', '{"groupSize":'], /--config is not valid JSON/],
     [['--method', 'vspo', '--seed', '1', '--config', '[1,2]'], /cannot read --config \[1,2\]/],
     [['--method', 'vspo', '--seed', '1', '--sampels', '8'], /unknown flag --sampels for train/],
+    // The RNG takes seed >>> 0: seed 2^32 would silently be seed 0.
+    [['--method', 'vspo', '--seed', '4294967296', '--steps', '2', '--config', cfg], /invalid config: seed must be an integer in \[0, 4294967295\] \(got 4294967296\)/],
+    [['--method', 'vspo', '--seed', '1', '--steps', '2', '--config', cfg, '--threshold', '2'], /--threshold must be in \(0, 1\] \(got 2\)/],
+    [['--method', 'vspo', '--seed', '1', '--steps', '2', '--config', cfg, '--threshold', '-1'], /--threshold must be in \(0, 1\] \(got -1\)/],
   ])('bad input %j → one line, exit 2', (extra, msg) => {
     const r = vspo('train', '--checkpoint', ckpt, '--behavior', 'verbosity', ...extra);
     expect(r.code).toBe(2);
@@ -104,6 +113,26 @@ describe('vspo train', () => {
     expect(() => validOrThrow({ method: 'grpo', batchPrompts: 1, groupSize: 2 }, huge)).toThrow(CliError);
     expect(() => validOrThrow({ method: 'grpo', batchPrompts: 1, groupSize: 2 }, huge)).toThrow(/invalid config: B·G = 2 sequences exceed/);
     expect(validOrThrow({ batchPrompts: 8, groupSize: 8 }, small).groupSize).toBe(8);
+  });
+
+  test('--threshold: 0 < τ ≤ 1 (a behavior score is in [0, 1])', () => {
+    const t = (v: string) => parseThreshold(parseArgs(['--threshold', v]));
+    expect(parseThreshold(parseArgs([]))).toBe(0.5);
+    expect(t('1')).toBe(1);
+    expect(t('0.05')).toBe(0.05);
+    for (const bad of ['0', '-1', '2', '1.0001']) expect(() => t(bad), bad).toThrow(new CliError(`--threshold must be in (0, 1] (got ${Number(bad)})`));
+  });
+
+  test("groupSize is checked against the vector's recommended grid, not the default one (as the worker does)", () => {
+    // The vector's grid [0, 2, 3] fills in the unset grid: G = 6 is a multiple of its 3 intensities.
+    const r = vspo('train', '--checkpoint', gridded, '--behavior', 'verbosity', '--method', 'vspo', '--seed', '0', '--steps', '1', '--config', '{"batchPrompts":1,"groupSize":6,"evalSamples":4}', '--json');
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!).config).toMatchObject({ grid: [0, 2, 3], groupSize: 6 });
+    // …and G = 4 is refused against that grid: one line, before any run starts.
+    const bad = vspo('train', '--checkpoint', gridded, '--behavior', 'verbosity', '--method', 'vspo', '--seed', '0', '--steps', '1', '--config', '{"batchPrompts":1,"groupSize":4}');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual(['vspo: invalid config: groupSize (G = 4) must be a multiple of the grid size (3) in grid mode']);
   });
 
   test('a config that breaks a rule names the field', () => {
@@ -145,6 +174,37 @@ describe('vspo compare', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/--teacher-style values must be own or foreign/);
+  });
+
+  test('a teacher grid of accuracies only is labelled with the style the runs use', () => {
+    const r = vspo('compare', '--checkpoint', ckpt, '--behavior', 'verbosity', '--methods', 'distill', '--seeds', '1', '--steps', '2', '--config', '{"batchPrompts":2,"groupSize":4,"evalSamples":4,"evalEvery":2,"teacherStyle":"foreign"}', '--teacher-accuracy', '1,0.5', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    expect(Object.keys(s.results)).toEqual(['distill[acc 1, foreign]', 'distill[acc 0.5, foreign]']);
+    expect(s.teachers['distill[acc 0.5, foreign]']).toEqual({ accuracy: 0.5, style: 'foreign', noise: 0 });
+  });
+
+  test.each([
+    // A repeated teacher value would run every seed twice into one row (n doubled).
+    [['--methods', 'distill', '--teacher-accuracy', '1,0.5,1'], '--teacher-accuracy lists 1 twice'],
+    [['--methods', 'guide', '--teacher-style', 'own,foreign,own'], '--teacher-style lists own twice'],
+    // Seeds past 2^32 − 1 wrap (the RNG takes seed >>> 0): the last seed of the grid must fit.
+    [['--methods', 'grpo', '--seed-base', '4294967295', '--seeds', '2'], '--seed-base 4294967295 with --seeds 2 reaches seed 4294967296; seeds must be integers in [0, 4294967295]'],
+    [['--methods', 'grpo', '--threshold', '1.5'], '--threshold must be in (0, 1] (got 1.5)'],
+    [['--methods', 'grpo', '--threshold', '0'], '--threshold must be in (0, 1] (got 0)'],
+  ])('compare %j → one line, exit 2', (extra, msg) => {
+    const r = vspo('compare', '--checkpoint', ckpt, '--behavior', 'verbosity', '--steps', '2', '--config', cfg, ...extra);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`vspo: ${msg}`]);
+  });
+
+  test("compare validates each variant once, after the vector's defaults (its grid), before any run", () => {
+    const r = vspo('compare', '--checkpoint', gridded, '--behavior', 'verbosity', '--methods', 'vspo', '--seeds', '1', '--steps', '1', '--config', '{"batchPrompts":1,"groupSize":6,"evalSamples":4}', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!).configs.vspo).toMatchObject({ grid: [0, 2, 3], groupSize: 6 });
+    const bad = vspo('compare', '--checkpoint', gridded, '--behavior', 'verbosity', '--methods', 'vspo', '--seeds', '1', '--steps', '1', '--config', '{"batchPrompts":1,"groupSize":4}');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual(['vspo: invalid config: groupSize (G = 4) must be a multiple of the grid size (3) in grid mode']);
   });
 
   test('bad method list → one line, exit 2', () => {

@@ -8,6 +8,7 @@ import {
   MAX_GROUP_SIZE,
   MAX_KEEP_SAMPLES,
   MAX_ROLLOUTS_PER_STEP,
+  MAX_SEED,
   MAX_STEPS,
   needsReference,
   validateRlConfig,
@@ -491,6 +492,8 @@ describe('config validation', () => {
     ['evalSamples', { evalSamples: MAX_EVAL_SAMPLES }, { evalSamples: MAX_EVAL_SAMPLES + 1 }, 'evalSamples', /≤ 8192/],
     ['epochs', { epochs: MAX_EPOCHS }, { epochs: MAX_EPOCHS + 1 }, 'epochs', /≤ 64/],
     ['keepSamples', { keepSamples: MAX_KEEP_SAMPLES }, { keepSamples: MAX_KEEP_SAMPLES + 1 }, 'keepSamples', /≤ 4096/],
+    // The RNG takes seed >>> 0: 2^32 would be seed 0 again, pooled as another seed.
+    ['seed', { seed: MAX_SEED }, { seed: MAX_SEED + 1 }, 'seed', /^seed must be an integer in \[0, 4294967295\] \(got 4294967296\)$/],
   ];
   test.each(bounds)('bound on %s', (_name, ok, tooBig, field, msg) => {
     expect(validateRlConfig(ok).error).toBeUndefined();

@@ -107,6 +107,15 @@ describe('over seeds', () => {
     expect(text).toMatch(/8\/64\/0\/300/);
   });
 
+  test('summarizeMethod: the per-step cost is the mean over the pooled runs, not the first run', () => {
+    // Seeds differ in response length, so in update tokens; every field of the cost is averaged alike.
+    const seedRun = (updateTokens: number, teacherTraces: number) =>
+      summarizeRun([step(0, 0), step(1, undefined, undefined, { updateTokens, teacherTraces }), step(2, 0.5, 0.5, { updateTokens, teacherTraces })], 2);
+    const m = summarizeMethod([seedRun(100, 1), seedRun(500, 3), seedRun(600, 2)]);
+    expect(m.perStep).toEqual({ prompts: 8, rollouts: 64, teacherTraces: 2, updateTokens: 400 });
+    expect(formatComparison({ guide: m }, { threshold: 0.5 })).toMatch(/8\/64\/2\/400/);
+  });
+
   test('comparableKey: everything but the seed (and save cadence) must match', () => {
     const c = { ...defaultRlConfig };
     expect(comparableKey('verbosity', { ...c, seed: 1 })).toBe(comparableKey('verbosity', { ...c, seed: 2, saveEvery: 0 }));

@@ -10,12 +10,12 @@
 // runs are listed and left out of the pooled summary. Evaluations use config.evalSplit (default test).
 // With --json: one line per finished run and a final summary line; the table also goes to stderr.
 import { isTeacherStyle, TEACHER_STYLES, type TeacherStyle } from '../../data/types';
-import { METHODS, methodUsesTeacher, withVectorDefaults, type Method, type RlConfig } from '../../rl/config';
+import { MAX_SEED, METHODS, methodUsesTeacher, type Method, type RlConfig } from '../../rl/config';
 import { formatComparison, summarizeMethod, summarizeRun, type MethodSummary, type RunSummary } from '../../rl/summary';
 import { CliError, type Args } from '../args';
 import { parseBackend } from '../backend';
-import { loadForBehavior, parseBehavior, progress, writeLine } from '../common';
-import { rawConfigFromArgs, runOnce, steeringFor, stepLine, validOrThrow } from './train';
+import { parseBehavior, progress, readForBehavior, withModel, writeLine } from '../common';
+import { parseThreshold, rawConfigFromArgs, resolveConfig, runOnce, steeringFor, stepLine } from './train';
 
 export async function run(args: Args) {
   const behavior = parseBehavior(args);
@@ -27,7 +27,9 @@ export async function run(args: Args) {
   if (seeds < 1 || seeds > 100) throw new CliError(`--seeds must be in 1…100 (got ${seeds})`);
   const seedBase = args.int('seed-base', 0);
   if (seedBase < 0) throw new CliError('--seed-base must be ≥ 0');
-  const threshold = args.num('threshold', 0.5);
+  const lastSeed = seedBase + seeds - 1;
+  if (lastSeed > MAX_SEED) throw new CliError(`--seed-base ${seedBase} with --seeds ${seeds} reaches seed ${lastSeed}; seeds must be integers in [0, ${MAX_SEED}]`);
+  const threshold = parseThreshold(args);
   const backend = parseBackend(args);
   const json = args.bool('json');
   const stepLines = args.bool('steps-json');
@@ -35,18 +37,19 @@ export async function run(args: Args) {
   // One variant per method, or per (method, teacher) for the methods that use a teacher.
   const variants = methods.flatMap((m) =>
     methodUsesTeacher(m as Method) && teachers.length > 1
-      ? teachers.map((t) => ({ label: `${m}[acc ${t.teacherAccuracy}, ${t.teacherStyle}]`, method: m as Method, teacher: t }))
-      : [{ label: m, method: m as Method, teacher: teachers.length === 1 && methodUsesTeacher(m as Method) ? teachers[0] : {} }],
+      ? teachers.map((t) => ({ method: m as Method, teacher: t, inGrid: true }))
+      : [{ method: m as Method, teacher: teachers.length === 1 && methodUsesTeacher(m as Method) ? teachers[0] : {}, inGrid: false }],
   );
-  // Validate every variant's config up front, before anything runs.
-  const raws = Object.fromEntries(variants.map((v) => [v.label, { ...rawConfigFromArgs(args, { method: v.method, seed: seedBase }), ...v.teacher }]));
-  for (const v of variants) validOrThrow(raws[v.label]);
-  const loaded = await loadForBehavior(args, behavior);
+  // Every variant's config, validated once with the vector's recommended grid / dose filled in for what
+  // the user left unset (the summary shows the config used), before any model is built.
+  const read = await readForBehavior(args, behavior);
+  const resolved = variants.map((v) => resolveConfig(args, { ...rawConfigFromArgs(args, { method: v.method, seed: seedBase }), ...v.teacher }, read.checkpoint, behavior));
+  // Labelled from the resolved teacher: a setting the grid leaves unset shows the value the run uses.
+  const labels = variants.map((v, i) => (v.inGrid ? `${v.method}[acc ${resolved[i].teacherAccuracy}, ${resolved[i].teacherStyle}]` : v.method));
+  const configs = Object.fromEntries(labels.map((l, i) => [l, resolved[i]])) as Record<string, RlConfig>;
+  const loaded = await withModel(args, read);
   const steering = await steeringFor(args, loaded, behavior, methods as Method[]);
   loaded.model.dispose();
-  // The vector's recommended grid / dose fill in what the user left unset (the summary shows the config used).
-  const configs = Object.fromEntries(variants.map((v) => [v.label, validOrThrow(withVectorDefaults(raws[v.label], steering?.meta))])) as Record<string, RlConfig>;
-  const labels = variants.map((v) => v.label);
   const budget = configs[labels[0]].steps;
 
   const perMethod: Record<string, RunSummary[]> = Object.fromEntries(labels.map((m) => [m, []]));
@@ -90,7 +93,7 @@ export async function run(args: Args) {
     backend,
     evalMode: 'unsteered; steps to threshold (smoothed over 3 evaluations) and AUC use the sampled (T = 1) behavior score',
     evalSplit: configs[labels[0]].evalSplit,
-    teachers: Object.fromEntries(variants.filter((v) => methodUsesTeacher(v.method)).map((v) => [v.label, { accuracy: configs[v.label].teacherAccuracy, style: configs[v.label].teacherStyle, noise: configs[v.label].teacherNoise }])),
+    teachers: Object.fromEntries(labels.filter((l) => methodUsesTeacher(configs[l].method)).map((l) => [l, { accuracy: configs[l].teacherAccuracy, style: configs[l].teacherStyle, noise: configs[l].teacherNoise }])),
     results: table,
     notPooled: halted.map((h) => ({ method: h.method, seed: h.seed, steps: h.run.steps, halted: h.run.halted })),
     wallTimeSeconds: (performance.now() - t0) / 1000,
@@ -101,9 +104,14 @@ export async function run(args: Args) {
 
 /** --teacher-accuracy and --teacher-style as a grid of teacher settings (one entry when neither is given). */
 function teacherGrid(args: Args): { teacherAccuracy?: number; teacherStyle?: TeacherStyle }[] {
-  const accuracies = args.has('teacher-accuracy') ? args.list('teacher-accuracy') : [undefined];
+  const accuracies: (number | undefined)[] = args.has('teacher-accuracy') ? args.list('teacher-accuracy') : [undefined];
   for (const a of accuracies) if (a !== undefined && !(a >= 0 && a <= 1)) throw new CliError(`--teacher-accuracy values must be in [0, 1] (got ${a})`);
-  const styles = args.has('teacher-style') ? args.str('teacher-style').split(',').map((x) => x.trim()) : [undefined];
+  const styles: (string | undefined)[] = args.has('teacher-style') ? args.str('teacher-style').split(',').map((x) => x.trim()) : [undefined];
   for (const st of styles) if (st !== undefined && !isTeacherStyle(st)) throw new CliError(`--teacher-style values must be ${TEACHER_STYLES.join(' or ')} (got "${st}")`);
+  // A repeated value would run each seed twice into one row (its label), doubling n.
+  const twiceA = accuracies.find((a, i) => accuracies.indexOf(a) !== i);
+  if (twiceA !== undefined) throw new CliError(`--teacher-accuracy lists ${twiceA} twice`);
+  const twiceS = styles.find((st, i) => styles.indexOf(st) !== i);
+  if (twiceS !== undefined) throw new CliError(`--teacher-style lists ${twiceS} twice`);
   return accuracies.flatMap((a) => styles.map((st) => ({ ...(a !== undefined ? { teacherAccuracy: a } : {}), ...(st !== undefined ? { teacherStyle: st as TeacherStyle } : {}) })));
 }

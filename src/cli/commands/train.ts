@@ -16,10 +16,10 @@ import { methodUsesSteering, needsReference, validateRlConfig, withVectorDefault
 import { createTrainer, runTrainer, type StepMetrics } from '../../rl/loop';
 import { summarizeRun } from '../../rl/summary';
 import type { SteeringVector } from '../../steering/types';
-import { encodeCheckpoint, type Checkpoint } from '../../store/checkpoint';
+import { encodeCheckpoint, type Checkpoint, type DecodedCheckpoint } from '../../store/checkpoint';
 import { CliError, type Args } from '../args';
 import { createModel, parseBackend } from '../backend';
-import { loadForBehavior, parseBehavior, progress, steeringVectorFor, writeJson, writeLine, writeOut, type Loaded } from '../common';
+import { parseBehavior, progress, readForBehavior, steeringVectorFor, withModel, writeJson, writeLine, writeOut, type Loaded } from '../common';
 
 /**
  * --config (a JSON file, or the JSON object itself when the value starts with `{`), then the flags on
@@ -63,6 +63,30 @@ export function validOrThrow(partial: Partial<RlConfig>, ctx: ValidationContext 
   }
   if (v.error) throw new CliError(`invalid config: ${v.error.message}`);
   return v.config;
+}
+
+/**
+ * `--threshold τ` of steps to threshold: a behavior score lies in [0, 1], so τ > 1 is never reached (and
+ * its standard error is NaN) and τ ≤ 0 is "reached" at step 0.
+ */
+export function parseThreshold(args: Args): number {
+  const t = args.num('threshold', 0.5);
+  if (!(t > 0 && t <= 1)) throw new CliError(`--threshold must be in (0, 1] (got ${t})`);
+  return t;
+}
+
+/**
+ * The config a run uses, validated once: the raw settings, then the vector's recommended grid / dose /
+ * budget for what is unset (withVectorDefaults), then this model's limits. It needs only the read
+ * checkpoint, so a bad config is refused before any model is built. The defaults come from the stored
+ * vector; one extracted afresh (--mode, see steeringVectorFor) documents none.
+ */
+export function resolveConfig(args: Args, raw: Partial<RlConfig>, checkpoint: DecodedCheckpoint, behavior: Behavior): RlConfig {
+  return validOrThrow(withVectorDefaults(raw, vectorDefaultsMeta(args, checkpoint, behavior)), validationContext(checkpoint.config));
+}
+
+function vectorDefaultsMeta(args: Args, checkpoint: DecodedCheckpoint, behavior: Behavior): object | undefined {
+  return args.has('mode') ? undefined : checkpoint.steering[behavior]?.meta;
 }
 
 /** Per-buffer budget on the CPU backend: no batch-sized buffer (logits, attention, MLP, KV cache) above 512 MiB. */
@@ -153,16 +177,16 @@ export async function run(args: Args) {
   for (const f of ['method', 'seed']) if (!args.has(f)) throw new CliError(`--${f} is required`);
   const backend = parseBackend(args);
   const raw = rawConfigFromArgs(args);
-  validOrThrow(raw); // refuse a bad config before loading anything
-  const threshold = args.num('threshold', 0.5);
+  const threshold = parseThreshold(args);
   const json = args.bool('json');
   const out = args.has('out') ? args.str('out') : undefined;
-  const loaded = await loadForBehavior(args, behavior);
-  const steering = await steeringFor(args, loaded, behavior, [validOrThrow(raw).method]);
+  const read = await readForBehavior(args, behavior);
   // The vector's documented budget (steps, lr) and grid / dose fill in what the user left unset.
-  const config = validOrThrow(withVectorDefaults(raw, steering?.meta), validationContext(loaded.checkpoint.config));
+  const config = resolveConfig(args, raw, read.checkpoint, behavior);
+  const loaded = await withModel(args, read);
+  const steering = await steeringFor(args, loaded, behavior, [config.method]);
   loaded.model.dispose(); // each run builds its own model from the checkpoint
-  const budget = raw.steps !== undefined ? '' : withVectorDefaults({}, steering?.meta).steps !== undefined ? " (the vector's documented budget)" : ' (default)';
+  const budget = raw.steps !== undefined ? '' : withVectorDefaults({}, vectorDefaultsMeta(args, read.checkpoint, behavior)).steps !== undefined ? " (the vector's documented budget)" : ' (default)';
   progress(`train ${behavior}: ${config.method}, ${config.steps} steps${budget}, seed ${config.seed}, B=${config.batchPrompts} G=${config.groupSize} on ${backend}`);
   const t0 = performance.now();
   const { history, model } = await runOnce({
