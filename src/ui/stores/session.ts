@@ -71,7 +71,8 @@ export const useSession = create<SessionState>((set, get) => ({
     const want: Backend = backend ?? get().backend ?? useExperiment.getState().backend;
     if (useExperiment.getState().backend !== want) useExperiment.getState().set({ backend: want });
     const my = ++epoch;
-    client?.dispose();
+    const switching = !!client && get().backend !== null && get().backend !== want;
+    client?.dispose(switching ? `the worker was restarted on the ${want === 'cpu' ? 'CPU' : 'WebGPU'} backend (backend switch)` : 'the worker was restarted');
     client = null;
     set({ status: get().status === 'ready' ? 'restarting' : 'starting', error: undefined });
     const c = createClient({

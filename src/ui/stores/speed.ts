@@ -9,6 +9,7 @@ import { getClient, useSession } from './session';
 import { useSteer } from './steer';
 import { isLive, useTrain } from './train';
 import { useWeights } from './weights';
+import { useVectors } from './vectors';
 import { notify } from './ui';
 import { isPretraining } from './pretrain';
 
@@ -88,6 +89,11 @@ export const useSpeed = create<SpeedState>((set, get) => ({
     if (useTrain.getState().runs.some(isLive)) return void notify({ kind: 'warning', text: 'Stop or finish the run before switching the backend.' });
     // Switching restarts the worker, which would lose the pretraining in flight.
     if (isPretraining()) return void notify({ kind: 'warning', text: 'Stop or finish the pretraining before switching the backend.' });
+    // A sweep is minutes of work the restart would throw away; a generation is not refused (it is redone on the new backend).
+    if (useSteer.getState().sweepProgress) return void notify({ kind: 'warning', text: 'A dose-response sweep is running (Steer view): cancel it or let it finish before switching the backend.' });
+    const v = useVectors.getState();
+    if (v.extracting) return void notify({ kind: 'warning', text: 'The Vector lab is extracting a vector: let it finish before switching the backend.' });
+    if (v.sweeping) return void notify({ kind: 'warning', text: 'The Vector lab is sweeping its vectors: cancel the sweep or let it finish before switching the backend.' });
     const trained = useWeights.getState().weights?.kind === 'run';
     await s.connect(b);
     if (trained && useSession.getState().status === 'ready') notify({ kind: 'info', text: 'Switched backend: the checkpoint was reloaded, so the run’s trained weights are no longer in memory (its auto-save and saved checkpoints keep them).' });

@@ -7,7 +7,7 @@ import { sweepAlphasOf } from '../lib/dose';
 
 export { sweepAlphasOf };
 import { useExperiment } from './experiment';
-import { isCancelled, type SweepPointCI } from '../worker/types';
+import { isCancelled, isRestarted, type SweepPointCI } from '../worker/types';
 import { getClient, onReconnect, useSession } from './session';
 import { useWeights } from './weights';
 import { isLive, useTrain } from './train';
@@ -87,7 +87,9 @@ export const useSteer = create<SteerState>((set, get) => ({
           set({ generations: generated, shownAlpha: alpha });
         } catch (err) {
           push.cancel();
-          if (!isCancelled(err)) set({ genError: (err as Error)?.message ?? String(err) });
+          // A restarted worker (backend switch) regenerates once it is back (onReconnect): no error, no retry on the dead one.
+          if (isRestarted(err)) again = false;
+          else if (!isCancelled(err)) set({ genError: (err as Error)?.message ?? String(err) });
         }
       } while (again);
     } finally {
@@ -104,15 +106,21 @@ export const useSteer = create<SteerState>((set, get) => ({
     // A cancelled sweep leaves the previous curve (still marked stale if the settings changed).
     const prev = { sweep: get().sweep, sweepKey: get().sweepKey };
     set({ sweepProgress: { done: 0, total: alphas.length * e.sweepSamples }, sweepError: null, sweepCancel: null, sweep: [], sweepKey: key });
-    const progress = throttle((done: number, total: number) => set({ sweepProgress: { done, total } }), 200);
+    let over = false;
+    const progress = throttle((done: number, total: number) => {
+      if (!over) set({ sweepProgress: { done, total } });
+    }, 200);
     try {
       const points = await getClient().sweep({ alphas, samples: e.sweepSamples, seed: e.seed }, progress);
-      progress.cancel();
-      set({ sweep: points, sweepProgress: null, sweepCancel: null });
+      set({ sweep: points, sweepCancel: null });
     } catch (err) {
+      if (isCancelled(err)) set({ ...prev, sweepCancel: 'done' });
+      else set({ sweepCancel: null, sweepError: (err as Error)?.message ?? String(err) });
+    } finally {
+      // Whatever ended it (a result, a cancel, a restarted worker), the next runSweep must not find it busy.
+      over = true;
       progress.cancel();
-      if (isCancelled(err)) set({ ...prev, sweepProgress: null, sweepCancel: 'done' });
-      else set({ sweepProgress: null, sweepCancel: null, sweepError: (err as Error)?.message ?? String(err) });
+      set({ sweepProgress: null });
     }
   },
 
@@ -135,15 +143,16 @@ const schedule = () => {
 useExperiment.subscribe((s, prev) => {
   if (s.alpha !== prev.alpha || s.seed !== prev.seed || s.prompts !== prev.prompts || s.temperature !== prev.temperature) schedule();
 });
+const anyLive = () => useTrain.getState().busy || useTrain.getState().runs.some(isLive);
 useSession.subscribe((s, prev) => {
   if (s.model !== prev.model && s.model) {
     useSteer.setState({ generations: [], shownAlpha: null });
-    schedule();
+    // A resumed run adopts its checkpoint while it trains: generate once it ends (below), not during it.
+    if (!anyLive()) schedule();
   }
 });
 onReconnect(schedule);
 // New weights (a run's steps, a reset): regenerate, but not while a run trains (once it ends, then).
-const anyLive = () => useTrain.getState().busy || useTrain.getState().runs.some(isLive);
 useWeights.subscribe((s, prev) => {
   if (s.weights !== prev.weights && prev.weights && !anyLive()) schedule();
 });

@@ -11,7 +11,8 @@ import { useCheckpoints } from './checkpoints';
 import { parseRlDraft } from '../lib/rlForm';
 import type { RunEvent } from '../worker/types';
 import { useExperiment } from './experiment';
-import { getClient, onCrash, useSession } from './session';
+import { adoptModel, getClient, onCrash, useSession } from './session';
+import { useWeights } from './weights';
 import { notify } from './ui';
 import { holdRunLock, releaseRunLock } from '../lib/runLocks';
 import { isPretraining } from './pretrain';
@@ -259,9 +260,10 @@ export const useTrain = create<TrainState>((set, get) => ({
 
   async saveCheckpoint(name) {
     const s = useSession.getState();
-    const r = activeRun(get());
-    const step = get().progress?.step;
-    const label = name ?? (r ? `${r.method} ${r.behavior} seed ${r.seed} step ${step ?? 0}` : `${s.model?.name ?? 'model'} copy`);
+    // Named after a run only while its weights are the ones in memory, at their step (not the charts', which lag).
+    const w = useWeights.getState().weights ?? s.model?.weights;
+    const r = w?.kind === 'run' ? get().runs.find((x) => x.id === w.runId) : undefined;
+    const label = name ?? (w?.kind === 'run' ? (r ? `${r.method} ${r.behavior} seed ${r.seed} step ${w.step}` : `${w.runName} step ${w.step}`) : `${s.model?.name ?? 'model'} copy`);
     try {
       const rec = await getClient().saveCheckpoint(label);
       notify({ kind: 'success', text: `Saved checkpoint “${rec.name}”.` });
@@ -279,10 +281,16 @@ export const useTrain = create<TrainState>((set, get) => ({
     // A run whose tab closed (or that was stopped) continues on the worker as it is.
     if (run.status === 'device-lost' || run.status === 'failed' || useSession.getState().status !== 'ready') await useSession.getState().connect();
     if (useSession.getState().status !== 'ready') return;
+    // The steps it shows now; those from the resumed run's first step on are redone, so they go (new ones stay).
+    const before = new Set(get().runs.find((r) => r.id === run.id)?.history);
     try {
-      const { runId } = await getClient().resumeRun(run.id, onEvent);
+      const { runId, firstStep, model } = await getClient().resumeRun(run.id, onEvent);
       // The resumed run is running again: the loss (or crash) message no longer describes it.
-      set({ activeId: runId, runs: get().runs.map((r) => (r.id === run.id ? { ...r, id: runId, status: 'running', error: undefined } : r)) });
+      const runs = get().runs.map((r): RunView => (r.id === run.id ? { ...r, id: runId, status: 'running', error: undefined, history: r.history.filter((m) => m.step < firstStep || !before.has(m)) } : r));
+      const resumed = runs.find((r) => r.id === runId);
+      set({ activeId: runId, runs, progress: resumed ? computeProgress(resumed) : get().progress });
+      // The worker loaded the run's starting checkpoint (with the auto-save's weights): the page names that one now.
+      if (model) adoptModel(model);
     } catch (err) {
       notify({ kind: 'error', text: `Could not resume: ${(err as Error)?.message ?? err}`, sticky: true });
     }

@@ -8,7 +8,7 @@ import { useCheckpoints } from '../stores/checkpoints';
 import { shippedRef, useExperiment } from '../stores/experiment';
 import { getClient, useSession } from '../stores/session';
 import { downloadBlob, safeFilename } from '../lib/download';
-import { useTrain } from '../stores/train';
+import { isLive, useTrain } from '../stores/train';
 import { notify } from '../stores/ui';
 import { formatBytes, formatDate } from '../lib/format';
 import { ModelInfoLine } from '../components/ModelPicker';
@@ -244,7 +244,10 @@ function Runs() {
           </tr>
         </thead>
         <tbody>
-          {runs.map((r) => (
+          {runs.map((r) => {
+            // The worker records every step of a live run into its stored record: deleting it would fail them all.
+            const live = onPage.some((x) => x.id === r.id && isLive(x));
+            return (
             <tr key={r.id} data-testid="run-row">
               <td>
                 <RunName id={r.id} name={r.name} />
@@ -280,6 +283,8 @@ function Runs() {
                   <button
                     type="button"
                     className="danger"
+                    disabled={live}
+                    title={live ? 'This run is training in this tab: stop it first (its steps are recorded into it), then delete it.' : undefined}
                     onClick={() => {
                       if (confirm(`Delete the run “${r.name}” with its metrics and auto-saves?`)) void deleteRun(r.id);
                     }}
@@ -289,7 +294,8 @@ function Runs() {
                 </div>
               </td>
             </tr>
-          ))}
+            );
+          })}
         </tbody>
       </table>
     </div>

@@ -18,7 +18,8 @@ import type { Remote } from 'comlink';
 import { transfer } from 'comlink';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import { openDb } from '../stores/dbHandle';
-import { NoWebGpuError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
+import { isBehavior } from '../../data/types';
+import { NoWebGpuError, WorkerRestartedError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
 
 export interface ClientHooks {
   /** The worker died (uncaught error, failed to load, or stopped answering). */
@@ -60,6 +61,13 @@ async function storedInfo(m: ApiModelInfo): Promise<ModelInfo> {
   return toModelInfo(m.source, record?.name ?? id, m);
 }
 
+/** A model the worker installed from a stored run's source: a shipped file is named by the worker as `<behavior>.safetensors`. */
+async function installedInfo(m: ApiModelInfo): Promise<ModelInfo> {
+  const shipped = /^([a-z]+)\.safetensors$/.exec(m.source)?.[1];
+  if (shipped && isBehavior(shipped)) return toModelInfo(`shipped:${shipped}`, `shipped ${shipped}.safetensors`, m);
+  return storedInfo(m);
+}
+
 export function createClient(hooks: ClientHooks): WorkbenchClient {
   const { api, worker, proxy } = connectWorkbench();
   let dead: string | null = null;
@@ -98,29 +106,33 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
 
   let runListener: ((e: RunEvent) => void) | null = null;
   let currentRun: string | null = null;
-  let lastAutosave: { checkpointId: string; step: number } | undefined;
+  // The followed run's last auto-save, kept with its run id: another run's must never be offered as its resume point.
+  let lastAutosave: { runId: string; checkpointId: string; step: number } | undefined;
+  const autosaveOf = (runId: string) => (lastAutosave?.runId === runId ? lastAutosave : undefined);
 
   const onWorkerEvent = (e: WorkerEvent) => {
     switch (e.type) {
       case 'status': {
         const s = e.status;
-        if (s.lastAutosave) lastAutosave = s.lastAutosave;
         const runId = s.runId ?? currentRun;
+        if (s.lastAutosave && runId) lastAutosave = { runId, ...s.lastAutosave };
         // Device loss has its own event (with the resume point); do not report it twice.
         if (!runId || s.state === 'idle' || s.state === 'device-lost') return;
         runListener?.({ kind: 'status', runId, status: s.state, message: s.message, autosaveId: s.lastAutosave?.checkpointId, autosaveStep: s.lastAutosave?.step });
         return;
       }
-      case 'autosaved':
-        lastAutosave = { checkpointId: e.checkpoint.id, step: e.checkpoint.step ?? 0 };
+      case 'autosaved': {
+        const runId = e.checkpoint.runId ?? currentRun;
+        if (runId) lastAutosave = { runId, checkpointId: e.checkpoint.id, step: e.checkpoint.step ?? 0 };
         if (currentRun) runListener?.({ kind: 'status', runId: currentRun, status: 'running', autosaveId: e.checkpoint.id, autosaveStep: e.checkpoint.step });
         return;
+      }
       case 'save-failed':
         hooks.onNotice?.('error', `An auto-save failed; the previous one is intact. ${e.message}`);
         return;
       case 'device-lost': {
-        const a = e.lastAutosave ?? lastAutosave;
         const runId = e.runId ?? currentRun;
+        const a = e.lastAutosave ?? (runId ? autosaveOf(runId) : undefined);
         if (runId) runListener?.({ kind: 'status', runId, status: 'device-lost', message: e.message, autosaveId: a?.checkpointId, autosaveStep: a?.step });
         else hooks.onNotice?.('error', `The GPU device was lost: ${e.message}`);
         return;
@@ -153,14 +165,25 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
   };
 
   /** Starts (or resumes) a run and routes its metrics and events to onEvent. */
-  async function follow(onEvent: (e: RunEvent) => void, begin: (cb: StepListener) => Promise<{ runId: string }>) {
+  async function follow<R extends { runId: string }>(onEvent: (e: RunEvent) => void, begin: (cb: StepListener) => Promise<R>): Promise<R> {
     runListener = onEvent;
+    // A new run has no auto-save until the worker reports one (a resumed run's comes with its status).
+    const before = { currentRun, lastAutosave };
+    currentRun = null;
+    lastAutosave = undefined;
     const m = stepCallback();
-    const { runId } = await begin(m.cb);
-    currentRun = runId;
+    let info: R;
+    try {
+      info = await begin(m.cb);
+    } catch (e) {
+      // Refused (e.g. a run is in progress): the run followed so far still is.
+      ({ currentRun, lastAutosave } = before);
+      throw e;
+    }
+    currentRun = info.runId;
     // Deliver after the caller has registered the run (it does so right after this resolves).
-    queueMicrotask(() => m.setId(runId));
-    return { runId };
+    queueMicrotask(() => m.setId(info.runId));
+    return info;
   }
 
   return {
@@ -223,8 +246,14 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       return call((a) => a.cancelSweep());
     },
 
-    startRun: (req, onEvent) => follow(onEvent, (cb) => call((a) => a.start(req.config, cb, req.name ? { name: req.name } : {}))),
-    resumeRun: (runId, onEvent) => follow(onEvent, (cb) => call((a) => a.resumeRun(runId, cb))),
+    startRun: async (req, onEvent) => {
+      const { runId } = await follow(onEvent, (cb) => call((a) => a.start(req.config, cb, req.name ? { name: req.name } : {})));
+      return { runId };
+    },
+    async resumeRun(runId, onEvent) {
+      const r = await follow(onEvent, (cb) => call((a) => a.resumeRun(runId, cb)));
+      return { runId: r.runId, firstStep: r.firstStep, model: r.model ? await installedInfo(r.model) : undefined };
+    },
 
     async pause() {
       await call((a) => a.pause());
@@ -305,9 +334,11 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       return storedInfo(await call((a) => a.saveVector(o)));
     },
 
-    dispose() {
+    dispose(reason = 'the worker was restarted') {
       dead ??= 'disposed';
-      rejectAll = [];
+      // Calls in flight would never settle once the worker is gone: their callers clear their busy state on this.
+      const err = new WorkerRestartedError(`${reason}; run it again`);
+      for (const r of rejectAll.splice(0)) r(err);
       try {
         void api.dispose().catch(() => undefined);
       } catch {

@@ -71,6 +71,16 @@ export class NoWebGpuError extends Error {
   }
 }
 
+/** A call that was in flight when the client was disposed (a backend switch or another restart): it will not settle otherwise. */
+export class WorkerRestartedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerRestartedError';
+  }
+}
+
+export const isRestarted = (e: unknown): boolean => (e as { name?: unknown } | null)?.name === 'WorkerRestartedError';
+
 /** A call stopped by cancelSweep() / cancelGenerate(): the worker names its error 'CancelledError'. Not a failure. */
 export function isCancelled(e: unknown): boolean {
   return (e as { name?: unknown } | null)?.name === 'CancelledError';
@@ -88,8 +98,11 @@ export interface WorkbenchClient {
   /** Stops the running sweep between batches (it rejects with a cancelled error, no points); true when one was running. */
   cancelSweep(): Promise<boolean>;
   startRun(req: StartRunRequest, onEvent: (e: RunEvent) => void): Promise<{ runId: string }>;
-  /** Continues a stored run from its last auto-save (after a device loss or a closed tab). */
-  resumeRun(runId: string, onEvent: (e: RunEvent) => void): Promise<{ runId: string }>;
+  /**
+   * Continues a stored run from its last auto-save (after a device loss or a closed tab): its first step,
+   * and the model the worker loaded for it (the run's starting checkpoint, holding the auto-save's weights).
+   */
+  resumeRun(runId: string, onEvent: (e: RunEvent) => void): Promise<{ runId: string; firstStep: number; model?: ModelInfo }>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
@@ -116,5 +129,6 @@ export interface WorkbenchClient {
   candidateVector(): Promise<VectorReport | null>;
   /** Stores the candidate in the checkpoint with these doses; the new checkpoint is saved and loaded. */
   saveVector(o: { alpha: number; grid: number[] }): Promise<ModelInfo>;
-  dispose(): void;
+  /** Ends the worker; calls in flight reject with a WorkerRestartedError (`reason`; run it again). */
+  dispose(reason?: string): void;
 }
