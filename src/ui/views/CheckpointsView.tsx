@@ -248,52 +248,52 @@ function Runs() {
             // The worker records every step of a live run into its stored record: deleting it would fail them all.
             const live = onPage.some((x) => x.id === r.id && isLive(x));
             return (
-            <tr key={r.id} data-testid="run-row">
-              <td>
-                <RunName id={r.id} name={r.name} />
-              </td>
-              <td>{r.behavior}</td>
-              <td>{r.method}</td>
-              <RunStatusCell r={r} onPage={onPage.some((x) => x.id === r.id && x.status !== 'interrupted')} />
-              <td className="num">{r.stepsDone}</td>
-              <td>{formatDate(r.createdAt)}</td>
-              <td>
-                <div className="row" style={{ gap: 6 }}>
-                  <button
-                    type="button"
-                    onClick={async () => {
-                      await reopen(r.id);
-                      set({ view: 'compare', ...(isBehavior(r.behavior) ? { behavior: r.behavior, checkpoint: useExperiment.getState().checkpoint } : {}) });
-                    }}
-                  >
-                    {onPage.some((x) => x.id === r.id) ? 'Show charts' : 'Open charts'}
-                  </button>
-                  {resumability(r, checkpoints).ok && !onPage.some((x) => x.id === r.id && (x.status === 'running' || x.status === 'paused' || x.status === 'pausing' || x.status === 'stopping')) ? (
-                    <button type="button" onClick={() => void resumeStored(r.id)} title="Continue from the last auto-save">
-                      Resume
+              <tr key={r.id} data-testid="run-row">
+                <td>
+                  <RunName id={r.id} name={r.name} />
+                </td>
+                <td>{r.behavior}</td>
+                <td>{r.method}</td>
+                <RunStatusCell r={r} onPage={onPage.some((x) => x.id === r.id && x.status !== 'interrupted')} />
+                <td className="num">{r.stepsDone}</td>
+                <td>{formatDate(r.createdAt)}</td>
+                <td>
+                  <div className="row" style={{ gap: 6 }}>
+                    <button
+                      type="button"
+                      onClick={async () => {
+                        await reopen(r.id);
+                        set({ view: 'compare', ...(isBehavior(r.behavior) ? { behavior: r.behavior, checkpoint: useExperiment.getState().checkpoint } : {}) });
+                      }}
+                    >
+                      {onPage.some((x) => x.id === r.id) ? 'Show charts' : 'Open charts'}
                     </button>
-                  ) : null}
-                  <AutosaveButton r={r} />
-                  <button type="button" onClick={() => void exportRun(r.id, 'json')}>
-                    Export JSON
-                  </button>
-                  <button type="button" onClick={() => void exportRun(r.id, 'csv')}>
-                    Export CSV
-                  </button>
-                  <button
-                    type="button"
-                    className="danger"
-                    disabled={live}
-                    title={live ? 'This run is training in this tab: stop it first (its steps are recorded into it), then delete it.' : undefined}
-                    onClick={() => {
-                      if (confirm(`Delete the run “${r.name}” with its metrics and auto-saves?`)) void deleteRun(r.id);
-                    }}
-                  >
-                    Delete
-                  </button>
-                </div>
-              </td>
-            </tr>
+                    {resumability(r, checkpoints).ok && !onPage.some((x) => x.id === r.id && (x.status === 'running' || x.status === 'paused' || x.status === 'pausing' || x.status === 'stopping')) ? (
+                      <button type="button" onClick={() => void resumeStored(r.id)} title="Continue from the last auto-save">
+                        Resume
+                      </button>
+                    ) : null}
+                    <AutosaveButton r={r} />
+                    <button type="button" onClick={() => void exportRun(r.id, 'json')}>
+                      Export JSON
+                    </button>
+                    <button type="button" onClick={() => void exportRun(r.id, 'csv')}>
+                      Export CSV
+                    </button>
+                    <button
+                      type="button"
+                      className="danger"
+                      disabled={live}
+                      title={live ? 'This run is training in this tab: stop it first (its steps are recorded into it), then delete it.' : undefined}
+                      onClick={() => {
+                        if (confirm(`Delete the run “${r.name}” with its metrics and auto-saves?`)) void deleteRun(r.id);
+                      }}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </td>
+              </tr>
             );
           })}
         </tbody>
