@@ -61,11 +61,18 @@ async function storedInfo(m: ApiModelInfo): Promise<ModelInfo> {
   return toModelInfo(m.source, record?.name ?? id, m);
 }
 
-/** A model the worker installed from a stored run's source: a shipped file is named by the worker as `<behavior>.safetensors`. */
+/** The source name a shipped checkpoint is loaded under, and its ModelInfo; shippedOf reads the name back. */
+const shippedSource = (b: string) => `${b}.safetensors`;
+const shippedInfo = (b: string, m: ApiModelInfo) => toModelInfo(`shipped:${b}`, `shipped ${shippedSource(b)}`, m);
+function shippedOf(source: string): string | null {
+  const b = /^([a-z]+)\.safetensors$/.exec(source)?.[1];
+  return b && isBehavior(b) && source === shippedSource(b) ? b : null;
+}
+
+/** A model the worker installed from a stored run's source (resumeRun): shipped, or one in IndexedDB. */
 async function installedInfo(m: ApiModelInfo): Promise<ModelInfo> {
-  const shipped = /^([a-z]+)\.safetensors$/.exec(m.source)?.[1];
-  if (shipped && isBehavior(shipped)) return toModelInfo(`shipped:${shipped}`, `shipped ${shipped}.safetensors`, m);
-  return storedInfo(m);
+  const b = shippedOf(m.source);
+  return b ? shippedInfo(b, m) : storedInfo(m);
 }
 
 export function createClient(hooks: ClientHooks): WorkbenchClient {
@@ -214,8 +221,8 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       if (ref.startsWith('shipped:')) {
         const b = ref.slice('shipped:'.length);
         const bytes = await fetchShipped(b);
-        const info = await call((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: `${b}.safetensors`, behavior }));
-        return toModelInfo(ref, `shipped ${b}.safetensors`, info);
+        const info = await call((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: shippedSource(b), behavior }));
+        return shippedInfo(b, info);
       }
       if (ref.startsWith('db:')) {
         const id = ref.slice(3);
