@@ -13,6 +13,7 @@ import type { StepMetrics, Trainer } from '../rl/loop';
 import { StorageQuotaError, type WorkbenchDB, type RunStatus as DbRunStatus } from '../store/db';
 import type { RunStatus, WorkerEvent } from './api';
 import { errorMessage, type Mutex } from './locks';
+import type { RunLease } from './runLocks';
 
 /** What the run record and status say after a device loss: the cause, and what to do. */
 export const deviceLostMessage = (cause: string) => `the GPU device was lost (${cause}); resume from the last auto-save`;
@@ -49,6 +50,8 @@ export interface RunSetup {
   /** Resumed runs continue after their auto-save, with the step-0 baseline already recorded. */
   lastAutosave?: { checkpointId: string; step: number };
   baselineDone: boolean;
+  /** The run's Web Lock, held while it is live and released when it ends (src/worker/runLocks.ts). */
+  lease: RunLease;
 }
 
 export class Run {
@@ -65,6 +68,7 @@ export class Run {
   private pauseRequested = false;
   private stopRequested = false;
   private baselineDone: boolean;
+  private readonly lease: RunLease;
 
   constructor(
     s: RunSetup,
@@ -79,6 +83,7 @@ export class Run {
     this.state = s.state;
     this.lastAutosave = s.lastAutosave;
     this.baselineDone = s.baselineDone;
+    this.lease = s.lease;
   }
 
   get active(): boolean {
@@ -104,6 +109,7 @@ export class Run {
   setState(state: RunStatus['state'], message?: string) {
     this.state = state;
     if (message !== undefined) this.message = message;
+    if (this.over) this.lease.release(); // another tab may resume it now
     this.host.emit({ type: 'status', status: this.status() });
   }
 

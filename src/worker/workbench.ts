@@ -44,6 +44,7 @@ import type {
 } from './api';
 import { Cancels, errorMessage, Mutex, namedError } from './locks';
 import { Run, type RunHost } from './run';
+import { acquireRunLock, type RunLease } from './runLocks';
 import { Lab, withBehaviorCI } from './lab'; // the lab: pretraining and vectors
 
 /** What a backend offers the workbench: model instances on one device. */
@@ -403,7 +404,8 @@ export class Workbench implements WorkbenchApi {
       }
       const name = o.name?.trim() || `${cfg.method} ${loaded.behavior} seed ${cfg.seed}`;
       const record = await db.createRun({ name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
-      const run = new Run({ id: record.id, name, config: cfg, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: o.paused ? 'paused' : 'running', baselineDone: false }, this.host);
+      const lease = await this.claimRun(record.id, name);
+      const run = new Run({ id: record.id, name, config: cfg, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: o.paused ? 'paused' : 'running', baselineDone: false, lease }, this.host);
       this.run = run;
       // The starting weights (π_ref), so the run can be resumed with the right reference after a loss.
       try {
@@ -427,35 +429,54 @@ export class Workbench implements WorkbenchApi {
       const rec = await db.getRun(runId);
       if (!rec) throw namedError('NotFoundError', `run ${runId} not found`);
       if (!rec.autosaveId) throw namedError('StateError', `run "${rec.name}" has no auto-save to resume from`);
-      const auto = await db.loadCheckpoint(rec.autosaveId);
-      const ckpt = decodeCheckpoint(auto.bytes);
-      const training = ckpt.metadata.training as { stepsDone?: number } | undefined;
-      const startStep = Number(training?.stepsDone ?? auto.record.step ?? 0);
-      const behavior = rec.behavior as Behavior;
-      const cfg = validateRlConfig(rec.config);
-      if (cfg.error) throw namedError('ConfigError', `${cfg.error.field}: ${cfg.error.message}`);
-      if (startStep >= cfg.config.steps) throw namedError('StateError', `run "${rec.name}" has done all its ${cfg.config.steps} steps: there is nothing to resume (start a new run to train further)`);
-      // The run's starting weights become the loaded checkpoint (later runs start there, and they are
-      // π_ref); the model takes the auto-save's weights. Without a stored start (β = 0 only) the
-      // auto-save stands in for it, with its step count put back to the run's start.
-      const start = (await db.listCheckpoints()).find((c) => c.runId === runId && c.kind === 'run-start');
-      if (!start && needsReference(cfg.config)) throw namedError('StateError', `run "${rec.name}" lost its starting weights (the KL reference); it cannot be resumed with beta > 0`);
-      const startCkpt = start ? decodeCheckpoint((await db.loadCheckpoint(start.id)).bytes) : { ...ckpt, metadata: { ...ckpt.metadata, step: Math.max(0, Number(ckpt.metadata.step ?? 0) - startStep) } };
-      const startMeta = { ...startCkpt.metadata };
-      delete (startMeta as Record<string, unknown>).training;
-      await this.install({ ...startCkpt, metadata: startMeta }, rec.source ?? `db:${rec.autosaveId}`, behavior);
-      const { model, loaded } = this.requireModel();
-      await model.setParams(ckpt.params);
-      this.setWeights({ kind: 'run', runId: rec.id, runName: rec.name, step: startStep });
-      const refModel = needsReference(cfg.config) ? await this.backend!.create(startCkpt.config, startCkpt.params) : undefined;
-      const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
-      const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: 'running', lastAutosave: { checkpointId: rec.autosaveId, step: startStep }, baselineDone: true }, this.host);
-      this.run = run;
-      await db.rewindRun(rec.id, startStep, { status: 'running', message: undefined });
-      this.emit({ type: 'status', status: this.statusOf() });
-      run.go();
-      return { runId: run.id, config: cfg.config, firstStep: startStep + 1, model: this.info(this.loaded!) };
+      const lease = await this.claimRun(rec.id, rec.name);
+      try {
+        return await this.resumeClaimed(rec, rec.autosaveId, onStep, lease);
+      } catch (e) {
+        lease.release();
+        throw e;
+      }
     });
+  }
+
+  /** resumeRun once this worker holds the run's lock: installs its start and auto-save, and goes on. */
+  private async resumeClaimed(rec: RunRecord, autosaveId: string, onStep: StepListener, lease: RunLease): Promise<RunInfo> {
+    const db = await this.db();
+    const auto = await db.loadCheckpoint(autosaveId);
+    const ckpt = decodeCheckpoint(auto.bytes);
+    const training = ckpt.metadata.training as { stepsDone?: number } | undefined;
+    const startStep = Number(training?.stepsDone ?? auto.record.step ?? 0);
+    const behavior = rec.behavior as Behavior;
+    const cfg = validateRlConfig(rec.config);
+    if (cfg.error) throw namedError('ConfigError', `${cfg.error.field}: ${cfg.error.message}`);
+    if (startStep >= cfg.config.steps) throw namedError('StateError', `run "${rec.name}" has done all its ${cfg.config.steps} steps: there is nothing to resume (start a new run to train further)`);
+    // The run's starting weights become the loaded checkpoint (later runs start there, and they are
+    // π_ref); the model takes the auto-save's weights. Without a stored start (β = 0 only) the
+    // auto-save stands in for it, with its step count put back to the run's start.
+    const start = (await db.listCheckpoints()).find((c) => c.runId === rec.id && c.kind === 'run-start');
+    if (!start && needsReference(cfg.config)) throw namedError('StateError', `run "${rec.name}" lost its starting weights (the KL reference); it cannot be resumed with beta > 0`);
+    const startCkpt = start ? decodeCheckpoint((await db.loadCheckpoint(start.id)).bytes) : { ...ckpt, metadata: { ...ckpt.metadata, step: Math.max(0, Number(ckpt.metadata.step ?? 0) - startStep) } };
+    const startMeta = { ...startCkpt.metadata };
+    delete (startMeta as Record<string, unknown>).training;
+    await this.install({ ...startCkpt, metadata: startMeta }, rec.source ?? `db:${autosaveId}`, behavior);
+    const { model, loaded } = this.requireModel();
+    await model.setParams(ckpt.params);
+    this.setWeights({ kind: 'run', runId: rec.id, runName: rec.name, step: startStep });
+    const refModel = needsReference(cfg.config) ? await this.backend!.create(startCkpt.config, startCkpt.params) : undefined;
+    const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
+    const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: 'running', lastAutosave: { checkpointId: autosaveId, step: startStep }, baselineDone: true, lease }, this.host);
+    this.run = run;
+    await db.rewindRun(rec.id, startStep, { status: 'running', message: undefined });
+    this.emit({ type: 'status', status: this.statusOf() });
+    run.go();
+    return { runId: run.id, config: cfg.config, firstStep: startStep + 1, model: this.info(this.loaded!) };
+  }
+
+  /** This worker's claim on a run (its Web Lock): refused while another tab or window trains it. */
+  private async claimRun(id: string, name: string): Promise<RunLease> {
+    const lease = await acquireRunLock(id);
+    if (!lease) throw namedError('StateError', `run "${name}" is live in another tab or window of this browser: stop it there (or close that tab) before resuming it here`);
+    return lease;
   }
 
   async pause(): Promise<RunStatus> {

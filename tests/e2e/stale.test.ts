@@ -1,7 +1,8 @@
 // Runs whose tab closed (issue 14, item 7): on the next load they are marked interrupted, with an honest
 // word on whether they can be resumed (from the last auto-save, or not: no auto-save yet); auto-saves
 // are listed under their run, not among the saved checkpoints or in the checkpoint picker; a manual save
-// records the model's step; the interrupted run resumes and finishes.
+// records the model's step; the interrupted run resumes and finishes. While its tab is open, another tab
+// neither offers to resume it nor to delete it.
 import { describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { sharedBrowser } from './shared-browser';
@@ -21,21 +22,34 @@ async function page(context: BrowserContext, hash: string): Promise<Page> {
   return p;
 }
 
-/** Starts a run and closes its tab once it has taken `steps` steps. */
-async function startAndClose(context: BrowserContext, hash: string, steps: number) {
+/** Starts a run and closes its tab once it has taken `steps` steps (and `whileLive` has looked at it from another tab). */
+async function startAndClose(context: BrowserContext, hash: string, steps: number, whileLive?: (other: Page) => Promise<void>) {
+  const other = whileLive ? await page(context, `#view=train&${CFG}`) : null; // open first: the run may be short
   const p = await page(context, hash);
   await p.getByRole('button', { name: 'Start', exact: true }).click();
   await expect
     .poll(async () => Number((await p.getByTestId('progress-step').textContent().catch(() => ''))?.match(/Step (\d+)/)?.[1] ?? 0), { timeout: RUN_TIMEOUT, interval: 100 })
     .toBeGreaterThanOrEqual(steps);
+  if (other) await whileLive!(other);
   await p.close();
+}
+
+/** Another tab's Checkpoints view while the run trains: live elsewhere, so neither resumable nor deletable there. */
+async function seenLiveFromAnotherTab(q: Page) {
+  await q.keyboard.press('4');
+  const row = q.getByTestId('run-row');
+  await expect.poll(() => row.count(), { timeout: 60_000 }).toBe(1);
+  await expect.poll(() => row.getByTestId('resumability').textContent()).toBe('live in another tab or window of this browser: pause or stop it there');
+  expect(await row.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(0);
+  expect(await row.getByRole('button', { name: 'Delete', exact: true }).isDisabled()).toBe(true);
+  await q.close();
 }
 
 describe('runs whose tab closed', () => {
   it('are marked interrupted on the next load, resumable from their auto-save or honestly not', async () => {
     const context = await browser().newContext({ viewport: { width: 1440, height: 900 } });
     // The first run auto-saves every 2 steps; the second never does.
-    await startAndClose(context, `#view=train&${CFG}&t.saveEvery=2`, 3);
+    await startAndClose(context, `#view=train&${CFG}&t.saveEvery=2`, 3, seenLiveFromAnotherTab);
     await startAndClose(context, `#view=train&${CFG}&t.saveEvery=0`, 1);
 
     const p = await page(context, `#view=checkpoints&${CFG}`);

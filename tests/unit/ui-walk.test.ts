@@ -8,7 +8,7 @@ import { decimalsOf, formatTick, niceScale } from '../../src/ui/lib/ticks';
 import { fieldErrorText, hintText, parseRlDraft } from '../../src/ui/lib/rlForm';
 import { notSafetensors } from '../../src/store/safetensors';
 import { isRunCheckpoint, resumability } from '../../src/ui/lib/runs';
-import { isStale } from '../../src/ui/lib/runLocks';
+import { isStale } from '../../src/worker/runLocks';
 import { toCsv, wideTable, svgHeader } from '../../src/ui/lib/chartExport';
 import { sweepAlphasOf } from '../../src/ui/lib/dose';
 import { formatRate, isSoftwareAdapter, speedup } from '../../src/ui/lib/backend';
@@ -124,6 +124,7 @@ describe('interrupted runs', () => {
     const r = resumability(run({ stepsDone: 23, autosaveId: 'a1' }), [auto, start]);
     expect(r).toMatchObject({ ok: true, text: 'resumable from the auto-save at step 20 (steps 21–23 are redone)' });
     expect(resumability(run({ stepsDone: 23, autosaveId: 'gone' }), [start]).text).toMatch(/its auto-save was deleted/);
+    expect(resumability(run({ status: 'running', stepsDone: 23, autosaveId: 'a1' }), [auto, start], true)).toMatchObject({ ok: false, text: expect.stringMatching(/^live in another tab/) });
     expect(isRunCheckpoint(auto) && isRunCheckpoint(start) && !isRunCheckpoint(ck({ kind: 'manual' }))).toBe(true);
   });
   it('a running or paused run no tab holds is stale', () => {

@@ -26,8 +26,10 @@ export interface Resumability {
 }
 
 /** A stored run's resume point: its auto-save (and, with β > 0, its starting weights as the KL reference). */
-export function resumability(run: Pick<RunRecord, 'status' | 'stepsDone' | 'autosaveId' | 'config' | 'id'>, checkpoints: CheckpointRecord[]): Resumability {
+export function resumability(run: Pick<RunRecord, 'status' | 'stepsDone' | 'autosaveId' | 'config' | 'id'>, checkpoints: CheckpointRecord[], liveElsewhere = false): Resumability {
   if (run.status === 'finished') return { ok: false, text: 'finished' };
+  // Another tab's worker holds its lock: it is training it right now (src/worker/runLocks.ts).
+  if (liveElsewhere) return { ok: false, text: 'live in another tab or window of this browser: pause or stop it there' };
   const cfg = run.config as { saveEvery?: number; beta?: number; method?: string; steps?: number };
   const auto = run.autosaveId ? checkpoints.find((c) => c.id === run.autosaveId) : undefined;
   if (!auto) {

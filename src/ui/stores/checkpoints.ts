@@ -5,7 +5,7 @@ import { create } from 'zustand';
 import { BEHAVIORS, type Behavior } from '../../data/types';
 import { runToCSV, runToJSON, storageEstimate, type CheckpointRecord, type RunRecord, type StorageEstimate } from '../../store/db';
 import { downloadBlob, safeFilename } from '../lib/download';
-import { heldRunIds, isStale } from '../lib/runLocks';
+import { heldRunIds, isStale } from '../../worker/runLocks';
 import { interruptedMessage } from '../lib/runs';
 import { openDb } from './dbHandle';
 import { getClient } from './session';
@@ -23,6 +23,8 @@ export interface ShippedEntry {
 interface CheckpointsState {
   checkpoints: CheckpointRecord[];
   runs: RunRecord[];
+  /** The runs some tab's worker is training (their Web Locks), as of the last refresh; null without the Locks API. */
+  liveRuns: Set<string> | null;
   shipped: ShippedEntry[];
   estimate: StorageEstimate | null;
   loaded: boolean;
@@ -86,6 +88,7 @@ function checkShipped(entries: ShippedEntry[]): Promise<ShippedEntry[]> {
 export const useCheckpoints = create<CheckpointsState>((set, get) => ({
   checkpoints: [],
   runs: [],
+  liveRuns: null,
   shipped: BEHAVIORS.map((b) => ({ behavior: b, url: shippedUrl(b), available: null })),
   estimate: null,
   loaded: false,
@@ -97,8 +100,8 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     try {
       const db = await openDb();
       await reconcileOnce(db);
-      const [checkpoints, runs, estimate] = await Promise.all([db.listCheckpoints(), db.listRuns(), storageEstimate()]);
-      set({ checkpoints, runs, estimate, loaded: true, error: null });
+      const [checkpoints, runs, estimate, liveRuns] = await Promise.all([db.listCheckpoints(), db.listRuns(), storageEstimate(), heldRunIds()]);
+      set({ checkpoints, runs, estimate, liveRuns, loaded: true, error: null });
     } catch (e) {
       set({ error: `IndexedDB is not available: ${message(e)}`, loaded: true });
     }

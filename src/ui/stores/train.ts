@@ -14,7 +14,6 @@ import { useExperiment } from './experiment';
 import { adoptModel, getClient, onCrash, useSession } from './session';
 import { useWeights } from './weights';
 import { notify } from './ui';
-import { holdRunLock, releaseRunLock } from '../lib/runLocks';
 import { isPretraining } from './pretrain';
 
 export interface Progress {
@@ -356,17 +355,6 @@ export const useTrain = create<TrainState>((set, get) => ({
     set({ runs: get().runs.filter((r) => isLive(r)) });
   },
 }));
-
-// While a run is live this tab holds its lock, so other tabs (and this one after a reload) can tell a
-// run in progress from one whose tab closed.
-useTrain.subscribe((s, prev) => {
-  if (s.runs === prev.runs) return;
-  for (const r of s.runs) {
-    if (isLive(r)) holdRunLock(r.id);
-    else releaseRunLock(r.id);
-  }
-  for (const r of prev.runs) if (!s.runs.some((x) => x.id === r.id)) releaseRunLock(r.id);
-});
 
 // A crashed worker takes its run with it: mark live runs as failed (an auto-saved run can be resumed
 // from the Checkpoints view).

@@ -182,10 +182,10 @@ function CheckpointRow(props: { c: CheckpointRecord }) {
 }
 
 /** A run's status, and for one that did not finish whether it can be resumed (and from which step). */
-function RunStatusCell(props: { r: RunRecord; onPage: boolean }) {
+function RunStatusCell(props: { r: RunRecord; onPage: boolean; elsewhere: boolean }) {
   const checkpoints = useCheckpoints((s) => s.checkpoints);
   const { r } = props;
-  const res = resumability(r, checkpoints);
+  const res = resumability(r, checkpoints, props.elsewhere);
   const live = props.onPage && (r.status === 'running' || r.status === 'paused');
   return (
     <td data-testid="run-status-cell">
@@ -227,6 +227,7 @@ function Runs() {
   const reopen = useTrain((s) => s.reopen);
   const resumeStored = useTrain((s) => s.resumeStored);
   const onPage = useTrain((s) => s.runs);
+  const liveRuns = useCheckpoints((s) => s.liveRuns);
   const set = useExperiment((s) => s.set);
   if (!runs.length) return <p className="muted">No runs stored yet. Every training run is recorded here with its config and metrics.</p>;
   return (
@@ -247,6 +248,8 @@ function Runs() {
           {runs.map((r) => {
             // The worker records every step of a live run into its stored record: deleting it would fail them all.
             const live = onPage.some((x) => x.id === r.id && isLive(x));
+            // Held by a worker yet not followed here: another tab is training it.
+            const elsewhere = !!liveRuns?.has(r.id) && !onPage.some((x) => x.id === r.id);
             return (
               <tr key={r.id} data-testid="run-row">
                 <td>
@@ -254,7 +257,7 @@ function Runs() {
                 </td>
                 <td>{r.behavior}</td>
                 <td>{r.method}</td>
-                <RunStatusCell r={r} onPage={onPage.some((x) => x.id === r.id && x.status !== 'interrupted')} />
+                <RunStatusCell r={r} onPage={onPage.some((x) => x.id === r.id && x.status !== 'interrupted')} elsewhere={elsewhere} />
                 <td className="num">{r.stepsDone}</td>
                 <td>{formatDate(r.createdAt)}</td>
                 <td>
@@ -268,7 +271,7 @@ function Runs() {
                     >
                       {onPage.some((x) => x.id === r.id) ? 'Show charts' : 'Open charts'}
                     </button>
-                    {resumability(r, checkpoints).ok && !onPage.some((x) => x.id === r.id && (x.status === 'running' || x.status === 'paused' || x.status === 'pausing' || x.status === 'stopping')) ? (
+                    {resumability(r, checkpoints, elsewhere).ok && !onPage.some((x) => x.id === r.id && (x.status === 'running' || x.status === 'paused' || x.status === 'pausing' || x.status === 'stopping')) ? (
                       <button type="button" onClick={() => void resumeStored(r.id)} title="Continue from the last auto-save">
                         Resume
                       </button>
@@ -283,8 +286,8 @@ function Runs() {
                     <button
                       type="button"
                       className="danger"
-                      disabled={live}
-                      title={live ? 'This run is training in this tab: stop it first (its steps are recorded into it), then delete it.' : undefined}
+                      disabled={live || elsewhere}
+                      title={live || elsewhere ? `This run is training in ${live ? 'this' : 'another'} tab: stop it there first (its steps are recorded into it), then delete it.` : undefined}
                       onClick={() => {
                         if (confirm(`Delete the run “${r.name}” with its metrics and auto-saves?`)) void deleteRun(r.id);
                       }}
