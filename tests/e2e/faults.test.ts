@@ -1,7 +1,8 @@
 // Faults survived, in the built app (issue 12, DESIGN §9): a GPU that computes wrong is refused by the
 // device check before use; the WebGPU device lost mid-run (forced with
 // device.destroy()) stops the run, says so, and resumes from the last auto-save; a page closed while an
-// auto-save transaction is open leaves IndexedDB consistent, and the run resumable, on reload.
+// auto-save transaction is open leaves IndexedDB consistent, and the run resumable, on reload; a
+// pretraining whose save fails on a full disk is named as loaded but unsaved.
 //
 // The test hooks live here, not in the app: the worker's script is served with a prelude prepended
 // (page.route), so no test-only method ships in the worker's API and nothing a page script could call
@@ -62,6 +63,16 @@ const HOLD_SECOND_AUTOSAVE = `{
       }
     }
     return req;
+  };
+}
+`;
+
+/** A full disk for checkpoint bytes: every write of them fails as the browser fails one over its quota. */
+const FULL_DISK = `{
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (value, ...rest) {
+    if (this.name === 'checkpointBytes') throw new DOMException('the quota is used up', 'QuotaExceededError');
+    return put.call(this, value, ...rest);
   };
 }
 `;
@@ -204,6 +215,35 @@ describe('faults survived', () => {
     },
     20 * 60_000,
   );
+
+  it('a pretraining whose save fails on a full disk is loaded unsaved, and the page names it so', async () => {
+    const context = await browser().newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await withPrelude(page, FULL_DISK);
+    await page.goto(base + '#view=pretrain&backend=cpu&behavior=verbosity');
+    for (const [id, v] of [
+      ['#pt-dModel', '16'],
+      ['#pt-nLayers', '1'],
+      ['#pt-nHeads', '2'],
+      ['#pt-seed', '5'],
+      ['#pt-steps', '3'],
+      ['#pt-batch', '8'],
+      ['#pt-evalEvery', '3'],
+    ] as const)
+      await page.fill(id, v);
+    const start = page.getByRole('button', { name: 'Start pretraining' });
+    await expect.poll(() => start.isEnabled(), { timeout: MODEL_TIMEOUT }).toBe(true);
+    await start.click();
+    await expect.poll(() => page.getByTestId('pretrain-status').textContent(), { timeout: RUN_TIMEOUT, interval: 300 }).toMatch(/^Failed: .*loaded but not stored/);
+    // The weights in memory are the pretrained ones, and the page says so (it named the shipped model before).
+    await page.keyboard.press('1');
+    await expect.poll(() => page.getByTestId('model-info').textContent()).toMatch(/^Loaded verbosity base d16×1 seed 5 \(unsaved\) \(verbosity, step 3\)/);
+    expect(await page.getByRole('combobox', { name: 'Checkpoint' }).locator('option:checked').textContent()).toBe('verbosity base d16×1 seed 5 (unsaved)');
+    // They live only in this worker: a reload starts from the shipped checkpoint, not a name it cannot load.
+    await page.reload();
+    await expect.poll(() => page.getByTestId('model-info').textContent().catch(() => ''), { timeout: MODEL_TIMEOUT }).toMatch(/^Loaded shipped verbosity\.safetensors/);
+    await context.close();
+  });
 
   it(
     'a page closed during an auto-save leaves the run, its pointer and its auto-save consistent, and the run resumable',

@@ -15,6 +15,7 @@ export function ModelPicker(props: { disabled?: boolean }) {
   const behavior = useExperiment((s) => s.behavior);
   const checkpoint = useExperiment((s) => s.checkpoint);
   const set = useExperiment((s) => s.set);
+  const model = useSession((s) => s.model);
   const stored = useCheckpoints((s) => s.checkpoints);
   const loaded = useCheckpoints((s) => s.loaded);
   const refresh = useCheckpoints((s) => s.refresh);
@@ -46,7 +47,7 @@ export function ModelPicker(props: { disabled?: boolean }) {
               {c.step !== undefined ? `, step ${c.step}` : ''})
             </option>
           ))}
-          {!known ? <option value={checkpoint}>{checkpoint}</option> : null}
+          {!known ? <option value={checkpoint}>{model?.ref === checkpoint ? model.name : checkpoint}</option> : null}
         </select>
       </label>
       <ModelInfoLine />

@@ -82,6 +82,9 @@ export const useSession = create<SessionState>((set, get) => ({
       onWeights: (w) => {
         if (my === epoch) emitWeights(w);
       },
+      onModel: (m) => {
+        if (my === epoch) adoptModel(m);
+      },
       onCrash: (message) => {
         if (my !== epoch) return;
         const crashes = get().crashes + 1;

@@ -19,7 +19,7 @@ import { transfer } from 'comlink';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import { openDb } from '../stores/dbHandle';
 import { isBehavior } from '../../data/types';
-import { NoWebGpuError, WorkerRestartedError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
+import { NoWebGpuError, UNSAVED, WorkerRestartedError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
 
 export interface ClientHooks {
   /** The worker died (uncaught error, failed to load, or stopped answering). */
@@ -28,6 +28,11 @@ export interface ClientHooks {
   onNotice?(kind: 'error' | 'warning', text: string): void;
   /** The weights in memory changed (a run started from the checkpoint, took a step, or they were reset). */
   onWeights?(weights: LoadedWeights): void;
+  /**
+   * The worker loaded another model during a call that then failed (a pretraining or vector whose save
+   * failed is loaded unsaved): that call's caller reports no model, so this does.
+   */
+  onModel?(model: ModelInfo): void;
 }
 
 const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints/${b}.safetensors`;
@@ -51,9 +56,9 @@ function toModelInfo(ref: string, name: string, m: ApiModelInfo): ModelInfo {
   return { ref, name, behavior: m.behavior, config: m.config, step: m.step, vector: m.steering ?? undefined, metadata: m.metadata, weights: m.weights ?? { kind: 'checkpoint' } };
 }
 
-/** A checkpoint the lab stored and installed (`db:<id>`), named as its IndexedDB record is. */
+/** A checkpoint the lab stored and installed (`db:<id>`), named as its IndexedDB record is; or weights it could not store. */
 async function storedInfo(m: ApiModelInfo): Promise<ModelInfo> {
-  if (!m.source.startsWith('db:')) return toModelInfo(m.source, m.source, m);
+  if (!m.source.startsWith('db:')) return toModelInfo(`${UNSAVED}${m.source}`, m.source, m);
   const id = m.source.slice(3);
   const record = await openDb()
     .then((db) => db.getCheckpoint(id))
@@ -150,8 +155,29 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       case 'weights':
         hooks.onWeights?.(e.weights);
         return;
+      case 'model':
+        if (installing > 0) unreported = e.model;
+        else void installedInfo(e.model).then((m) => hooks.onModel?.(m));
+        return;
     }
   };
+
+  // Calls that load a model report it themselves when they succeed; one that fails after loading it does not.
+  let installing = 0;
+  let unreported: ApiModelInfo | null = null;
+  async function installingCall<T>(f: (a: Remote<WorkbenchApi>) => Promise<T>): Promise<T> {
+    installing++;
+    unreported = null;
+    try {
+      return await call(f);
+    } catch (e) {
+      const m = unreported;
+      if (m) void installedInfo(m).then((info) => hooks.onModel?.(info));
+      throw e;
+    } finally {
+      if (--installing === 0) unreported = null;
+    }
+  }
   const eventsReady = call((a) => a.onEvent(proxy(onWorkerEvent))).catch(() => undefined);
 
   /** Steps can arrive before start() resolves with the run id (step 0): hold them until it is known. */
@@ -221,18 +247,19 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       if (ref.startsWith('shipped:')) {
         const b = ref.slice('shipped:'.length);
         const bytes = await fetchShipped(b);
-        const info = await call((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: shippedSource(b), behavior }));
+        const info = await installingCall((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: shippedSource(b), behavior }));
         return shippedInfo(b, info);
       }
       if (ref.startsWith('db:')) {
         const id = ref.slice(3);
-        const info = await call((a) => a.loadStoredCheckpoint(id, { behavior }));
+        const info = await installingCall((a) => a.loadStoredCheckpoint(id, { behavior }));
         const record = await openDb()
           .then((db) => db.getCheckpoint(id))
           .catch(() => undefined);
         const name = record?.name ?? (typeof info.metadata?.name === 'string' ? (info.metadata.name as string) : id);
         return toModelInfo(ref, name, info);
       }
+      if (ref.startsWith(UNSAVED)) throw new Error(`“${ref.slice(UNSAVED.length)}” was never stored (its save failed), and those weights are gone with the worker that held them: pick another checkpoint`);
       throw new Error(`unknown checkpoint reference "${ref}"`);
     },
 
@@ -258,7 +285,7 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       return { runId };
     },
     async resumeRun(runId, onEvent) {
-      const r = await follow(onEvent, (cb) => call((a) => a.resumeRun(runId, cb)));
+      const r = await follow(onEvent, (cb) => installingCall((a) => a.resumeRun(runId, cb)));
       return { runId: r.runId, firstStep: r.firstStep, model: r.model ? await installedInfo(r.model) : undefined };
     },
 
@@ -317,7 +344,7 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
 
     // --- the lab ---
     async pretrain(req, onProgress) {
-      return storedInfo(await call((a) => a.pretrain(req, proxy((p: PretrainProgress) => onProgress(p)))));
+      return storedInfo(await installingCall((a) => a.pretrain(req, proxy((p: PretrainProgress) => onProgress(p)))));
     },
     async pausePretrain() {
       return call((a) => a.pausePretrain());
@@ -338,7 +365,7 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       return call((a) => a.candidateVector());
     },
     async saveVector(o) {
-      return storedInfo(await call((a) => a.saveVector(o)));
+      return storedInfo(await installingCall((a) => a.saveVector(o)));
     },
 
     dispose(reason = 'the worker was restarted') {

@@ -22,8 +22,11 @@ import type {
 export type { Backend, ExtractProgress, ExtractRequest, LoadedWeights, PretrainProgress, PretrainRequest, PretrainStatus, SweepPointCI, SweepRequest, SweepVectorChoice, VectorReport };
 
 
+/** The ref prefix of weights the worker loaded but could not store (a pretraining or vector whose save failed). */
+export const UNSAVED = 'unsaved:';
+
 export interface ModelInfo {
-  /** 'shipped:<behavior>' or 'db:<id>'. */
+  /** 'shipped:<behavior>' or 'db:<id>'; UNSAVED + the worker's name for weights in memory only (they cannot be loaded again). */
   ref: string;
   name: string;
   behavior: Behavior;
