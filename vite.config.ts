@@ -12,7 +12,7 @@ export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
   // Pre-bundled up front so the browser test run does not reload midway when it first meets them.
-  optimizeDeps: { include: ['idb', 'comlink'] },
+  optimizeDeps: { include: ['idb', 'comlink', 'zustand'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
   test: {
     projects: [

@@ -2,7 +2,7 @@
 // word on whether they can be resumed (from the last auto-save, or not: no auto-save yet); auto-saves
 // are listed under their run, not among the saved checkpoints or in the checkpoint picker; a manual save
 // records the model's step; the interrupted run resumes and finishes. While its tab is open, another tab
-// neither offers to resume it nor to delete it.
+// neither offers to resume it nor to delete it, and its own tab does not offer to delete it.
 import { describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { sharedBrowser } from './shared-browser';
@@ -30,8 +30,22 @@ async function startAndClose(context: BrowserContext, hash: string, steps: numbe
   await expect
     .poll(async () => Number((await p.getByTestId('progress-step').textContent().catch(() => ''))?.match(/Step (\d+)/)?.[1] ?? 0), { timeout: RUN_TIMEOUT, interval: 100 })
     .toBeGreaterThanOrEqual(steps);
-  if (other) await whileLive!(other);
+  if (other) {
+    await whileLive!(other);
+    await notDeletableHere(p);
+  }
   await p.close();
+}
+
+/** The tab training the run: its own Checkpoints view does not offer to delete it either (the worker records every step into it). */
+async function notDeletableHere(p: Page) {
+  await p.keyboard.press('4');
+  const row = p.getByTestId('run-row');
+  await expect.poll(() => row.count(), { timeout: 60_000 }).toBe(1);
+  expect(await row.getByTestId('run-status-cell').textContent()).not.toMatch(/finished|interrupted/);
+  const del = row.getByRole('button', { name: 'Delete', exact: true });
+  expect(await del.isDisabled()).toBe(true);
+  expect(await del.getAttribute('title')).toMatch(/^This run is training in this tab: stop it there first/);
 }
 
 /** Another tab's Checkpoints view while the run trains: live elsewhere, so neither resumable nor deletable there. */

@@ -1,0 +1,242 @@
+// The UI's stores (src/ui/stores) driven as the views drive them, on the real client and a real worker
+// (CPU backend, and a switch to WebGPU), in Chromium, with a tiny model stored in IndexedDB:
+//
+// - steer: a restart in the middle of a sweep and of a generation queued behind it leaves neither busy
+//   (the sweep says why; the generation raises no error and is redone on the new worker);
+// - speed: switching the backend is refused while a dose-response sweep, a vector extraction or a
+//   vector sweep runs (the worker is not restarted under them);
+// - train: the default name of a manual save comes from the weights in memory (a run's, or the
+//   checkpoint's after a reset), not from the last run on the page;
+// - train: resuming an interrupted run adopts the model the worker loaded for it (the run's checkpoint,
+//   not the one loaded before) and drops the shown steps past its auto-save, which are redone.
+//
+// The one test setting: useSpeed's `measuring` is set for the whole file, so the backend probe the app
+// starts a few seconds after a model loads (a second worker, generations on this one) stays out of it.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { getTask } from '../../src/data/tasks';
+import type { GPTConfig } from '../../src/model/config';
+import { initParams } from '../../src/model/init';
+import type { StepMetrics } from '../../src/rl/loop';
+import { encodeCheckpoint } from '../../src/store/checkpoint';
+import { WorkbenchDB } from '../../src/store/db';
+import { createRng } from '../../src/util/rng';
+import { connectWorkbench, type WorkerEvent } from '../../src/worker/api';
+import { useExperiment } from '../../src/ui/stores/experiment';
+import { getClient, useSession } from '../../src/ui/stores/session';
+import { useSpeed } from '../../src/ui/stores/speed';
+import { useSteer } from '../../src/ui/stores/steer';
+import { useTrain } from '../../src/ui/stores/train';
+import { useUi } from '../../src/ui/stores/ui';
+import { useVectors } from '../../src/ui/stores/vectors';
+import { useWeights } from '../../src/ui/stores/weights';
+
+const task = getTask('verbosity');
+const config: GPTConfig = { vocabSize: task.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
+
+function checkpointBytes(seed: number): Uint8Array {
+  const rng = createRng(seed);
+  const vector = Float32Array.from({ length: config.dModel }, () => rng.normal());
+  return encodeCheckpoint({
+    config,
+    params: initParams(config, seed),
+    metadata: { tokenizer: task.tokenizer.toJSON(), task: { behavior: 'verbosity' }, step: 0 },
+    steering: { verbosity: { vector, meta: { behavior: 'verbosity', mode: 'random', pca: false, layer: 1, window: 'decision', norm: 4, relativeScale: 1, pairs: 0 } } },
+  });
+}
+
+const until = async (cond: () => boolean | Promise<boolean>, ms = 120_000, what = 'a condition') => {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+/** A promise's outcome, or 'pending' if it has not settled within ms. */
+const settledWithin = <T>(p: Promise<T>, ms: number): Promise<'settled' | 'pending'> =>
+  Promise.race([p.then(() => 'settled' as const, () => 'settled' as const), new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
+
+const warnings = () => useUi.getState().notices.filter((n) => n.kind === 'warning').map((n) => n.text);
+const ready = () => useSession.getState().status === 'ready' && !!useSession.getState().model;
+
+const t0 = Date.now();
+const ids: { x: string; y: string } = { x: '', y: '' };
+const workers: Worker[] = [];
+
+beforeAll(async () => {
+  const db = await WorkbenchDB.open();
+  ids.x = (await db.saveCheckpoint(checkpointBytes(1), { name: 'ui-stores tiny X', kind: 'import', behavior: 'verbosity', step: 0 })).id;
+  ids.y = (await db.saveCheckpoint(checkpointBytes(2), { name: 'ui-stores tiny Y', kind: 'import', behavior: 'verbosity', step: 0 })).id;
+  db.close();
+  useSpeed.setState({ measuring: 'cpu' });
+  useExperiment.getState().set({ backend: 'cpu', behavior: 'verbosity', checkpoint: `db:${ids.x}`, prompts: 2, sweepSamples: 4 });
+  await useSession.getState().connect('cpu');
+  expect(useSession.getState()).toMatchObject({ status: 'ready', backend: 'cpu', model: { ref: `db:${ids.x}` } });
+  // The generation the model load schedules, done before the tests start.
+  await until(() => !useSteer.getState().generating && useSteer.getState().generations.length === 2, 60_000, 'the first generation');
+});
+
+afterAll(async () => {
+  for (const w of workers) w.terminate();
+  const live = useTrain.getState().runs.some((r) => r.status === 'running' || r.status === 'paused');
+  if (live) await useTrain.getState().stop();
+  const db = await WorkbenchDB.open();
+  for (const r of await db.listRuns()) if (r.createdAt >= t0) await db.deleteRun(r.id);
+  for (const c of await db.listCheckpoints()) if (c.createdAt >= t0) await db.deleteCheckpoint(c.id);
+  db.close();
+});
+
+describe('UI stores on a real worker', () => {
+  test('steer: a restart mid-sweep, with a generation queued behind the sweep, leaves neither busy; the generation is redone without an error', async () => {
+    const genErrors: string[] = [];
+    const unsub = useSteer.subscribe((s) => void (s.genError && genErrors.push(s.genError)));
+    useExperiment.getState().set({ sweepSamples: 1024 }); // minutes of sweep
+    const sweep = useSteer.getState().runSweep();
+    await until(() => (useSteer.getState().sweepProgress?.done ?? 0) > 0, 60_000, 'the sweep to report progress');
+    const gen = useSteer.getState().regenerate(); // waits in the worker for the sweep
+    expect(useSteer.getState().generating).toBe(true);
+
+    // A backend switch restarts the worker under both (the Steer view does not refuse it for a generation).
+    await useSession.getState().connect('webgpu');
+    expect(useSession.getState()).toMatchObject({ status: 'ready', backend: 'webgpu' });
+    expect(await settledWithin(sweep, 10_000), 'runSweep returns').toBe('settled');
+    expect(await settledWithin(gen, 10_000), 'regenerate returns').toBe('settled');
+    expect(useSteer.getState().sweepProgress).toBeNull();
+    expect(useSteer.getState().sweepError).toBe('the worker was restarted on the WebGPU backend (backend switch); run it again');
+    // The reconnect regenerates on the new worker; no error is shown for the one the restart dropped.
+    await until(() => !useSteer.getState().generating && useSteer.getState().generations.length === 2, 60_000, 'the generation on the new worker');
+    expect(useSteer.getState().genError).toBeNull();
+    expect(genErrors).toEqual([]);
+    unsub();
+
+    // Not busy: the next sweep runs (a short one) and draws its curve.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(useSteer.getState().sweepProgress).toBeNull();
+    useExperiment.getState().set({ sweepSamples: 4 });
+    await useSteer.getState().runSweep();
+    expect(useSteer.getState().sweepError).toBeNull();
+    expect(useSteer.getState().sweep.length).toBeGreaterThan(1);
+  });
+
+  test('speed: switching the backend is refused while a sweep, a vector extraction or a vector sweep runs; allowed once they end', async () => {
+    await until(ready, 60_000, 'the session');
+    const here = useSession.getState().backend!;
+    const there = here === 'cpu' ? 'webgpu' : 'cpu';
+    const refused = async (what: RegExp) => {
+      const client = getClient();
+      await useSpeed.getState().switchTo(there);
+      expect(useSession.getState()).toMatchObject({ status: 'ready', backend: here });
+      expect(getClient(), 'the worker was not restarted').toBe(client);
+      expect(warnings().some((t) => what.test(t)), `a warning matching ${what} in ${JSON.stringify(warnings())}`).toBe(true);
+    };
+
+    // The Steer view's dose-response sweep.
+    useExperiment.getState().set({ sweepSamples: 1024 });
+    const sweep = useSteer.getState().runSweep();
+    await until(() => !!useSteer.getState().sweepProgress, 10_000, 'the sweep to start');
+    await refused(/^A dose-response sweep is running \(Steer view\)/);
+    await useSteer.getState().cancelSweep();
+    await sweep;
+    expect(useSteer.getState().sweepCancel).toBe('done');
+
+    // The Vector lab's extraction, then its sweep of the candidate.
+    useVectors.getState().set({ mode: 'caa-decision', pairs: 200 });
+    const extraction = useVectors.getState().extract();
+    expect(useVectors.getState().extracting).not.toBeNull();
+    await refused(/^The Vector lab is extracting a vector/);
+    await extraction;
+    expect(useVectors.getState().extractError).toBeNull();
+    expect(useVectors.getState().report).not.toBeNull();
+    useVectors.getState().set({ alphasText: '0,1,2,4', samples: 1024 });
+    const vsweep = useVectors.getState().runSweep();
+    expect(useVectors.getState().sweeping).not.toBeNull();
+    await refused(/^The Vector lab is sweeping its vectors/);
+    await useVectors.getState().cancelSweep();
+    await vsweep;
+    expect(useVectors.getState().sweeping).toBeNull();
+
+    // Nothing running: the switch goes through (back to the CPU backend for the tests below).
+    await useSpeed.getState().switchTo(there);
+    expect(useSession.getState()).toMatchObject({ status: 'ready', backend: there });
+    if (there !== 'cpu') await useSpeed.getState().switchTo('cpu');
+    expect(useSession.getState()).toMatchObject({ status: 'ready', backend: 'cpu' });
+    useExperiment.getState().set({ sweepSamples: 4 });
+  });
+
+  test("train: a manual save's default name is the run's while its weights are loaded, the checkpoint's after a reset", async () => {
+    await until(ready, 60_000, 'the session');
+    const manualNames = async () => {
+      const db = await WorkbenchDB.open();
+      const names = (await db.listCheckpoints()).filter((c) => c.kind === 'manual' && c.createdAt >= t0).sort((a, b) => a.createdAt - b.createdAt).map((c) => c.name);
+      db.close();
+      return names;
+    };
+    await useTrain.getState().start({ method: 'grpo', steps: 2, batchPrompts: 1, groupSize: 2, evalEvery: 0, saveEvery: 0, beta: 0, seed: 0, grid: [0, 2] });
+    const runId = useTrain.getState().activeId!;
+    expect(runId).toBeTruthy();
+    await until(() => useTrain.getState().runs.find((r) => r.id === runId)?.status === 'finished', 120_000, 'the run to finish');
+    await until(() => useWeights.getState().weights?.kind === 'run', 10_000, "the run's weights");
+    expect(useWeights.getState().weights).toMatchObject({ kind: 'run', runId, step: 2 });
+
+    await useTrain.getState().saveCheckpoint();
+    expect((await manualNames()).at(-1)).toBe('grpo verbosity seed 0 step 2');
+
+    // Reset to the checkpoint: the run is still the page's last, but its weights are gone from memory.
+    await useWeights.getState().reset();
+    expect(useWeights.getState().weights).toEqual({ kind: 'checkpoint' });
+    await useTrain.getState().saveCheckpoint();
+    expect((await manualNames()).at(-1)).toBe('ui-stores tiny X copy');
+  });
+
+  test('train: resuming an interrupted run adopts the model the worker loaded for it and drops the shown steps past its auto-save', async () => {
+    await until(ready, 60_000, 'the session');
+    // Another tab trains a run on checkpoint X, auto-saving every 20 steps, and closes a few steps past its first auto-save
+    // (a step's metrics reach the page before they are stored: once step 24's arrive, steps 0-23 are).
+    const tab = connectWorkbench();
+    workers.push(tab.worker);
+    const events: WorkerEvent[] = [];
+    const steps: number[] = [];
+    await tab.api.onEvent(tab.proxy((e: WorkerEvent) => void events.push(e)));
+    await tab.api.init({ backend: 'cpu' });
+    await tab.api.loadStoredCheckpoint(ids.x, { behavior: 'verbosity' });
+    const { runId } = await tab.api.start(
+      { method: 'grpo', steps: 400, batchPrompts: 1, groupSize: 2, evalEvery: 0, saveEvery: 20, beta: 0, seed: 0 },
+      tab.proxy((m: StepMetrics) => void steps.push(m.step)),
+      { name: 'ui-stores interrupted' },
+    );
+    await until(() => events.some((e) => e.type === 'autosaved') && steps.some((s) => s >= 24), 120_000, 'the other tab’s run to pass its auto-save');
+    tab.worker.terminate();
+    await until(async () => !((await navigator.locks.query()).held ?? []).some((l) => l.name?.includes(runId)), 30_000, 'the closed tab’s lock to go');
+
+    // This tab has checkpoint Y loaded.
+    useExperiment.getState().set({ checkpoint: `db:${ids.y}` });
+    await until(() => useSession.getState().model?.ref === `db:${ids.y}` && !useSession.getState().modelLoading, 30_000, 'checkpoint Y');
+
+    await useTrain.getState().reopen(runId);
+    const shown = useTrain.getState().runs.find((r) => r.id === runId)!;
+    expect(shown.status).toBe('interrupted');
+    const autoStep = useTrain.getState().lastAutosave?.step;
+    expect(useTrain.getState().lastAutosave?.runId).toBe(runId);
+    expect(autoStep).toBe(20);
+    const before = new Set(shown.history);
+    const past = shown.history.filter((m) => m.step > autoStep!);
+    expect(past.length, 'steps recorded past the auto-save').toBeGreaterThanOrEqual(3);
+
+    await useTrain.getState().resumeStored(runId);
+    const s = useTrain.getState();
+    const run = s.runs.find((r) => r.id === runId)!;
+    expect(run.status).toBe('running');
+    expect(s.activeId).toBe(runId);
+    // The steps past the auto-save are redone: the ones shown before are gone (new ones may have come).
+    expect(run.history.filter((m) => m.step > autoStep! && before.has(m)).map((m) => m.step)).toEqual([]);
+    expect(run.history.filter((m) => m.step <= autoStep!).map((m) => m.step)).toEqual(Array.from({ length: autoStep! + 1 }, (_, i) => i));
+    expect(s.progress?.steps).toBe(400); // the resumed run's progress, not the last run's
+    // The worker loaded the run's checkpoint (X) with the auto-save's weights: the page names X now.
+    expect(useSession.getState().model?.ref).toBe(`db:${ids.x}`);
+    expect(useSession.getState().model?.name).toBe('ui-stores tiny X');
+    expect(useExperiment.getState().checkpoint).toBe(`db:${ids.x}`);
+
+    await useTrain.getState().stop();
+    await until(() => useTrain.getState().runs.find((r) => r.id === runId)?.status === 'stopped', 60_000, 'the resumed run to stop');
+  });
+});
