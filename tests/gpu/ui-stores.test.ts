@@ -8,7 +8,9 @@
 // - train: the default name of a manual save comes from the weights in memory (a run's, or the
 //   checkpoint's after a reset), not from the last run on the page;
 // - train: resuming an interrupted run adopts the model the worker loaded for it (the run's checkpoint,
-//   not the one loaded before) and drops the shown steps past its auto-save, which are redone.
+//   not the one loaded before) and drops the shown steps past its auto-save, which are redone;
+// - session: two quick checkpoint picks end with the second loaded, even when the first one's download
+//   is the slower (the client loads in order; the session keeps only the latest pick's result).
 //
 // The one test setting: useSpeed's `measuring` is set for the whole file, so the backend probe the app
 // starts a few seconds after a model loads (a second worker, generations on this one) stays out of it.
@@ -17,7 +19,7 @@ import { getTask } from '../../src/data/tasks';
 import type { GPTConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';
 import type { StepMetrics } from '../../src/rl/loop';
-import { encodeCheckpoint } from '../../src/store/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
 import { createRng } from '../../src/util/rng';
 import { connectWorkbench, type WorkerEvent } from '../../src/worker/api';
@@ -238,5 +240,28 @@ describe('UI stores on a real worker', () => {
 
     await useTrain.getState().stop();
     await until(() => useTrain.getState().runs.find((r) => r.id === runId)?.status === 'stopped', 60_000, 'the resumed run to stop');
+  });
+
+  test('two quick picks of shipped checkpoints end with the second loaded, in the worker and on the page, however their downloads race', async () => {
+    await until(ready, 60_000, 'the session');
+    // The first pick's download is the slower one (a test double of the network: the bytes are the real file's).
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input).endsWith('/verbosity.safetensors')) await new Promise((r) => setTimeout(r, 1500));
+      return realFetch(input, init);
+    }) as typeof fetch;
+    try {
+      useExperiment.getState().set({ behavior: 'verbosity', checkpoint: 'shipped:verbosity' });
+      await new Promise((r) => setTimeout(r, 50));
+      useExperiment.getState().set({ behavior: 'confidence' });
+      await until(() => !useSession.getState().modelLoading && useSession.getState().model?.ref === 'shipped:confidence', 30_000, 'the second pick');
+      await new Promise((r) => setTimeout(r, 2500)); // past the slow download
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(useExperiment.getState().checkpoint).toBe('shipped:confidence');
+    expect(useSession.getState()).toMatchObject({ modelLoading: null, model: { ref: 'shipped:confidence', behavior: 'confidence' } });
+    const inWorker = decodeCheckpoint(await getClient().exportCheckpoint());
+    expect(inWorker.metadata.task).toMatchObject({ behavior: 'confidence' });
   });
 });

@@ -28,6 +28,8 @@ interface SessionState {
 let client: WorkbenchClient | null = null;
 /** Bumped on every (re)connect, so callbacks of a dead worker are ignored. */
 let epoch = 0;
+/** Bumped on every loadModel, so a superseded load's result is ignored. */
+let loadRequests = 0;
 const listeners = new Set<() => void>();
 const crashListeners = new Set<(message: string) => void>();
 const weightListeners = new Set<(w: LoadedWeights) => void>();
@@ -118,15 +120,18 @@ export const useSession = create<SessionState>((set, get) => ({
   async loadModel(ref, behavior) {
     if (!client) return null;
     const my = epoch;
+    const mine = ++loadRequests;
+    // Only the latest pick counts: an earlier one that ends later (the client loads them in order) is dropped.
+    const stale = () => my !== epoch || mine !== loadRequests;
     set({ modelLoading: ref, modelError: null });
     try {
       const info = await client.loadCheckpoint(ref, behavior);
-      if (my !== epoch) return null;
+      if (stale()) return null;
       set({ model: info, modelLoading: null, crashes: 0 });
       emitWeights(info.weights);
       return info;
     } catch (e) {
-      if (my !== epoch) return null;
+      if (stale()) return null;
       set({ modelLoading: null, modelError: (e as Error)?.message ?? String(e) });
       return null;
     }

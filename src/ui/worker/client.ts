@@ -18,7 +18,7 @@ import type { Remote } from 'comlink';
 import { transfer } from 'comlink';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import { openDb } from '../stores/dbHandle';
-import { isBehavior } from '../../data/types';
+import { isBehavior, type Behavior } from '../../data/types';
 import { NoWebGpuError, UNSAVED, WorkerRestartedError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
 
 export interface ClientHooks {
@@ -219,6 +219,28 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     return info;
   }
 
+  /** Loads a checkpoint by reference: a shipped one is downloaded here and its bytes handed over; a stored one the worker reads. */
+  async function loadNow(ref: string, behavior: Behavior): Promise<ModelInfo> {
+    if (ref.startsWith('shipped:')) {
+      const b = ref.slice('shipped:'.length);
+      const bytes = await fetchShipped(b);
+      const info = await installingCall((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: shippedSource(b), behavior }));
+      return shippedInfo(b, info);
+    }
+    if (ref.startsWith('db:')) {
+      const id = ref.slice(3);
+      const info = await installingCall((a) => a.loadStoredCheckpoint(id, { behavior }));
+      const record = await openDb()
+        .then((db) => db.getCheckpoint(id))
+        .catch(() => undefined);
+      const name = record?.name ?? (typeof info.metadata?.name === 'string' ? (info.metadata.name as string) : id);
+      return toModelInfo(ref, name, info);
+    }
+    if (ref.startsWith(UNSAVED)) throw new Error(`“${ref.slice(UNSAVED.length)}” was never stored (its save failed), and those weights are gone with the worker that held them: pick another checkpoint`);
+    throw new Error(`unknown checkpoint reference "${ref}"`);
+  }
+  let loads: Promise<unknown> = Promise.resolve();
+
   return {
     async init(backend: Backend) {
       if (backend === 'webgpu') {
@@ -243,24 +265,11 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       return { backend: r.backend, adapter: adapter || undefined, kernels: r.kernels, note };
     },
 
-    async loadCheckpoint(ref, behavior) {
-      if (ref.startsWith('shipped:')) {
-        const b = ref.slice('shipped:'.length);
-        const bytes = await fetchShipped(b);
-        const info = await installingCall((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: shippedSource(b), behavior }));
-        return shippedInfo(b, info);
-      }
-      if (ref.startsWith('db:')) {
-        const id = ref.slice(3);
-        const info = await installingCall((a) => a.loadStoredCheckpoint(id, { behavior }));
-        const record = await openDb()
-          .then((db) => db.getCheckpoint(id))
-          .catch(() => undefined);
-        const name = record?.name ?? (typeof info.metadata?.name === 'string' ? (info.metadata.name as string) : id);
-        return toModelInfo(ref, name, info);
-      }
-      if (ref.startsWith(UNSAVED)) throw new Error(`“${ref.slice(UNSAVED.length)}” was never stored (its save failed), and those weights are gone with the worker that held them: pick another checkpoint`);
-      throw new Error(`unknown checkpoint reference "${ref}"`);
+    loadCheckpoint(ref, behavior) {
+      // One after another, in the order asked: a slow download must not let an earlier pick land after a later one.
+      const next = loads.then(() => loadNow(ref, behavior));
+      loads = next.catch(() => undefined);
+      return next;
     },
 
     async generate(req, onTokens) {
