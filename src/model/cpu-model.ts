@@ -321,10 +321,12 @@ export class CpuModel implements LanguageModel {
     const logprobs = new Float32Array(B * M);
     if (M === 0) return { tokens, logprobs };
 
-    // prefill: the full forward over the prompts, then copy k and v into the cache
+    // prefill: the forward over the prompts without the LM head, then copy k and v into the cache; only
+    // each prompt's last position is sampled from, so only its hidden state goes through ln_f and the head,
+    // on the decode buffers (as in the GPU model's prefill tail)
     const acts = this.infer(B, P);
     acts.tokens.set(req.prompt);
-    this.forward(acts, steering, L - 1, true);
+    this.forward(acts, steering, L - 1, false);
     const d = this.decodeState(B, S);
     for (let l = 0; l < L; l++) {
       const qkv = acts.layers[l].qkv;
@@ -337,12 +339,15 @@ export class CpuModel implements LanguageModel {
         }
       }
     }
+    const last = acts.layers[L - 1].res3;
+    for (let b = 0; b < B; b++) d.x.set(last.subarray((b * P + P - 1) * C, (b * P + P) * C), b * C);
+    this.decodeHead(d);
 
     const rng = createRng(req.seed);
     const every = req.onTokens ? Math.max(1, Math.floor(req.streamEvery ?? 1)) : 0;
     for (let s = 0; s < M; s++) {
       for (let b = 0; b < B; b++) {
-        const row = s === 0 ? acts.logits.subarray(((b * P) + P - 1) * V, (b * P + P) * V) : d.logits.subarray(b * V, b * V + V);
+        const row = d.logits.subarray(b * V, b * V + V);
         const u = rng.next();
         // log p under the distribution actually sampled from (temperature, top-k; 0 for greedy)
         const { token: tok, logprob } = sampleWithLogprob(row, temperature, topK, u);
@@ -399,7 +404,7 @@ export class CpuModel implements LanguageModel {
    * tokens[b, pos] (rows TT long), as in the GPU model's decode program (same twins, same order).
    */
   private decodeStep(d: DecodeState, tokens: Int32Array, TT: number, pos: number, steering: Steering | undefined): void {
-    const { vocabSize: V, dModel: C, nHeads: NH, nLayers: L } = this.config;
+    const { dModel: C, nHeads: NH, nLayers: L } = this.config;
     const B = d.B;
     const P = this.P;
     encoderForwardDecode(d.x, tokens, P.wte, P.wpe, pos, B, TT, C);
@@ -427,8 +432,14 @@ export class CpuModel implements LanguageModel {
         steeringForwardDecode(d.x, steering.vector, steering.alpha, steering.start, steering.end, pos, B, C);
       }
     }
-    this.k.layernormForward(d.ln, d.mean, d.rstd, d.x, P.lnfw, P.lnfb, B, C);
-    this.k.matmulForwardTransposed(d.logits, d.ln, P.wte, B, C, V);
+    this.decodeHead(d);
+  }
+
+  /** d.logits [B, V] = the tied LM head of ln_f(d.x): the tail of the decode step and of the prefill. */
+  private decodeHead(d: DecodeState): void {
+    const { vocabSize: V, dModel: C } = this.config;
+    this.k.layernormForward(d.ln, d.mean, d.rstd, d.x, this.P.lnfw, this.P.lnfb, d.B, C);
+    this.k.matmulForwardTransposed(d.logits, d.ln, this.P.wte, d.B, C, V);
   }
 
   private train(B: number, T: number): Acts {

@@ -261,6 +261,41 @@ describe('CpuModel generate (KV cache)', () => {
     }
   });
 
+  test('the prefill samples from the last prompt position of a full pass (odd sizes, steered)', async () => {
+    // Only the last prompt position goes through the LM head in the prefill. generate() exposes that
+    // row through the log-probs of what it samples: at temperature 1 and no top-k each is the row's
+    // log-softmax at the sampled token, so over enough seeds every entry of the row is seen, which
+    // fixes the row up to a constant (all that sampling depends on). The reference is logits(): the
+    // full forward over the prompt, the head at every position.
+    const odd: GPTConfig = { vocabSize: 13, contextLength: 9, dModel: 12, nLayers: 2, nHeads: 3 };
+    const rng = createRng(21);
+    const params = initParams(odd, 21);
+    for (const a of params.values()) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * 0.1;
+    const model = createCpuModel(odd, params);
+    const B = 3, P = 5, V = odd.vocabSize;
+    const prompt = randomTokens(14, B * P, V);
+    const s: Steering = {
+      vector: Float32Array.from({ length: odd.dModel }, () => rng.normal()),
+      layer: 1,
+      alpha: Float32Array.from([0, 2, -1.5]),
+      start: Int32Array.from([0, 1, 4]),
+      end: Int32Array.from([9, 3, 9]),
+    };
+    const full = await model.logits({ tokens: prompt, B, T: P }, s);
+    const seen = Array.from({ length: B }, () => new Map<number, number>());
+    for (let seed = 0; seed < 300; seed++) {
+      const out = await model.generate({ prompt, B, P, maxNewTokens: 1, temperature: 1, topK: 0, seed, steering: s });
+      for (let b = 0; b < B; b++) seen[b].set(out.tokens[b * (P + 1) + P], out.logprobs[b]);
+    }
+    for (let b = 0; b < B; b++) {
+      const row = Array.from(full.subarray((b * P + P - 1) * V, (b * P + P) * V));
+      const mx = Math.max(...row);
+      const lse = mx + Math.log(row.reduce((a, x) => a + Math.exp(x - mx), 0));
+      expect(seen[b].size, `b=${b}: tokens drawn`).toBe(V);
+      for (const [tok, lp] of seen[b]) expect(Math.abs(lp - (row[tok] - lse)), `b=${b} token ${tok}`).toBeLessThan(1e-6);
+    }
+  });
+
   test('greedy generation is deterministic and follows the argmax of a full pass', async () => {
     const model = createCpuModel(config, noisyParams(5, 0.5));
     const B = 2, P = 2, M = 6, S = P + M;
