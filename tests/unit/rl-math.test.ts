@@ -423,15 +423,19 @@ describe('intensities', () => {
   });
   test('shrink schedules go from 1 to the final scale', () => {
     for (const shrink of ['linear', 'cosine'] as const) {
+      // Over the whole run of 101 steps (indices 0…100): the last step is at the final scale.
       const s = { ...base, shrink, shrinkSteps: 0, shrinkFinal: 0.25 };
-      expect(shrinkScale(s, 0, 100)).toBe(1);
-      expect(shrinkScale(s, 100, 100)).toBeCloseTo(0.25, 12);
-      expect(shrinkScale(s, 200, 100)).toBeCloseTo(0.25, 12);
-      expect(shrinkScale(s, 50, 100)).toBeCloseTo(0.625, 12);
-      const a = assignIntensities(s, 1, 4, 50, 100, createRng(0));
+      expect(shrinkScale(s, 0, 101)).toBe(1);
+      expect(shrinkScale(s, 100, 101)).toBeCloseTo(0.25, 12);
+      expect(shrinkScale(s, 99, 101)).toBeGreaterThan(0.25);
+      expect(shrinkScale(s, 200, 101)).toBeCloseTo(0.25, 12);
+      expect(shrinkScale(s, 50, 101)).toBeCloseTo(0.625, 12);
+      const a = assignIntensities(s, 1, 4, 50, 101, createRng(0));
       expect(Array.from(a)).toEqual([0, 2, 4, 8].map((x) => Math.fround(x * 0.625)));
     }
     expect(shrinkScale({ ...base, shrink: 'linear', shrinkSteps: 10, shrinkFinal: 0 }, 5, 100)).toBe(0.5);
+    expect(shrinkScale({ ...base, shrink: 'linear', shrinkSteps: 10, shrinkFinal: 0 }, 10, 100)).toBe(0);
+    expect(shrinkScale({ ...base, shrink: 'cosine', shrinkSteps: 0, shrinkFinal: 0.5 }, 0, 1)).toBe(1); // a one-step run: step 0
     expect(shrinkScale(base, 50, 100)).toBe(1);
   });
 });
