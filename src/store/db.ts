@@ -3,7 +3,7 @@
 // shipped (DESIGN §6); their small records are kept apart from the bytes so listing never loads weights.
 // A save that runs out of quota aborts its transaction, so the previous data stays as it was, and says
 // how many bytes it needed.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPObjectStore, type StoreNames } from 'idb';
 import type { StepMetrics } from '../rl/loop';
 import { formatBytes } from '../util/format';
 
@@ -76,6 +76,20 @@ export class NotFoundError extends Error {
   }
 }
 
+/**
+ * The run `id` from the runs store of a read-write transaction (which may span other stores too). When
+ * there is none, the transaction is aborted, so none of its writes are kept, and NotFoundError is thrown.
+ */
+async function getRunOrAbort<TxStores extends ArrayLike<StoreNames<Schema>>>(
+  runs: IDBPObjectStore<Schema, TxStores, 'runs', 'readwrite'>,
+  id: string,
+): Promise<RunRecord> {
+  const run = await runs.get(id);
+  if (run) return run;
+  runs.transaction.abort();
+  await runs.transaction.done.catch(() => undefined);
+  throw new NotFoundError(`run ${id}`);
+}
 
 const isQuotaError = (e: unknown) => {
   const name = (e as { name?: string } | null)?.name;
@@ -237,12 +251,7 @@ export class WorkbenchDB {
 
   async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id' | 'createdAt'>>): Promise<RunRecord> {
     const tx = this.db.transaction('runs', 'readwrite');
-    const run = await tx.store.get(id);
-    if (!run) {
-      tx.abort();
-      await tx.done.catch(() => undefined);
-      throw new NotFoundError(`run ${id}`);
-    }
+    const run = await getRunOrAbort(tx.store, id);
     const updated: RunRecord = { ...run, ...patch, id, createdAt: run.createdAt, updatedAt: Date.now() };
     await tx.store.put(updated);
     await tx.done;
@@ -252,12 +261,7 @@ export class WorkbenchDB {
   /** Appends one step's metrics (and bumps the run's step count) in one transaction. */
   async appendMetrics(runId: string, m: StepMetrics): Promise<void> {
     const tx = this.db.transaction(['runs', 'metrics'], 'readwrite');
-    const run = await tx.objectStore('runs').get(runId);
-    if (!run) {
-      tx.abort();
-      await tx.done.catch(() => undefined);
-      throw new NotFoundError(`run ${runId}`);
-    }
+    const run = await getRunOrAbort(tx.objectStore('runs'), runId);
     await tx.objectStore('metrics').put({ runId, step: m.step, metrics: m });
     await tx.objectStore('runs').put({ ...run, stepsDone: Math.max(run.stepsDone, m.step), updatedAt: Date.now() });
     await tx.done;
@@ -269,12 +273,7 @@ export class WorkbenchDB {
    */
   async rewindRun(id: string, step: number, patch: Partial<Omit<RunRecord, 'id' | 'createdAt' | 'stepsDone'>> = {}): Promise<RunRecord> {
     const tx = this.db.transaction(['runs', 'metrics'], 'readwrite');
-    const run = await tx.objectStore('runs').get(id);
-    if (!run) {
-      tx.abort();
-      await tx.done.catch(() => undefined);
-      throw new NotFoundError(`run ${id}`);
-    }
+    const run = await getRunOrAbort(tx.objectStore('runs'), id);
     await tx.objectStore('metrics').delete(IDBKeyRange.bound([id, step], [id, Infinity], true, false));
     const updated: RunRecord = { ...run, ...patch, id, createdAt: run.createdAt, stepsDone: step, updatedAt: Date.now() };
     await tx.objectStore('runs').put(updated);

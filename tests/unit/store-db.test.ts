@@ -144,6 +144,31 @@ describe('runs', () => {
     db.close();
   });
 
+  test('rewind drops the metrics after its step; update, append and rewind of a missing run are NotFoundError and write nothing', async () => {
+    const db = await fresh();
+    const run = await db.createRun({ name: 'resumed', behavior: 'verbosity', method: 'vspo', config: {} });
+    for (const s of [0, 1, 2, 3]) await db.appendMetrics(run.id, metrics(s));
+    const rewound = await db.rewindRun(run.id, 1, { status: 'paused', message: 'resumed at 1' });
+    expect(rewound).toMatchObject({ id: run.id, createdAt: run.createdAt, stepsDone: 1, status: 'paused', message: 'resumed at 1' });
+    const loaded = await db.loadRun(run.id);
+    expect(loaded.run).toEqual(rewound);
+    expect(loaded.metrics.map((m) => m.step)).toEqual([0, 1]);
+    const missing = [
+      () => db.updateRun('missing', { status: 'stopped' }),
+      () => db.appendMetrics('missing', metrics(5)),
+      () => db.rewindRun('missing', 0, { status: 'running' }),
+    ];
+    for (const call of missing) {
+      const e = await call().then(() => null, (err: unknown) => err);
+      expect(e).toBeInstanceOf(NotFoundError);
+      expect((e as Error).message).toBe('run missing not found');
+    }
+    expect(await db.getRun('missing')).toBeUndefined();
+    expect((await db.db.getAll('metrics')).map((r) => r.runId)).toEqual([run.id, run.id]);
+    expect(await db.loadRun(run.id)).toEqual(loaded);
+    db.close();
+  });
+
   test('export as JSON and CSV', async () => {
     const db = await fresh();
     const run = await db.createRun({ name: 'a "quoted", name', behavior: 'verbosity', method: 'vspo', config: { steps: 2, grid: [0, 2] } });
