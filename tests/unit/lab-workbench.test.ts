@@ -20,6 +20,7 @@ import type { PretrainProgress, PretrainRequest, WorkerEvent } from '../../src/w
 import { cpuBackend } from '../../src/worker/backend';
 import { pretrainRequestError } from '../../src/worker/lab';
 import { Workbench, type BackendOpener } from '../../src/worker/workbench';
+import { refusePuts } from './helpers/quota';
 
 let dbN = 0;
 function setup() {
@@ -205,16 +206,11 @@ describe('pretraining in the worker', () => {
     await wb.init({ backend: 'cpu' });
     const events: WorkerEvent[] = [];
     await wb.onEvent((e) => events.push(e));
-    const proto = (globalThis as unknown as { IDBObjectStore: { prototype: Record<string, unknown> } }).IDBObjectStore.prototype;
-    const put = proto.put as (this: IDBObjectStore, v: unknown) => IDBRequest;
-    proto.put = function (this: IDBObjectStore, v: unknown) {
-      if (this.name === 'checkpointBytes') throw new DOMException('quota', 'QuotaExceededError');
-      return put.call(this, v);
-    };
+    const restorePut = refusePuts('checkpointBytes');
     try {
       await expect(wb.pretrain({ ...tiny, steps: 3 })).rejects.toMatchObject({ name: 'StorageQuotaError', message: expect.stringMatching(/loaded but not stored/) });
     } finally {
-      proto.put = put;
+      restorePut();
     }
     const loaded = events.filter((e) => e.type === 'model');
     expect(loaded).toHaveLength(1);

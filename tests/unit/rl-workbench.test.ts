@@ -12,6 +12,7 @@ import { createRng } from '../../src/util/rng';
 import type { GenerateUpdate, WorkerEvent } from '../../src/worker/api';
 import { cpuBackend } from '../../src/worker/backend';
 import { Workbench, type BackendOpener } from '../../src/worker/workbench';
+import { refusePuts } from './helpers/quota';
 
 const task = getTask('verbosity');
 const config: GPTConfig = { vocabSize: task.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
@@ -259,12 +260,7 @@ describe('workbench (worker API)', () => {
     const { wb, events } = setup();
     await wb.init({ backend: 'cpu' });
     await wb.loadCheckpoint(checkpointBytes());
-    const proto = (globalThis as unknown as { IDBObjectStore: { prototype: Record<string, unknown> } }).IDBObjectStore.prototype;
-    const put = proto.put as (this: IDBObjectStore, v: unknown) => IDBRequest;
-    proto.put = function (this: IDBObjectStore, v: unknown) {
-      if (this.name === 'checkpointBytes') throw new DOMException('quota', 'QuotaExceededError');
-      return put.call(this, v);
-    };
+    const restorePut = refusePuts('checkpointBytes');
     try {
       const metrics: StepMetrics[] = [];
       await wb.start({ ...run, steps: 4 }, (m) => metrics.push(m));
@@ -275,7 +271,7 @@ describe('workbench (worker API)', () => {
       expect((failures[0] as { message: string }).message).toMatch(/not enough storage/);
       await expect(wb.saveCheckpoint('x')).rejects.toMatchObject({ name: 'StorageQuotaError' });
     } finally {
-      proto.put = put;
+      restorePut();
     }
   });
 });

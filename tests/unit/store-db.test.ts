@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { WorkbenchDB, StorageQuotaError, runToCSV, runToJSON, NotFoundError } from '../../src/store/db';
 import type { StepMetrics } from '../../src/rl/loop';
+import { refusePuts } from './helpers/quota';
 
 let n = 0;
 const fresh = () => WorkbenchDB.open(`test-db-${n++}`);
@@ -68,13 +69,7 @@ describe('checkpoints', () => {
     const keep = await db.saveCheckpoint(bytes(64, 3), { name: 'keep' });
     const auto = await db.saveCheckpoint(bytes(64, 4), { name: 'auto', kind: 'autosave', runId: 'r' });
     // The browser refuses writes over 100 bytes, with 150 of 200 bytes in use.
-    const proto = (globalThis as unknown as { IDBObjectStore: { prototype: Record<string, unknown> } }).IDBObjectStore.prototype;
-    const put = proto.put as (this: IDBObjectStore, v: unknown) => IDBRequest;
-    proto.put = function (this: IDBObjectStore, v: { bytes?: Uint8Array }) {
-      if (this.name === 'checkpointBytes' && v.bytes && v.bytes.byteLength > 100) throw new DOMException('quota', 'QuotaExceededError');
-      return put.call(this, v);
-    };
-    patched.push(() => (proto.put = put));
+    patched.push(refusePuts('checkpointBytes', (v) => ((v as { bytes?: Uint8Array }).bytes?.byteLength ?? 0) > 100));
     vi.stubGlobal('navigator', { storage: { estimate: async () => ({ usage: 150, quota: 200 }) } });
     patched.push(() => vi.unstubAllGlobals());
 
@@ -100,17 +95,12 @@ describe('auto-save pointer', () => {
     expect((await db.getRun(run.id))!.autosaveId).toBe(second.id);
     expect((await db.listCheckpoints()).map((c) => c.id)).toEqual([second.id]);
     // The write of the run record fails: the new bytes, the deletion and the pointer all roll back.
-    const proto = (globalThis as unknown as { IDBObjectStore: { prototype: Record<string, unknown> } }).IDBObjectStore.prototype;
-    const put = proto.put as (this: IDBObjectStore, v: unknown) => IDBRequest;
-    proto.put = function (this: IDBObjectStore, v: unknown) {
-      if (this.name === 'runs') throw new DOMException('quota', 'QuotaExceededError');
-      return put.call(this, v);
-    };
-    patched.push(() => (proto.put = put));
+    const restorePut = refusePuts('runs');
+    patched.push(restorePut);
     vi.stubGlobal('navigator', { storage: { estimate: async () => ({ usage: 150, quota: 200 }) } });
     patched.push(() => vi.unstubAllGlobals());
     await expect(db.saveCheckpoint(bytes(10, 3), { name: 'auto 3', kind: 'autosave', runId: run.id, replaces: [second.id], autosaveOf: run.id })).rejects.toBeInstanceOf(StorageQuotaError);
-    proto.put = put;
+    restorePut();
     expect((await db.getRun(run.id))!.autosaveId).toBe(second.id);
     expect((await db.listCheckpoints()).map((c) => c.id)).toEqual([second.id]);
     expect((await db.loadCheckpoint(second.id)).bytes).toEqual(bytes(10, 2));
