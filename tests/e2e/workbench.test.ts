@@ -145,6 +145,9 @@ describe('VSPO Workbench (built app, Chromium)', () => {
     await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/view=train/);
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10 * 60_000, interval: 1000 }).toMatch(/finished/);
     await expect.poll(() => page.getByTestId('progress-step').textContent()).toMatch(/Step 6 \/ 6/);
+    // The run's weights are in memory: a manual save would be named after it, and the name field says so.
+    await page.keyboard.press('4');
+    await expect.poll(() => page.getByRole('textbox', { name: 'New checkpoint name' }).getAttribute('placeholder')).toMatch(/^(vspo|grpo) verbosity seed \d+ step 6$/);
     await context.close();
   });
 

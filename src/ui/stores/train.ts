@@ -9,7 +9,7 @@ import { CHART_REDRAW_MS, throttle } from '../lib/throttle';
 import { freeColorIndex, newRunName, uniqueRunName, type RunStatus, type RunView } from '../lib/runs';
 import { useCheckpoints } from './checkpoints';
 import { parseRlDraft } from '../lib/rlForm';
-import type { RunEvent } from '../worker/types';
+import type { LoadedWeights, ModelInfo, RunEvent } from '../worker/types';
 import { useExperiment } from './experiment';
 import { adoptModel, getClient, onCrash, useSession } from './session';
 import { useWeights } from './weights';
@@ -53,6 +53,17 @@ interface TrainState {
 }
 
 export const activeRun = (s: Pick<TrainState, 'runs' | 'activeId'>) => s.runs.find((r) => r.id === s.activeId);
+/**
+ * A manual save's name when none is given (the Checkpoints view shows it as the placeholder): a run's
+ * only while its weights are the ones in memory, at their step (not the charts', which lag).
+ */
+export function defaultSaveName(weights: LoadedWeights | null | undefined, runs: RunView[], model: ModelInfo | null): string {
+  const w = weights ?? model?.weights;
+  if (w?.kind !== 'run') return `${model?.name ?? 'model'} copy`;
+  const r = runs.find((x) => x.id === w.runId);
+  return r ? `${r.method} ${r.behavior} seed ${r.seed} step ${w.step}` : `${w.runName} step ${w.step}`;
+}
+
 export const isLive = (r: RunView | undefined) => !!r && (r.status === 'running' || r.status === 'paused' || r.status === 'starting' || r.status === 'pausing' || r.status === 'stopping');
 
 /** The current status of a run on the page (after the events not yet drawn). */
@@ -258,11 +269,7 @@ export const useTrain = create<TrainState>((set, get) => ({
   },
 
   async saveCheckpoint(name) {
-    const s = useSession.getState();
-    // Named after a run only while its weights are the ones in memory, at their step (not the charts', which lag).
-    const w = useWeights.getState().weights ?? s.model?.weights;
-    const r = w?.kind === 'run' ? get().runs.find((x) => x.id === w.runId) : undefined;
-    const label = name ?? (w?.kind === 'run' ? (r ? `${r.method} ${r.behavior} seed ${r.seed} step ${w.step}` : `${w.runName} step ${w.step}`) : `${s.model?.name ?? 'model'} copy`);
+    const label = name ?? defaultSaveName(useWeights.getState().weights, get().runs, useSession.getState().model);
     try {
       const rec = await getClient().saveCheckpoint(label);
       notify({ kind: 'success', text: `Saved checkpoint “${rec.name}”.` });

@@ -8,7 +8,8 @@ import { useCheckpoints } from '../stores/checkpoints';
 import { shippedRef, useExperiment } from '../stores/experiment';
 import { getClient, useSession } from '../stores/session';
 import { downloadBlob, safeFilename } from '../lib/download';
-import { isLive, useTrain } from '../stores/train';
+import { defaultSaveName, isLive, useTrain } from '../stores/train';
+import { useWeights } from '../stores/weights';
 import { notify } from '../stores/ui';
 import { formatBytes, formatDate } from '../lib/format';
 import { ModelInfoLine } from '../components/ModelPicker';
@@ -33,6 +34,8 @@ function Storage() {
 
 function SaveCurrent() {
   const model = useSession((s) => s.model);
+  const weights = useWeights((s) => s.weights);
+  const runs = useTrain((s) => s.runs);
   const ready = useSession((s) => s.status === 'ready');
   const save = useTrain((s) => s.saveCheckpoint);
   const refresh = useCheckpoints((s) => s.refresh);
@@ -49,7 +52,7 @@ function SaveCurrent() {
     >
       <label className="row" style={{ gap: 6 }}>
         Name
-        <input type="text" value={name} placeholder={model ? `${model.name} copy` : 'checkpoint name'} onChange={(e) => setName(e.target.value)} maxLength={120} aria-label="New checkpoint name" />
+        <input type="text" value={name} placeholder={model ? defaultSaveName(weights, runs, model) : 'checkpoint name'} onChange={(e) => setName(e.target.value)} maxLength={120} aria-label="New checkpoint name" />
       </label>
       <button type="submit" className="primary" disabled={!ready || !model}>
         Save checkpoint
