@@ -3,17 +3,11 @@
 // paused or running; once the first worker goes (its tab closed or crashed: here, terminated) the lock is
 // gone with it and the run resumes in the second; a run that ends releases it.
 import { afterAll, expect, test } from 'vitest';
-import { getTask } from '../../src/data/tasks';
-import type { GPTConfig } from '../../src/model/config';
-import { initParams } from '../../src/model/init';
-import { encodeCheckpoint } from '../../src/store/checkpoint';
+import { tinyCheckpointBytes } from './tiny-checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
 import { connectWorkbench, type WorkerEvent } from '../../src/worker/api';
 import { heldRunIds } from '../../src/worker/runLocks';
 
-const task = getTask('verbosity');
-const config: GPTConfig = { vocabSize: task.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
-const bytes = () => encodeCheckpoint({ config, params: initParams(config, 1), metadata: { tokenizer: task.tokenizer.toJSON(), task: { behavior: 'verbosity' }, step: 0 } });
 
 const until = async (cond: () => boolean | Promise<boolean>, ms = 60_000) => {
   const t0 = Date.now();
@@ -29,7 +23,7 @@ async function tab() {
   const events: WorkerEvent[] = [];
   await w.api.onEvent(w.proxy((e: WorkerEvent) => void events.push(e)));
   await w.api.init({ backend: 'cpu' });
-  await w.api.loadCheckpoint(bytes(), { name: 'tiny' });
+  await w.api.loadCheckpoint(tinyCheckpointBytes(1, { vector: false }), { name: 'tiny' });
   return { ...w, events };
 }
 

@@ -11,29 +11,13 @@
 // GPUDevices it requests and destroys them when the page asks on a BroadcastChannel. The worker's code,
 // the device and the loss (device.destroy()) are all real; nothing answers in the worker's place.
 import { afterAll, expect, test } from 'vitest';
-import { getTask } from '../../src/data/tasks';
-import type { GPTConfig } from '../../src/model/config';
-import { initParams } from '../../src/model/init';
+import { tinyCheckpointBytes } from './tiny-checkpoint';
 import { defaultRlConfig, type RlConfig } from '../../src/rl/config';
-import { encodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
-import { createRng } from '../../src/util/rng';
 import { createClient } from '../../src/ui/worker/client';
 import { isRestarted, type RunEvent, type WorkbenchClient } from '../../src/ui/worker/types';
 
-const task = getTask('verbosity');
-const config: GPTConfig = { vocabSize: task.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
 
-function checkpointBytes(): Uint8Array {
-  const rng = createRng(1);
-  const vector = Float32Array.from({ length: config.dModel }, () => rng.normal());
-  return encodeCheckpoint({
-    config,
-    params: initParams(config, 1),
-    metadata: { tokenizer: task.tokenizer.toJSON(), task: { behavior: 'verbosity' }, step: 0 },
-    steering: { verbosity: { vector, meta: { behavior: 'verbosity', mode: 'random', pca: false, layer: 1, window: 'decision', norm: 4, relativeScale: 1, pairs: 0 } } },
-  });
-}
 
 const until = async (cond: () => boolean, ms = 120_000, what = 'a condition') => {
   const t0 = Date.now();
@@ -65,7 +49,7 @@ async function ready(backend: 'cpu' | 'webgpu') {
   const c = createClient({ onCrash: (m) => void crashes.push(m) });
   clients.push(c);
   expect((await c.init(backend)).backend).toBe(backend);
-  const { id } = await c.importCheckpoint(checkpointBytes(), 'ui-client tiny.safetensors');
+  const { id } = await c.importCheckpoint(tinyCheckpointBytes(), 'ui-client tiny.safetensors');
   created.push(id);
   await c.loadCheckpoint(`db:${id}`, 'verbosity');
   return { c, crashes };

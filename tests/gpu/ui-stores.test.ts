@@ -15,13 +15,10 @@
 // The one test setting: useSpeed's `measuring` is set for the whole file, so the backend probe the app
 // starts a few seconds after a model loads (a second worker, generations on this one) stays out of it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getTask } from '../../src/data/tasks';
-import type { GPTConfig } from '../../src/model/config';
-import { initParams } from '../../src/model/init';
+import { tinyCheckpointBytes } from './tiny-checkpoint';
 import type { StepMetrics } from '../../src/rl/loop';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint';
+import { decodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
-import { createRng } from '../../src/util/rng';
 import { connectWorkbench, type WorkerEvent } from '../../src/worker/api';
 import { useExperiment } from '../../src/ui/stores/experiment';
 import { getClient, useSession } from '../../src/ui/stores/session';
@@ -32,19 +29,7 @@ import { useUi } from '../../src/ui/stores/ui';
 import { useVectors } from '../../src/ui/stores/vectors';
 import { useWeights } from '../../src/ui/stores/weights';
 
-const task = getTask('verbosity');
-const config: GPTConfig = { vocabSize: task.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
 
-function checkpointBytes(seed: number): Uint8Array {
-  const rng = createRng(seed);
-  const vector = Float32Array.from({ length: config.dModel }, () => rng.normal());
-  return encodeCheckpoint({
-    config,
-    params: initParams(config, seed),
-    metadata: { tokenizer: task.tokenizer.toJSON(), task: { behavior: 'verbosity' }, step: 0 },
-    steering: { verbosity: { vector, meta: { behavior: 'verbosity', mode: 'random', pca: false, layer: 1, window: 'decision', norm: 4, relativeScale: 1, pairs: 0 } } },
-  });
-}
 
 const until = async (cond: () => boolean | Promise<boolean>, ms = 120_000, what = 'a condition') => {
   const t0 = Date.now();
@@ -67,8 +52,8 @@ const workers: Worker[] = [];
 
 beforeAll(async () => {
   const db = await WorkbenchDB.open();
-  ids.x = (await db.saveCheckpoint(checkpointBytes(1), { name: 'ui-stores tiny X', kind: 'import', behavior: 'verbosity', step: 0 })).id;
-  ids.y = (await db.saveCheckpoint(checkpointBytes(2), { name: 'ui-stores tiny Y', kind: 'import', behavior: 'verbosity', step: 0 })).id;
+  ids.x = (await db.saveCheckpoint(tinyCheckpointBytes(1), { name: 'ui-stores tiny X', kind: 'import', behavior: 'verbosity', step: 0 })).id;
+  ids.y = (await db.saveCheckpoint(tinyCheckpointBytes(2), { name: 'ui-stores tiny Y', kind: 'import', behavior: 'verbosity', step: 0 })).id;
   db.close();
   useSpeed.setState({ measuring: 'cpu' });
   useExperiment.getState().set({ backend: 'cpu', behavior: 'verbosity', checkpoint: `db:${ids.x}`, prompts: 2, sweepSamples: 4 });

@@ -3,28 +3,12 @@
 // and the auto-save lands in IndexedDB (read back from the page: same origin, same database); a long sweep
 // and a streamed generation are cancelled midway.
 import { afterAll, expect, test } from 'vitest';
-import { getTask } from '../../src/data/tasks';
-import type { GPTConfig } from '../../src/model/config';
-import { initParams } from '../../src/model/init';
+import { task, tinyCheckpointBytes } from './tiny-checkpoint';
 import type { RolloutSample, StepMetrics } from '../../src/rl/loop';
-import { encodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
-import { createRng } from '../../src/util/rng';
 import { connectWorkbench, type WorkerEvent } from '../../src/worker/api';
 
-const task = getTask('verbosity');
-const config: GPTConfig = { vocabSize: task.tokenizer.vocabSize, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2 };
 
-function checkpointBytes(): Uint8Array {
-  const rng = createRng(1);
-  const vector = Float32Array.from({ length: config.dModel }, () => rng.normal());
-  return encodeCheckpoint({
-    config,
-    params: initParams(config, 1),
-    metadata: { tokenizer: task.tokenizer.toJSON(), task: { behavior: 'verbosity' }, step: 0 },
-    steering: { verbosity: { vector, meta: { behavior: 'verbosity', mode: 'random', pca: false, layer: 1, window: 'decision', norm: 4, relativeScale: 1, pairs: 0 } } },
-  });
-}
 
 const until = async (cond: () => boolean, ms = 120_000) => {
   const t0 = Date.now();
@@ -42,7 +26,7 @@ test('worker: start a 3-step run, metrics arrive, pause, resume, stop, auto-save
   await api.onEvent(proxy((e: WorkerEvent) => void events.push(e)));
   const init = await api.init({ backend: 'webgpu', fallbackToCpu: true });
   expect(init.backend).toBe('webgpu');
-  const info = await api.loadCheckpoint(checkpointBytes(), { name: 'tiny' });
+  const info = await api.loadCheckpoint(tinyCheckpointBytes(), { name: 'tiny' });
   expect(info.behavior).toBe('verbosity');
 
   const streamed: number[] = [];
@@ -88,7 +72,7 @@ test('worker: start a 3-step run, metrics arrive, pause, resume, stop, auto-save
 
 test('worker: cancelSweep stops a long sweep between batches; cancelGenerate stops a stale generation; both work again after', async () => {
   await api.init({ backend: 'webgpu', fallbackToCpu: true });
-  await api.loadCheckpoint(checkpointBytes(), { name: 'tiny' });
+  await api.loadCheckpoint(tinyCheckpointBytes(), { name: 'tiny' });
   expect(await api.cancelSweep()).toBe(false); // nothing to cancel
 
   // 7 × 1024 samples: minutes on SwiftShader. Cancel at the first progress report.
