@@ -31,8 +31,11 @@ export interface InitResult {
   kernels?: string;
 }
 
+/** Ends the source of weights the lab loaded but could not store (a pretraining or vector whose save failed). */
+export const UNSAVED_SUFFIX = ' (unsaved)';
+
 export interface ModelInfo {
-  /** Where the weights came from: a stored checkpoint id (`db:<id>`) or the name given with the bytes. */
+  /** Where the weights came from: a stored checkpoint id (`db:<id>`), the name given with the bytes, or a name + UNSAVED_SUFFIX. */
   source: string;
   config: GPTConfig;
   paramCount: number;

@@ -34,6 +34,7 @@ import type {
   SweepVectorChoice,
   VectorReport,
 } from './api';
+import { UNSAVED_SUFFIX } from './api';
 import { errorMessage, namedError, type Mutex } from './locks';
 import type { ModelBackend } from './workbench';
 
@@ -414,7 +415,7 @@ export class Lab {
     try {
       id = (await (await this.host.db()).saveCheckpoint(bytes, { name: o.name, kind: o.kind, behavior, step: o.step })).id;
     } catch (e) {
-      await this.host.install(decodeCheckpoint(bytes), `${o.name} (unsaved)`, behavior);
+      await this.host.install(decodeCheckpoint(bytes), o.name + UNSAVED_SUFFIX, behavior);
       const what = `${errorMessage(e)}; the weights are loaded but not stored: export them or free space and save`;
       throw namedError(e instanceof StorageQuotaError ? 'StorageQuotaError' : 'SaveError', what);
     }

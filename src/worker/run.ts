@@ -109,7 +109,6 @@ export class Run {
   setState(state: RunStatus['state'], message?: string) {
     this.state = state;
     if (message !== undefined) this.message = message;
-    if (this.over) this.lease.release(); // another tab may resume it now
     this.host.emit({ type: 'status', status: this.status() });
   }
 
@@ -126,7 +125,8 @@ export class Run {
     void this.host
       .db()
       .then((db) => db.updateRun(this.id, { status: 'device-lost', message: this.message }))
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => this.lease.release()); // once the record says it ended: another tab may resume it now
   }
 
   /** One step (or the step-0 baseline) under the device lock, recorded and streamed. */
@@ -181,7 +181,11 @@ export class Run {
     this.trainer.dispose();
     this.setState(state, message);
     const status: DbRunStatus = state;
-    await (await this.host.db()).updateRun(this.id, { status, stepsDone: this.trainer.stepsDone, ...(message ? { message } : {}) }).catch(() => undefined);
+    try {
+      await (await this.host.db()).updateRun(this.id, { status, stepsDone: this.trainer.stepsDone, ...(message ? { message } : {}) }).catch(() => undefined);
+    } finally {
+      this.lease.release(); // once the record says it ended: another tab may resume it now
+    }
   }
 
   private async loop(): Promise<void> {

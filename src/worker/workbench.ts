@@ -13,7 +13,7 @@ import { CancelledError, evaluatePolicy, runSweep } from '../steering/sweep';
 import type { SteeringVector } from '../steering/types';
 import { checkpointBehavior, checkTaskFit, decodeCheckpoint, encodeCheckpoint, taskMismatch, type Checkpoint } from '../store/checkpoint';
 import { notSafetensors } from '../store/safetensors';
-import { StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord } from '../store/db';
+import { newId, StorageQuotaError, WorkbenchDB, type CheckpointRecord, type RunRecord } from '../store/db';
 import { createRng } from '../util/rng';
 import type {
   Backend,
@@ -42,6 +42,7 @@ import type {
   WorkerEvent,
   StepListener,
 } from './api';
+import { UNSAVED_SUFFIX } from './api';
 import { Cancels, errorMessage, Mutex, namedError } from './locks';
 import { Run, type RunHost } from './run';
 import { acquireRunLock, type RunLease } from './runLocks';
@@ -403,9 +404,18 @@ export class Workbench implements WorkbenchApi {
         throw namedError('ConfigError', errorMessage(e));
       }
       const name = o.name?.trim() || `${cfg.method} ${loaded.behavior} seed ${cfg.seed}`;
-      const record = await db.createRun({ name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
-      const lease = await this.claimRun(record.id, name);
-      const run = new Run({ id: record.id, name, config: cfg, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: o.paused ? 'paused' : 'running', baselineDone: false, lease }, this.host);
+      // The lock first: no other tab may see the stored record as running without it (and mark it interrupted).
+      const id = newId('run');
+      const lease = await this.claimRun(id, name);
+      try {
+        await db.createRun({ id, name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
+      } catch (e) {
+        lease.release();
+        trainer.dispose();
+        refModel?.dispose();
+        throw e;
+      }
+      const run = new Run({ id, name, config: cfg, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: o.paused ? 'paused' : 'running', baselineDone: false, lease }, this.host);
       this.run = run;
       // The starting weights (π_ref), so the run can be resumed with the right reference after a loss.
       try {
@@ -458,15 +468,23 @@ export class Workbench implements WorkbenchApi {
     const startCkpt = start ? decodeCheckpoint((await db.loadCheckpoint(start.id)).bytes) : { ...ckpt, metadata: { ...ckpt.metadata, step: Math.max(0, Number(ckpt.metadata.step ?? 0) - startStep) } };
     const startMeta = { ...startCkpt.metadata };
     delete (startMeta as Record<string, unknown>).training;
-    await this.install({ ...startCkpt, metadata: startMeta }, rec.source ?? `db:${autosaveId}`, behavior);
+    // Its source, unless that was never stored (a run of unsaved weights): then its stored start is.
+    const source = start && (!rec.source || rec.source.endsWith(UNSAVED_SUFFIX)) ? `db:${start.id}` : (rec.source ?? `db:${autosaveId}`);
+    await this.install({ ...startCkpt, metadata: startMeta }, source, behavior);
     const { model, loaded } = this.requireModel();
     await model.setParams(ckpt.params);
     this.setWeights({ kind: 'run', runId: rec.id, runName: rec.name, step: startStep });
     const refModel = needsReference(cfg.config) ? await this.backend!.create(startCkpt.config, startCkpt.params) : undefined;
     const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
+    try {
+      await db.rewindRun(rec.id, startStep, { status: 'running', message: undefined });
+    } catch (e) {
+      trainer.dispose();
+      refModel?.dispose();
+      throw e;
+    }
     const run = new Run({ id: rec.id, name: rec.name, config: cfg.config, trainer, refModel, onMetrics: withRollouts(onStep, trainer), state: 'running', lastAutosave: { checkpointId: autosaveId, step: startStep }, baselineDone: true, lease }, this.host);
     this.run = run;
-    await db.rewindRun(rec.id, startStep, { status: 'running', message: undefined });
     this.emit({ type: 'status', status: this.statusOf() });
     run.go();
     return { runId: run.id, config: cfg.config, firstStep: startStep + 1, model: this.info(this.loaded!) };
@@ -515,7 +533,13 @@ export class Workbench implements WorkbenchApi {
     try {
       // The step shown with it: the run's step when a run's weights are in memory, else the checkpoint's own.
       const ofRun = r ? { runId: r.id, step: r.trainer.stepsDone } : { step: Number(loaded.checkpoint.metadata.step ?? 0) || 0 };
-      return await (await this.db()).saveCheckpoint(bytes, { name: label, kind: 'manual', behavior: loaded.behavior, ...ofRun });
+      const rec = await (await this.db()).saveCheckpoint(bytes, { name: label, kind: 'manual', behavior: loaded.behavior, ...ofRun });
+      // Unsaved weights (a failed pretraining or vector save), saved as they were loaded: they are a stored checkpoint now.
+      if (this.loaded === loaded && loaded.source.endsWith(UNSAVED_SUFFIX) && loaded.weights.kind === 'checkpoint') {
+        loaded.source = `db:${rec.id}`;
+        this.emit({ type: 'model', model: this.info(loaded) });
+      }
+      return rec;
     } catch (e) {
       if (e instanceof StorageQuotaError) throw namedError('StorageQuotaError', e.message);
       throw e;

@@ -216,6 +216,15 @@ describe('pretraining in the worker', () => {
     expect(loaded).toHaveLength(1);
     expect(loaded[0]).toMatchObject({ model: { source: expect.stringMatching(/\(unsaved\)$/), config: { dModel: 16, nLayers: 1 } } });
     expect(await wb.modelInfo()).toEqual((loaded[0] as { model: unknown }).model);
+
+    // Space freed, the weights saved as they were loaded: they are a stored checkpoint now, and the event says so.
+    const rec = await wb.saveCheckpoint('kept after all');
+    const stored = events.filter((e) => e.type === 'model');
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toMatchObject({ model: { source: `db:${rec.id}`, weights: { kind: 'checkpoint' } } });
+    expect((await wb.modelInfo())!.source).toBe(`db:${rec.id}`);
+    await wb.saveCheckpoint('a second copy'); // a stored model stays as it is
+    expect(events.filter((e) => e.type === 'model')).toHaveLength(2);
   });
 
   test('the request is validated up front, one line naming the field', async () => {

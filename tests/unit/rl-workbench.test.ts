@@ -256,6 +256,26 @@ describe('workbench (worker API)', () => {
     await expect(wb.resumeRun(done.runId, () => undefined)).rejects.toThrow(/has done all its 2 steps: there is nothing to resume/);
   });
 
+  test('a resume whose run record cannot be written fails whole: no run is left in progress, and it resumes once the disk has room', async () => {
+    const { wb, db } = setup();
+    await wb.init({ backend: 'cpu' });
+    await wb.loadCheckpoint(checkpointBytes(3));
+    const info = await wb.start({ ...run, steps: 6, saveEvery: 2, evalEvery: 0 }, () => undefined, { paused: true });
+    while ((await wb.status()).stepsDone < 3) await wb.stepOnce();
+    await wb.stop();
+    const restorePut = refusePuts('runs');
+    try {
+      await expect(wb.resumeRun(info.runId, () => undefined)).rejects.toThrow(/quota/i);
+    } finally {
+      restorePut();
+    }
+    expect((await wb.status()).state).toBe('stopped'); // still the stopped run: nothing half-started holds the worker
+    expect((await (await db()).getRun(info.runId))!.status).toBe('stopped');
+    const r = await wb.resumeRun(info.runId, () => undefined);
+    expect(r.firstStep).toBe(4); // after the auto-save the stop made at step 3
+    await wb.stop();
+  });
+
   test('a save over the quota is reported and the run goes on', async () => {
     const { wb, events } = setup();
     await wb.init({ backend: 'cpu' });
