@@ -239,9 +239,16 @@ describe('faults survived', () => {
     await page.keyboard.press('1');
     await expect.poll(() => page.getByTestId('model-info').textContent()).toMatch(/^Loaded verbosity base d16×1 seed 5 \(unsaved\) \(verbosity, step 3\)/);
     expect(await page.getByRole('combobox', { name: 'Checkpoint' }).locator('option:checked').textContent()).toBe('verbosity base d16×1 seed 5 (unsaved)');
-    // They live only in this worker: a reload starts from the shipped checkpoint, not a name it cannot load.
+    // Back and Forward keep them (the hash names them).
+    await page.goBack();
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/view=pretrain/);
+    await page.goForward();
+    await expect.poll(() => page.getByTestId('model-info').textContent()).toMatch(/^Loaded verbosity base d16×1 seed 5 \(unsaved\)/);
+    // They live only in this worker: a reload says they are gone and starts from the shipped checkpoint.
     await page.reload();
     await expect.poll(() => page.getByTestId('model-info').textContent().catch(() => ''), { timeout: MODEL_TIMEOUT }).toMatch(/^Loaded shipped verbosity\.safetensors/);
+    await expect.poll(() => page.getByText(/was never stored \(its save failed\), so it went with the page it was made in; the shipped checkpoint is loaded instead/).count()).toBe(1);
+    expect(await page.evaluate(() => location.hash)).not.toMatch(/unsaved/);
     await context.close();
   });
 

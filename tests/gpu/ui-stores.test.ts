@@ -10,7 +10,9 @@
 // - train: resuming an interrupted run adopts the model the worker loaded for it (the run's checkpoint,
 //   not the one loaded before) and drops the shown steps past its auto-save, which are redone;
 // - session: two quick checkpoint picks end with the second loaded, even when the first one's download
-//   is the slower (the client loads in order; the session keeps only the latest pick's result).
+//   is the slower (the client loads in order; the session keeps only the latest pick's result); a pick
+//   straight back to the model shown loads it again; a failed last pick names what the worker holds;
+// - checkpoints: a run another tab is training is not deleted.
 //
 // The one test setting: useSpeed's `measuring` is set for the whole file, so the backend probe the app
 // starts a few seconds after a model loads (a second worker, generations on this one) stays out of it.
@@ -20,6 +22,7 @@ import type { StepMetrics } from '../../src/rl/loop';
 import { decodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
 import { connectWorkbench, type WorkerEvent } from '../../src/worker/api';
+import { useCheckpoints } from '../../src/ui/stores/checkpoints';
 import { useExperiment } from '../../src/ui/stores/experiment';
 import { getClient, useSession } from '../../src/ui/stores/session';
 import { useSpeed } from '../../src/ui/stores/speed';
@@ -192,6 +195,10 @@ describe('UI stores on a real worker', () => {
       { name: 'ui-stores interrupted' },
     );
     await until(() => events.some((e) => e.type === 'autosaved') && steps.some((s) => s >= 24), 120_000, 'the other tab’s run to pass its auto-save');
+    // While it trains there, this tab does not delete it (whatever its list last showed).
+    await useCheckpoints.getState().deleteRun(runId);
+    expect(useUi.getState().notices.some((n) => n.kind === 'error' && /Could not delete the run: it is training in a tab/.test(n.text))).toBe(true);
+    expect(useCheckpoints.getState().runs.some((r) => r.id === runId)).toBe(true);
     tab.worker.terminate();
     await until(async () => !((await navigator.locks.query()).held ?? []).some((l) => l.name?.includes(runId)), 30_000, 'the closed tab’s lock to go');
 
@@ -248,5 +255,20 @@ describe('UI stores on a real worker', () => {
     expect(useSession.getState()).toMatchObject({ modelLoading: null, model: { ref: 'shipped:confidence', behavior: 'confidence' } });
     const inWorker = decodeCheckpoint(await getClient().exportCheckpoint());
     expect(inWorker.metadata.task).toMatchObject({ behavior: 'confidence' });
+
+    // A pick, then straight back to the model shown: the one shown is loaded again after the other.
+    useExperiment.getState().set({ behavior: 'verbosity' });
+    useExperiment.getState().set({ behavior: 'confidence' });
+    await until(() => !useSession.getState().modelLoading, 30_000, 'the picks to settle');
+    expect(useSession.getState().model).toMatchObject({ ref: 'shipped:confidence' });
+    expect(decodeCheckpoint(await getClient().exportCheckpoint()).metadata.task).toMatchObject({ behavior: 'confidence' });
+
+    // A pick that loads, then one that fails: the page names what the worker holds (the first), with the error.
+    useExperiment.getState().set({ behavior: 'verbosity' });
+    useExperiment.getState().set({ checkpoint: 'db:no-such-checkpoint' });
+    await until(() => !useSession.getState().modelLoading, 30_000, 'the picks to settle');
+    expect(useSession.getState().modelError).toMatch(/no-such-checkpoint/);
+    expect(useSession.getState().model).toMatchObject({ ref: 'shipped:verbosity' });
+    expect(decodeCheckpoint(await getClient().exportCheckpoint()).metadata.task).toMatchObject({ behavior: 'verbosity' });
   });
 });

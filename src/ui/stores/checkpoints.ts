@@ -176,6 +176,8 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
 
   async deleteRun(id) {
     try {
+      // Asked again now, not at the last refresh: a tab may have started or resumed it since.
+      if ((await heldRunIds())?.has(id)) throw new Error('it is training in a tab of this browser: stop it there first (its steps are recorded into it)');
       await (await openDb()).deleteRun(id);
     } catch (e) {
       notify({ kind: 'error', text: `Could not delete the run: ${message(e)}` });

@@ -84,7 +84,8 @@ export function dataFromHash(hash: string): Data {
     d.behavior = top.behavior;
     d.checkpoint = shippedRef(top.behavior);
   }
-  if (top.checkpoint && /^(shipped:[a-z]+|db:[A-Za-z0-9._:-]+)$/.test(top.checkpoint)) d.checkpoint = top.checkpoint;
+  // unsaved:<name> names weights only a page's worker holds: kept so Back / Forward do not drop them (a reload says they are gone).
+  if (top.checkpoint && /^(shipped:[a-z]+|db:[A-Za-z0-9._:-]+|unsaved:[^\n]{1,200})$/.test(top.checkpoint)) d.checkpoint = top.checkpoint;
   const num = (k: keyof Data, ok: (n: number) => boolean) => {
     const n = top[k] !== undefined ? decodeValue(top[k], 0) : undefined;
     if (typeof n === 'number' && ok(n)) (d as unknown as Record<string, unknown>)[k] = n;

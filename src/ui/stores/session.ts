@@ -3,8 +3,8 @@
 import { create } from 'zustand';
 import type { Behavior } from '../../data/types';
 import { createClient } from '../worker/client';
-import { NoWebGpuError, type Backend, type LoadedWeights, type ModelInfo, type WorkbenchClient } from '../worker/types';
-import { useExperiment } from './experiment';
+import { NoWebGpuError, UNSAVED, type Backend, type LoadedWeights, type ModelInfo, type WorkbenchClient } from '../worker/types';
+import { shippedRef, useExperiment } from './experiment';
 import { notify } from './ui';
 
 export type SessionStatus = 'starting' | 'ready' | 'no-webgpu' | 'restarting' | 'failed';
@@ -30,6 +30,8 @@ let client: WorkbenchClient | null = null;
 let epoch = 0;
 /** Bumped on every loadModel, so a superseded load's result is ignored. */
 let loadRequests = 0;
+/** A superseded load that succeeded: the worker's model if the latest one then fails. */
+let landedUnshown: ModelInfo | null = null;
 const listeners = new Set<() => void>();
 const crashListeners = new Set<(message: string) => void>();
 const weightListeners = new Set<(w: LoadedWeights) => void>();
@@ -106,8 +108,16 @@ export const useSession = create<SessionState>((set, get) => ({
       if (info.note) notify({ kind: 'info', text: info.note });
       const exp = useExperiment.getState();
       const model = get().model;
-      // Reload what was loaded before a restart; otherwise the experiment's checkpoint.
-      await get().loadModel(model?.ref ?? exp.checkpoint, model?.behavior ?? exp.behavior);
+      // Reload what was loaded before a restart; otherwise the experiment's checkpoint. Weights never
+      // stored went with the old worker (or the closed page): say so and load the shipped checkpoint.
+      const ref = model?.ref ?? exp.checkpoint;
+      const behavior = model?.behavior ?? exp.behavior;
+      if (ref.startsWith(UNSAVED)) {
+        notify({ kind: 'warning', text: `“${model?.name ?? ref.slice(UNSAVED.length)}” was never stored (its save failed), so it went with the ${model ? 'restarted worker' : 'page it was made in'}; the shipped checkpoint is loaded instead.`, sticky: true });
+        set({ model: null });
+        await get().loadModel(shippedRef(behavior), behavior);
+        exp.set({ behavior, checkpoint: shippedRef(behavior) }); // after the load: the page's pick follows, nothing loads twice
+      } else await get().loadModel(ref, behavior);
       for (const fn of listeners) fn();
     } catch (e) {
       c.dispose();
@@ -126,13 +136,21 @@ export const useSession = create<SessionState>((set, get) => ({
     set({ modelLoading: ref, modelError: null });
     try {
       const info = await client.loadCheckpoint(ref, behavior);
-      if (stale()) return null;
+      if (stale()) {
+        if (my === epoch) landedUnshown = info; // in the worker now, until a later pick lands
+        return null;
+      }
+      landedUnshown = null;
       set({ model: info, modelLoading: null, crashes: 0 });
       emitWeights(info.weights);
       return info;
     } catch (e) {
       if (stale()) return null;
-      set({ modelLoading: null, modelError: (e as Error)?.message ?? String(e) });
+      // The latest pick failed: the worker holds what loaded last, which may be an earlier pick's.
+      const landed = landedUnshown;
+      landedUnshown = null;
+      set({ modelLoading: null, modelError: (e as Error)?.message ?? String(e), ...(landed ? { model: landed } : {}) });
+      if (landed) emitWeights(landed.weights);
       return null;
     }
   },
@@ -145,16 +163,20 @@ export const currentEpoch = () => epoch;
  * they become the loaded model and the experiment's checkpoint, without loading them a second time.
  */
 export function adoptModel(info: ModelInfo): void {
+  const shown = useSession.getState().model;
+  if (shown && sameModel(shown, info)) return; // told twice (a call's result and the worker's model event)
   useSession.setState({ model: info, modelLoading: null, modelError: null });
   emitWeights(info.weights);
   const exp = useExperiment.getState();
   if (exp.checkpoint !== info.ref || exp.behavior !== info.behavior) exp.set({ behavior: info.behavior, checkpoint: info.ref });
 }
 
-// Picking another checkpoint or behavior loads it into the worker.
+const sameModel = (a: ModelInfo, b: ModelInfo) => JSON.stringify([a.ref, a.name, a.behavior, a.step, a.weights, a.vector]) === JSON.stringify([b.ref, b.name, b.behavior, b.step, b.weights, b.vector]);
+
+// Picking another checkpoint or behavior loads it into the worker (the model shown counts only while no other pick is loading).
 useExperiment.subscribe((s, prev) => {
   if (s.checkpoint === prev.checkpoint && s.behavior === prev.behavior) return;
   const m = useSession.getState().model;
-  if (m && m.ref === s.checkpoint && m.behavior === s.behavior) return;
+  if (m && m.ref === s.checkpoint && m.behavior === s.behavior && !useSession.getState().modelLoading) return;
   if (useSession.getState().status === 'ready') void useSession.getState().loadModel(s.checkpoint, s.behavior);
 });
