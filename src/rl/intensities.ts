@@ -17,12 +17,12 @@ export interface IntensitySettings {
 }
 
 /**
- * s(step) in [shrinkFinal, 1] for the 0-based step index: step 0 gives 1, step shrinkSteps gives shrinkFinal;
- * over the whole run (shrinkSteps 0) the last step (index totalSteps − 1) gives shrinkFinal.
+ * s(step) in [shrinkFinal, 1] for the 0-based step index: the first step gives 1, the shrinkSteps-th
+ * (index shrinkSteps − 1; the run's last when shrinkSteps is 0) and every later one give shrinkFinal.
  */
 export function shrinkScale(s: Pick<IntensitySettings, 'shrink' | 'shrinkSteps' | 'shrinkFinal'>, step: number, totalSteps: number): number {
   if (s.shrink === 'none') return 1;
-  const span = s.shrinkSteps > 0 ? s.shrinkSteps : Math.max(1, totalSteps - 1);
+  const span = Math.max(1, (s.shrinkSteps > 0 ? s.shrinkSteps : totalSteps) - 1);
   const p = Math.min(1, Math.max(0, step / span));
   const f = s.shrinkFinal;
   if (s.shrink === 'linear') return 1 - (1 - f) * p;

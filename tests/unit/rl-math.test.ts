@@ -433,8 +433,11 @@ describe('intensities', () => {
       const a = assignIntensities(s, 1, 4, 50, 101, createRng(0));
       expect(Array.from(a)).toEqual([0, 2, 4, 8].map((x) => Math.fround(x * 0.625)));
     }
-    expect(shrinkScale({ ...base, shrink: 'linear', shrinkSteps: 10, shrinkFinal: 0 }, 5, 100)).toBe(0.5);
-    expect(shrinkScale({ ...base, shrink: 'linear', shrinkSteps: 10, shrinkFinal: 0 }, 10, 100)).toBe(0);
+    // shrinkSteps N is the whole run of N steps: the 11th step (index 10) is at the final scale.
+    const eleven = { ...base, shrink: 'linear' as const, shrinkSteps: 11, shrinkFinal: 0 };
+    expect(shrinkScale(eleven, 5, 100)).toBe(0.5);
+    expect(shrinkScale(eleven, 10, 100)).toBe(0);
+    for (const i of [0, 3, 7, 10]) expect(shrinkScale(eleven, i, 100)).toBe(shrinkScale({ ...eleven, shrinkSteps: 0 }, i, 11));
     expect(shrinkScale({ ...base, shrink: 'cosine', shrinkSteps: 0, shrinkFinal: 0.5 }, 0, 1)).toBe(1); // a one-step run: step 0
     expect(shrinkScale(base, 50, 100)).toBe(1);
   });
