@@ -11,7 +11,8 @@
 //   not the one loaded before) and drops the shown steps past its auto-save, which are redone;
 // - session: two quick checkpoint picks end with the second loaded, even when the first one's download
 //   is the slower (the client loads in order; the session keeps only the latest pick's result); a pick
-//   straight back to the model shown loads it again; a failed last pick names what the worker holds;
+//   straight back to the model shown loads it again; a failed last pick names what the worker holds; a
+//   pick replaced before its turn is not downloaded;
 // - checkpoints: a run another tab is training is not deleted.
 //
 // The one test setting: useSpeed's `measuring` is set for the whole file, so the backend probe the app
@@ -238,19 +239,23 @@ describe('UI stores on a real worker', () => {
     await until(ready, 60_000, 'the session');
     // The first pick's download is the slower one (a test double of the network: the bytes are the real file's).
     const realFetch = globalThis.fetch;
+    const fetched: string[] = [];
     globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      fetched.push(String(input).split('/').at(-1)!);
       if (String(input).endsWith('/verbosity.safetensors')) await new Promise((r) => setTimeout(r, 1500));
       return realFetch(input, init);
     }) as typeof fetch;
     try {
       useExperiment.getState().set({ behavior: 'verbosity', checkpoint: 'shipped:verbosity' });
       await new Promise((r) => setTimeout(r, 50));
+      useExperiment.getState().set({ behavior: 'expertise' }); // replaced before its turn: never downloaded
       useExperiment.getState().set({ behavior: 'confidence' });
-      await until(() => !useSession.getState().modelLoading && useSession.getState().model?.ref === 'shipped:confidence', 30_000, 'the second pick');
+      await until(() => !useSession.getState().modelLoading && useSession.getState().model?.ref === 'shipped:confidence', 30_000, 'the last pick');
       await new Promise((r) => setTimeout(r, 2500)); // past the slow download
     } finally {
       globalThis.fetch = realFetch;
     }
+    expect(fetched).toEqual(['verbosity.safetensors', 'confidence.safetensors']);
     expect(useExperiment.getState().checkpoint).toBe('shipped:confidence');
     expect(useSession.getState()).toMatchObject({ modelLoading: null, model: { ref: 'shipped:confidence', behavior: 'confidence' } });
     const inWorker = decodeCheckpoint(await getClient().exportCheckpoint());
@@ -265,6 +270,7 @@ describe('UI stores on a real worker', () => {
 
     // A pick that loads, then one that fails: the page names what the worker holds (the first), with the error.
     useExperiment.getState().set({ behavior: 'verbosity' });
+    await new Promise((r) => setTimeout(r, 50)); // its turn has come (a pick replaced before its turn is skipped)
     useExperiment.getState().set({ checkpoint: 'db:no-such-checkpoint' });
     await until(() => !useSession.getState().modelLoading, 30_000, 'the picks to settle');
     expect(useSession.getState().modelError).toMatch(/no-such-checkpoint/);

@@ -135,7 +135,7 @@ export const useSession = create<SessionState>((set, get) => ({
     const stale = () => my !== epoch || mine !== loadRequests;
     set({ modelLoading: ref, modelError: null });
     try {
-      const info = await client.loadCheckpoint(ref, behavior);
+      const info = await client.loadCheckpoint(ref, behavior, () => mine !== loadRequests);
       if (stale()) {
         if (my === epoch) landedUnshown = info; // in the worker now, until a later pick lands
         return null;

@@ -19,7 +19,7 @@ import { transfer } from 'comlink';
 import type { RolloutSample, StepMetrics } from '../../rl/loop';
 import { openDb } from '../stores/dbHandle';
 import { isBehavior, type Behavior } from '../../data/types';
-import { NoWebGpuError, UNSAVED, WorkerRestartedError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
+import { NoWebGpuError, SupersededError, UNSAVED, WorkerRestartedError, type Backend, type Generated, type LoadedWeights, type ModelInfo, type RunEvent, type WorkbenchClient } from './types';
 
 export interface ClientHooks {
   /** The worker died (uncaught error, failed to load, or stopped answering). */
@@ -265,9 +265,10 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       return { backend: r.backend, adapter: adapter || undefined, kernels: r.kernels, note };
     },
 
-    loadCheckpoint(ref, behavior) {
-      // One after another, in the order asked: a slow download must not let an earlier pick land after a later one.
-      const next = loads.then(() => loadNow(ref, behavior));
+    loadCheckpoint(ref, behavior, superseded) {
+      // One after another, in the order asked: a slow download must not let an earlier pick land after a
+      // later one; a pick replaced before its turn is neither downloaded nor installed.
+      const next = loads.then(() => (superseded?.() ? Promise.reject(new SupersededError(`${ref} was replaced by a later pick`)) : loadNow(ref, behavior)));
       loads = next.catch(() => undefined);
       return next;
     },

@@ -22,6 +22,14 @@ import type {
 export type { Backend, ExtractProgress, ExtractRequest, LoadedWeights, PretrainProgress, PretrainRequest, PretrainStatus, SweepPointCI, SweepRequest, SweepVectorChoice, VectorReport };
 
 
+/** A checkpoint load skipped because a later pick replaced it before its turn. */
+export class SupersededError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SupersededError';
+  }
+}
+
 /** The ref prefix of weights the worker loaded but could not store (a pretraining or vector whose save failed). */
 export const UNSAVED = 'unsaved:';
 
@@ -91,7 +99,8 @@ export function isCancelled(e: unknown): boolean {
 
 export interface WorkbenchClient {
   init(backend: Backend): Promise<{ backend: Backend; adapter?: string; kernels?: string; note?: string }>;
-  loadCheckpoint(ref: string, behavior: Behavior): Promise<ModelInfo>;
+  /** Loads run in the order asked; one whose `superseded()` says true when its turn comes is skipped (SupersededError). */
+  loadCheckpoint(ref: string, behavior: Behavior, superseded?: () => boolean): Promise<ModelInfo>;
   /** Streams the texts so far, judged in the worker. */
   generate(req: GenerateRequest, onTokens: (partial: Generated[]) => void): Promise<Generated[]>;
   /** Stops the generations asked for so far (they reject with a cancelled error); true when one was in flight. */
