@@ -179,13 +179,16 @@ export class Run {
     this.refModel?.dispose();
     this.refModel = undefined;
     this.trainer.dispose();
-    this.setState(state, message);
+    this.state = state;
+    if (message !== undefined) this.message = message;
     const status: DbRunStatus = state;
     try {
       await (await this.host.db()).updateRun(this.id, { status, stepsDone: this.trainer.stepsDone, ...(message ? { message } : {}) }).catch(() => undefined);
     } finally {
-      this.lease.release(); // once the record says it ended: another tab may resume it now
+      await this.lease.release(); // once the record says it ended: another tab may resume it now
     }
+    // Told after the record and the lock: a page that reads them on this event finds the run ended.
+    this.host.emit({ type: 'status', status: this.status() });
   }
 
   private async loop(): Promise<void> {

@@ -8,9 +8,9 @@ const PREFIX = 'vspo-run:';
 
 const locks = (): LockManager | undefined => (typeof navigator !== 'undefined' ? navigator.locks : undefined);
 
-/** A held run lock; release() is idempotent. */
+/** A held run lock; release() is idempotent, and resolves once the browser has let the lock go. */
 export interface RunLease {
-  release(): void;
+  release(): Promise<void>;
 }
 
 /**
@@ -19,14 +19,21 @@ export interface RunLease {
  */
 export function acquireRunLock(runId: string): Promise<RunLease | null> {
   const l = locks();
-  if (!l) return Promise.resolve({ release() {} });
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
+  if (!l) return Promise.resolve({ release: async () => {} });
+  let letGo!: () => void;
+  const held = new Promise<void>((r) => (letGo = r));
   return new Promise<RunLease | null>((resolve, reject) => {
-    l.request(PREFIX + runId, { ifAvailable: true }, (lock) => {
-      resolve(lock ? { release } : null);
-      return lock ? held : undefined;
-    }).catch(reject);
+    // request() settles after the callback's promise does and the lock is gone: release() waits for that.
+    const gone = l
+      .request(PREFIX + runId, { ifAvailable: true }, (lock) => {
+        const release = () => {
+          letGo();
+          return gone;
+        };
+        resolve(lock ? { release } : null);
+        return lock ? held : undefined;
+      })
+      .then(() => undefined, reject);
   });
 }
 

@@ -410,7 +410,7 @@ export class Workbench implements WorkbenchApi {
       try {
         await db.createRun({ id, name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
       } catch (e) {
-        lease.release();
+        void lease.release();
         trainer.dispose();
         refModel?.dispose();
         throw e;
@@ -443,7 +443,7 @@ export class Workbench implements WorkbenchApi {
       try {
         return await this.resumeClaimed(rec, rec.autosaveId, onStep, lease);
       } catch (e) {
-        lease.release();
+        void lease.release();
         throw e;
       }
     });

@@ -166,6 +166,9 @@ describe('UI stores on a real worker', () => {
     const runId = useTrain.getState().activeId!;
     expect(runId).toBeTruthy();
     await until(() => useTrain.getState().runs.find((r) => r.id === runId)?.status === 'finished', 120_000, 'the run to finish');
+    // The Checkpoints view's list follows: the stored record says finished and no tab holds the run.
+    await until(() => useCheckpoints.getState().runs.find((r) => r.id === runId)?.status === 'finished', 10_000, 'the stored list to follow');
+    expect(useCheckpoints.getState().liveRuns?.has(runId)).toBe(false);
     await until(() => useWeights.getState().weights?.kind === 'run', 10_000, "the run's weights");
     expect(useWeights.getState().weights).toMatchObject({ kind: 'run', runId, step: 2 });
 

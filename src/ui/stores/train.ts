@@ -133,6 +133,8 @@ function onEvent(e: RunEvent) {
   const now = statusNow(e.runId);
   if (status === 'running' && (now === 'pausing' || now === 'stopping')) return;
   setStatus(e.runId, status, e.message);
+  // Ended: the Checkpoints view's stored record, its auto-save and its lock have changed (the worker tells after writing them).
+  if (status === 'finished' || status === 'stopped' || status === 'halted') void useCheckpoints.getState().refresh();
   if (status === 'device-lost') {
     const a = useTrain.getState().lastAutosave;
     notify({
