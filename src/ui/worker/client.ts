@@ -156,26 +156,30 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
         hooks.onWeights?.(e.weights);
         return;
       case 'model':
-        if (installing > 0) unreported = e.model;
-        else void installedInfo(e.model).then((m) => hooks.onModel?.(m));
+        modelEvents++;
+        latestModel = e.model;
+        if (installing === 0) reportModel(e.model);
         return;
     }
   };
 
-  // Calls that load a model report it themselves when they succeed; one that fails after loading it does not.
+  // Calls that load a model report it themselves when they succeed; one that fails after a model was
+  // loaded meanwhile reports the worker's latest (the session adopts a model it already shows as a no-op,
+  // so an event that arrives after its call's reply, on comlink's other port, does no harm either).
   let installing = 0;
-  let unreported: ApiModelInfo | null = null;
+  let modelEvents = 0;
+  let latestModel: ApiModelInfo | null = null;
+  const reportModel = (m: ApiModelInfo) => void installedInfo(m).then((info) => hooks.onModel?.(info));
   async function installingCall<T>(f: (a: Remote<WorkbenchApi>) => Promise<T>): Promise<T> {
+    const before = modelEvents;
     installing++;
-    unreported = null;
     try {
       return await call(f);
     } catch (e) {
-      const m = unreported;
-      if (m) void installedInfo(m).then((info) => hooks.onModel?.(info));
+      if (modelEvents > before && latestModel) reportModel(latestModel);
       throw e;
     } finally {
-      if (--installing === 0) unreported = null;
+      installing--;
     }
   }
   const eventsReady = call((a) => a.onEvent(proxy(onWorkerEvent))).catch(() => undefined);
