@@ -12,7 +12,7 @@
 // - session: two quick checkpoint picks end with the second loaded, even when the first one's download
 //   is the slower (the client loads in order; the session keeps only the latest pick's result); a pick
 //   straight back to the model shown loads it again; a failed last pick names what the worker holds; a
-//   pick replaced before its turn is not downloaded;
+//   pick replaced before its turn is not downloaded, and one replaced while its download stalls stops it;
 // - checkpoints: a run another tab is training is not deleted.
 //
 // The one test setting: useSpeed's `measuring` is set for the whole file, so the backend probe the app
@@ -279,5 +279,27 @@ describe('UI stores on a real worker', () => {
     expect(useSession.getState().modelError).toMatch(/no-such-checkpoint/);
     expect(useSession.getState().model).toMatchObject({ ref: 'shipped:verbosity' });
     expect(decodeCheckpoint(await getClient().exportCheckpoint()).metadata.task).toMatchObject({ behavior: 'verbosity' });
+
+    // A download that stalls (a network that never answers, but for an abort): the next pick does not wait for it.
+    useExperiment.getState().set({ behavior: 'confidence' });
+    await until(() => !useSession.getState().modelLoading && useSession.getState().model?.ref === 'shipped:confidence', 30_000, 'confidence');
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input).endsWith('/verbosity.safetensors'))
+        await new Promise((resolve, reject) => {
+          const t = setTimeout(resolve, 120_000);
+          init?.signal?.addEventListener('abort', () => (clearTimeout(t), reject(new DOMException('aborted', 'AbortError'))));
+        });
+      return realFetch(input, init);
+    }) as typeof fetch;
+    try {
+      useExperiment.getState().set({ behavior: 'verbosity' });
+      await new Promise((r) => setTimeout(r, 100)); // its download has begun, and stalls
+      useExperiment.getState().set({ behavior: 'expertise' });
+      await until(() => !useSession.getState().modelLoading && useSession.getState().model?.ref === 'shipped:expertise', 15_000, 'the pick after the stalled one');
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(useSession.getState().modelError).toBeNull();
+    expect(decodeCheckpoint(await getClient().exportCheckpoint()).metadata.task).toMatchObject({ behavior: 'expertise' });
   });
 });

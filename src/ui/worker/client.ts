@@ -37,11 +37,12 @@ export interface ClientHooks {
 
 const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints/${b}.safetensors`;
 
-async function fetchShipped(behavior: string): Promise<Uint8Array> {
+async function fetchShipped(behavior: string, signal?: AbortSignal): Promise<Uint8Array> {
   let r: Response;
   try {
-    r = await fetch(shippedUrl(behavior));
+    r = await fetch(shippedUrl(behavior), { signal });
   } catch (e) {
+    if (signal?.aborted) throw new SupersededError(`the download of ${behavior}.safetensors was dropped for a later pick`);
     throw new Error(`public/checkpoints/${behavior}.safetensors could not be fetched (${(e as Error).message})`);
   }
   // A dev server answers a missing file with the app's index.html: treat that as missing too.
@@ -224,10 +225,10 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
   }
 
   /** Loads a checkpoint by reference: a shipped one is downloaded here and its bytes handed over; a stored one the worker reads. */
-  async function loadNow(ref: string, behavior: Behavior): Promise<ModelInfo> {
+  async function loadNow(ref: string, behavior: Behavior, signal?: AbortSignal): Promise<ModelInfo> {
     if (ref.startsWith('shipped:')) {
       const b = ref.slice('shipped:'.length);
-      const bytes = await fetchShipped(b);
+      const bytes = await fetchShipped(b, signal);
       const info = await installingCall((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: shippedSource(b), behavior }));
       return shippedInfo(b, info);
     }
@@ -244,6 +245,8 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
     throw new Error(`unknown checkpoint reference "${ref}"`);
   }
   let loads: Promise<unknown> = Promise.resolve();
+  /** The load whose turn it is: a later pick that replaces it aborts its download (a stalled one would hold up every pick after it). */
+  let loading: { superseded?: () => boolean; download: AbortController } | null = null;
 
   return {
     async init(backend: Backend) {
@@ -271,8 +274,18 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
 
     loadCheckpoint(ref, behavior, superseded) {
       // One after another, in the order asked: a slow download must not let an earlier pick land after a
-      // later one; a pick replaced before its turn is neither downloaded nor installed.
-      const next = loads.then(() => (superseded?.() ? Promise.reject(new SupersededError(`${ref} was replaced by a later pick`)) : loadNow(ref, behavior)));
+      // later one; a pick replaced before its turn is neither downloaded nor installed, and one replaced
+      // while it downloads stops downloading.
+      if (loading?.superseded?.()) loading.download.abort();
+      const next = loads.then(async () => {
+        if (superseded?.()) throw new SupersededError(`${ref} was replaced by a later pick`);
+        const mine = (loading = { superseded, download: new AbortController() });
+        try {
+          return await loadNow(ref, behavior, mine.download.signal);
+        } finally {
+          if (loading === mine) loading = null;
+        }
+      });
       loads = next.catch(() => undefined);
       return next;
     },
