@@ -6,7 +6,7 @@
 #   bash KIT_DIR/run.sh OUT_DIR [bench flags]  there (e.g. --quick, --only matmul,train)
 #
 # The kit (~45 MB): this machine's Node binary (xz), bench/node.ts bundled with TF.js (node-bench.mjs),
-# the `webgpu` package's Linux x64 Dawn addon, shaders/ and bench/gpu-server.sh. The Node binary needs
+# the `webgpu` package's Linux x64 Dawn addon, shaders/, bench/gpu-server.sh and bench/gpu-report.mjs. The Node binary needs
 # glibc >= 2.28 there and Dawn's addon glibc >= 2.34. Vulkan loader packages, if the machine lacks
 # libvulkan.so.1, go in <KIT_DIR>/../.gl/*.deb (or VSPO_GL_DEBS=folder), as gpu-server.sh describes.
 set -euo pipefail
@@ -25,7 +25,7 @@ mkdir -p "$kit/bench" "$kit/node_modules/webgpu/dist/linux-x64"
 cd "$root"
 node node_modules/tsx/dist/cli.mjs bench/run.ts --bundle-node "$kit/node-bench.mjs"
 cp -r shaders "$kit/shaders"
-cp bench/gpu-server.sh "$kit/bench/gpu-server.sh"
+cp bench/gpu-server.sh bench/gpu-report.mjs "$kit/bench/"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js node_modules/webgpu/LICENSE.md "$kit/node_modules/webgpu/"
 cp "$dawn" "$kit/node_modules/webgpu/dist/linux-x64/"
 xz -T0 -c "$node_bin" >"$kit/node.xz" # level 6 unless XZ_OPT says otherwise

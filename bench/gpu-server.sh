@@ -96,36 +96,7 @@ timeout -k 10 580 "$node_bin" "${cmd[@]}" --json --timeout 570 "$@" >"$jsonl" 2>
 rc=$?
 sleep 0.2 # let tee drain
 
-# --- what was found -----------------------------------------------------------------------------
-"$node_bin" - "$jsonl" <<'EOF'
-const lines = require('node:fs').readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const say = (s) => process.stderr.write(`[gpu-server] ${s}\n`);
-const adapter = lines.find((l) => l.bench === 'adapter');
-if (!adapter) say('no adapter line: the bench did not start (see the log)');
-else if (adapter.found === false) say(`NO WebGPU adapter was found: ${adapter.error}`);
-else say(`adapter: ${adapter.adapter}${adapter.swiftshader ? ' — a CPU implementation of Vulkan (SwiftShader or llvmpipe): NO GPU adapter was found' : ''}; mode ${adapter.mode}`);
-for (const l of lines.filter((x) => x.bench === 'check')) {
-  say(`check      ${l.variant.padEnd(24)} ${l.model.padEnd(11)} ${l.pass ? 'pass' : 'FAIL'}  relative error: logits ${l.logitsRelErr}, gradients ${l.gradRelErr} (${l.worstGrad}); greedy tokens differing ${l.tokensDiffering}`);
-}
-for (const l of lines.filter((x) => 'ratio' in x && 'tuning' in x)) {
-  say(`${l.bench.padEnd(10)} ${String(l.tuning).padEnd(11)} ${String(l.shape ?? l.model).padEnd(44)} ours ${l.ours} tfjs ${l.tfjs} ${l.unit}  ratio ${l.ratio}`);
-}
-for (const l of lines.filter((x) => x.bench === 'variants')) {
-  say(`variants   ${l.model}: training step ms ${JSON.stringify(l.ms)}; vs the gpu tuning (> 1: faster) ${JSON.stringify(l.vsGpu)}`);
-}
-for (const l of lines.filter((x) => x.bench === 'variants_generate')) {
-  say(`variants   ${l.model}: generation tokens/s ${JSON.stringify(l.tokensPerSecond)}; vs the gpu tuning ${JSON.stringify(l.vsGpu)}; greedy tokens differing ${JSON.stringify(l.tokensDiffering)}`);
-}
-// the GPU_TUNING edits the variants argue for: >= 5% faster than the gpu tuning, same greedy tokens
-for (const l of lines.filter((x) => x.bench === 'variants' || x.bench === 'variants_generate')) {
-  for (const [variant, r] of Object.entries(l.vsGpu)) {
-    if (r < 1.05 || l.tokensDiffering?.[variant] > 0) continue;
-    const change = l.change?.[variant] ?? {};
-    const where = 'subgroups' in change ? 'SUBGROUPS_BY_DEFAULT.gpu = true' : `GPU_TUNING ${JSON.stringify(change)}`; // src/engine/launch.ts
-    say(`suggests   ${where}: ${variant} ${r}x the gpu tuning's ${l.bench === 'variants' ? 'training step' : 'generation'}`);
-  }
-}
-for (const l of lines.filter((x) => x.bench === 'error')) say(`error in ${l.in}: ${l.error}`);
-EOF
+# --- what was found (the checks, the ratios, the tuning suggestions, issue 15's targets) -------------
+"$node_bin" "$root/bench/gpu-report.mjs" "$jsonl"
 log "JSON lines: $jsonl (exit $rc)"
 exit $rc
