@@ -69,6 +69,7 @@ export class Run {
   private stopRequested = false;
   private baselineDone: boolean;
   private readonly lease: RunLease;
+  private ending = false;
 
   constructor(
     s: RunSetup,
@@ -172,23 +173,30 @@ export class Run {
   }
 
   private async finish(state: 'finished' | 'stopped' | 'halted', message?: string) {
-    if (this.state === 'device-lost') return;
+    // One end per run (a stop while the step that completes the budget is in flight asks twice).
+    if (this.state === 'device-lost' || this.ending) return;
+    this.ending = true;
     if (state !== 'halted' && this.config.saveEvery > 0 && this.trainer.stepsDone > 0) await this.autosave();
     // The device may have gone during that save: the run stays device-lost (resumable), not finished or stopped.
     if ((this.state as RunStatus['state']) === 'device-lost') return;
-    this.refModel?.dispose();
-    this.refModel = undefined;
-    this.trainer.dispose();
-    this.state = state;
-    if (message !== undefined) this.message = message;
-    const status: DbRunStatus = state;
     try {
-      await (await this.host.db()).updateRun(this.id, { status, stepsDone: this.trainer.stepsDone, ...(message ? { message } : {}) }).catch(() => undefined);
-    } finally {
-      await this.lease.release(); // once the record says it ended: another tab may resume it now
+      this.refModel?.dispose();
+      this.trainer.dispose();
+    } catch {
+      /* freeing buffers must not keep the run from ending */
     }
-    // Told after the record and the lock: a page that reads them on this event finds the run ended.
-    this.host.emit({ type: 'status', status: this.status() });
+    this.refModel = undefined;
+    // The record, then the lock, then the state and its event: until then the run counts as live here
+    // (stop() and pause() wait for it, start() is refused), and a page that reads the record and the
+    // locks on the event finds the run ended.
+    try {
+      await (await this.host.db()).updateRun(this.id, { status: state satisfies DbRunStatus, stepsDone: this.trainer.stepsDone, ...(message ? { message } : {}) });
+    } catch {
+      /* the record keeps its last state; the run ends here all the same */
+    }
+    if ((this.state as RunStatus['state']) === 'device-lost') return; // lost during the write: that path tells the end
+    await this.lease.release();
+    this.setState(state, message);
   }
 
   private async loop(): Promise<void> {

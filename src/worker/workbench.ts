@@ -406,11 +406,12 @@ export class Workbench implements WorkbenchApi {
       const name = o.name?.trim() || `${cfg.method} ${loaded.behavior} seed ${cfg.seed}`;
       // The lock first: no other tab may see the stored record as running without it (and mark it interrupted).
       const id = newId('run');
-      const lease = await this.claimRun(id, name);
+      let lease: RunLease | undefined;
       try {
+        lease = await this.claimRun(id, name);
         await db.createRun({ id, name, behavior: loaded.behavior, method: cfg.method, config: { ...cfg }, source: loaded.source, status: o.paused ? 'paused' : 'running' });
       } catch (e) {
-        void lease.release();
+        void lease?.release();
         trainer.dispose();
         refModel?.dispose();
         throw e;
@@ -475,11 +476,12 @@ export class Workbench implements WorkbenchApi {
     await model.setParams(ckpt.params);
     this.setWeights({ kind: 'run', runId: rec.id, runName: rec.name, step: startStep });
     const refModel = needsReference(cfg.config) ? await this.backend!.create(startCkpt.config, startCkpt.params) : undefined;
-    const trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
+    let trainer: Trainer | undefined;
     try {
+      trainer = createTrainer({ model, refModel, task: loaded.task, steering: this.steeringOf(loaded), config: cfg.config, startStep });
       await db.rewindRun(rec.id, startStep, { status: 'running', message: undefined });
     } catch (e) {
-      trainer.dispose();
+      trainer?.dispose();
       refModel?.dispose();
       throw e;
     }
@@ -527,7 +529,8 @@ export class Workbench implements WorkbenchApi {
 
   async saveCheckpoint(name?: string): Promise<CheckpointRecord> {
     const { loaded } = this.requireModel();
-    const bytes = await this.lock.run(() => this.encodeCurrent());
+    // Whether these are the loaded checkpoint's own weights is read with them, not after the (slow) write.
+    const { bytes, asLoaded } = await this.lock.run(async () => ({ bytes: await this.encodeCurrent(), asLoaded: loaded.weights.kind === 'checkpoint' }));
     const r = this.runOfWeights();
     const label = name?.trim() || `${loaded.behavior}${r ? ` ${r.config.method} step ${r.trainer.stepsDone}` : ''} ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
     try {
@@ -535,7 +538,7 @@ export class Workbench implements WorkbenchApi {
       const ofRun = r ? { runId: r.id, step: r.trainer.stepsDone } : { step: Number(loaded.checkpoint.metadata.step ?? 0) || 0 };
       const rec = await (await this.db()).saveCheckpoint(bytes, { name: label, kind: 'manual', behavior: loaded.behavior, ...ofRun });
       // Unsaved weights (a failed pretraining or vector save), saved as they were loaded: they are a stored checkpoint now.
-      if (this.loaded === loaded && loaded.source.endsWith(UNSAVED_SUFFIX) && loaded.weights.kind === 'checkpoint') {
+      if (asLoaded && this.loaded === loaded && loaded.source.endsWith(UNSAVED_SUFFIX)) {
         loaded.source = `db:${rec.id}`;
         this.emit({ type: 'model', model: this.info(loaded) });
       }

@@ -276,6 +276,20 @@ describe('workbench (worker API)', () => {
     await wb.stop();
   });
 
+  test('a stop asked while the step that completes the budget is in flight: one end, told once, after its record', async () => {
+    const { wb, events, db } = setup();
+    await wb.init({ backend: 'cpu' });
+    await wb.loadCheckpoint(checkpointBytes(3));
+    const info = await wb.start({ ...run, steps: 3, saveEvery: 1, evalEvery: 0 }, () => undefined, { paused: true });
+    while ((await wb.status()).stepsDone < 2) await wb.stepOnce();
+    const last = wb.stepOnce();
+    await wb.stop();
+    const ends = events.filter((e) => e.type === 'status' && e.status.runId === info.runId && ['finished', 'stopped', 'halted'].includes(e.status.state));
+    expect(ends.map((e) => (e as { status: { state: string } }).status.state)).toEqual(['finished']); // told by the time stop() returns
+    await last;
+    expect((await (await db()).getRun(info.runId))!).toMatchObject({ status: 'finished', stepsDone: 3 });
+  });
+
   test('a save over the quota is reported and the run goes on', async () => {
     const { wb, events } = setup();
     await wb.init({ backend: 'cpu' });
