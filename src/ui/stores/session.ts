@@ -87,7 +87,8 @@ export const useSession = create<SessionState>((set, get) => ({
         if (my === epoch) emitWeights(w);
       },
       onModel: (m) => {
-        if (my === epoch) adoptModel(m);
+        // Not over a pick still loading: its own result is what the page should show.
+        if (my === epoch && !get().modelLoading) adoptModel(m);
       },
       onCrash: (message) => {
         if (my !== epoch) return;
@@ -115,8 +116,8 @@ export const useSession = create<SessionState>((set, get) => ({
       if (ref.startsWith(UNSAVED)) {
         notify({ kind: 'warning', text: `“${model?.name ?? ref.slice(UNSAVED.length)}” was never stored (its save failed), so it went with the ${model ? 'restarted worker' : 'page it was made in'}; the shipped checkpoint is loaded instead.`, sticky: true });
         set({ model: null });
-        await get().loadModel(shippedRef(behavior), behavior);
-        exp.set({ behavior, checkpoint: shippedRef(behavior) }); // after the load: the page's pick follows, nothing loads twice
+        // After the load, and only if no pick replaced it meanwhile: the page's pick follows, nothing loads twice.
+        if (await get().loadModel(shippedRef(behavior), behavior)) exp.set({ behavior, checkpoint: shippedRef(behavior) });
       } else await get().loadModel(ref, behavior);
       for (const fn of listeners) fn();
     } catch (e) {
@@ -165,6 +166,7 @@ export const currentEpoch = () => epoch;
 export function adoptModel(info: ModelInfo): void {
   const shown = useSession.getState().model;
   if (shown && sameModel(shown, info)) return; // told twice (a call's result and the worker's model event)
+  landedUnshown = null; // the worker holds this one now
   useSession.setState({ model: info, modelLoading: null, modelError: null });
   emitWeights(info.weights);
   const exp = useExperiment.getState();

@@ -147,7 +147,9 @@ function onEvent(e: RunEvent) {
     if (e.message) notify({ kind: 'error', text: `The run stopped: ${e.message}`, sticky: true });
   } else if (status === 'finished') {
     const q = useTrain.getState().queue;
-    if (q.length) {
+    // A stop asked as the run completed its budget: it finished, and the queue stops with it.
+    if (now === 'stopping' || now === 'stopped') useTrain.setState({ queue: [] });
+    else if (q.length) {
       const [next, ...rest] = q;
       useTrain.setState({ queue: rest });
       setTimeout(() => void useTrain.getState().start(next), 0);
