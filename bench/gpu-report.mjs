@@ -22,12 +22,18 @@ const PEAK_SHARE = 0.4; // of FP32 peak, square 4096
 const GPT2_STEP_RATIO = 3; // GPT-2-small training step over TF.js
 const SHIPPED_DISPATCHES = 51; // per training step of the shipped model: half of the 103 the issue started from
 
-const lines = readFileSync(process.argv[2], 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l));
+// A run cut short by its time limit can end in half a line: skip what does not parse, and say so.
+const raw = readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean);
+const lines = raw.flatMap((l) => {
+  try {
+    return [JSON.parse(l)];
+  } catch {
+    return [];
+  }
+});
 const say = (s) => process.stderr.write(`[gpu-server] ${s}\n`);
 const mark = (ok) => (ok ? 'met' : 'NOT met');
+if (lines.length < raw.length) say(`${raw.length - lines.length} line(s) of ${raw.length} are not JSON (a run cut short?): skipped`);
 
 const adapter = lines.find((l) => l.bench === 'adapter');
 if (!adapter) say('no adapter line: the bench did not start (see the log)');

@@ -51,6 +51,14 @@ describe('the GPU-server report', () => {
     ]);
   });
 
+  it('reads what it can of a run cut short in the middle of a line', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gpu-report-')), 'bench.jsonl');
+    writeFileSync(file, [h200, matmul('square 512', 4000, 2)].map((l) => JSON.stringify(l)).join('\n') + '\n{"bench":"matmul","tun');
+    const out = execFileSync('sh', ['-c', `"${process.execPath}" bench/gpu-report.mjs "${file}" 2>&1`], { encoding: 'utf8' });
+    expect(out).toContain('[gpu-server] 1 line(s) of 3 are not JSON (a run cut short?): skipped');
+    expect(out).toContain('[gpu-server] target     matmul square 512 >= 1.5x TF.js: 2x, met');
+  });
+
   it('takes the peak from VSPO_FP32_PEAK_TFLOPS, or says it knows none; a CPU adapter is named as such', () => {
     expect(report(run, { VSPO_FP32_PEAK_TFLOPS: '100' }).find((l) => l.includes('of an FP32 peak'))).toMatch(/peak of 100 TFLOP\/s \(VSPO_FP32_PEAK_TFLOPS\): 30\.0% .*, NOT met$/);
     const other = report([{ ...h200, adapter: 'some / gpu / Unknown 9000' }, matmul('square 4096', 30000, 2)]);
