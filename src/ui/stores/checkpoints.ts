@@ -9,6 +9,7 @@ import { heldRunIds, isStale } from '../../worker/runLocks';
 import { interruptedMessage } from '../lib/runs';
 import { openDb } from './dbHandle';
 import { getClient } from './session';
+import { shippedUrl } from '../worker/client';
 import { notify } from './ui';
 import { useExperiment } from './experiment';
 
@@ -40,7 +41,6 @@ interface CheckpointsState {
   deleteRun(id: string): Promise<void>;
 }
 
-export const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints/${b}.safetensors`;
 
 /** Largest file the importer reads (checkpoints here are a few MB; this stops a mistaken drop of a huge file). */
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;

@@ -132,11 +132,12 @@ export const useSession = create<SessionState>((set, get) => ({
     if (!client) return null;
     const my = epoch;
     const mine = ++loadRequests;
-    // Only the latest pick counts: an earlier one that ends later (the client loads them in order) is dropped.
-    const stale = () => my !== epoch || mine !== loadRequests;
+    // Only the latest pick counts: an earlier one is skipped if its turn comes too late, dropped if it lands.
+    const superseded = () => mine !== loadRequests;
+    const stale = () => my !== epoch || superseded();
     set({ modelLoading: ref, modelError: null });
     try {
-      const info = await client.loadCheckpoint(ref, behavior, () => mine !== loadRequests);
+      const info = await client.loadCheckpoint(ref, behavior, superseded);
       if (stale()) {
         if (my === epoch) landedUnshown = info; // in the worker now, until a later pick lands
         return null;

@@ -274,7 +274,7 @@ function Runs() {
                     >
                       {onPage.some((x) => x.id === r.id) ? 'Show charts' : 'Open charts'}
                     </button>
-                    {resumability(r, checkpoints, elsewhere).ok && !onPage.some((x) => x.id === r.id && (x.status === 'running' || x.status === 'paused' || x.status === 'pausing' || x.status === 'stopping')) ? (
+                    {resumability(r, checkpoints, elsewhere).ok && !live ? (
                       <button type="button" onClick={() => void resumeStored(r.id)} title="Continue from the last auto-save">
                         Resume
                       </button>

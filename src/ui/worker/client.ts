@@ -35,7 +35,8 @@ export interface ClientHooks {
   onModel?(model: ModelInfo): void;
 }
 
-const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints/${b}.safetensors`;
+/** Where the app serves a shipped checkpoint (public/checkpoints/); the Checkpoints view lists and exports the same files. */
+export const shippedUrl = (b: string) => `${import.meta.env.BASE_URL}checkpoints/${b}.safetensors`;
 
 async function fetchShipped(behavior: string, signal?: AbortSignal): Promise<Uint8Array> {
   let r: Response;
@@ -57,14 +58,14 @@ function toModelInfo(ref: string, name: string, m: ApiModelInfo): ModelInfo {
   return { ref, name, behavior: m.behavior, config: m.config, step: m.step, vector: m.steering ?? undefined, metadata: m.metadata, weights: m.weights ?? { kind: 'checkpoint' } };
 }
 
-/** A checkpoint the lab stored and installed (`db:<id>`), named as its IndexedDB record is; or weights it could not store. */
+/** A checkpoint stored in IndexedDB and installed (`db:<id>`), named as its record is (else its metadata, else its id); or weights the lab could not store. */
 async function storedInfo(m: ApiModelInfo): Promise<ModelInfo> {
   if (!m.source.startsWith('db:')) return toModelInfo(`${UNSAVED}${m.source}`, m.source, m);
   const id = m.source.slice(3);
   const record = await openDb()
     .then((db) => db.getCheckpoint(id))
     .catch(() => undefined);
-  return toModelInfo(m.source, record?.name ?? id, m);
+  return toModelInfo(m.source, record?.name ?? (typeof m.metadata?.name === 'string' ? m.metadata.name : id), m);
 }
 
 /** The source name a shipped checkpoint is loaded under, and its ModelInfo; shippedOf reads the name back. */
@@ -232,15 +233,7 @@ export function createClient(hooks: ClientHooks): WorkbenchClient {
       const info = await installingCall((a) => a.loadCheckpoint(transfer(bytes, [bytes.buffer]), { name: shippedSource(b), behavior }));
       return shippedInfo(b, info);
     }
-    if (ref.startsWith('db:')) {
-      const id = ref.slice(3);
-      const info = await installingCall((a) => a.loadStoredCheckpoint(id, { behavior }));
-      const record = await openDb()
-        .then((db) => db.getCheckpoint(id))
-        .catch(() => undefined);
-      const name = record?.name ?? (typeof info.metadata?.name === 'string' ? (info.metadata.name as string) : id);
-      return toModelInfo(ref, name, info);
-    }
+    if (ref.startsWith('db:')) return storedInfo(await installingCall((a) => a.loadStoredCheckpoint(ref.slice(3), { behavior })));
     if (ref.startsWith(UNSAVED)) throw new Error(`“${ref.slice(UNSAVED.length)}” was never stored (its save failed), and those weights are gone with the worker that held them: pick another checkpoint`);
     throw new Error(`unknown checkpoint reference "${ref}"`);
   }
