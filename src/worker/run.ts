@@ -65,6 +65,8 @@ export class Run {
   private refModel?: LanguageModel;
   private readonly onMetrics: (m: StepMetrics) => void;
   private loopPromise: Promise<void> | null = null;
+  /** Settles once a device loss is recorded, the lock released and the event sent (resolved until then). */
+  private lostEnd: Promise<void> = Promise.resolve();
   private pauseRequested = false;
   private stopRequested = false;
   private baselineDone: boolean;
@@ -118,16 +120,25 @@ export class Run {
     this.loopPromise = this.loop();
   }
 
-  /** The device went away: the loop stops at its next check, and the record says so. */
-  deviceLost(cause: string) {
-    if (!this.active) return;
+  /**
+   * The device went away: the loop stops at its next check. As in finish(): the record, then the lock,
+   * then the event, so a page that reads the record and the locks on the event finds the run resumable.
+   */
+  deviceLost(cause: string): Promise<void> {
+    if (!this.active) return this.lostEnd;
     this.stopRequested = true;
-    this.setState('device-lost', deviceLostMessage(cause));
-    void this.host
-      .db()
-      .then((db) => db.updateRun(this.id, { status: 'device-lost', message: this.message }))
-      .catch(() => undefined)
-      .finally(() => this.lease.release()); // once the record says it ended: another tab may resume it now
+    this.state = 'device-lost'; // at once: the loop and finish() see it; the event waits for the record
+    this.message = deviceLostMessage(cause);
+    this.lostEnd = (async () => {
+      try {
+        await (await this.host.db()).updateRun(this.id, { status: 'device-lost', message: this.message });
+      } catch {
+        /* the record keeps its last state; the stale marking still finds it once the lock is gone */
+      }
+      await this.lease.release().catch(() => undefined);
+      this.host.emit({ type: 'status', status: this.status() });
+    })();
+    return this.lostEnd;
   }
 
   /** One step (or the step-0 baseline) under the device lock, recorded and streamed. */
@@ -219,7 +230,7 @@ export class Run {
     } catch (e) {
       const lost = await this.lossReported();
       if (lost || this.state === 'device-lost') {
-        if (lost) this.deviceLost(lost);
+        if (lost) await this.deviceLost(lost);
         return;
       }
       const message = `the run stopped on an error: ${errorMessage(e)}`;
@@ -239,6 +250,7 @@ export class Run {
 
   /** Finishes the step in flight, then waits. */
   async pause(): Promise<void> {
+    await this.lostEnd;
     if (this.state !== 'running') return;
     this.pauseRequested = true;
     await this.loopPromise;
@@ -253,6 +265,7 @@ export class Run {
   }
 
   async stop(): Promise<void> {
+    await this.lostEnd;
     if (this.state === 'running') {
       this.stopRequested = true;
       await this.loopPromise;

@@ -208,8 +208,11 @@ export class Workbench implements WorkbenchApi {
   private onDeviceLost(message: string) {
     this.deviceLost = message || 'unknown reason';
     const r = this.run;
-    r?.deviceLost(this.deviceLost);
-    this.emit({ type: 'device-lost', message: this.deviceLost, runId: r?.id ?? null, ...(r?.lastAutosave ? { lastAutosave: r.lastAutosave } : {}) });
+    const cause = this.deviceLost;
+    // After the run's record and lock (Run.deviceLost): the page offers a resume when told.
+    void (r?.deviceLost(cause) ?? Promise.resolve()).then(() =>
+      this.emit({ type: 'device-lost', message: cause, runId: r?.id ?? null, ...(r?.lastAutosave ? { lastAutosave: r.lastAutosave } : {}) }),
+    );
   }
 
   async onEvent(listener: (e: WorkerEvent) => void): Promise<void> {

@@ -14,6 +14,7 @@ import { afterAll, expect, test } from 'vitest';
 import { tinyCheckpointBytes } from './tiny-checkpoint';
 import { defaultRlConfig, type RlConfig } from '../../src/rl/config';
 import { WorkbenchDB } from '../../src/store/db';
+import { heldRunIds } from '../../src/worker/runLocks';
 import { createClient } from '../../src/ui/worker/client';
 import { isRestarted, type RunEvent, type WorkbenchClient } from '../../src/ui/worker/types';
 
@@ -109,10 +110,16 @@ function withPrelude<T>(f: () => T): T {
   }
 }
 
-test('a run lost before its first auto-save is offered no resume point, not the auto-save of the run followed before it', async () => {
+test('a run lost before its first auto-save is offered no resume point, not the auto-save of the run followed before it; when told, its record and lock say it ended', async () => {
   const { c, crashes } = await withPrelude(() => ready('webgpu'));
   const events: RunEvent[] = [];
-  const onEvent = (e: RunEvent) => void events.push(e);
+  const db = await WorkbenchDB.open();
+  // What a page reading the store and the locks on the loss event finds (the Checkpoints view does).
+  let onLoss: Promise<[Set<string> | null, string | undefined]> | null = null;
+  const onEvent = (e: RunEvent) => {
+    events.push(e);
+    if (e.kind === 'status' && e.status === 'device-lost') onLoss ??= Promise.all([heldRunIds(), db.getRun(e.runId).then((r) => r?.status)]);
+  };
 
   // Run A auto-saves at every step and finishes: the client has seen its auto-save.
   const a = await c.startRun({ config: tiny({ steps: 2, saveEvery: 1 }), name: 'ui-client A' }, onEvent);
@@ -139,5 +146,9 @@ test('a run lost before its first auto-save is offered no resume point, not the 
   const l = lost[0] as Extract<RunEvent, { kind: 'status' }>;
   expect(l.autosaveId, `run A's auto-save ${(aSaves.at(-1) as { autosaveId?: string }).autosaveId} offered for run B`).toBeUndefined();
   expect(l.autosaveStep).toBeUndefined();
+  const [held, stored] = await onLoss!;
+  expect(held?.has(b.runId), 'the lost run still locked when its loss was told').toBe(false);
+  expect(stored).toBe('device-lost');
+  db.close();
   expect(crashes).toEqual([]);
 });

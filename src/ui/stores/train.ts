@@ -134,7 +134,7 @@ function onEvent(e: RunEvent) {
   if (status === 'running' && (now === 'pausing' || now === 'stopping')) return;
   setStatus(e.runId, status, e.message);
   // Ended: the Checkpoints view's stored record, its auto-save and its lock have changed (the worker tells after writing them).
-  if (status === 'finished' || status === 'stopped' || status === 'halted') void useCheckpoints.getState().refresh();
+  if (status === 'finished' || status === 'stopped' || status === 'halted' || status === 'device-lost') void useCheckpoints.getState().refresh();
   if (status === 'device-lost') {
     const a = useTrain.getState().lastAutosave;
     notify({
