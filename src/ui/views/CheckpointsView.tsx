@@ -40,6 +40,7 @@ function SaveCurrent() {
   const save = useTrain((s) => s.saveCheckpoint);
   const refresh = useCheckpoints((s) => s.refresh);
   const [name, setName] = useState('');
+  const placeholder = model ? defaultSaveName(weights, runs, model) : 'checkpoint name';
   return (
     <form
       className="row"
@@ -52,7 +53,8 @@ function SaveCurrent() {
     >
       <label className="row" style={{ gap: 6 }}>
         Name
-        <input type="text" value={name} placeholder={model ? defaultSaveName(weights, runs, model) : 'checkpoint name'} onChange={(e) => setName(e.target.value)} maxLength={120} aria-label="New checkpoint name" />
+        {/* As wide as the default name (up to 40 characters), so the name Save would use is readable whole. */}
+        <input type="text" value={name} placeholder={placeholder} size={Math.min(40, Math.max(20, placeholder.length + 1))} onChange={(e) => setName(e.target.value)} maxLength={120} aria-label="New checkpoint name" />
       </label>
       <button type="submit" className="primary" disabled={!ready || !model}>
         Save checkpoint
