@@ -9,10 +9,15 @@
 //   checkpoint's after a reset), not from the last run on the page;
 // - train: resuming an interrupted run adopts the model the worker loaded for it (the run's checkpoint,
 //   not the one loaded before) and drops the shown steps past its auto-save, which are redone;
+// - train: a run whose last step is in flight as Stop is pressed finishes, and the runs queued behind it
+//   are dropped, not started;
 // - session: two quick checkpoint picks end with the second loaded, even when the first one's download
 //   is the slower (the client loads in order; the session keeps only the latest pick's result); a pick
 //   straight back to the model shown loads it again; a failed last pick names what the worker holds; a
 //   pick replaced before its turn is not downloaded, and one replaced while its download stalls stops it;
+// - session: a model the worker reports while a pick loads (a pretraining's, unsaved as its save failed on
+//   a worker whose writes fail) is not adopted over the pick; a restart that replaces unsaved weights with
+//   the shipped checkpoint leaves a pick made while that one downloads as the pick;
 // - checkpoints: a run another tab is training is not deleted.
 //
 // The one test setting: useSpeed's `measuring` is set for the whole file, so the backend probe the app
@@ -26,12 +31,14 @@ import { connectWorkbench, type WorkerEvent } from '../../src/worker/api';
 import { useCheckpoints } from '../../src/ui/stores/checkpoints';
 import { useExperiment } from '../../src/ui/stores/experiment';
 import { getClient, useSession } from '../../src/ui/stores/session';
+import { usePretrain } from '../../src/ui/stores/pretrain';
 import { useSpeed } from '../../src/ui/stores/speed';
 import { useSteer } from '../../src/ui/stores/steer';
 import { useTrain } from '../../src/ui/stores/train';
 import { useUi } from '../../src/ui/stores/ui';
 import { useVectors } from '../../src/ui/stores/vectors';
 import { useWeights } from '../../src/ui/stores/weights';
+import type { RunEvent } from '../../src/ui/worker/types';
 
 
 
@@ -49,6 +56,67 @@ const settledWithin = <T>(p: Promise<T>, ms: number): Promise<'settled' | 'pendi
 
 const warnings = () => useUi.getState().notices.filter((n) => n.kind === 'warning').map((n) => n.text);
 const ready = () => useSession.getState().status === 'ready' && !!useSession.getState().model;
+
+/**
+ * A worker whose checkpoint writes fail as on a full disk (the e2e fault tests' prelude): a pretraining's
+ * save fails, and the worker loads its weights unsaved and reports them as a model event.
+ */
+const FULL_DISK = `{
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (value, ...rest) {
+    if (this.name === 'checkpointBytes') throw new DOMException('the quota is used up', 'QuotaExceededError');
+    return put.call(this, value, ...rest);
+  };
+}
+`;
+
+/** Workers created while f runs (synchronously) start their module behind PRELUDE, as in ui-client.test.ts. */
+function withPrelude<T>(prelude: string, f: () => T): T {
+  const Real = globalThis.Worker;
+  const preludeUrl = URL.createObjectURL(new Blob([prelude], { type: 'text/javascript' }));
+  class PreludedWorker extends Real {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      const target = new URL(String(url), location.href).href;
+      const src = `import ${JSON.stringify(preludeUrl)};\nimport ${JSON.stringify(target)};\n`;
+      super(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { ...options, type: 'module' });
+    }
+  }
+  globalThis.Worker = PreludedWorker;
+  try {
+    return f();
+  } finally {
+    globalThis.Worker = Real;
+  }
+}
+
+/** A tiny pretraining (d16 × 1 layer, 3 steps) of verbosity, started from the Pretrain view's store. */
+function startTinyPretraining(): Promise<void> {
+  const p = usePretrain.getState();
+  p.setBehavior('verbosity');
+  for (const [k, v] of [['dModel', '16'], ['nLayers', '1'], ['nHeads', '2'], ['seed', '5'], ['steps', '3'], ['batch', '8'], ['evalEvery', '3']] as const) p.setField(k, v);
+  return usePretrain.getState().start();
+}
+
+/** A fetch that holds the downloads of `file` until released (or aborted), the others passing. */
+function holdDownloads(file: string, o: { once?: boolean } = {}) {
+  const realFetch = globalThis.fetch;
+  const fetched: string[] = [];
+  let release = () => {};
+  const released = new Promise<void>((r) => (release = r));
+  let held = 0;
+  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    fetched.push(String(input).split('/').at(-1)!);
+    if (String(input).endsWith(`/${file}`) && !(o.once && held > 0)) {
+      held++;
+      await new Promise<void>((resolve, reject) => {
+        void released.then(resolve);
+        init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+      });
+    }
+    return realFetch(input, init);
+  }) as typeof fetch;
+  return { fetched, release, restore: () => ((globalThis.fetch = realFetch), release()) };
+}
 
 const t0 = Date.now();
 const ids: { x: string; y: string } = { x: '', y: '' };
@@ -301,5 +369,118 @@ describe('UI stores on a real worker', () => {
     }
     expect(useSession.getState().modelError).toBeNull();
     expect(decodeCheckpoint(await getClient().exportCheckpoint()).metadata.task).toMatchObject({ behavior: 'expertise' });
+  });
+  test('train: a run that completes its budget as Stop is pressed finishes, and the runs queued behind it do not start', async () => {
+    await until(ready, 60_000, 'the session');
+    useExperiment.getState().set({ behavior: 'verbosity', checkpoint: `db:${ids.x}` });
+    await until(() => useSession.getState().model?.ref === `db:${ids.x}` && !useSession.getState().modelLoading, 30_000, 'checkpoint X');
+    const steps = 4;
+    const cfg = (seed: number) => ({ method: 'grpo' as const, steps, batchPrompts: 1, groupSize: 2, evalEvery: 0, saveEvery: 0, beta: 0, seed, grid: [0, 2] });
+    // The Stop button pressed as the last step's metrics come in: the worker is then writing the run's
+    // end, so its 'finished' reaches the page while the run shows 'stopping' (or 'stopped').
+    const client = getClient();
+    const realStartRun = client.startRun;
+    let stopping: Promise<void> | null = null;
+    let missed = false;
+    client.startRun = (req, onEvent) =>
+      realStartRun(req, (e: RunEvent) => {
+        onEvent(e);
+        if (stopping || missed || e.kind !== 'metrics' || e.metrics.step !== steps) return;
+        if (useTrain.getState().activeId === e.runId) stopping = useTrain.getState().stop();
+        else missed = true;
+      });
+    const before = useTrain.getState().runs.length;
+    let runId: string;
+    try {
+      // Three runs, as the Compare view queues them: the first starts, two wait.
+      useTrain.setState({ queue: [cfg(1), cfg(2)] });
+      await useTrain.getState().start(cfg(0));
+      runId = useTrain.getState().activeId!;
+      expect(useTrain.getState().runs.find((r) => r.id === runId)?.status).toBe('running');
+      await until(() => !!stopping || missed, 120_000, 'the last step');
+      expect(missed, 'the last step came before the run was registered').toBe(false);
+      await stopping;
+      // It finished (the worker completed its budget); the queue ended with it.
+      await until(() => useTrain.getState().runs.find((r) => r.id === runId)?.status === 'finished', 30_000, "the run's end");
+    } finally {
+      client.startRun = realStartRun;
+    }
+    expect(useTrain.getState().queue).toEqual([]);
+    // No next run was started (a queued one starts on the next turn of the event loop after 'finished').
+    await new Promise((r) => setTimeout(r, 300));
+    const s = useTrain.getState();
+    expect(s.busy).toBe(false);
+    expect(s.activeId).toBe(runId);
+    expect(s.runs.length).toBe(before + 1);
+    expect(s.runs.filter((r) => r.status === 'running' || r.status === 'starting')).toEqual([]);
+  });
+
+  test("session: a model the worker reports while a pick loads (a pretraining's, loaded unsaved when its save failed) is not adopted over the pick", async () => {
+    await until(ready, 60_000, 'the session');
+    useExperiment.getState().set({ behavior: 'verbosity', checkpoint: `db:${ids.x}` });
+    await until(() => useSession.getState().model?.ref === `db:${ids.x}` && !useSession.getState().modelLoading, 30_000, 'checkpoint X');
+    await withPrelude(FULL_DISK, () => useSession.getState().connect('cpu'));
+    expect(useSession.getState()).toMatchObject({ status: 'ready', model: { ref: `db:${ids.x}` } });
+    const net = holdDownloads('confidence.safetensors');
+    try {
+      // A pretraining runs; meanwhile the page picks a shipped checkpoint, whose download is slow.
+      const pretraining = startTinyPretraining();
+      expect(usePretrain.getState().phase).toBe('running');
+      useExperiment.getState().set({ behavior: 'confidence' });
+      await until(() => net.fetched.includes('confidence.safetensors'), 10_000, "the pick's download");
+      expect(useSession.getState().modelLoading).toBe('shipped:confidence');
+      // The pretraining's save fails: the worker loads its weights unsaved and tells the page (onModel).
+      await pretraining;
+      expect(usePretrain.getState()).toMatchObject({ phase: 'failed', error: expect.stringMatching(/loaded but not stored/) });
+      await getClient().pretrainStatus(); // a round trip: the worker's model event is in too
+      await new Promise((r) => setTimeout(r, 100));
+      // Not adopted: the pick is still what loads, and the experiment still names it.
+      expect(useSession.getState().modelLoading).toBe('shipped:confidence');
+      expect(useSession.getState().model?.ref).toBe(`db:${ids.x}`);
+      expect(useExperiment.getState()).toMatchObject({ behavior: 'confidence', checkpoint: 'shipped:confidence' });
+      net.release();
+      await until(() => !useSession.getState().modelLoading, 30_000, 'the pick to land');
+    } finally {
+      net.restore();
+    }
+    expect(useSession.getState()).toMatchObject({ modelError: null, model: { ref: 'shipped:confidence', behavior: 'confidence' } });
+    expect(useExperiment.getState()).toMatchObject({ behavior: 'confidence', checkpoint: 'shipped:confidence' });
+    expect(decodeCheckpoint(await getClient().exportCheckpoint()).metadata.task).toMatchObject({ behavior: 'confidence' });
+    // Back on a worker whose writes succeed.
+    await useSession.getState().connect('cpu');
+    expect(useSession.getState()).toMatchObject({ status: 'ready', model: { ref: 'shipped:confidence' } });
+  });
+
+  test('session: a restart that replaces unsaved weights with the shipped checkpoint leaves a pick made during that load as the pick', async () => {
+    await until(ready, 60_000, 'the session');
+    // Unsaved weights shown: a pretraining whose save failed (nothing else loading, so they are adopted).
+    await withPrelude(FULL_DISK, () => useSession.getState().connect('cpu'));
+    await until(ready, 60_000, 'the session');
+    await startTinyPretraining();
+    expect(usePretrain.getState().phase).toBe('failed');
+    await until(() => !!useSession.getState().model?.ref.startsWith('unsaved:'), 10_000, 'the unsaved weights to be shown');
+    expect(useSession.getState().model?.behavior).toBe('verbosity');
+    expect(useExperiment.getState().checkpoint).toBe(useSession.getState().model?.ref);
+
+    // A restart (on a worker whose writes succeed) falls back to the shipped verbosity checkpoint; its
+    // download stalls, and meanwhile the page picks checkpoint Y.
+    const net = holdDownloads('verbosity.safetensors', { once: true });
+    try {
+      const restart = useSession.getState().connect('cpu');
+      await until(() => net.fetched.includes('verbosity.safetensors') && useSession.getState().modelLoading === 'shipped:verbosity', 30_000, 'the fallback download');
+      expect(warnings().some((t) => /was never stored \(its save failed\), so it went with the restarted worker; the shipped checkpoint is loaded instead/.test(t))).toBe(true);
+      useExperiment.getState().set({ checkpoint: `db:${ids.y}` });
+      await restart;
+      await until(() => !useSession.getState().modelLoading, 30_000, 'the picks to settle');
+    } finally {
+      net.restore();
+    }
+    expect(useExperiment.getState()).toMatchObject({ behavior: 'verbosity', checkpoint: `db:${ids.y}` });
+    expect(useSession.getState()).toMatchObject({ status: 'ready', modelError: null, model: { ref: `db:${ids.y}`, name: 'ui-stores tiny Y' } });
+    // The worker holds Y's weights.
+    const held = decodeCheckpoint(await getClient().exportCheckpoint());
+    const y = decodeCheckpoint(tinyCheckpointBytes(2));
+    const [name] = y.params.keys();
+    expect(Array.from(held.params.get(name)!)).toEqual(Array.from(y.params.get(name)!));
   });
 });
