@@ -12,6 +12,7 @@
 // the device and the loss (device.destroy()) are all real; nothing answers in the worker's place.
 import { afterAll, expect, test } from 'vitest';
 import { tinyCheckpointBytes } from './tiny-checkpoint';
+import { withPrelude } from './worker-prelude';
 import { defaultRlConfig, type RlConfig } from '../../src/rl/config';
 import { WorkbenchDB } from '../../src/store/db';
 import { heldRunIds } from '../../src/worker/runLocks';
@@ -91,27 +92,8 @@ const PRELUDE = `if (typeof GPUAdapter !== 'undefined') {
 }
 `;
 
-/** Workers created while this is in effect start their module behind PRELUDE (static imports run in order, before any message is read). */
-function withPrelude<T>(f: () => T): T {
-  const Real = globalThis.Worker;
-  const preludeUrl = URL.createObjectURL(new Blob([PRELUDE], { type: 'text/javascript' }));
-  class PreludedWorker extends Real {
-    constructor(url: string | URL, options?: WorkerOptions) {
-      const target = new URL(String(url), location.href).href;
-      const src = `import ${JSON.stringify(preludeUrl)};\nimport ${JSON.stringify(target)};\n`;
-      super(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { ...options, type: 'module' });
-    }
-  }
-  globalThis.Worker = PreludedWorker;
-  try {
-    return f();
-  } finally {
-    globalThis.Worker = Real;
-  }
-}
-
 test('a run lost before its first auto-save is offered no resume point, not the auto-save of the run followed before it; when told, its record and lock say it ended', async () => {
-  const { c, crashes } = await withPrelude(() => ready('webgpu'));
+  const { c, crashes } = await withPrelude(PRELUDE, () => ready('webgpu'));
   const events: RunEvent[] = [];
   const db = await WorkbenchDB.open();
   // What a page reading the store and the locks on the loss event finds (the Checkpoints view does).

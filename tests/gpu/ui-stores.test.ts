@@ -24,6 +24,7 @@
 // starts a few seconds after a model loads (a second worker, generations on this one) stays out of it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tinyCheckpointBytes } from './tiny-checkpoint';
+import { withPrelude } from './worker-prelude';
 import type { StepMetrics } from '../../src/rl/loop';
 import { decodeCheckpoint } from '../../src/store/checkpoint';
 import { WorkbenchDB } from '../../src/store/db';
@@ -69,25 +70,6 @@ const FULL_DISK = `{
   };
 }
 `;
-
-/** Workers created while f runs (synchronously) start their module behind PRELUDE, as in ui-client.test.ts. */
-function withPrelude<T>(prelude: string, f: () => T): T {
-  const Real = globalThis.Worker;
-  const preludeUrl = URL.createObjectURL(new Blob([prelude], { type: 'text/javascript' }));
-  class PreludedWorker extends Real {
-    constructor(url: string | URL, options?: WorkerOptions) {
-      const target = new URL(String(url), location.href).href;
-      const src = `import ${JSON.stringify(preludeUrl)};\nimport ${JSON.stringify(target)};\n`;
-      super(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { ...options, type: 'module' });
-    }
-  }
-  globalThis.Worker = PreludedWorker;
-  try {
-    return f();
-  } finally {
-    globalThis.Worker = Real;
-  }
-}
 
 /** A tiny pretraining (d16 × 1 layer, 3 steps) of verbosity, started from the Pretrain view's store. */
 function startTinyPretraining(): Promise<void> {
